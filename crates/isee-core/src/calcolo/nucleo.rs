@@ -1,0 +1,196 @@
+//! The set of people a calculation counts, and the facts about them the scala needs.
+
+use crate::data::eta_compiuta;
+use crate::dsu::{
+    Abitazione, Componente, CondizioniNucleo, Immobile, PatrimonioAggiornato, Rapporto, RapportoFinanziario,
+    RiepilogoNucleo, Variazione,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A member as counted by one calculation: the relation may differ from the DSU's (a
+/// student attracted into the parents' nucleus counts as their child).
+#[derive(Clone, Copy)]
+pub(crate) struct Membro<'a> {
+    pub c: &'a Componente,
+    pub rapporto: Rapporto,
+}
+
+/// Property counted on top of the members' own (donations, art. 6 c.3).
+#[derive(Clone, Debug)]
+pub(crate) struct ImmobileAggiunto {
+    pub descrizione: String,
+    pub valore: Decimal,
+}
+
+/// The people and circumstances of one calculation.
+pub(crate) struct Nucleo<'a> {
+    pub membri: Vec<Membro<'a>>,
+    /// The home; `None` for a person counted alone (componente aggiuntiva).
+    pub abitazione: Option<&'a Abitazione>,
+    pub condizioni: Option<&'a CondizioniNucleo>,
+    /// Facts replaced wholesale, for a person counted alone.
+    pub condizioni_fisse: Option<Condizioni>,
+    /// ISEE corrente: members whose incomes are replaced.
+    pub variazioni: &'a [Variazione],
+    pub moltiplicatore_due_mesi: Decimal,
+    /// ISEE corrente, patrimonio route: every member's updated assets.
+    pub patrimonio_aggiornato: Option<&'a [PatrimonioAggiornato]>,
+    pub immobili_aggiunti: Vec<ImmobileAggiunto>,
+    /// Leave out property received as a donation from a beneficiary (Allegato 2 c.1
+    /// lett. b).
+    pub escludi_donazioni_ricevute: bool,
+    pub data: NaiveDate,
+}
+
+/// Facts about the nucleus that the scala and the franchigie need.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Condizioni {
+    pub componenti: u32,
+    pub conviventi_anagrafici: u32,
+    pub figli: u32,
+    pub figli_conviventi: u32,
+    pub minorenni: bool,
+    pub minori_tre_anni: bool,
+    pub lavoro_genitori: bool,
+    pub unico_genitore: bool,
+    pub disabili: u32,
+}
+
+impl<'a> Nucleo<'a> {
+    pub fn new(membri: Vec<Membro<'a>>, abitazione: Option<&'a Abitazione>, condizioni: Option<&'a CondizioniNucleo>, data: NaiveDate) -> Self {
+        Nucleo {
+            membri,
+            abitazione,
+            condizioni,
+            condizioni_fisse: None,
+            variazioni: &[],
+            moltiplicatore_due_mesi: Decimal::ONE,
+            patrimonio_aggiornato: None,
+            immobili_aggiunti: Vec::new(),
+            escludi_donazioni_ricevute: false,
+            data,
+        }
+    }
+
+    /// Derives the facts from the members, then applies the DSU's `CondizioniNucleo`.
+    pub fn condizioni(&self, mesi_lavoro_minimi: u8) -> Condizioni {
+        if let Some(c) = self.condizioni_fisse {
+            return c;
+        }
+        let mut c = Condizioni { componenti: self.membri.len() as u32, ..Condizioni::default() };
+        let mut genitori = 0u32;
+        let mut genitori_al_lavoro = 0u32;
+        let mut altri_non_minori = 0u32;
+        for m in &self.membri {
+            let eta = m.c.data_nascita.get().map(|n| eta_compiuta(n, self.data)).unwrap_or(99);
+            if m.c.convivenza_anagrafica {
+                c.conviventi_anagrafici += 1;
+            }
+            if m.c.disabilita.is_some() {
+                c.disabili += 1;
+            }
+            if m.rapporto.e_figlio() {
+                c.figli += 1;
+                if m.rapporto.e_figlio_convivente() {
+                    c.figli_conviventi += 1;
+                }
+                if eta < 18 {
+                    c.minorenni = true;
+                    if eta < 3 {
+                        c.minori_tre_anni = true;
+                    }
+                } else {
+                    altri_non_minori += 1;
+                }
+            } else if matches!(m.rapporto, Rapporto::D | Rapporto::C | Rapporto::GNC) {
+                genitori += 1;
+                if m.c.mesi_lavoro >= mesi_lavoro_minimi {
+                    genitori_al_lavoro += 1;
+                }
+            } else {
+                altri_non_minori += 1;
+            }
+        }
+        // Allegato 1 lett. b): both parents, or the only one present, worked ≥ 6
+        // months. Lett. c): a nucleus of one parent and minor children only.
+        c.lavoro_genitori = genitori > 0 && genitori_al_lavoro == genitori;
+        c.unico_genitore = genitori == 1 && altri_non_minori == 0 && c.minorenni;
+        if let Some(o) = self.condizioni {
+            if let Some(v) = o.numero_figli {
+                c.figli = u32::from(v);
+            }
+            if let Some(v) = o.numero_figli_conviventi {
+                c.figli_conviventi = u32::from(v);
+            }
+            if let Some(v) = o.presenza_minorenni {
+                c.minorenni = v;
+            }
+            if let Some(v) = o.presenza_minori_3_anni {
+                c.minori_tre_anni = v;
+            }
+            if let Some(v) = o.lavoro_genitori {
+                c.lavoro_genitori = v;
+            }
+            if let Some(v) = o.unico_genitore {
+                c.unico_genitore = v;
+            }
+        }
+        c
+    }
+
+    pub fn variazione(&self, m: &Membro) -> Option<&'a Variazione> {
+        self.variazioni.iter().find(|v| v.codice_fiscale == m.c.codice_fiscale)
+    }
+
+    /// The member's financial assets: the updated ones on the patrimonio route.
+    pub fn mobiliare(&self, m: &Membro<'a>) -> &'a [RapportoFinanziario] {
+        match self.patrimonio_aggiornato {
+            Some(p) => p
+                .iter()
+                .find(|x| x.codice_fiscale == m.c.codice_fiscale)
+                .map(|x| x.patrimonio_mobiliare.as_slice())
+                .unwrap_or(&[]),
+            None => &m.c.patrimonio_mobiliare,
+        }
+    }
+
+    pub fn immobiliare(&self, m: &Membro<'a>) -> &'a [Immobile] {
+        match self.patrimonio_aggiornato {
+            Some(p) => p
+                .iter()
+                .find(|x| x.codice_fiscale == m.c.codice_fiscale)
+                .map(|x| x.patrimonio_immobiliare.as_slice())
+                .unwrap_or(&[]),
+            None => &m.c.patrimonio_immobiliare,
+        }
+    }
+
+    pub fn codici(&self) -> Vec<String> {
+        self.membri.iter().map(|m| m.c.codice_fiscale.as_str().to_string()).collect()
+    }
+}
+
+/// The facts of another nucleus from INPS's summary block.
+pub(crate) fn condizioni_da_riepilogo(r: &RiepilogoNucleo) -> Condizioni {
+    Condizioni {
+        componenti: u32::from(r.numero_componenti.max(1)),
+        conviventi_anagrafici: u32::from(r.numero_conviventi),
+        figli: u32::from(r.numero_figli),
+        figli_conviventi: u32::from(r.numero_figli_conviventi),
+        minorenni: r.presenza_minorenni,
+        minori_tre_anni: r.presenza_minori_3_anni,
+        lavoro_genitori: r.attivita_lavorativa,
+        unico_genitore: r.genitore_solo,
+        disabili: u32::from(r.disabili_media) + u32::from(r.disabili_grave) + u32::from(r.disabili_non_autosufficienti),
+    }
+}
+
+/// The ordinary nucleus: every member but an attracted non-cohabiting parent.
+pub(crate) fn membri_ordinari(componenti: &[Componente]) -> Vec<Membro<'_>> {
+    componenti
+        .iter()
+        .filter(|c| c.rapporto != Rapporto::GNC)
+        .map(|c| Membro { c, rapporto: c.rapporto })
+        .collect()
+}
