@@ -15,7 +15,10 @@ use std::str::FromStr;
 /// derived values "rounded half-up to the cent").
 #[inline]
 pub fn arrotonda_al_centesimo(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut r = x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    // Always two decimals, as on the attestation ("50000.00", not "50000").
+    r.rescale(2);
+    r
 }
 
 /// A euro amount as declared in the DSU. It may be negative only where the model says

@@ -65,6 +65,7 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &mut T) -> Indi
     });
 
     let (parametro_nucleo, maggiorazioni) = scala(ctx, &cond, t);
+    let (parametro_nucleo, maggiorazioni) = (cent(parametro_nucleo), cent(maggiorazioni));
     let scala_equivalenza = parametro_nucleo + maggiorazioni;
     let isee = if scala_equivalenza.is_zero() { ZERO } else { cent(ise / scala_equivalenza) };
     t.passo(|| {
