@@ -27,11 +27,6 @@ pub(crate) struct Intervallo {
 }
 
 impl Intervallo {
-    pub(crate) const TUTTO: Intervallo = Intervallo {
-        basso: None,
-        alto: None,
-    };
-
     #[inline]
     pub(crate) fn contiene(&self, x: Decimal) -> bool {
         self.sopra_basso(x) && self.sotto_alto(x)
