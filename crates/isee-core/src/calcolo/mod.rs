@@ -102,6 +102,7 @@ impl Prestazione {
 pub enum Variante {
     Ordinaria,
     /// ISEE per specifiche prestazioni familiari e per l'inclusione (from 2026).
+    #[serde(rename = "familiare_inclusione_2026")]
     FamiliareInclusione2026,
 }
 
