@@ -83,7 +83,9 @@ struct ProblemaBreve {
 pub(crate) fn esegui(a: ArgsBatch) -> Result<ExitCode> {
     let motore = a.motore.motore()?;
     let richiesta = a.richiesta.richiesta();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.jobs.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs.unwrap_or(0))
+        .build()?;
     let errori_path = a.errori.clone().unwrap_or_else(|| {
         let mut p = a.output.clone().into_os_string();
         p.push(".errori.jsonl");
@@ -96,14 +98,22 @@ pub(crate) fn esegui(a: ArgsBatch) -> Result<ExitCode> {
         let n = f.metadata().ok().map(|m| m.len());
         (Box::new(f), n)
     };
-    let mut uscita = BufWriter::with_capacity(1 << 20, File::create(&a.output).with_context(|| format!("creazione di {}", a.output.display()))?);
-    let mut errori = BufWriter::new(File::create(&errori_path).with_context(|| format!("creazione di {}", errori_path.display()))?);
+    let mut uscita = BufWriter::with_capacity(
+        1 << 20,
+        File::create(&a.output).with_context(|| format!("creazione di {}", a.output.display()))?,
+    );
+    let mut errori = BufWriter::new(
+        File::create(&errori_path)
+            .with_context(|| format!("creazione di {}", errori_path.display()))?,
+    );
     let barra = match (std::io::stderr().is_terminal(), dimensione) {
         (true, Some(n)) => {
             let b = indicatif::ProgressBar::new(n);
             b.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b
         }
@@ -134,14 +144,32 @@ pub(crate) fn esegui(a: ArgsBatch) -> Result<ExitCode> {
         }
     }
     drop(tx_ris);
-    lettore.join().map_err(|_| anyhow::anyhow!("il lettore si è interrotto"))??;
-    let (ok, ko) = scrittore.join().map_err(|_| anyhow::anyhow!("lo scrittore si è interrotto"))??;
-    eprintln!("{ok} DSU calcolate, {ko} con errori{}", if ko > 0 { format!(" (dettagli in {})", errori_path.display()) } else { String::new() });
-    Ok(if ko > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    lettore
+        .join()
+        .map_err(|_| anyhow::anyhow!("il lettore si è interrotto"))??;
+    let (ok, ko) = scrittore
+        .join()
+        .map_err(|_| anyhow::anyhow!("lo scrittore si è interrotto"))??;
+    eprintln!(
+        "{ok} DSU calcolate, {ko} con errori{}",
+        if ko > 0 {
+            format!(" (dettagli in {})", errori_path.display())
+        } else {
+            String::new()
+        }
+    );
+    Ok(if ko > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Cuts the input into blocks of whole lines.
-fn leggi_blocchi(mut input: Box<dyn Read + Send>, tx: std::sync::mpsc::SyncSender<Blocco>) -> Result<()> {
+fn leggi_blocchi(
+    mut input: Box<dyn Read + Send>,
+    tx: std::sync::mpsc::SyncSender<Blocco>,
+) -> Result<()> {
     let mut resto: Vec<u8> = Vec::new();
     let mut riga = 1u64;
     loop {
@@ -150,7 +178,9 @@ fn leggi_blocchi(mut input: Box<dyn Read + Send>, tx: std::sync::mpsc::SyncSende
         dati.resize(inizio + BLOCCO_BYTES, 0);
         let mut letti = 0;
         while inizio + letti < dati.len() {
-            let n = input.read(&mut dati[inizio + letti..]).context("lettura dell'input")?;
+            let n = input
+                .read(&mut dati[inizio + letti..])
+                .context("lettura dell'input")?;
             if n == 0 {
                 break;
             }
@@ -165,10 +195,18 @@ fn leggi_blocchi(mut input: Box<dyn Read + Send>, tx: std::sync::mpsc::SyncSende
         if dati.is_empty() {
             return Ok(());
         }
-        let righe = dati.iter().filter(|&&b| b == b'\n').count() as u64 + u64::from(dati.last() != Some(&b'\n'));
+        let righe = dati.iter().filter(|&&b| b == b'\n').count() as u64
+            + u64::from(dati.last() != Some(&b'\n'));
         let prima = riga;
         riga += righe;
-        if tx.send(Blocco { prima_riga: prima, dati }).is_err() || finito {
+        if tx
+            .send(Blocco {
+                prima_riga: prima,
+                dati,
+            })
+            .is_err()
+            || finito
+        {
             return Ok(());
         }
     }
@@ -196,7 +234,13 @@ fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risulta
                         ok += 1;
                     }
                     Err(problemi) => {
-                        let _ = serde_json::to_writer(&mut err, &RigaErrore { riga: *n, errori: &problemi });
+                        let _ = serde_json::to_writer(
+                            &mut err,
+                            &RigaErrore {
+                                riga: *n,
+                                errori: &problemi,
+                            },
+                        );
                         err.push(b'\n');
                         ko += 1;
                     }
@@ -205,7 +249,13 @@ fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risulta
             (out, err, ok, ko)
         })
         .collect();
-    let mut r = Risultato { uscita: Vec::with_capacity(b.dati.len() / 2), errori: Vec::new(), ok: 0, ko: 0, byte: b.dati.len() as u64 };
+    let mut r = Risultato {
+        uscita: Vec::with_capacity(b.dati.len() / 2),
+        errori: Vec::new(),
+        ok: 0,
+        ko: 0,
+        byte: b.dati.len() as u64,
+    };
     for (o, e, ok, ko) in parti {
         r.uscita.extend_from_slice(&o);
         r.errori.extend_from_slice(&e);
@@ -215,25 +265,49 @@ fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risulta
     r
 }
 
-fn calcola_riga(motore: &Motore, richiesta: &Richiesta, testo: &[u8]) -> Result<(Esito, Option<String>, String), Vec<ProblemaBreve>> {
+fn calcola_riga(
+    motore: &Motore,
+    richiesta: &Richiesta,
+    testo: &[u8],
+) -> Result<(Esito, Option<String>, String), Vec<ProblemaBreve>> {
     let dsu: isee_core::Dsu = match serde_json::from_slice(testo) {
         Ok(d) => d,
         Err(_) => {
             // The slow path gives the path of the error.
             let t = String::from_utf8_lossy(testo);
-            let e = isee_core::Dsu::da_json(&t).err().map(|e| (e.percorso, e.messaggio)).unwrap_or_else(|| ("$".into(), "JSON non leggibile".into()));
-            return Err(vec![ProblemaBreve { percorso: e.0, messaggio: e.1 }]);
+            let e = isee_core::Dsu::da_json(&t)
+                .err()
+                .map(|e| (e.percorso, e.messaggio))
+                .unwrap_or_else(|| ("$".into(), "JSON non leggibile".into()));
+            return Err(vec![ProblemaBreve {
+                percorso: e.0,
+                messaggio: e.1,
+            }]);
         }
     };
     let pm = dsu.protocollo_mittente.clone();
-    let dich = dsu.dichiarante().map(|d| d.codice_fiscale.as_str().to_string()).unwrap_or_default();
+    let dich = dsu
+        .dichiarante()
+        .map(|d| d.codice_fiscale.as_str().to_string())
+        .unwrap_or_default();
     let v = isee_core::valida(dsu).map_err(|p| {
-        p.into_iter().filter(|x| x.gravita == Gravita::Errore).map(|x| ProblemaBreve { percorso: x.percorso, messaggio: x.messaggio }).collect::<Vec<_>>()
+        p.into_iter()
+            .filter(|x| x.gravita == Gravita::Errore)
+            .map(|x| ProblemaBreve {
+                percorso: x.percorso,
+                messaggio: x.messaggio,
+            })
+            .collect::<Vec<_>>()
     })?;
     motore
         .calcola(&v, richiesta)
         .map(|e| (e, pm, dich))
-        .map_err(|e| vec![ProblemaBreve { percorso: "$".into(), messaggio: e.to_string() }])
+        .map_err(|e| {
+            vec![ProblemaBreve {
+                percorso: "$".into(),
+                messaggio: e.to_string(),
+            }]
+        })
 }
 
 fn scrivi_riga(out: &mut Vec<u8>, n: u64, (e, pm, dich): &(Esito, Option<String>, String)) {

@@ -1,7 +1,7 @@
 //! `isee genera`: a reproducible synthetic population as JSON lines.
 
 use anyhow::{Context, Result};
-use isee_genera::{nucleo, Impostazioni};
+use isee_genera::{Impostazioni, nucleo};
 use rayon::prelude::*;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -29,9 +29,15 @@ pub(crate) struct ArgsGenera {
 const BLOCCO: u64 = 16_384;
 
 pub(crate) fn esegui(a: ArgsGenera) -> Result<()> {
-    let imp = Impostazioni { seed: a.seed, anno: a.anno, comuni: a.comuni.clone() };
+    let imp = Impostazioni {
+        seed: a.seed,
+        anno: a.anno,
+        comuni: a.comuni.clone(),
+    };
     let out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creazione di {}", p.display()))?),
+        Some(p) => Box::new(
+            std::fs::File::create(p).with_context(|| format!("creazione di {}", p.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, out);

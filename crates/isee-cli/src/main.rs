@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "isee", version, about = "ISEE: calcolo esatto e spiegato (DPCM 159/2013 e successive modifiche)")]
+#[command(
+    name = "isee",
+    version,
+    about = "ISEE: calcolo esatto e spiegato (DPCM 159/2013 e successive modifiche)"
+)]
 struct Cli {
     #[command(subcommand)]
     comando: Comando,
@@ -60,15 +64,18 @@ impl ArgsMotore {
         let normativa = match &self.parametri {
             None => Normativa::ufficiale(),
             Some(p) => {
-                let testo = std::fs::read_to_string(p).with_context(|| format!("lettura di {}", p.display()))?;
+                let testo = std::fs::read_to_string(p)
+                    .with_context(|| format!("lettura di {}", p.display()))?;
                 Normativa::da_toml(&testo, &p.display().to_string())?
             }
         };
         let opzioni = match &self.opzioni {
             None => Opzioni::predefinite(),
             Some(p) => {
-                let testo = std::fs::read_to_string(p).with_context(|| format!("lettura di {}", p.display()))?;
-                toml::from_str(&testo).with_context(|| format!("opzioni non valide in {}", p.display()))?
+                let testo = std::fs::read_to_string(p)
+                    .with_context(|| format!("lettura di {}", p.display()))?;
+                toml::from_str(&testo)
+                    .with_context(|| format!("opzioni non valide in {}", p.display()))?
             }
         };
         Ok(Motore::new(normativa, opzioni))
@@ -201,7 +208,10 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             // A closed pipe (`isee … | head`) is not a failure.
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("errore: {e:#}");
@@ -213,7 +223,9 @@ fn main() -> ExitCode {
 pub(crate) fn leggi_testo(file: &str) -> Result<String> {
     let mut s = String::new();
     if file == "-" {
-        std::io::stdin().read_to_string(&mut s).context("lettura dello standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("lettura dello standard input")?;
     } else {
         s = std::fs::read_to_string(file).with_context(|| format!("lettura di {file}"))?;
     }
@@ -266,7 +278,12 @@ fn valida(a: ArgsValida) -> Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         Lettura::NonValida(e) => {
-            let p = isee_core::Problema { percorso: e.percorso.clone(), codice: "struttura", messaggio: format!("{} (riga {}, colonna {})", e.messaggio, e.riga, e.colonna), gravita: Gravita::Errore };
+            let p = isee_core::Problema {
+                percorso: e.percorso.clone(),
+                codice: "struttura",
+                messaggio: format!("{} (riga {}, colonna {})", e.messaggio, e.riga, e.colonna),
+                gravita: Gravita::Errore,
+            };
             stampa_problemi(&[p], a.formato)?;
             Ok(ExitCode::from(1))
         }
@@ -274,14 +291,24 @@ fn valida(a: ArgsValida) -> Result<ExitCode> {
             Ok(v) => {
                 stampa_problemi(v.avvisi(), a.formato)?;
                 if a.formato == Formato::Testo {
-                    println!("DSU valida{}", if v.avvisi().is_empty() { String::new() } else { format!(" ({} avvisi)", v.avvisi().len()) });
+                    println!(
+                        "DSU valida{}",
+                        if v.avvisi().is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({} avvisi)", v.avvisi().len())
+                        }
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }
             Err(problemi) => {
                 stampa_problemi(&problemi, a.formato)?;
                 if a.formato == Formato::Testo {
-                    let n = problemi.iter().filter(|p| p.gravita == Gravita::Errore).count();
+                    let n = problemi
+                        .iter()
+                        .filter(|p| p.gravita == Gravita::Errore)
+                        .count();
                     println!("DSU non valida: {n} errori");
                 }
                 Ok(ExitCode::from(1))
@@ -324,7 +351,9 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
                         isee_core::attestazione::EsitoIndicatore::Calcolato(e) => {
                             writeln!(out, "{}", isee_core::report::rapporto(e))?;
                         }
-                        isee_core::attestazione::EsitoIndicatore::NonCalcolabile(m) => writeln!(out, "{m}\n")?,
+                        isee_core::attestazione::EsitoIndicatore::NonCalcolabile(m) => {
+                            writeln!(out, "{m}\n")?
+                        }
                     }
                 }
             }
@@ -333,7 +362,11 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
     }
     let richiesta = a.richiesta.richiesta();
     let traccia = a.traccia || a.formato == Formato::Testo;
-    let esito = if traccia { motore.calcola_con_traccia(&dsu, &richiesta) } else { motore.calcola(&dsu, &richiesta) };
+    let esito = if traccia {
+        motore.calcola_con_traccia(&dsu, &richiesta)
+    } else {
+        motore.calcola(&dsu, &richiesta)
+    };
     match esito {
         Ok(e) => {
             match a.formato {
@@ -355,30 +388,61 @@ fn parametri(a: ArgsParametri) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match (a.data, a.formato) {
         (Some(d), Formato::Json) => {
-            let fonti: Vec<_> = n.regole(d).map(|r| r.fonti().cloned().collect()).unwrap_or_default();
+            let fonti: Vec<_> = n
+                .regole(d)
+                .map(|r| r.fonti().cloned().collect())
+                .unwrap_or_default();
             writeln!(out, "{}", serde_json::to_string_pretty(&fonti)?)?;
         }
         (None, Formato::Json) => writeln!(out, "{}", serde_json::to_string_pretty(n.parametri())?)?,
         (Some(d), Formato::Testo) => {
             let Some(r) = n.regole(d) else {
-                anyhow::bail!("nessuna regola in vigore il {d}: le regole ISEE si applicano dalle DSU del 2015");
+                anyhow::bail!(
+                    "nessuna regola in vigore il {d}: le regole ISEE si applicano dalle DSU del 2015"
+                );
             };
-            writeln!(out, "Parametri in vigore per le DSU presentate il {} (periodo dal {}; set {})\n", d.format("%d/%m/%Y"), r.dal.format("%d/%m/%Y"), n.versione())?;
+            writeln!(
+                out,
+                "Parametri in vigore per le DSU presentate il {} (periodo dal {}; set {})\n",
+                d.format("%d/%m/%Y"),
+                r.dal.format("%d/%m/%Y"),
+                n.versione()
+            )?;
             for p in n.parametri() {
                 if let Some(v) = p.in_vigore(d) {
-                    writeln!(out, "{}\n  {}\n  valore: {}   (dal {})\n  fonte: {}   [affidabilità {}]", p.nome, p.descrizione, v.valore, v.dal.format("%d/%m/%Y"), v.fonte, v.affidabilita)?;
+                    writeln!(
+                        out,
+                        "{}\n  {}\n  valore: {}   (dal {})\n  fonte: {}   [affidabilità {}]",
+                        p.nome,
+                        p.descrizione,
+                        v.valore,
+                        v.dal.format("%d/%m/%Y"),
+                        v.fonte,
+                        v.affidabilita
+                    )?;
                     if let Some(nota) = &v.nota {
                         writeln!(out, "  nota: {nota}")?;
                     }
                 }
             }
-            writeln!(out, "\nTasso del reddito figurativo: {} (min tra BTP decennali e tasso legale + 1 punto)", r.tasso_reddito_figurativo().normalize())?;
+            writeln!(
+                out,
+                "\nTasso del reddito figurativo: {} (min tra BTP decennali e tasso legale + 1 punto)",
+                r.tasso_reddito_figurativo().normalize()
+            )?;
         }
         (None, Formato::Testo) => {
             for p in n.parametri() {
                 writeln!(out, "{} — {}", p.nome, p.descrizione)?;
                 for v in &p.versioni {
-                    writeln!(out, "  dal {}: {}   ({}) [{}]", v.dal.format("%d/%m/%Y"), v.valore, v.fonte, v.affidabilita)?;
+                    writeln!(
+                        out,
+                        "  dal {}: {}   ({}) [{}]",
+                        v.dal.format("%d/%m/%Y"),
+                        v.valore,
+                        v.fonte,
+                        v.affidabilita
+                    )?;
                 }
             }
         }

@@ -29,7 +29,11 @@ pub struct Attestazione {
 impl Attestazione {
     pub fn ordinario(&self) -> Option<&Esito> {
         self.indicatori.iter().find_map(|i| match &i.esito {
-            EsitoIndicatore::Calcolato(e) if e.tipo == TipoIsee::Ordinario && e.prestazione.is_none() => Some(e.as_ref()),
+            EsitoIndicatore::Calcolato(e)
+                if e.tipo == TipoIsee::Ordinario && e.prestazione.is_none() =>
+            {
+                Some(e.as_ref())
+            }
             _ => None,
         })
     }
@@ -44,27 +48,63 @@ pub fn richieste(motore: &Motore, dsu: &DsuValidata) -> Vec<Richiesta> {
     let data = d.data_presentazione.o_minima();
     let mut out = vec![Richiesta::ordinario()];
     for c in &d.componenti {
-        if c.rapporto.e_figlio() && c.data_nascita.get().is_some_and(|n| eta_compiuta(n, data) < 18) {
-            out.push(Richiesta { tipo: TipoIsee::Minorenni, prestazione: None, beneficiario: Some(c.codice_fiscale.clone()) });
+        if c.rapporto.e_figlio()
+            && c.data_nascita
+                .get()
+                .is_some_and(|n| eta_compiuta(n, data) < 18)
+        {
+            out.push(Richiesta {
+                tipo: TipoIsee::Minorenni,
+                prestazione: None,
+                beneficiario: Some(c.codice_fiscale.clone()),
+            });
         }
     }
     for u in &d.universitari {
-        out.push(Richiesta { tipo: TipoIsee::Universitario, prestazione: None, beneficiario: Some(u.studente.clone()) });
+        out.push(Richiesta {
+            tipo: TipoIsee::Universitario,
+            prestazione: None,
+            beneficiario: Some(u.studente.clone()),
+        });
     }
     if let Some(x) = &d.dottorato {
-        out.push(Richiesta { tipo: TipoIsee::Dottorato, prestazione: None, beneficiario: Some(x.dottorando.clone()) });
+        out.push(Richiesta {
+            tipo: TipoIsee::Dottorato,
+            prestazione: None,
+            beneficiario: Some(x.dottorando.clone()),
+        });
     }
     if let Some(x) = &d.nucleo_ristretto {
-        out.push(Richiesta { tipo: TipoIsee::Sociosanitario, prestazione: None, beneficiario: Some(x.beneficiario.clone()) });
+        out.push(Richiesta {
+            tipo: TipoIsee::Sociosanitario,
+            prestazione: None,
+            beneficiario: Some(x.beneficiario.clone()),
+        });
     }
     if let Some(x) = &d.residenziale {
-        out.push(Richiesta { tipo: TipoIsee::Residenziale, prestazione: None, beneficiario: Some(x.beneficiario.clone()) });
+        out.push(Richiesta {
+            tipo: TipoIsee::Residenziale,
+            prestazione: None,
+            beneficiario: Some(x.beneficiario.clone()),
+        });
     }
     if d.corrente.is_some() {
-        out.push(Richiesta { tipo: TipoIsee::Corrente, prestazione: None, beneficiario: None });
+        out.push(Richiesta {
+            tipo: TipoIsee::Corrente,
+            prestazione: None,
+            beneficiario: None,
+        });
     }
-    if motore.normativa().regole(data).is_some_and(|r| r.variante_famiglia_2026) {
-        out.push(Richiesta { tipo: TipoIsee::Ordinario, prestazione: Some(Prestazione::AssegnoUnico), beneficiario: None });
+    if motore
+        .normativa()
+        .regole(data)
+        .is_some_and(|r| r.variante_famiglia_2026)
+    {
+        out.push(Richiesta {
+            tipo: TipoIsee::Ordinario,
+            prestazione: Some(Prestazione::AssegnoUnico),
+            beneficiario: None,
+        });
     }
     out
 }

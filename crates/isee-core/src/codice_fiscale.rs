@@ -28,7 +28,12 @@ impl CodiceFiscale {
         if s.len() < 8 || !s.is_ascii() {
             return "*".repeat(s.chars().count());
         }
-        format!("{}{}{}", &s[..6], "*".repeat(s.len() - 7), &s[s.len() - 1..])
+        format!(
+            "{}{}{}",
+            &s[..6],
+            "*".repeat(s.len() - 7),
+            &s[s.len() - 1..]
+        )
     }
 }
 
@@ -126,7 +131,9 @@ pub fn verifica(cf: &CodiceFiscale) -> Result<(), DifettoCf> {
     }
     let atteso = carattere_di_controllo(&b[..15]);
     if b[15] != atteso {
-        return Err(DifettoCf::Controllo { atteso: atteso as char });
+        return Err(DifettoCf::Controllo {
+            atteso: atteso as char,
+        });
     }
     Ok(())
 }
@@ -134,13 +141,21 @@ pub fn verifica(cf: &CodiceFiscale) -> Result<(), DifettoCf> {
 /// The check character for the first 15 characters.
 pub fn carattere_di_controllo(primi15: &[u8]) -> u8 {
     let valore = |c: u8| -> usize {
-        if c.is_ascii_digit() { (c - b'0') as usize } else { (c.wrapping_sub(b'A')) as usize % 26 }
+        if c.is_ascii_digit() {
+            (c - b'0') as usize
+        } else {
+            (c.wrapping_sub(b'A')) as usize % 26
+        }
     };
     let somma: u32 = primi15
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            if i % 2 == 0 { DISPARI[valore(c)] } else { valore(c) as u32 }
+            if i % 2 == 0 {
+                DISPARI[valore(c)]
+            } else {
+                valore(c) as u32
+            }
         })
         .sum();
     b'A' + (somma % 26) as u8
@@ -163,13 +178,22 @@ pub fn coerente_con_nascita(cf: &CodiceFiscale, nascita: NaiveDate) -> bool {
 }
 
 /// Builds a valid code from its parts (used by the synthetic-population generator).
-pub fn componi(cognome3: &str, nome3: &str, nascita: NaiveDate, femmina: bool, comune: &str) -> CodiceFiscale {
+pub fn componi(
+    cognome3: &str,
+    nome3: &str,
+    nascita: NaiveDate,
+    femmina: bool,
+    comune: &str,
+) -> CodiceFiscale {
     let mut s = String::with_capacity(16);
     s.push_str(cognome3);
     s.push_str(nome3);
     s.push_str(&format!("{:02}", nascita.year().rem_euclid(100)));
     s.push(MESI[nascita.month0() as usize] as char);
-    s.push_str(&format!("{:02}", nascita.day() + if femmina { 40 } else { 0 }));
+    s.push_str(&format!(
+        "{:02}",
+        nascita.day() + if femmina { 40 } else { 0 }
+    ));
     s.push_str(comune);
     let controllo = carattere_di_controllo(s.as_bytes());
     s.push(controllo as char);
@@ -183,7 +207,13 @@ mod tests {
     #[test]
     fn codice_valido_passa() {
         // A well-known specimen code (Mario Rossi, Roma, 1-1-1980... built here).
-        let cf = componi("RSS", "MRA", NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), false, "H501");
+        let cf = componi(
+            "RSS",
+            "MRA",
+            NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+            false,
+            "H501",
+        );
         assert_eq!(cf.as_str(), "RSSMRA80A01H501U");
         assert_eq!(verifica(&cf), Ok(()));
     }
@@ -206,10 +236,22 @@ mod tests {
 
     #[test]
     fn forma_mese_giorno_lunghezza() {
-        assert_eq!(verifica(&CodiceFiscale::new("RSSMRA80A01H501")), Err(DifettoCf::Lunghezza));
-        assert_eq!(verifica(&CodiceFiscale::new("RSSMRA8XA01H501U")), Err(DifettoCf::Forma));
-        assert_eq!(verifica(&CodiceFiscale::new("RSSMRA80Z01H501U")), Err(DifettoCf::Mese));
-        assert_eq!(verifica(&CodiceFiscale::new("RSSMRA80A35H501U")), Err(DifettoCf::Giorno));
+        assert_eq!(
+            verifica(&CodiceFiscale::new("RSSMRA80A01H501")),
+            Err(DifettoCf::Lunghezza)
+        );
+        assert_eq!(
+            verifica(&CodiceFiscale::new("RSSMRA8XA01H501U")),
+            Err(DifettoCf::Forma)
+        );
+        assert_eq!(
+            verifica(&CodiceFiscale::new("RSSMRA80Z01H501U")),
+            Err(DifettoCf::Mese)
+        );
+        assert_eq!(
+            verifica(&CodiceFiscale::new("RSSMRA80A35H501U")),
+            Err(DifettoCf::Giorno)
+        );
     }
 
     #[test]
@@ -217,11 +259,17 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(1985, 7, 9).unwrap();
         let cf = componi("BNC", "LRA", d, true, "F205");
         assert!(coerente_con_nascita(&cf, d));
-        assert!(!coerente_con_nascita(&cf, NaiveDate::from_ymd_opt(1985, 7, 10).unwrap()));
+        assert!(!coerente_con_nascita(
+            &cf,
+            NaiveDate::from_ymd_opt(1985, 7, 10).unwrap()
+        ));
     }
 
     #[test]
     fn mascheramento() {
-        assert_eq!(CodiceFiscale::new("RSSMRA80A01H501U").mascherato(), "RSSMRA*********U");
+        assert_eq!(
+            CodiceFiscale::new("RSSMRA80A01H501U").mascherato(),
+            "RSSMRA*********U"
+        );
     }
 }

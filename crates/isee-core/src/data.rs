@@ -70,7 +70,9 @@ pub fn parse_data(s: &str) -> Data {
     let ok_forma = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if ok_forma {
         let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
         if let Some(d) = NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10)) {
@@ -110,7 +112,10 @@ mod tests {
 
     #[test]
     fn date_impossibili_restano_testo() {
-        assert_eq!(parse_data("2025-02-30"), Data::NonValida("2025-02-30".into()));
+        assert_eq!(
+            parse_data("2025-02-30"),
+            Data::NonValida("2025-02-30".into())
+        );
         assert_eq!(parse_data("2025-2-3"), Data::NonValida("2025-2-3".into()));
         assert!(parse_data("2024-02-29").get().is_some());
     }
@@ -118,7 +123,13 @@ mod tests {
     #[test]
     fn eta_compiuta_conta_il_compleanno() {
         let n = NaiveDate::from_ymd_opt(2008, 3, 15).unwrap();
-        assert_eq!(eta_compiuta(n, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()), 17);
-        assert_eq!(eta_compiuta(n, NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()), 18);
+        assert_eq!(
+            eta_compiuta(n, NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()),
+            17
+        );
+        assert_eq!(
+            eta_compiuta(n, NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()),
+            18
+        );
     }
 }

@@ -85,7 +85,10 @@ pub enum Rapporto {
 impl Rapporto {
     /// Counts as a child of the nucleus for the scala and the franchigie.
     pub fn e_figlio(self) -> bool {
-        matches!(self, Rapporto::F | Rapporto::MA | Rapporto::FC | Rapporto::FNC)
+        matches!(
+            self,
+            Rapporto::F | Rapporto::MA | Rapporto::FC | Rapporto::FNC
+        )
     }
 
     /// Lives in the family home (the FNC is attracted but lives elsewhere).
@@ -286,7 +289,10 @@ impl TipoRapporto {
     /// Deposits and current accounts (art. 5 c.4 lett. a): valued at the higher of
     /// balance and average balance, and excluded from the reddito figurativo base.
     pub fn e_deposito(self) -> bool {
-        matches!(self, TipoRapporto::ContoCorrente | TipoRapporto::DepositoRisparmio)
+        matches!(
+            self,
+            TipoRapporto::ContoCorrente | TipoRapporto::DepositoRisparmio
+        )
     }
 
     /// Kinds that can hold titoli di Stato, buoni fruttiferi or libretti postali, the
@@ -640,7 +646,9 @@ pub enum SituazioneFiglioEsterno {
     ComponenteAggiuntiva { dati: ComponenteAggiuntiva },
     /// `@CondizioneEsclusione`: A, the child or a member of the child's nucleus is
     /// disabled or not self-sufficient; B, estrangement established.
-    Escluso { condizione: CondizioneEsclusioneFiglio },
+    Escluso {
+        condizione: CondizioneEsclusioneFiglio,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -686,13 +694,23 @@ impl TipoVariazione {
     }
 
     pub fn interruzione_trattamenti(self) -> bool {
-        matches!(self, TipoVariazione::D | TipoVariazione::AD | TipoVariazione::BD | TipoVariazione::CD)
+        matches!(
+            self,
+            TipoVariazione::D | TipoVariazione::AD | TipoVariazione::BD | TipoVariazione::CD
+        )
     }
 
     /// The last-two-months × 6 period is allowed for permanent employees and for the
     /// interruption of treatments (art. 9).
     pub fn ammette_due_mesi(self) -> bool {
-        matches!(self, TipoVariazione::A | TipoVariazione::AD | TipoVariazione::D | TipoVariazione::BD | TipoVariazione::CD)
+        matches!(
+            self,
+            TipoVariazione::A
+                | TipoVariazione::AD
+                | TipoVariazione::D
+                | TipoVariazione::BD
+                | TipoVariazione::CD
+        )
     }
 }
 
@@ -761,7 +779,11 @@ impl Dsu {
             let percorso = e.path().to_string();
             let inner = e.into_inner();
             ErroreLettura {
-                percorso: if percorso == "." { "$".into() } else { format!("$.{percorso}") },
+                percorso: if percorso == "." {
+                    "$".into()
+                } else {
+                    format!("$.{percorso}")
+                },
                 riga: inner.line(),
                 colonna: inner.column(),
                 messaggio: traduci_errore_serde(&inner),
@@ -803,17 +825,27 @@ fn traduci_errore_serde(e: &serde_json::Error) -> String {
     }
     if let Some(resto) = m.strip_prefix("unknown field ") {
         let (campo, attesi) = resto.split_once(", expected ").unwrap_or((resto, ""));
-        return format!("campo sconosciuto {campo}; campi ammessi: {}", attesi.trim_start_matches("one of "));
+        return format!(
+            "campo sconosciuto {campo}; campi ammessi: {}",
+            attesi.trim_start_matches("one of ")
+        );
     }
     if let Some(resto) = m.strip_prefix("unknown variant ") {
         let (valore, attesi) = resto.split_once(", expected ").unwrap_or((resto, ""));
-        return format!("codice non ammesso {valore}; valori ammessi: {}", attesi.trim_start_matches("one of "));
+        return format!(
+            "codice non ammesso {valore}; valori ammessi: {}",
+            attesi.trim_start_matches("one of ")
+        );
     }
     if let Some(resto) = m.strip_prefix("invalid type: ") {
         let (trovato, atteso) = resto.split_once(", expected ").unwrap_or((resto, ""));
         return format!("tipo di valore errato ({trovato}); atteso: {atteso}");
     }
-    if m.starts_with("EOF while parsing") || m.starts_with("expected") || m.starts_with("trailing") || m.starts_with("key must") {
+    if m.starts_with("EOF while parsing")
+        || m.starts_with("expected")
+        || m.starts_with("trailing")
+        || m.starts_with("key must")
+    {
         return format!("JSON non leggibile: {m}");
     }
     m

@@ -79,10 +79,14 @@ pub fn parse_importo(s: &str) -> Result<Decimal, String> {
         ));
     }
     if frazione.is_some_and(|f| f.len() > 2) {
-        return Err(format!("«{s}» ha più di due decimali: gli importi sono in euro e centesimi"));
+        return Err(format!(
+            "«{s}» ha più di due decimali: gli importi sono in euro e centesimi"
+        ));
     }
     if intera.len() > 12 {
-        return Err(format!("«{s}» è fuori dall'intervallo ammesso per un importo"));
+        return Err(format!(
+            "«{s}» è fuori dall'intervallo ammesso per un importo"
+        ));
     }
     Decimal::from_str(t).map_err(|e| format!("«{s}» non è un importo: {e}"))
 }
@@ -127,7 +131,9 @@ impl Visitor<'_> for ImportoVisitor {
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Importo, E> {
         if v > 999_999_999_999 {
-            return Err(E::custom(format!("{v} è fuori dall'intervallo ammesso per un importo")));
+            return Err(E::custom(format!(
+                "{v} è fuori dall'intervallo ammesso per un importo"
+            )));
         }
         Ok(Importo(Decimal::from(v)))
     }
@@ -238,7 +244,8 @@ impl<'de> Deserialize<'de> for Percentuale {
                 let t = v.trim();
                 let ok = !t.is_empty()
                     && t.len() <= 12
-                    && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+                    && t.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
                 let d = if ok { Decimal::from_str(t).ok() } else { None };
                 d.map(Percentuale)
                     .ok_or_else(|| E::custom(format!("«{v}» non è una percentuale")))
@@ -290,20 +297,33 @@ mod tests {
 
     #[test]
     fn importo_rifiuta_numeri_json_con_decimali() {
-        let e = serde_json::from_str::<Importo>("1200.5").unwrap_err().to_string();
+        let e = serde_json::from_str::<Importo>("1200.5")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("virgola mobile"), "{e}");
     }
 
     #[test]
     fn importo_rifiuta_testo_non_decimale_e_troppi_decimali() {
-        for s in ["\"12,50\"", "\"1e3\"", "\"\"", "\"abc\"", "\"1.234\"", "\"1.\"", "\".5\""] {
+        for s in [
+            "\"12,50\"",
+            "\"1e3\"",
+            "\"\"",
+            "\"abc\"",
+            "\"1.234\"",
+            "\"1.\"",
+            "\".5\"",
+        ] {
             assert!(serde_json::from_str::<Importo>(s).is_err(), "{s} accepted");
         }
     }
 
     #[test]
     fn importo_si_serializza_come_stringa() {
-        assert_eq!(serde_json::to_string(&Importo::new(dec!(10.50))).unwrap(), "\"10.50\"");
+        assert_eq!(
+            serde_json::to_string(&Importo::new(dec!(10.50))).unwrap(),
+            "\"10.50\""
+        );
     }
 
     #[test]

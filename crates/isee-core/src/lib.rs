@@ -28,8 +28,10 @@ pub mod schema;
 pub mod traccia;
 pub mod validazione;
 
-pub use calcolo::{ErroreCalcolo, Esito, Motore, Prestazione, Richiesta, Righe, TipoIsee, Variante};
+pub use calcolo::{
+    ErroreCalcolo, Esito, Motore, Prestazione, Richiesta, Righe, TipoIsee, Variante,
+};
 pub use dsu::Dsu;
 pub use opzioni::Opzioni;
 pub use parametri::Normativa;
-pub use validazione::{valida, DsuValidata, Problema};
+pub use validazione::{DsuValidata, Problema, valida};

@@ -15,7 +15,14 @@ pub fn euro(x: Decimal) -> String {
         }
         gruppi.push(c);
     }
-    format!("{}{gruppi},{dec}", if x.is_sign_negative() && !x.is_zero() { "-" } else { "" })
+    format!(
+        "{}{gruppi},{dec}",
+        if x.is_sign_negative() && !x.is_zero() {
+            "-"
+        } else {
+            ""
+        }
+    )
 }
 
 fn numero(x: Decimal) -> String {
@@ -27,7 +34,10 @@ pub fn rapporto(e: &Esito) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", e.tipo.etichetta().to_uppercase());
     if e.variante == Variante::FamiliareInclusione2026 {
-        let _ = writeln!(s, "ISEE per specifiche prestazioni familiari e per l'inclusione (L. 199/2025, art. 1, c. 208)");
+        let _ = writeln!(
+            s,
+            "ISEE per specifiche prestazioni familiari e per l'inclusione (L. 199/2025, art. 1, c. 208)"
+        );
     }
     if let Some(p) = e.prestazione {
         let _ = writeln!(s, "Prestazione richiesta: {p:?}");
@@ -35,41 +45,99 @@ pub fn rapporto(e: &Esito) -> String {
     if let Some(b) = &e.beneficiario {
         let _ = writeln!(s, "Beneficiario: {b}");
     }
-    let _ = writeln!(s, "Valido dal {} al {}", e.validita.dal.format("%d/%m/%Y"), e.validita.al.format("%d/%m/%Y"));
-    let _ = writeln!(s, "Redditi dell'anno {}, patrimonio al 31/12/{}", e.anno_redditi, e.anno_patrimonio);
+    let _ = writeln!(
+        s,
+        "Valido dal {} al {}",
+        e.validita.dal.format("%d/%m/%Y"),
+        e.validita.al.format("%d/%m/%Y")
+    );
+    let _ = writeln!(
+        s,
+        "Redditi dell'anno {}, patrimonio al 31/12/{}",
+        e.anno_redditi, e.anno_patrimonio
+    );
     let _ = writeln!(s, "Componenti considerati: {}", e.nucleo.join(", "));
     let _ = writeln!(s);
     let r = &e.righe;
     let righe = [
-        ("Somma dei redditi dei componenti del nucleo", r.somma_redditi_componenti),
-        ("Reddito figurativo del patrimonio mobiliare del nucleo", r.reddito_figurativo_patrimonio_mobiliare),
+        (
+            "Somma dei redditi dei componenti del nucleo",
+            r.somma_redditi_componenti,
+        ),
+        (
+            "Reddito figurativo del patrimonio mobiliare del nucleo",
+            r.reddito_figurativo_patrimonio_mobiliare,
+        ),
         ("Detrazioni per spese e franchigie del nucleo", r.detrazioni),
         ("ISR - Indicatore della situazione reddituale", r.isr),
         ("Patrimonio mobiliare del nucleo", r.patrimonio_mobiliare),
-        ("Detrazione patrimonio mobiliare", r.detrazione_patrimonio_mobiliare),
-        ("Patrimonio immobiliare del nucleo", r.patrimonio_immobiliare),
-        ("Detrazione patrimonio immobiliare", r.detrazione_patrimonio_immobiliare),
+        (
+            "Detrazione patrimonio mobiliare",
+            r.detrazione_patrimonio_mobiliare,
+        ),
+        (
+            "Patrimonio immobiliare del nucleo",
+            r.patrimonio_immobiliare,
+        ),
+        (
+            "Detrazione patrimonio immobiliare",
+            r.detrazione_patrimonio_immobiliare,
+        ),
         ("ISP - Indicatore della situazione patrimoniale", r.isp),
         ("ISE - Indicatore della situazione economica", r.ise),
     ];
     for (etichetta, v) in righe {
         let _ = writeln!(s, "{etichetta:<58} {:>14}", euro(v));
     }
-    let _ = writeln!(s, "{:<58} {:>14}", "Parametro per numero componenti", numero(r.parametro_nucleo));
-    let _ = writeln!(s, "{:<58} {:>14}", "Eventuali maggiorazioni", numero(r.maggiorazioni));
-    let _ = writeln!(s, "{:<58} {:>14}", "Valore scala di equivalenza", numero(r.scala_equivalenza));
+    let _ = writeln!(
+        s,
+        "{:<58} {:>14}",
+        "Parametro per numero componenti",
+        numero(r.parametro_nucleo)
+    );
+    let _ = writeln!(
+        s,
+        "{:<58} {:>14}",
+        "Eventuali maggiorazioni",
+        numero(r.maggiorazioni)
+    );
+    let _ = writeln!(
+        s,
+        "{:<58} {:>14}",
+        "Valore scala di equivalenza",
+        numero(r.scala_equivalenza)
+    );
     let _ = writeln!(s, "{:<58} {:>14}", "ISEE del nucleo", euro(r.isee));
     for a in &e.componenti_aggiuntive {
-        let _ = writeln!(s, "{:<58} {:>14}", format!("Componente aggiuntiva {}", a.codice_fiscale), euro(a.importo));
+        let _ = writeln!(
+            s,
+            "{:<58} {:>14}",
+            format!("Componente aggiuntiva {}", a.codice_fiscale),
+            euro(a.importo)
+        );
     }
     for n in &e.neutralizzazioni {
-        let _ = writeln!(s, "{:<58} {:>14}", "Neutralizzazione", euro(-n.riduzione_isee));
+        let _ = writeln!(
+            s,
+            "{:<58} {:>14}",
+            "Neutralizzazione",
+            euro(-n.riduzione_isee)
+        );
         let _ = writeln!(s, "  {}", n.descrizione);
     }
-    let _ = writeln!(s, "{:<58} {:>14}", e.tipo.etichetta().to_uppercase(), euro(e.isee));
+    let _ = writeln!(
+        s,
+        "{:<58} {:>14}",
+        e.tipo.etichetta().to_uppercase(),
+        euro(e.isee)
+    );
     if let Some(c) = &e.corrente {
         let _ = writeln!(s);
-        let _ = writeln!(s, "Modulo ISEE corrente del {}: condizioni verificate:", c.data_modulo.format("%d/%m/%Y"));
+        let _ = writeln!(
+            s,
+            "Modulo ISEE corrente del {}: condizioni verificate:",
+            c.data_modulo.format("%d/%m/%Y")
+        );
         for x in &c.condizioni {
             let _ = writeln!(s, "  - {x}");
         }
@@ -78,20 +146,43 @@ pub fn rapporto(e: &Esito) -> String {
         let _ = writeln!(s);
         let _ = writeln!(s, "COME È STATO CALCOLATO");
         for (i, p) in e.traccia.iter().enumerate() {
-            let chi = p.componente.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let chi = p
+                .componente
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
             let _ = writeln!(s, "{:>3}. {}{chi}", i + 1, p.descrizione);
             for v in &p.voci {
-                let _ = writeln!(s, "       {} = {}", v.nome.replace('_', " "), numero(v.valore));
+                let _ = writeln!(
+                    s,
+                    "       {} = {}",
+                    v.nome.replace('_', " "),
+                    numero(v.valore)
+                );
             }
             let _ = writeln!(s, "       risultato: {}", numero(p.risultato));
             let _ = writeln!(s, "       riferimento: {}", p.riferimento);
             for f in &p.parametri {
-                let _ = writeln!(s, "       parametro {} = {} (dal {}; {}; affidabilità {})", f.nome, f.valore, f.dal.format("%d/%m/%Y"), f.fonte, f.affidabilita);
+                let _ = writeln!(
+                    s,
+                    "       parametro {} = {} (dal {}; {}; affidabilità {})",
+                    f.nome,
+                    f.valore,
+                    f.dal.format("%d/%m/%Y"),
+                    f.fonte,
+                    f.affidabilita
+                );
             }
         }
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "Regole in vigore dal {} (parametri {}, motore {}).", e.regole_dal.format("%d/%m/%Y"), e.versione_parametri, e.versione_motore);
+    let _ = writeln!(
+        s,
+        "Regole in vigore dal {} (parametri {}, motore {}).",
+        e.regole_dal.format("%d/%m/%Y"),
+        e.versione_parametri,
+        e.versione_motore
+    );
     s
 }
 

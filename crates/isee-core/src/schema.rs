@@ -6,7 +6,10 @@
 /// The schema as pretty-printed JSON, with a trailing newline.
 pub fn schema_dsu() -> String {
     let mut s = schemars::schema_for!(crate::dsu::Dsu);
-    s.insert("$id".into(), "https://isee.example.invalid/schema/dsu.schema.json".into());
+    s.insert(
+        "$id".into(),
+        "https://isee.example.invalid/schema/dsu.schema.json".into(),
+    );
     s.insert(
         "title".into(),
         "DSU — Dichiarazione Sostitutiva Unica (formato isee, versione 1)".into(),

@@ -72,7 +72,13 @@ pub fn passo(
         regola: Cow::Borrowed(regola),
         descrizione: descrizione.into(),
         componente: componente.map(str::to_string),
-        voci: voci.iter().map(|(n, v)| Voce { nome: Cow::Borrowed(n), valore: v.normalize() }).collect(),
+        voci: voci
+            .iter()
+            .map(|(n, v)| Voce {
+                nome: Cow::Borrowed(n),
+                valore: v.normalize(),
+            })
+            .collect(),
         risultato: risultato.normalize(),
         riferimento: Cow::Borrowed(riferimento),
         parametri: Vec::new(),
@@ -82,7 +88,10 @@ pub fn passo(
 impl Passo {
     /// Attaches the sources of the named parameters, as resolved in `regole`.
     pub fn con_parametri(mut self, regole: &Regole, nomi: &[&str]) -> Passo {
-        self.parametri = nomi.iter().filter_map(|n| regole.fonte(n).cloned()).collect();
+        self.parametri = nomi
+            .iter()
+            .filter_map(|n| regole.fonte(n).cloned())
+            .collect();
         self
     }
 }

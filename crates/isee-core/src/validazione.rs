@@ -5,8 +5,8 @@
 //! DSU with an impossible date, a bad fiscal code or inconsistent relations ("parse,
 //! don't validate").
 
-use crate::codice_fiscale::{coerente_con_nascita, verifica, CodiceFiscale};
-use crate::data::{eta_compiuta, Data};
+use crate::codice_fiscale::{CodiceFiscale, coerente_con_nascita, verifica};
+use crate::data::{Data, eta_compiuta};
 use crate::dsu::*;
 use crate::importo::{Importo, Percentuale};
 use chrono::NaiveDate;
@@ -64,12 +64,17 @@ pub const PRIMA_DATA: NaiveDate = match NaiveDate::from_ymd_opt(2015, 1, 1) {
 
 /// Validates a DSU: `Err` with every problem (errors and warnings) if any error.
 pub fn valida(dsu: Dsu) -> Result<DsuValidata, Vec<Problema>> {
-    let mut v = Validatore { problemi: Vec::new() };
+    let mut v = Validatore {
+        problemi: Vec::new(),
+    };
     v.dsu(&dsu);
     if v.problemi.iter().any(|p| p.gravita == Gravita::Errore) {
         Err(v.problemi)
     } else {
-        Ok(DsuValidata { dsu, avvisi: v.problemi })
+        Ok(DsuValidata {
+            dsu,
+            avvisi: v.problemi,
+        })
     }
 }
 
@@ -87,14 +92,23 @@ enum Seg<'a> {
     Indice(usize),
 }
 
-const RADICE: P<'static> = P { su: None, seg: Seg::Radice };
+const RADICE: P<'static> = P {
+    su: None,
+    seg: Seg::Radice,
+};
 
 impl<'a> P<'a> {
     fn c(&'a self, campo: &'a str) -> P<'a> {
-        P { su: Some(self), seg: Seg::Campo(campo) }
+        P {
+            su: Some(self),
+            seg: Seg::Campo(campo),
+        }
     }
     fn i(&'a self, i: usize) -> P<'a> {
-        P { su: Some(self), seg: Seg::Indice(i) }
+        P {
+            su: Some(self),
+            seg: Seg::Indice(i),
+        }
     }
     fn testo(&self) -> String {
         let mut segmenti = Vec::new();
@@ -133,18 +147,32 @@ fn nome(c: &Componente) -> String {
 
 impl Validatore {
     fn errore(&mut self, p: &P, codice: &'static str, messaggio: impl Into<String>) {
-        self.problemi.push(Problema { percorso: p.testo(), codice, messaggio: messaggio.into(), gravita: Gravita::Errore });
+        self.problemi.push(Problema {
+            percorso: p.testo(),
+            codice,
+            messaggio: messaggio.into(),
+            gravita: Gravita::Errore,
+        });
     }
 
     fn avviso(&mut self, p: &P, codice: &'static str, messaggio: impl Into<String>) {
-        self.problemi.push(Problema { percorso: p.testo(), codice, messaggio: messaggio.into(), gravita: Gravita::Avviso });
+        self.problemi.push(Problema {
+            percorso: p.testo(),
+            codice,
+            messaggio: messaggio.into(),
+            gravita: Gravita::Avviso,
+        });
     }
 
     fn data(&mut self, p: &P, d: &Data) -> Option<NaiveDate> {
         match d {
             Data::Valida(x) => Some(*x),
             Data::NonValida(s) => {
-                self.errore(p, "data.non_valida", format!("«{s}» non è una data esistente nel formato AAAA-MM-GG"));
+                self.errore(
+                    p,
+                    "data.non_valida",
+                    format!("«{s}» non è una data esistente nel formato AAAA-MM-GG"),
+                );
                 None
             }
         }
@@ -154,7 +182,11 @@ impl Validatore {
         match verifica(cf) {
             Ok(()) => true,
             Err(e) => {
-                self.errore(p, "cf.non_valido", format!("{} («{}»)", e.messaggio(), cf.as_str()));
+                self.errore(
+                    p,
+                    "cf.non_valido",
+                    format!("{} («{}»)", e.messaggio(), cf.as_str()),
+                );
                 false
             }
         }
@@ -162,32 +194,59 @@ impl Validatore {
 
     fn importo(&mut self, p: &P, i: Importo) {
         if i.valore() < Decimal::ZERO {
-            self.errore(p, "importo.negativo", format!("l'importo {i} non può essere negativo"));
+            self.errore(
+                p,
+                "importo.negativo",
+                format!("l'importo {i} non può essere negativo"),
+            );
         } else if i.valore() > Importo::MASSIMO {
-            self.errore(p, "importo.fuori_intervallo", format!("l'importo {i} è fuori dall'intervallo ammesso"));
+            self.errore(
+                p,
+                "importo.fuori_intervallo",
+                format!("l'importo {i} è fuori dall'intervallo ammesso"),
+            );
         }
     }
 
     fn percentuale(&mut self, p: &P, q: Percentuale) {
         if q.valore() <= Decimal::ZERO || q.valore() > Decimal::ONE_HUNDRED {
-            self.errore(p, "percentuale.fuori_intervallo", format!("la quota {}% deve essere maggiore di 0 e al più 100", q.valore()));
+            self.errore(
+                p,
+                "percentuale.fuori_intervallo",
+                format!(
+                    "la quota {}% deve essere maggiore di 0 e al più 100",
+                    q.valore()
+                ),
+            );
         }
     }
 
     fn comune(&mut self, p: &P, codice: &str, ammetti_estero: bool) {
         let b = codice.as_bytes();
-        let ok = b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(|c| c.is_ascii_digit());
+        let ok =
+            b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(|c| c.is_ascii_digit());
         if !ok {
             self.errore(p, "comune.codice", format!("«{codice}» non è un codice catastale (una lettera maiuscola e tre cifre, es. H501)"));
         } else if !ammetti_estero && b[0] == b'Z' {
-            self.errore(p, "comune.estero", format!("«{codice}» è il codice di uno Stato estero: qui serve un comune italiano"));
+            self.errore(
+                p,
+                "comune.estero",
+                format!("«{codice}» è il codice di uno Stato estero: qui serve un comune italiano"),
+            );
         }
     }
 
     fn dsu(&mut self, d: &Dsu) {
         let r = RADICE;
         if d.versione_formato != 1 {
-            self.errore(&r.c("versione_formato"), "formato.versione", format!("versione del formato {} non supportata (attesa 1)", d.versione_formato));
+            self.errore(
+                &r.c("versione_formato"),
+                "formato.versione",
+                format!(
+                    "versione del formato {} non supportata (attesa 1)",
+                    d.versione_formato
+                ),
+            );
         }
         let data = self.data(&r.c("data_presentazione"), &d.data_presentazione);
         if let Some(x) = data
@@ -198,19 +257,43 @@ impl Validatore {
         if let Some(pm) = &d.protocollo_mittente
             && (pm.chars().count() > 29 || pm.trim().is_empty())
         {
-            self.errore(&r.c("protocollo_mittente"), "protocollo_mittente.lunghezza", "il protocollo del mittente deve avere da 1 a 29 caratteri");
+            self.errore(
+                &r.c("protocollo_mittente"),
+                "protocollo_mittente.lunghezza",
+                "il protocollo del mittente deve avere da 1 a 29 caratteri",
+            );
         }
         let pc = r.c("componenti");
         if d.componenti.is_empty() {
-            self.errore(&pc, "nucleo.vuoto", "la DSU deve avere almeno un componente, il dichiarante");
+            self.errore(
+                &pc,
+                "nucleo.vuoto",
+                "la DSU deve avere almeno un componente, il dichiarante",
+            );
         }
-        let dichiaranti = d.componenti.iter().filter(|c| c.rapporto == Rapporto::D).count();
+        let dichiaranti = d
+            .componenti
+            .iter()
+            .filter(|c| c.rapporto == Rapporto::D)
+            .count();
         if dichiaranti == 0 && !d.componenti.is_empty() {
-            self.errore(&pc, "dichiarante.mancante", "nessun componente ha rapporto «D»: la DSU deve avere un dichiarante");
+            self.errore(
+                &pc,
+                "dichiarante.mancante",
+                "nessun componente ha rapporto «D»: la DSU deve avere un dichiarante",
+            );
         }
-        let coniugi = d.componenti.iter().filter(|c| c.rapporto == Rapporto::C).count();
+        let coniugi = d
+            .componenti
+            .iter()
+            .filter(|c| c.rapporto == Rapporto::C)
+            .count();
         if coniugi > 1 {
-            self.errore(&pc, "coniuge.piu_di_uno", format!("{coniugi} componenti hanno rapporto «C» (coniuge): al più uno"));
+            self.errore(
+                &pc,
+                "coniuge.piu_di_uno",
+                format!("{coniugi} componenti hanno rapporto «C» (coniuge): al più uno"),
+            );
         }
         let mut visti = HashSet::new();
         let dichiarante = d.dichiarante();
@@ -220,25 +303,54 @@ impl Validatore {
             if c.rapporto == Rapporto::D {
                 dichiaranti_visti += 1;
                 if dichiaranti_visti == 2 {
-                    self.errore(&p.c("rapporto"), "dichiarante.piu_di_uno", "più di un componente ha rapporto «D»: il dichiarante è uno solo");
+                    self.errore(
+                        &p.c("rapporto"),
+                        "dichiarante.piu_di_uno",
+                        "più di un componente ha rapporto «D»: il dichiarante è uno solo",
+                    );
                 }
             }
             if !visti.insert(c.codice_fiscale.as_str()) {
-                self.errore(&p.c("codice_fiscale"), "cf.duplicato", format!("il codice fiscale {} compare più volte nel nucleo", c.codice_fiscale.as_str()));
+                self.errore(
+                    &p.c("codice_fiscale"),
+                    "cf.duplicato",
+                    format!(
+                        "il codice fiscale {} compare più volte nel nucleo",
+                        c.codice_fiscale.as_str()
+                    ),
+                );
             }
             self.componente(&p, c, data);
-            if let (Some(dich), Some(nascita), Some(nascita_d)) = (dichiarante, c.data_nascita.get(), dichiarante.and_then(|x| x.data_nascita.get()))
-                && c.rapporto == Rapporto::F
+            if let (Some(dich), Some(nascita), Some(nascita_d)) = (
+                dichiarante,
+                c.data_nascita.get(),
+                dichiarante.and_then(|x| x.data_nascita.get()),
+            ) && c.rapporto == Rapporto::F
                 && nascita <= nascita_d
                 && dich.codice_fiscale != c.codice_fiscale
             {
-                self.avviso(&p.c("rapporto"), "rapporto.figlio_piu_anziano", format!("{} è indicato come figlio ma non è più giovane del dichiarante", nome(c)));
+                self.avviso(
+                    &p.c("rapporto"),
+                    "rapporto.figlio_piu_anziano",
+                    format!(
+                        "{} è indicato come figlio ma non è più giovane del dichiarante",
+                        nome(c)
+                    ),
+                );
             }
-            if c.convivenza_anagrafica && !matches!(c.rapporto, Rapporto::C | Rapporto::F | Rapporto::FC | Rapporto::MA | Rapporto::D) {
+            if c.convivenza_anagrafica
+                && !matches!(
+                    c.rapporto,
+                    Rapporto::C | Rapporto::F | Rapporto::FC | Rapporto::MA | Rapporto::D
+                )
+            {
                 self.avviso(&p.c("convivenza_anagrafica"), "convivenza.rapporto", "chi vive in convivenza anagrafica resta nel nucleo solo come coniuge o figlio a carico (art. 3, c. 6)");
             }
             if c.rapporto == Rapporto::GNC
-                && !d.genitori_non_conviventi.iter().any(|g| g.codice_fiscale == c.codice_fiscale && g.situazione == SituazioneGenitore::Attratto)
+                && !d.genitori_non_conviventi.iter().any(|g| {
+                    g.codice_fiscale == c.codice_fiscale
+                        && g.situazione == SituazioneGenitore::Attratto
+                })
             {
                 self.errore(&p.c("rapporto"), "gnc.senza_quadro", "un componente con rapporto «GNC» deve comparire in genitori_non_conviventi con situazione «attratto»");
             }
@@ -251,7 +363,11 @@ impl Validatore {
         for (i, g) in d.genitori_non_conviventi.iter().enumerate() {
             for (j, f) in g.figli.iter().enumerate() {
                 if !figli_con_genitore.insert(f.as_str()) {
-                    self.errore(&r.c("genitori_non_conviventi").i(i).c("figli").i(j), "gnc.figlio_ripetuto", "lo stesso figlio ha più di un genitore non convivente dichiarato");
+                    self.errore(
+                        &r.c("genitori_non_conviventi").i(i).c("figli").i(j),
+                        "gnc.figlio_ripetuto",
+                        "lo stesso figlio ha più di un genitore non convivente dichiarato",
+                    );
                 }
             }
         }
@@ -283,7 +399,11 @@ impl Validatore {
         if d.componente(cf).is_some() {
             true
         } else {
-            self.errore(p, "componente.sconosciuto", format!("{chi} ({}) non è tra i componenti del nucleo", cf.as_str()));
+            self.errore(
+                p,
+                "componente.sconosciuto",
+                format!("{chi} ({}) non è tra i componenti del nucleo", cf.as_str()),
+            );
             false
         }
     }
@@ -293,9 +413,17 @@ impl Validatore {
         if let Some(n) = self.data(&p.c("data_nascita"), &c.data_nascita) {
             if let Some(dp) = data {
                 if n > dp {
-                    self.errore(&p.c("data_nascita"), "data_nascita.futura", format!("la data di nascita {n} è successiva alla presentazione della DSU"));
+                    self.errore(
+                        &p.c("data_nascita"),
+                        "data_nascita.futura",
+                        format!("la data di nascita {n} è successiva alla presentazione della DSU"),
+                    );
                 } else if eta_compiuta(n, dp) > 120 {
-                    self.errore(&p.c("data_nascita"), "data_nascita.implausibile", format!("la data di nascita {n} darebbe un'età oltre 120 anni"));
+                    self.errore(
+                        &p.c("data_nascita"),
+                        "data_nascita.implausibile",
+                        format!("la data di nascita {n} darebbe un'età oltre 120 anni"),
+                    );
                 }
             }
             if cf_ok && !coerente_con_nascita(&c.codice_fiscale, n) {
@@ -303,7 +431,11 @@ impl Validatore {
             }
         }
         if c.mesi_lavoro > 12 {
-            self.errore(&p.c("mesi_lavoro"), "mesi_lavoro.oltre_12", format!("{} mesi di lavoro in un anno: al più 12", c.mesi_lavoro));
+            self.errore(
+                &p.c("mesi_lavoro"),
+                "mesi_lavoro.oltre_12",
+                format!("{} mesi di lavoro in un anno: al più 12", c.mesi_lavoro),
+            );
         }
         let pr = p.c("redditi");
         let x = &c.redditi;
@@ -326,7 +458,9 @@ impl Validatore {
         ] {
             self.importo(&pr.c(campo), v);
         }
-        let di_cui = x.di_cui_lavoro_dipendente.valore() + x.di_cui_pensione.valore() + x.di_cui_lavoro_autonomo.valore();
+        let di_cui = x.di_cui_lavoro_dipendente.valore()
+            + x.di_cui_pensione.valore()
+            + x.di_cui_lavoro_autonomo.valore();
         if di_cui > x.reddito_complessivo.valore() {
             self.errore(&pr, "redditi.di_cui", format!("lavoro dipendente, pensione e lavoro autonomo ({di_cui}) superano il reddito complessivo IRPEF ({})", x.reddito_complessivo));
         }
@@ -334,12 +468,20 @@ impl Validatore {
         if di_cui_t > x.trattamenti_assistenziali.valore() {
             self.errore(&pr, "redditi.di_cui_trattamenti", format!("Assegno Unico e ADI ({di_cui_t}) superano i trattamenti assistenziali dichiarati ({})", x.trattamenti_assistenziali));
         }
-        self.importo(&p.c("assegni_pagati").c("coniuge"), c.assegni_pagati.coniuge);
+        self.importo(
+            &p.c("assegni_pagati").c("coniuge"),
+            c.assegni_pagati.coniuge,
+        );
         self.importo(&p.c("assegni_pagati").c("figli"), c.assegni_pagati.figli);
         self.importo(&p.c("spese_sanitarie_disabili"), c.spese_sanitarie_disabili);
-        self.importo(&p.c("spese_assistenza_personale"), c.spese_assistenza_personale);
+        self.importo(
+            &p.c("spese_assistenza_personale"),
+            c.spese_assistenza_personale,
+        );
         self.importo(&p.c("retta_ricovero"), c.retta_ricovero);
-        if (!c.spese_assistenza_personale.is_zero() || !c.retta_ricovero.is_zero()) && c.disabilita.is_none() {
+        if (!c.spese_assistenza_personale.is_zero() || !c.retta_ricovero.is_zero())
+            && c.disabilita.is_none()
+        {
             self.avviso(&p.c("spese_assistenza_personale"), "spese.senza_disabilita", "spese di assistenza personale o rette per un componente senza disabilità dichiarata: non sono detratte");
         }
         self.mobiliare(&p.c("patrimonio_mobiliare"), &c.patrimonio_mobiliare);
@@ -363,16 +505,31 @@ impl Validatore {
                     self.errore(&p.c("saldo_31_12"), "rapporto.saldo_su_non_deposito", "saldo e giacenza media si indicano solo per conti correnti e depositi (tipi 01 e 03): per gli altri rapporti si indica il valore");
                 }
                 if x.incremento_patrimoniale {
-                    self.errore(&p.c("incremento_patrimoniale"), "rapporto.incremento", "l'incremento patrimoniale riguarda solo conti correnti e depositi");
+                    self.errore(
+                        &p.c("incremento_patrimoniale"),
+                        "rapporto.incremento",
+                        "l'incremento patrimoniale riguarda solo conti correnti e depositi",
+                    );
                 }
             }
             if !x.di_cui_titoli_di_stato.is_zero() {
                 if !x.tipo.puo_contenere_titoli_di_stato() {
                     self.errore(&p.c("di_cui_titoli_di_stato"), "rapporto.titoli_tipo", "titoli di Stato, buoni e libretti postali si dichiarano nei rapporti di tipo 02, 03, 06 o 07");
                 }
-                let tetto = if x.tipo.e_deposito() { x.saldo_31_12.valore().max(x.giacenza_media.valore()) } else { x.valore.valore() };
+                let tetto = if x.tipo.e_deposito() {
+                    x.saldo_31_12.valore().max(x.giacenza_media.valore())
+                } else {
+                    x.valore.valore()
+                };
                 if x.di_cui_titoli_di_stato.valore() > tetto {
-                    self.errore(&p.c("di_cui_titoli_di_stato"), "rapporto.titoli_oltre_valore", format!("i titoli di Stato ({}) superano il valore del rapporto ({tetto})", x.di_cui_titoli_di_stato));
+                    self.errore(
+                        &p.c("di_cui_titoli_di_stato"),
+                        "rapporto.titoli_oltre_valore",
+                        format!(
+                            "i titoli di Stato ({}) superano il valore del rapporto ({tetto})",
+                            x.di_cui_titoli_di_stato
+                        ),
+                    );
                 }
             }
         }
@@ -386,7 +543,11 @@ impl Validatore {
             self.importo(&p.c("valore_imu"), x.valore_imu);
             self.importo(&p.c("mutuo_residuo"), x.mutuo_residuo);
             if x.casa_abitazione && x.estero() {
-                self.errore(&p.c("casa_abitazione"), "immobile.casa_estera", "un immobile all'estero non può essere la casa di abitazione del nucleo");
+                self.errore(
+                    &p.c("casa_abitazione"),
+                    "immobile.casa_estera",
+                    "un immobile all'estero non può essere la casa di abitazione del nucleo",
+                );
             }
             if x.mutuo_residuo.valore() > x.valore_imu.valore() && !x.valore_imu.is_zero() {
                 self.avviso(&p.c("mutuo_residuo"), "immobile.mutuo_oltre_valore", "il mutuo residuo supera il valore IMU: l'immobile conta zero (fino a concorrenza)");
@@ -401,11 +562,19 @@ impl Validatore {
         }
         match (a.titolo, &a.canone_annuo) {
             (TitoloAbitazione::Locazione, None) => {
-                self.errore(&p.c("canone_annuo"), "abitazione.canone_mancante", "abitazione in locazione: indicare il canone annuo del contratto registrato");
+                self.errore(
+                    &p.c("canone_annuo"),
+                    "abitazione.canone_mancante",
+                    "abitazione in locazione: indicare il canone annuo del contratto registrato",
+                );
             }
             (TitoloAbitazione::Locazione, Some(c)) => self.importo(&p.c("canone_annuo"), *c),
             (_, Some(_)) => {
-                self.errore(&p.c("canone_annuo"), "abitazione.canone_senza_locazione", "è indicato un canone di locazione ma l'abitazione non è in locazione");
+                self.errore(
+                    &p.c("canone_annuo"),
+                    "abitazione.canone_senza_locazione",
+                    "è indicato un canone di locazione ma l'abitazione non è in locazione",
+                );
             }
             _ => {}
         }
@@ -413,7 +582,13 @@ impl Validatore {
             .componenti
             .iter()
             .enumerate()
-            .flat_map(|(i, c)| c.patrimonio_immobiliare.iter().enumerate().filter(|(_, x)| x.casa_abitazione).map(move |(j, _)| (i, j)))
+            .flat_map(|(i, c)| {
+                c.patrimonio_immobiliare
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.casa_abitazione)
+                    .map(move |(j, _)| (i, j))
+            })
             .collect();
         if !case.is_empty() && a.titolo == TitoloAbitazione::Locazione {
             let (i, j) = case[0];
@@ -425,17 +600,35 @@ impl Validatore {
         }
     }
 
-    fn aggiuntiva(&mut self, p: &P, dati: &ComponenteAggiuntiva, cf_atteso: &CodiceFiscale, data: Option<NaiveDate>) {
+    fn aggiuntiva(
+        &mut self,
+        p: &P,
+        dati: &ComponenteAggiuntiva,
+        cf_atteso: &CodiceFiscale,
+        data: Option<NaiveDate>,
+    ) {
         let pf = p.c("foglio");
         self.componente(&pf, &dati.foglio, data);
         if dati.foglio.codice_fiscale != *cf_atteso {
-            self.errore(&pf.c("codice_fiscale"), "aggiuntiva.cf", "il codice fiscale del foglio non è quello della persona dichiarata");
+            self.errore(
+                &pf.c("codice_fiscale"),
+                "aggiuntiva.cf",
+                "il codice fiscale del foglio non è quello della persona dichiarata",
+            );
         }
         if dati.nucleo.numero_componenti == 0 {
-            self.errore(&p.c("nucleo").c("numero_componenti"), "aggiuntiva.nucleo_vuoto", "il nucleo della persona ha almeno un componente, la persona stessa");
+            self.errore(
+                &p.c("nucleo").c("numero_componenti"),
+                "aggiuntiva.nucleo_vuoto",
+                "il nucleo della persona ha almeno un componente, la persona stessa",
+            );
         }
         if dati.nucleo.numero_figli_conviventi > dati.nucleo.numero_figli {
-            self.errore(&p.c("nucleo").c("numero_figli_conviventi"), "aggiuntiva.figli", "i figli conviventi non possono essere più dei figli");
+            self.errore(
+                &p.c("nucleo").c("numero_figli_conviventi"),
+                "aggiuntiva.figli",
+                "i figli conviventi non possono essere più dei figli",
+            );
         }
         if let Some(c) = &dati.nucleo.codice_comune {
             self.comune(&p.c("nucleo").c("codice_comune"), c, false);
@@ -445,15 +638,30 @@ impl Validatore {
     fn genitore(&mut self, p: &P, g: &GenitoreNonConvivente, d: &Dsu, data: Option<NaiveDate>) {
         self.cf(&p.c("codice_fiscale"), &g.codice_fiscale);
         if g.figli.is_empty() {
-            self.errore(&p.c("figli"), "gnc.senza_figli", "indicare i figli (minorenni o studenti) per cui conta il genitore non convivente");
+            self.errore(
+                &p.c("figli"),
+                "gnc.senza_figli",
+                "indicare i figli (minorenni o studenti) per cui conta il genitore non convivente",
+            );
         }
         for (j, f) in g.figli.iter().enumerate() {
             let pf = p.c("figli");
             let pf = pf.i(j);
             match d.componente(f) {
-                None => self.errore(&pf, "gnc.figlio_sconosciuto", format!("il figlio {} non è tra i componenti", f.as_str())),
+                None => self.errore(
+                    &pf,
+                    "gnc.figlio_sconosciuto",
+                    format!("il figlio {} non è tra i componenti", f.as_str()),
+                ),
                 Some(c) if !c.rapporto.e_figlio() => {
-                    self.errore(&pf, "gnc.non_figlio", format!("{} non ha rapporto di figlio (F, FC, MA, FNC) con il dichiarante", nome(c)));
+                    self.errore(
+                        &pf,
+                        "gnc.non_figlio",
+                        format!(
+                            "{} non ha rapporto di figlio (F, FC, MA, FNC) con il dichiarante",
+                            nome(c)
+                        ),
+                    );
                 }
                 Some(c) => {
                     let minore = match (c.data_nascita.get(), data) {
@@ -469,7 +677,11 @@ impl Validatore {
         }
         match &g.situazione {
             SituazioneGenitore::Attratto => {
-                if !d.componenti.iter().any(|c| c.rapporto == Rapporto::GNC && c.codice_fiscale == g.codice_fiscale) {
+                if !d
+                    .componenti
+                    .iter()
+                    .any(|c| c.rapporto == Rapporto::GNC && c.codice_fiscale == g.codice_fiscale)
+                {
                     self.errore(&p.c("situazione"), "gnc.attratto_assente", "genitore «attratto»: va indicato anche tra i componenti con rapporto «GNC»");
                 }
             }
@@ -478,8 +690,15 @@ impl Validatore {
             }
             SituazioneGenitore::Escluso { .. } => {}
         }
-        if d.componenti.iter().any(|c| c.codice_fiscale == g.codice_fiscale && c.rapporto != Rapporto::GNC) {
-            self.errore(&p.c("codice_fiscale"), "gnc.gia_nel_nucleo", "il genitore non convivente compare nel nucleo con un rapporto diverso da «GNC»");
+        if d.componenti
+            .iter()
+            .any(|c| c.codice_fiscale == g.codice_fiscale && c.rapporto != Rapporto::GNC)
+        {
+            self.errore(
+                &p.c("codice_fiscale"),
+                "gnc.gia_nel_nucleo",
+                "il genitore non convivente compare nel nucleo con un rapporto diverso da «GNC»",
+            );
         }
     }
 
@@ -490,7 +709,10 @@ impl Validatore {
         if let Some(x) = u.reddito_lavoro_studente {
             self.importo(&p.c("reddito_lavoro_studente"), x);
         }
-        let fuori = matches!(u.presenza_genitori, PresenzaGenitori::ConiugatiNonPresenti | PresenzaGenitori::NonConiugatiNonPresenti);
+        let fuori = matches!(
+            u.presenza_genitori,
+            PresenzaGenitori::ConiugatiNonPresenti | PresenzaGenitori::NonConiugatiNonPresenti
+        );
         if !fuori && !u.nucleo_genitori.is_empty() {
             self.errore(&p.c("nucleo_genitori"), "universita.genitori_presenti", "i genitori sono già nel nucleo dello studente: il nucleo dei genitori non va indicato");
         }
@@ -503,25 +725,53 @@ impl Validatore {
     fn ristretto(&mut self, p: &P, nr: &NucleoRistretto, d: &Dsu, data: Option<NaiveDate>) {
         if self.membro(&p.c("beneficiario"), &nr.beneficiario, d, "il beneficiario")
             && let (Some(c), Some(dp)) = (d.componente(&nr.beneficiario), data)
-            && c.data_nascita.get().is_some_and(|n| eta_compiuta(n, dp) < 18)
+            && c.data_nascita
+                .get()
+                .is_some_and(|n| eta_compiuta(n, dp) < 18)
         {
-            self.errore(&p.c("beneficiario"), "ristretto.minorenne", "il nucleo ristretto (art. 6, c. 2) è per beneficiari maggiorenni");
+            self.errore(
+                &p.c("beneficiario"),
+                "ristretto.minorenne",
+                "il nucleo ristretto (art. 6, c. 2) è per beneficiari maggiorenni",
+            );
         }
         let mut visti = HashSet::new();
         let pc = p.c("componenti");
         for (i, m) in nr.componenti.iter().enumerate() {
             let pm = pc.i(i);
-            self.membro(&pm.c("codice_fiscale"), &m.codice_fiscale, d, "il componente del nucleo ristretto");
+            self.membro(
+                &pm.c("codice_fiscale"),
+                &m.codice_fiscale,
+                d,
+                "il componente del nucleo ristretto",
+            );
             if m.codice_fiscale == nr.beneficiario || !visti.insert(m.codice_fiscale.as_str()) {
-                self.errore(&pm.c("codice_fiscale"), "ristretto.duplicato", "componente ripetuto nel nucleo ristretto");
+                self.errore(
+                    &pm.c("codice_fiscale"),
+                    "ristretto.duplicato",
+                    "componente ripetuto nel nucleo ristretto",
+                );
             }
         }
     }
 
     fn residenziale(&mut self, p: &P, res: &Residenziale, d: &Dsu, data: Option<NaiveDate>) {
-        self.membro(&p.c("beneficiario"), &res.beneficiario, d, "il beneficiario");
-        if res.nucleo == TipoNucleoResidenziale::RID && d.nucleo_ristretto.as_ref().is_none_or(|nr| nr.beneficiario != res.beneficiario) {
-            self.errore(&p.c("nucleo"), "residenziale.ristretto_mancante", "nucleo «RID»: va dichiarato il nucleo_ristretto dello stesso beneficiario");
+        self.membro(
+            &p.c("beneficiario"),
+            &res.beneficiario,
+            d,
+            "il beneficiario",
+        );
+        if res.nucleo == TipoNucleoResidenziale::RID
+            && d.nucleo_ristretto
+                .as_ref()
+                .is_none_or(|nr| nr.beneficiario != res.beneficiario)
+        {
+            self.errore(
+                &p.c("nucleo"),
+                "residenziale.ristretto_mancante",
+                "nucleo «RID»: va dichiarato il nucleo_ristretto dello stesso beneficiario",
+            );
         }
         if let Some(x) = &res.data_prima_richiesta {
             self.data(&p.c("data_prima_richiesta"), x);
@@ -544,7 +794,11 @@ impl Validatore {
             if let (Some(dd), Some(dp)) = (self.data(&pi.c("data"), &x.data), data)
                 && dd > dp
             {
-                self.errore(&pi.c("data"), "donazione.futura", "la donazione è successiva alla presentazione della DSU");
+                self.errore(
+                    &pi.c("data"),
+                    "donazione.futura",
+                    "la donazione è successiva alla presentazione della DSU",
+                );
             }
             self.percentuale(&pi.c("quota_donata"), x.quota_donata);
             self.importo(&pi.c("valore_imu"), x.valore_imu);
@@ -556,7 +810,11 @@ impl Validatore {
         if let (Some(dm), Some(dp)) = (dm, data)
             && dm < dp
         {
-            self.errore(&p.c("data_presentazione"), "corrente.prima_della_dsu", "il modulo ISEE corrente non può precedere la DSU a cui si riferisce");
+            self.errore(
+                &p.c("data_presentazione"),
+                "corrente.prima_della_dsu",
+                "il modulo ISEE corrente non può precedere la DSU a cui si riferisce",
+            );
         }
         if m.variazioni.is_empty() && m.patrimonio_aggiornato.is_none() {
             self.errore(p, "corrente.vuoto", "il modulo ISEE corrente deve indicare variazioni dei redditi o il patrimonio aggiornato");
@@ -565,22 +823,41 @@ impl Validatore {
         let pv = p.c("variazioni");
         for (i, v) in m.variazioni.iter().enumerate() {
             let pi = pv.i(i);
-            self.membro(&pi.c("codice_fiscale"), &v.codice_fiscale, d, "il componente con variazione");
+            self.membro(
+                &pi.c("codice_fiscale"),
+                &v.codice_fiscale,
+                d,
+                "il componente con variazione",
+            );
             if !visti.insert(v.codice_fiscale.as_str()) {
-                self.errore(&pi.c("codice_fiscale"), "corrente.variazione_ripetuta", "più variazioni per lo stesso componente");
+                self.errore(
+                    &pi.c("codice_fiscale"),
+                    "corrente.variazione_ripetuta",
+                    "più variazioni per lo stesso componente",
+                );
             }
             match (&v.tipo, &v.data_variazione) {
-                (Some(_), None) => self.errore(&pi.c("data_variazione"), "corrente.data_variazione", "indicare la data della variazione"),
+                (Some(_), None) => self.errore(
+                    &pi.c("data_variazione"),
+                    "corrente.data_variazione",
+                    "indicare la data della variazione",
+                ),
                 (_, Some(x)) => {
                     if let (Some(x), Some(dm)) = (self.data(&pi.c("data_variazione"), x), dm)
                         && x > dm
                     {
-                        self.errore(&pi.c("data_variazione"), "corrente.variazione_futura", "la variazione è successiva al modulo");
+                        self.errore(
+                            &pi.c("data_variazione"),
+                            "corrente.variazione_futura",
+                            "la variazione è successiva al modulo",
+                        );
                     }
                 }
                 _ => {}
             }
-            if v.periodo == PeriodoCorrente::DueMesi && !v.tipo.is_some_and(|t| t.ammette_due_mesi()) {
+            if v.periodo == PeriodoCorrente::DueMesi
+                && !v.tipo.is_some_and(|t| t.ammette_due_mesi())
+            {
                 self.errore(&pi.c("periodo"), "corrente.due_mesi", "il periodo degli ultimi due mesi è ammesso solo per i lavoratori a tempo indeterminato (A) e per l'interruzione dei trattamenti (D)");
             }
             self.importo(&pi.c("lavoro_dipendente"), v.lavoro_dipendente);
@@ -591,7 +868,12 @@ impl Validatore {
             let pp = p.c("patrimonio_aggiornato");
             for (i, x) in pa.iter().enumerate() {
                 let pi = pp.i(i);
-                self.membro(&pi.c("codice_fiscale"), &x.codice_fiscale, d, "il componente");
+                self.membro(
+                    &pi.c("codice_fiscale"),
+                    &x.codice_fiscale,
+                    d,
+                    "il componente",
+                );
                 self.mobiliare(&pi.c("patrimonio_mobiliare"), &x.patrimonio_mobiliare);
                 self.immobiliare(&pi.c("patrimonio_immobiliare"), &x.patrimonio_immobiliare);
             }

@@ -51,7 +51,10 @@ fn controlla(percorso: &Path) -> Result<(), String> {
     let caso: Caso = serde_json::from_str(&testo).map_err(|e| format!("case file: {e}"))?;
     let dsu = Dsu::da_json(&caso.dsu.to_string()).map_err(|e| format!("DSU: {e}"))?;
     let dsu = isee_core::valida(dsu).map_err(|p| format!("invalid DSU: {p:#?}"))?;
-    let motore = Motore::new(isee_core::Normativa::ufficiale(), caso.opzioni.unwrap_or_default());
+    let motore = Motore::new(
+        isee_core::Normativa::ufficiale(),
+        caso.opzioni.unwrap_or_default(),
+    );
     let esito = motore.calcola_con_traccia(&dsu, &caso.richiesta);
     if let Some(atteso) = &caso.atteso.non_calcolabile {
         return match esito {
@@ -74,14 +77,24 @@ fn controlla(percorso: &Path) -> Result<(), String> {
     {
         diff.push(format!("isee: expected {i}, got {}", esito.isee));
     }
-    let aggiuntive: Vec<String> = esito.componenti_aggiuntive.iter().map(|a| a.importo.to_string()).collect();
+    let aggiuntive: Vec<String> = esito
+        .componenti_aggiuntive
+        .iter()
+        .map(|a| a.importo.to_string())
+        .collect();
     if aggiuntive != caso.atteso.componenti_aggiuntive {
-        diff.push(format!("componenti_aggiuntive: expected {:?}, got {aggiuntive:?}", caso.atteso.componenti_aggiuntive));
+        diff.push(format!(
+            "componenti_aggiuntive: expected {:?}, got {aggiuntive:?}",
+            caso.atteso.componenti_aggiuntive
+        ));
     }
     if let Some(v) = &caso.atteso.validita_al
         && esito.validita.al.to_string() != *v
     {
-        diff.push(format!("validita_al: expected {v}, got {}", esito.validita.al));
+        diff.push(format!(
+            "validita_al: expected {v}, got {}",
+            esito.validita.al
+        ));
     }
     if let Some(v) = &caso.atteso.variante {
         let got = serde_json::to_value(esito.variante).map_err(|e| e.to_string())?;
@@ -93,19 +106,37 @@ fn controlla(percorso: &Path) -> Result<(), String> {
     if esito.traccia.last().map(|p| p.risultato) != Some(esito.isee.normalize()) {
         diff.push("the last trace step is not the result".into());
     }
-    if diff.is_empty() { Ok(()) } else { Err(format!("{}\n  {}", caso.descrizione, diff.join("\n  "))) }
+    if diff.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\n  {}", caso.descrizione, diff.join("\n  ")))
+    }
 }
 
 #[test]
 fn casi_golden() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut file: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut file: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     file.sort();
     assert!(file.len() >= 1, "no golden cases in {}", dir.display());
     let errori: Vec<String> = file
         .iter()
-        .filter_map(|p| controlla(p).err().map(|e| format!("{}: {e}", p.file_name().unwrap().to_string_lossy())))
+        .filter_map(|p| {
+            controlla(p)
+                .err()
+                .map(|e| format!("{}: {e}", p.file_name().unwrap().to_string_lossy()))
+        })
         .collect();
-    assert!(errori.is_empty(), "{} of {} golden cases failed:\n{}", errori.len(), file.len(), errori.join("\n"));
+    assert!(
+        errori.is_empty(),
+        "{} of {} golden cases failed:\n{}",
+        errori.len(),
+        file.len(),
+        errori.join("\n")
+    );
     eprintln!("{} golden cases passed", file.len());
 }

@@ -44,13 +44,20 @@ pub struct Impostazioni {
 
 impl Impostazioni {
     pub fn new(seed: u64, anno: i32) -> Impostazioni {
-        Impostazioni { seed, anno, comuni: Vec::new() }
+        Impostazioni {
+            seed,
+            anno,
+            comuni: Vec::new(),
+        }
     }
 }
 
 /// The household number `indice` of the population.
 pub fn nucleo(imp: &Impostazioni, indice: u64) -> Dsu {
-    let mut g = Generatore { rng: fastrand::Rng::with_seed(mescola(imp.seed, indice)), anno: imp.anno };
+    let mut g = Generatore {
+        rng: fastrand::Rng::with_seed(mescola(imp.seed, indice)),
+        anno: imp.anno,
+    };
     g.dsu(imp, indice)
 }
 
@@ -84,17 +91,26 @@ impl Generatore {
     }
 
     fn sigla(&mut self) -> String {
-        (0..3).map(|_| CONSONANTI[self.rng.usize(..CONSONANTI.len())] as char).collect()
+        (0..3)
+            .map(|_| CONSONANTI[self.rng.usize(..CONSONANTI.len())] as char)
+            .collect()
     }
 
     fn nascita(&mut self, eta_min: i64, eta_max: i64, presentazione: NaiveDate) -> NaiveDate {
         let eta = self.tra(eta_min, eta_max);
         let giorni = self.tra(0, 364);
         let anno = presentazione.year() - eta as i32 - 1;
-        NaiveDate::from_ymd_opt(anno, 1, 1).unwrap_or(presentazione) + chrono::Duration::days(giorni + 1)
+        NaiveDate::from_ymd_opt(anno, 1, 1).unwrap_or(presentazione)
+            + chrono::Duration::days(giorni + 1)
     }
 
-    fn persona(&mut self, rapporto: Rapporto, eta: (i64, i64), presentazione: NaiveDate, comune: &str) -> Componente {
+    fn persona(
+        &mut self,
+        rapporto: Rapporto,
+        eta: (i64, i64),
+        presentazione: NaiveDate,
+        comune: &str,
+    ) -> Componente {
         let nascita = self.nascita(eta.0, eta.1, presentazione);
         let femmina = self.prob(0.5);
         let cognome = self.sigla();
@@ -123,13 +139,21 @@ impl Generatore {
             spese_sanitarie_disabili: Importo::ZERO,
             spese_assistenza_personale: Importo::ZERO,
             retta_ricovero: Importo::ZERO,
-            patrimonio_mobiliare: if anni >= 18 || self.prob(0.2) { vec![self.conto(anni)] } else { Vec::new() },
+            patrimonio_mobiliare: if anni >= 18 || self.prob(0.2) {
+                vec![self.conto(anni)]
+            } else {
+                Vec::new()
+            },
             patrimonio_immobiliare: Vec::new(),
         }
     }
 
     fn conto(&mut self, eta: i32) -> RapportoFinanziario {
-        let saldo = if eta < 18 { self.tra(0, 3_000) } else { self.tra(0, 25_000) };
+        let saldo = if eta < 18 {
+            self.tra(0, 3_000)
+        } else {
+            self.tra(0, 25_000)
+        };
         let giacenza = (saldo + self.tra(-2_000, 4_000)).max(0);
         RapportoFinanziario {
             tipo: TipoRapporto::ContoCorrente,
@@ -161,7 +185,11 @@ impl Generatore {
             let dip = self.euro(6_000, 55_000);
             r.reddito_complessivo = dip;
             r.di_cui_lavoro_dipendente = dip;
-            c.mesi_lavoro = if self.prob(0.85) { 12 } else { self.tra(1, 11) as u8 };
+            c.mesi_lavoro = if self.prob(0.85) {
+                12
+            } else {
+                self.tra(1, 11) as u8
+            };
         } else if x < 0.74 {
             let aut = self.euro(5_000, 70_000);
             r.reddito_complessivo = aut;
@@ -203,13 +231,21 @@ impl Generatore {
         if coppia {
             componenti.push(self.persona(Rapporto::C, (24, 60), presentazione, &comune));
         }
-        let eta_dichiarante = componenti[0].data_nascita.get().map(|n| isee_core::data::eta_compiuta(n, presentazione)).unwrap_or(40);
+        let eta_dichiarante = componenti[0]
+            .data_nascita
+            .get()
+            .map(|n| isee_core::data::eta_compiuta(n, presentazione))
+            .unwrap_or(40);
         while componenti.len() < dimensione {
             let max = (eta_dichiarante - 18).clamp(0, 26) as i64;
             componenti.push(self.persona(Rapporto::F, (0, max), presentazione, &comune));
         }
         for c in &mut componenti {
-            let eta = c.data_nascita.get().map(|n| isee_core::data::eta_compiuta(n, presentazione)).unwrap_or(40);
+            let eta = c
+                .data_nascita
+                .get()
+                .map(|n| isee_core::data::eta_compiuta(n, presentazione))
+                .unwrap_or(40);
             self.redditi(c, eta);
             if eta >= 25 && self.prob(0.12) {
                 let valore = self.tra(15_000, 150_000);
@@ -221,7 +257,11 @@ impl Generatore {
                     giacenza_media: Importo::ZERO,
                     valore: Importo::euro(valore),
                     quota: Percentuale::CENTO,
-                    di_cui_titoli_di_stato: if self.prob(0.5) { Importo::euro(valore / 2) } else { Importo::ZERO },
+                    di_cui_titoli_di_stato: if self.prob(0.5) {
+                        Importo::euro(valore / 2)
+                    } else {
+                        Importo::ZERO
+                    },
                     incremento_patrimoniale: false,
                 });
             }
@@ -230,8 +270,16 @@ impl Generatore {
         let x = self.rng.f64();
         let abitazione = if x < 0.70 {
             let valore = self.tra(35_000, 260_000);
-            let mutuo = if self.prob(0.3) { self.tra(10_000, valore) } else { 0 };
-            let quota = if coppia { Decimal::from(50) } else { Decimal::ONE_HUNDRED };
+            let mutuo = if self.prob(0.3) {
+                self.tra(10_000, valore)
+            } else {
+                0
+            };
+            let quota = if coppia {
+                Decimal::from(50)
+            } else {
+                Decimal::ONE_HUNDRED
+            };
             let casa = |_: ()| Immobile {
                 tipo: TipoPatrimonio::F,
                 codice_comune: comune.clone(),
@@ -246,7 +294,11 @@ impl Generatore {
             if coppia {
                 componenti[1].patrimonio_immobiliare.push(casa(()));
             }
-            Abitazione { titolo: TitoloAbitazione::Proprieta, codice_comune: Some(comune.clone()), canone_annuo: None }
+            Abitazione {
+                titolo: TitoloAbitazione::Proprieta,
+                codice_comune: Some(comune.clone()),
+                canone_annuo: None,
+            }
         } else if x < 0.90 {
             Abitazione {
                 titolo: TitoloAbitazione::Locazione,
@@ -254,13 +306,21 @@ impl Generatore {
                 canone_annuo: Some(self.euro(3_600, 14_000)),
             }
         } else {
-            Abitazione { titolo: TitoloAbitazione::Altro, codice_comune: Some(comune.clone()), canone_annuo: None }
+            Abitazione {
+                titolo: TitoloAbitazione::Altro,
+                codice_comune: Some(comune.clone()),
+                canone_annuo: None,
+            }
         };
         if self.prob(0.15) {
             let altro = COMUNI[self.rng.usize(..COMUNI.len())].0.to_string();
             let v = self.tra(20_000, 180_000);
             componenti[0].patrimonio_immobiliare.push(Immobile {
-                tipo: if self.prob(0.8) { TipoPatrimonio::F } else { TipoPatrimonio::TA },
+                tipo: if self.prob(0.8) {
+                    TipoPatrimonio::F
+                } else {
+                    TipoPatrimonio::TA
+                },
                 codice_comune: altro,
                 quota: Percentuale::CENTO,
                 valore_imu: Importo::euro(v),
@@ -273,7 +333,7 @@ impl Generatore {
         Dsu {
             versione_formato: 1,
             data_presentazione: Data::new(presentazione),
-            protocollo_mittente: Some(format!("GEN-{}-{indice:09}", imp.seed)),
+            protocollo_mittente: Some(format!("GEN-{:08X}-{indice:09}", imp.seed as u32)),
             componenti,
             abitazione,
             condizioni_nucleo: None,
@@ -319,10 +379,17 @@ mod tests {
         for i in 0..5_000 {
             let d = nucleo(&imp, i);
             dimensioni[d.componenti.len().min(6)] += 1;
-            disabili += d.componenti.iter().filter(|c| c.disabilita.is_some()).count();
+            disabili += d
+                .componenti
+                .iter()
+                .filter(|c| c.disabilita.is_some())
+                .count();
             affitto += usize::from(d.abitazione.titolo == TitoloAbitazione::Locazione);
         }
-        assert!(dimensioni[1] > 1_200 && dimensioni[1] < 2_100, "{dimensioni:?}");
+        assert!(
+            dimensioni[1] > 1_200 && dimensioni[1] < 2_100,
+            "{dimensioni:?}"
+        );
         assert!(dimensioni[5] + dimensioni[6] > 100, "{dimensioni:?}");
         assert!(disabili > 200, "{disabili}");
         assert!(affitto > 700 && affitto < 1_300, "{affitto}");

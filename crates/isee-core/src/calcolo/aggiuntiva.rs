@@ -9,11 +9,11 @@
 //! could not be read in full (`isee-regole.md` §11.2; `docs/SCELTE.md`).
 
 use super::indicatore;
-use super::nucleo::{condizioni_da_riepilogo, Membro, Nucleo};
+use super::nucleo::{Membro, Nucleo, condizioni_da_riepilogo};
 use super::{Contesto, RigaAggiuntiva};
 use crate::dsu::ComponenteAggiuntiva;
 use crate::importo::arrotonda_al_centesimo as cent;
-use crate::traccia::{passo, Traccia};
+use crate::traccia::{Traccia, passo};
 use rust_decimal::Decimal;
 
 /// The person is counted as a nucleus of one for the ISE (ISR and ISP of "the person
@@ -26,17 +26,29 @@ pub(crate) fn calcola<T: Traccia>(
     t: &mut T,
 ) -> RigaAggiuntiva {
     let r = ctx.regole;
-    let persona = Membro { c: &dati.foglio, rapporto: dati.foglio.rapporto };
+    let persona = Membro {
+        c: &dati.foglio,
+        rapporto: dati.foglio.rapporto,
+    };
     let mut solo = Nucleo::new(vec![persona], None, None, ctx.data);
-    solo.condizioni_fisse = Some(super::nucleo::Condizioni { componenti: 1, ..Default::default() });
+    solo.condizioni_fisse = Some(super::nucleo::Condizioni {
+        componenti: 1,
+        ..Default::default()
+    });
     solo.escludi_donazioni_ricevute = true;
     // The person's own ISR and ISP, without the trace of the inner lines: the trace
     // keeps the steps that matter for the beneficiary.
-    let ise = indicatore::calcola(ctx, &solo, &mut crate::traccia::SenzaTraccia).righe.ise;
+    let ise = indicatore::calcola(ctx, &solo, &mut crate::traccia::SenzaTraccia)
+        .righe
+        .ise;
     let condizioni = condizioni_da_riepilogo(&dati.nucleo);
     let (base, magg) = indicatore::scala(ctx, &condizioni, &mut crate::traccia::SenzaTraccia);
     let scala_persona = base + magg;
-    let eccedenza = if scala_persona.is_zero() { Decimal::ZERO } else { ise / scala_persona - r.aggiuntiva_abbattimento };
+    let eccedenza = if scala_persona.is_zero() {
+        Decimal::ZERO
+    } else {
+        ise / scala_persona - r.aggiuntiva_abbattimento
+    };
     let importo = if eccedenza > Decimal::ZERO && !scala_beneficiario.is_zero() {
         cent(eccedenza * r.aggiuntiva_quota / scala_beneficiario)
     } else {
@@ -59,5 +71,10 @@ pub(crate) fn calcola<T: Traccia>(
         )
         .con_parametri(r, &["aggiuntiva.abbattimento", "aggiuntiva.quota"])
     });
-    RigaAggiuntiva { codice_fiscale: codice, ise_persona: ise, scala_nucleo_persona: scala_persona, importo }
+    RigaAggiuntiva {
+        codice_fiscale: codice,
+        ise_persona: ise,
+        scala_nucleo_persona: scala_persona,
+        importo,
+    }
 }

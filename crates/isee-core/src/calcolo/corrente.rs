@@ -7,12 +7,12 @@
 //! if its conditions hold; the rules of the module's filing date decide which.
 
 use super::indicatore::{self, Indicatore};
-use super::nucleo::{membri_ordinari, Nucleo};
+use super::nucleo::{Nucleo, membri_ordinari};
 use super::validita::{scadenza_corrente_patrimoniale, scadenza_corrente_reddituale};
-use super::{non_calcolabile, Contesto, ErroreCalcolo, InfoCorrente, TipoIsee, Validita};
+use super::{Contesto, ErroreCalcolo, InfoCorrente, TipoIsee, Validita, non_calcolabile};
 use crate::dsu::Dsu;
 use crate::parametri::Regole;
-use crate::traccia::{passo, SenzaTraccia, Traccia};
+use crate::traccia::{SenzaTraccia, Traccia, passo};
 use chrono::{Datelike, Months};
 use rust_decimal::Decimal;
 
@@ -23,14 +23,27 @@ pub(crate) struct Corrente {
     pub validita: Validita,
 }
 
-pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Regole, t: &mut T) -> Result<Corrente, ErroreCalcolo> {
+pub(crate) fn calcola<T: Traccia>(
+    ctx: &Contesto,
+    dsu: &Dsu,
+    regole_modulo: &Regole,
+    t: &mut T,
+) -> Result<Corrente, ErroreCalcolo> {
     let tipo = TipoIsee::Corrente;
     let Some(modulo) = dsu.corrente.as_ref() else {
-        return Err(non_calcolabile(tipo, "la DSU non contiene il modulo per l'ISEE corrente"));
+        return Err(non_calcolabile(
+            tipo,
+            "la DSU non contiene il modulo per l'ISEE corrente",
+        ));
     };
     let data_modulo = modulo.data_presentazione.o_minima();
     let base = || {
-        let mut n = Nucleo::new(membri_ordinari(&dsu.componenti), Some(&dsu.abitazione), dsu.condizioni_nucleo.as_ref(), ctx.data);
+        let mut n = Nucleo::new(
+            membri_ordinari(&dsu.componenti),
+            Some(&dsu.abitazione),
+            dsu.condizioni_nucleo.as_ref(),
+            ctx.data,
+        );
         n.moltiplicatore_due_mesi = regole_modulo.corrente_moltiplicatore_due_mesi;
         n
     };
@@ -52,9 +65,15 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Reg
             .unwrap_or(data_modulo);
         let lavorativa = modulo.variazioni.iter().any(|v| {
             v.tipo.is_some_and(|t| t.lavorativa())
-                && v.data_variazione.as_ref().and_then(|d| d.get()).is_some_and(|d| d >= inizio_finestra && d <= data_modulo)
+                && v.data_variazione
+                    .as_ref()
+                    .and_then(|d| d.get())
+                    .is_some_and(|d| d >= inizio_finestra && d <= data_modulo)
         });
-        let interruzione = modulo.variazioni.iter().any(|v| v.tipo.is_some_and(|t| t.interruzione_trattamenti()));
+        let interruzione = modulo
+            .variazioni
+            .iter()
+            .any(|v| v.tipo.is_some_and(|t| t.interruzione_trattamenti()));
         if lavorativa {
             condizioni.push(format!(
                 "variazione dell'attività lavorativa negli ultimi {} mesi",
@@ -62,10 +81,15 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Reg
             ));
         }
         if interruzione {
-            condizioni.push("interruzione di trattamenti assistenziali, previdenziali o indennitari non IRPEF".into());
+            condizioni.push(
+                "interruzione di trattamenti assistenziali, previdenziali o indennitari non IRPEF"
+                    .into(),
+            );
         }
         if calo_isr {
-            condizioni.push(format!("ISR corrente {isr_corr} inferiore di oltre il 25% all'ISR ordinario {isr_ord}"));
+            condizioni.push(format!(
+                "ISR corrente {isr_corr} inferiore di oltre il 25% all'ISR ordinario {isr_ord}"
+            ));
         }
         reddituale = if regole_modulo.corrente_condizioni_alternative {
             lavorativa || interruzione || calo_isr
@@ -99,13 +123,17 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Reg
         if !regole_modulo.corrente_percorso_patrimoniale {
             return Err(non_calcolabile(
                 tipo,
-                format!("alla data del modulo ({data_modulo}) l'ISEE corrente non può aggiornare il patrimonio (possibile dal 21-9-2021, D.I. 5-7-2021)"),
+                format!(
+                    "alla data del modulo ({data_modulo}) l'ISEE corrente non può aggiornare il patrimonio (possibile dal 21-9-2021, D.I. 5-7-2021)"
+                ),
             ));
         }
         if data_modulo.month() < regole_modulo.corrente_mese_inizio_patrimoniale {
             return Err(non_calcolabile(
                 tipo,
-                format!("il patrimonio può essere aggiornato solo dal 1° aprile dell'anno; modulo presentato il {data_modulo}"),
+                format!(
+                    "il patrimonio può essere aggiornato solo dal 1° aprile dell'anno; modulo presentato il {data_modulo}"
+                ),
             ));
         }
         let mut n = base();
@@ -114,7 +142,9 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Reg
         let soglia_isp = isp_ord * (Decimal::ONE - regole_modulo.corrente_riduzione_isp);
         patrimoniale = isp_corr < soglia_isp;
         if patrimoniale {
-            condizioni.push(format!("ISP aggiornato {isp_corr} inferiore di oltre il 20% all'ISP ordinario {isp_ord}"));
+            condizioni.push(format!(
+                "ISP aggiornato {isp_corr} inferiore di oltre il 20% all'ISP ordinario {isp_ord}"
+            ));
         }
         t.passo(|| {
             passo(
@@ -131,7 +161,8 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, dsu: &Dsu, regole_modulo: &Reg
 
     if !reddituale && !patrimoniale {
         let motivo = if modulo.variazioni.is_empty() && modulo.patrimonio_aggiornato.is_none() {
-            "il modulo non contiene né variazioni dei redditi né il patrimonio aggiornato".to_string()
+            "il modulo non contiene né variazioni dei redditi né il patrimonio aggiornato"
+                .to_string()
         } else {
             format!(
                 "nessuna condizione è soddisfatta (ISR ordinario {isr_ord}, ISP ordinario {isp_ord}): servono una variazione lavorativa, un'interruzione dei trattamenti, un calo dell'ISR oltre il 25% o dell'ISP oltre il 20%"

@@ -11,7 +11,7 @@ use crate::data::eta_compiuta;
 use crate::dsu::{GradoDisabilita, PeriodoCorrente, TitoloAbitazione};
 use crate::importo::arrotonda_al_centesimo as cent;
 use crate::opzioni::{ConfrontoDepositi, ConvivenzaAnagrafica};
-use crate::traccia::{passo, Traccia};
+use crate::traccia::{Traccia, passo};
 use rust_decimal::Decimal;
 
 const ZERO: Decimal = Decimal::ZERO;
@@ -49,9 +49,15 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &mut T) -> Indi
             None,
             &[
                 ("patrimonio_mobiliare", patrimonio_mobiliare),
-                ("detrazione_patrimonio_mobiliare", detrazione_patrimonio_mobiliare),
+                (
+                    "detrazione_patrimonio_mobiliare",
+                    detrazione_patrimonio_mobiliare,
+                ),
                 ("patrimonio_immobiliare", patrimonio_immobiliare),
-                ("detrazione_patrimonio_immobiliare", detrazione_patrimonio_immobiliare),
+                (
+                    "detrazione_patrimonio_immobiliare",
+                    detrazione_patrimonio_immobiliare,
+                ),
             ],
             isp,
             "DPCM 159/2013, art. 5, c. 1",
@@ -60,14 +66,25 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &mut T) -> Indi
 
     let ise = cent(isr.isr + r.peso_isp * isp);
     t.passo(|| {
-        passo("ise", "ISE = ISR + 20% dell'ISP", None, &[("isr", isr.isr), ("isp", isp)], ise, "DPCM 159/2013, art. 2, c. 3")
-            .con_parametri(r, &["ise.peso_isp"])
+        passo(
+            "ise",
+            "ISE = ISR + 20% dell'ISP",
+            None,
+            &[("isr", isr.isr), ("isp", isp)],
+            ise,
+            "DPCM 159/2013, art. 2, c. 3",
+        )
+        .con_parametri(r, &["ise.peso_isp"])
     });
 
     let (parametro_nucleo, maggiorazioni) = scala(ctx, &cond, t);
     let (parametro_nucleo, maggiorazioni) = (cent(parametro_nucleo), cent(maggiorazioni));
     let scala_equivalenza = parametro_nucleo + maggiorazioni;
-    let isee = if scala_equivalenza.is_zero() { ZERO } else { cent(ise / scala_equivalenza) };
+    let isee = if scala_equivalenza.is_zero() {
+        ZERO
+    } else {
+        cent(ise / scala_equivalenza)
+    };
     t.passo(|| {
         passo(
             "isee",
@@ -121,11 +138,23 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
     let r = ctx.regole;
     let x = &m.c.redditi;
     let v = |i: crate::importo::Importo| i.valore();
-    let trattamenti_disabilita = if r.trattamenti_disabilita_esclusi { ZERO } else { v(x.trattamenti_disabilita) };
-    let altri = v(x.imposta_sostitutiva) + v(x.esenti) + v(x.agrari_irap) + v(x.fondiari) + v(x.esteri) + v(x.aire)
+    let trattamenti_disabilita = if r.trattamenti_disabilita_esclusi {
+        ZERO
+    } else {
+        v(x.trattamenti_disabilita)
+    };
+    let altri = v(x.imposta_sostitutiva)
+        + v(x.esenti)
+        + v(x.agrari_irap)
+        + v(x.fondiari)
+        + v(x.esteri)
+        + v(x.aire)
         + v(x.assegni_mantenimento_figli);
     let Some(var) = n.variazione(m) else {
-        let reddito = v(x.reddito_complessivo) + altri + v(x.trattamenti_assistenziali) + trattamenti_disabilita;
+        let reddito = v(x.reddito_complessivo)
+            + altri
+            + v(x.trattamenti_assistenziali)
+            + trattamenti_disabilita;
         t.passo(|| {
             passo(
                 "isr.reddito_componente",
@@ -150,7 +179,9 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
         return RedditoMembro {
             reddito,
             base_dipendente: v(x.di_cui_lavoro_dipendente),
-            base_pensione: v(x.di_cui_pensione) + v(x.trattamenti_assistenziali) + trattamenti_disabilita,
+            base_pensione: v(x.di_cui_pensione)
+                + v(x.trattamenti_assistenziali)
+                + trattamenti_disabilita,
         };
     };
     // ISEE corrente: the member's work incomes and treatments are those of the period,
@@ -186,10 +217,20 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
         )
         .con_parametri(r, &["corrente.moltiplicatore_due_mesi"])
     });
-    RedditoMembro { reddito, base_dipendente: dipendente, base_pensione: trattamenti }
+    RedditoMembro {
+        reddito,
+        base_dipendente: dipendente,
+        base_pensione: trattamenti,
+    }
 }
 
-fn isr<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, base_rf: Decimal, t: &mut T) -> Isr {
+fn isr<T: Traccia>(
+    ctx: &Contesto,
+    n: &Nucleo,
+    cond: &Condizioni,
+    base_rf: Decimal,
+    t: &mut T,
+) -> Isr {
     let r = ctx.regole;
     let o = ctx.opzioni;
     let mut somma = ZERO;
@@ -203,16 +244,32 @@ fn isr<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, base_rf: Decim
         adi += m.c.redditi.di_cui_adi.valore();
 
         let assegni = m.c.assegni_pagati.coniuge.valore() + m.c.assegni_pagati.figli.valore();
-        let sanitarie = m.c.spese_sanitarie_disabili.valore().min(r.spese_sanitarie_massimo);
-        let f_dip = (rm.base_dipendente * r.franchigia_dipendente_quota).min(r.franchigia_dipendente_massimo).max(ZERO);
-        let f_pens = (rm.base_pensione * r.franchigia_pensione_quota).min(r.franchigia_pensione_massimo).max(ZERO);
-        let (f_dip, f_pens) = if o.franchigia_pensione_alternativa && !f_dip.is_zero() && !f_pens.is_zero() {
-            if f_dip >= f_pens { (f_dip, ZERO) } else { (ZERO, f_pens) }
-        } else {
-            (f_dip, f_pens)
-        };
+        let sanitarie =
+            m.c.spese_sanitarie_disabili
+                .valore()
+                .min(r.spese_sanitarie_massimo);
+        let f_dip = (rm.base_dipendente * r.franchigia_dipendente_quota)
+            .min(r.franchigia_dipendente_massimo)
+            .max(ZERO);
+        let f_pens = (rm.base_pensione * r.franchigia_pensione_quota)
+            .min(r.franchigia_pensione_massimo)
+            .max(ZERO);
+        let (f_dip, f_pens) =
+            if o.franchigia_pensione_alternativa && !f_dip.is_zero() && !f_pens.is_zero() {
+                if f_dip >= f_pens {
+                    (f_dip, ZERO)
+                } else {
+                    (ZERO, f_pens)
+                }
+            } else {
+                (f_dip, f_pens)
+            };
         let dovute = assegni + sanitarie + f_dip + f_pens;
-        let applicate = if o.detrazioni_per_componente { dovute.min(rm.reddito.max(ZERO)) } else { dovute };
+        let applicate = if o.detrazioni_per_componente {
+            dovute.min(rm.reddito.max(ZERO))
+        } else {
+            dovute
+        };
         detrazioni_membri += applicate;
         t.passo(|| {
             passo(
@@ -245,7 +302,9 @@ fn isr<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, base_rf: Decim
         detrazioni_membri = detrazioni_membri.min(somma.max(ZERO));
     }
 
-    let tasso = o.tasso_reddito_figurativo.unwrap_or_else(|| r.tasso_reddito_figurativo());
+    let tasso = o
+        .tasso_reddito_figurativo
+        .unwrap_or_else(|| r.tasso_reddito_figurativo());
     let reddito_figurativo = cent(base_rf * tasso);
     t.passo(|| {
         passo(
@@ -263,7 +322,8 @@ fn isr<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, base_rf: Decim
     let locazione = match n.abitazione {
         Some(a) if a.titolo == TitoloAbitazione::Locazione => {
             let massimo = r.locazione_massimo
-                + r.locazione_incremento_per_figlio * Decimal::from(cond.figli_conviventi.saturating_sub(2));
+                + r.locazione_incremento_per_figlio
+                    * Decimal::from(cond.figli_conviventi.saturating_sub(2));
             let canone = a.canone_annuo.map(|c| c.valore()).unwrap_or(ZERO);
             let detratto = canone.min(massimo);
             t.passo(|| {
@@ -305,7 +365,14 @@ fn isr<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, base_rf: Decim
             "DPCM 159/2013, art. 4",
         )
     });
-    Isr { somma_redditi, reddito_figurativo, detrazioni, isr, assegno_unico, adi }
+    Isr {
+        somma_redditi,
+        reddito_figurativo,
+        detrazioni,
+        isr,
+        assegno_unico,
+        adi,
+    }
 }
 
 /// Original art. 4 c.4 lett. b)-d), in force until 28-5-2016: disability franchigie by
@@ -314,8 +381,13 @@ fn franchigie_disabilita_originarie<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &
     let r = ctx.regole;
     let mut totale = ZERO;
     for m in &n.membri {
-        let Some(grado) = m.c.disabilita else { continue };
-        let minore = m.c.data_nascita.get().is_some_and(|d| eta_compiuta(d, n.data) < 18);
+        let Some(grado) = m.c.disabilita else {
+            continue;
+        };
+        let minore =
+            m.c.data_nascita
+                .get()
+                .is_some_and(|d| eta_compiuta(d, n.data) < 18);
         let tabella = match grado {
             GradoDisabilita::DIM => r.franchigia_disabilita_media,
             GradoDisabilita::DIG => r.franchigia_disabilita_grave,
@@ -366,7 +438,12 @@ struct Mobiliare {
     base_reddito_figurativo: Decimal,
 }
 
-fn patrimonio_mobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, t: &mut T) -> Mobiliare {
+fn patrimonio_mobiliare<T: Traccia>(
+    ctx: &Contesto,
+    n: &Nucleo,
+    cond: &Condizioni,
+    t: &mut T,
+) -> Mobiliare {
     let r = ctx.regole;
     let mut lordo = ZERO;
     let mut altri_tot = ZERO;
@@ -386,8 +463,11 @@ fn patrimonio_mobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizion
             titoli_tot += titoli;
             if x.tipo.e_deposito() {
                 let saldo = x.quota.applica(x.saldo_31_12.valore());
-                let giacenza =
-                    if x.incremento_patrimoniale { saldo } else { x.quota.applica(x.giacenza_media.valore()) };
+                let giacenza = if x.incremento_patrimoniale {
+                    saldo
+                } else {
+                    x.quota.applica(x.giacenza_media.valore())
+                };
                 saldi += saldo;
                 giacenze += giacenza;
                 depositi_per_rapporto += saldo.max(giacenza);
@@ -433,7 +513,8 @@ fn patrimonio_mobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizion
     let base_rf = (altri_tot - esclusione.min(titoli_altri)).max(ZERO);
 
     let componenti = Decimal::from(cond.componenti.max(1));
-    let franchigia = (r.mobiliare_franchigia_base + r.mobiliare_franchigia_per_componente * (componenti - Decimal::ONE))
+    let franchigia = (r.mobiliare_franchigia_base
+        + r.mobiliare_franchigia_per_componente * (componenti - Decimal::ONE))
         .min(r.mobiliare_franchigia_massimo)
         + r.mobiliare_franchigia_per_figlio * Decimal::from(cond.figli.saturating_sub(2));
     let applicata = franchigia.min(netto_titoli);
@@ -461,7 +542,11 @@ fn patrimonio_mobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizion
             ],
         )
     });
-    Mobiliare { lordo_netto_titoli: netto_titoli, franchigia_applicata: applicata, base_reddito_figurativo: base_rf }
+    Mobiliare {
+        lordo_netto_titoli: netto_titoli,
+        franchigia_applicata: applicata,
+        base_reddito_figurativo: base_rf,
+    }
 }
 
 struct Immobiliare {
@@ -469,7 +554,12 @@ struct Immobiliare {
     detrazione: Decimal,
 }
 
-fn patrimonio_immobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizioni, t: &mut T) -> Immobiliare {
+fn patrimonio_immobiliare<T: Traccia>(
+    ctx: &Contesto,
+    n: &Nucleo,
+    cond: &Condizioni,
+    t: &mut T,
+) -> Immobiliare {
     let r = ctx.regole;
     let mut lordo = ZERO;
     let mut netto_altri = ZERO;
@@ -510,7 +600,16 @@ fn patrimonio_immobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizi
     for a in &n.immobili_aggiunti {
         lordo += a.valore;
         netto_altri += a.valore;
-        t.passo(|| passo("isp.immobile_aggiunto", a.descrizione.clone(), None, &[], a.valore, "DPCM 159/2013, art. 6, c. 3, lett. c)"));
+        t.passo(|| {
+            passo(
+                "isp.immobile_aggiunto",
+                a.descrizione.clone(),
+                None,
+                &[],
+                a.valore,
+                "DPCM 159/2013, art. 6, c. 3, lett. c)",
+            )
+        });
     }
     let casa_contata = if casa_netto.is_zero() {
         ZERO
@@ -519,10 +618,14 @@ fn patrimonio_immobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizi
         let (soglia, nomi): (Decimal, &[&str]) = match ctx.variante {
             Variante::FamiliareInclusione2026 => {
                 let capoluogo = comune.is_some_and(|c| r.e_capoluogo_citta_metropolitana(c));
-                let base =
-                    if capoluogo { r.casa_soglia_famiglia_2026_capoluogo } else { r.casa_soglia_famiglia_2026 };
+                let base = if capoluogo {
+                    r.casa_soglia_famiglia_2026_capoluogo
+                } else {
+                    r.casa_soglia_famiglia_2026
+                };
                 (
-                    base + r.casa_incremento_per_figlio_famiglia_2026 * Decimal::from(cond.figli_conviventi.saturating_sub(1)),
+                    base + r.casa_incremento_per_figlio_famiglia_2026
+                        * Decimal::from(cond.figli_conviventi.saturating_sub(1)),
                     &[
                         "isp.casa_soglia_famiglia_2026",
                         "isp.casa_soglia_famiglia_2026_capoluogo",
@@ -533,8 +636,14 @@ fn patrimonio_immobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizi
                 )
             }
             Variante::Ordinaria => (
-                r.casa_soglia + r.casa_incremento_per_figlio * Decimal::from(cond.figli_conviventi.saturating_sub(2)),
-                &["isp.casa_soglia", "isp.casa_incremento_per_figlio", "isp.casa_quota_eccedenza"],
+                r.casa_soglia
+                    + r.casa_incremento_per_figlio
+                        * Decimal::from(cond.figli_conviventi.saturating_sub(2)),
+                &[
+                    "isp.casa_soglia",
+                    "isp.casa_incremento_per_figlio",
+                    "isp.casa_quota_eccedenza",
+                ],
             ),
         };
         let contata = r.casa_quota_eccedenza.di((casa_netto - soglia).max(ZERO));
@@ -558,7 +667,10 @@ fn patrimonio_immobiliare<T: Traccia>(ctx: &Contesto, n: &Nucleo, cond: &Condizi
         contata
     };
     let netto = netto_altri + casa_contata;
-    Immobiliare { lordo, detrazione: lordo - netto }
+    Immobiliare {
+        lordo,
+        detrazione: lordo - netto,
+    }
 }
 
 /// The scala di equivalenza (Allegato 1): base parameter and maggiorazioni.
@@ -589,7 +701,11 @@ pub(crate) fn scala<T: Traccia>(ctx: &Contesto, c: &Condizioni, t: &mut T) -> (D
     };
     let figli = tabella[(c.figli as usize).min(5)];
     let minori = if c.minorenni && (c.lavoro_genitori || c.unico_genitore) {
-        if c.minori_tre_anni { r.maggiorazione_minori_tre_anni } else { r.maggiorazione_minorenni }
+        if c.minori_tre_anni {
+            r.maggiorazione_minori_tre_anni
+        } else {
+            r.maggiorazione_minorenni
+        }
     } else {
         ZERO
     };

@@ -16,7 +16,7 @@ mod nucleo;
 mod tipi;
 mod validita;
 
-pub use validita::{scadenza_dsu, Validita};
+pub use validita::{Validita, scadenza_dsu};
 
 use crate::codice_fiscale::CodiceFiscale;
 use crate::importo::arrotonda_al_centesimo;
@@ -121,7 +121,11 @@ pub struct Richiesta {
 
 impl Richiesta {
     pub fn ordinario() -> Richiesta {
-        Richiesta { tipo: TipoIsee::Ordinario, prestazione: None, beneficiario: None }
+        Richiesta {
+            tipo: TipoIsee::Ordinario,
+            prestazione: None,
+            beneficiario: None,
+        }
     }
 }
 
@@ -233,14 +237,19 @@ pub struct Esito {
 /// Why a value cannot be computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum ErroreCalcolo {
-    #[error("nessuna regola ISEE in vigore alla data di presentazione {0} (le regole del DPCM 159/2013 si applicano dal 1-1-2015)")]
+    #[error(
+        "nessuna regola ISEE in vigore alla data di presentazione {0} (le regole del DPCM 159/2013 si applicano dal 1-1-2015)"
+    )]
     RegoleNonInVigore(NaiveDate),
     #[error("{tipo} non calcolabile: {motivo}")]
     NonCalcolabile { tipo: &'static str, motivo: String },
 }
 
 pub(crate) fn non_calcolabile(tipo: TipoIsee, motivo: impl Into<String>) -> ErroreCalcolo {
-    ErroreCalcolo::NonCalcolabile { tipo: tipo.etichetta(), motivo: motivo.into() }
+    ErroreCalcolo::NonCalcolabile {
+        tipo: tipo.etichetta(),
+        motivo: motivo.into(),
+    }
 }
 
 /// The engine version recorded with each result.
@@ -282,31 +291,59 @@ impl Motore {
     }
 
     /// Computes one ISEE, without the trace (the fast path).
-    pub fn calcola(&self, dsu: &DsuValidata, richiesta: &Richiesta) -> Result<Esito, ErroreCalcolo> {
+    pub fn calcola(
+        &self,
+        dsu: &DsuValidata,
+        richiesta: &Richiesta,
+    ) -> Result<Esito, ErroreCalcolo> {
         self.calcola_con(dsu, richiesta, &mut SenzaTraccia)
     }
 
     /// Computes one ISEE and keeps every step in `Esito::traccia`.
-    pub fn calcola_con_traccia(&self, dsu: &DsuValidata, richiesta: &Richiesta) -> Result<Esito, ErroreCalcolo> {
+    pub fn calcola_con_traccia(
+        &self,
+        dsu: &DsuValidata,
+        richiesta: &Richiesta,
+    ) -> Result<Esito, ErroreCalcolo> {
         let mut t = ConTraccia::default();
         let mut esito = self.calcola_con(dsu, richiesta, &mut t)?;
         esito.traccia = t.0;
         Ok(esito)
     }
 
-    fn calcola_con<T: Traccia>(&self, dsu: &DsuValidata, richiesta: &Richiesta, t: &mut T) -> Result<Esito, ErroreCalcolo> {
+    fn calcola_con<T: Traccia>(
+        &self,
+        dsu: &DsuValidata,
+        richiesta: &Richiesta,
+        t: &mut T,
+    ) -> Result<Esito, ErroreCalcolo> {
         let d = dsu.dsu();
         let data = d.data_presentazione.o_minima();
-        let regole = self.normativa.regole(data).ok_or(ErroreCalcolo::RegoleNonInVigore(data))?;
+        let regole = self
+            .normativa
+            .regole(data)
+            .ok_or(ErroreCalcolo::RegoleNonInVigore(data))?;
         let variante = match richiesta.prestazione {
-            Some(p) if p.familiare_2026() && regole.variante_famiglia_2026 => Variante::FamiliareInclusione2026,
+            Some(p) if p.familiare_2026() && regole.variante_famiglia_2026 => {
+                Variante::FamiliareInclusione2026
+            }
             _ => Variante::Ordinaria,
         };
         let limite_titoli = match richiesta.prestazione {
-            Some(Prestazione::Adi | Prestazione::Sfl) if !self.opzioni.esclusione_titoli_adi_sfl => Decimal::ZERO,
+            Some(Prestazione::Adi | Prestazione::Sfl)
+                if !self.opzioni.esclusione_titoli_adi_sfl =>
+            {
+                Decimal::ZERO
+            }
             _ => regole.titoli_di_stato_limite,
         };
-        let ctx = Contesto { regole, opzioni: &self.opzioni, variante, limite_titoli, data };
+        let ctx = Contesto {
+            regole,
+            opzioni: &self.opzioni,
+            variante,
+            limite_titoli,
+            data,
+        };
         // The ISEE corrente follows the rules in force when its module is filed.
         let regole_modulo = d
             .corrente
@@ -327,12 +364,21 @@ impl Motore {
         t.passo(|| {
             crate::traccia::passo(
                 "isee.valore_finale",
-                format!("{}: ISEE, più le componenti aggiuntive, meno le neutralizzazioni", richiesta.tipo.etichetta()),
+                format!(
+                    "{}: ISEE, più le componenti aggiuntive, meno le neutralizzazioni",
+                    richiesta.tipo.etichetta()
+                ),
                 None,
                 &[
                     ("isee_nucleo", calcolo.righe.isee),
-                    ("componenti_aggiuntive", calcolo.aggiuntive.iter().map(|a| a.importo).sum()),
-                    ("neutralizzazioni", neutralizzazioni.iter().map(|n| n.riduzione_isee).sum()),
+                    (
+                        "componenti_aggiuntive",
+                        calcolo.aggiuntive.iter().map(|a| a.importo).sum(),
+                    ),
+                    (
+                        "neutralizzazioni",
+                        neutralizzazioni.iter().map(|n| n.riduzione_isee).sum(),
+                    ),
                 ],
                 isee,
                 "DPCM 159/2013, art. 2, c. 2; Allegato 2",
@@ -349,7 +395,9 @@ impl Motore {
             componenti_aggiuntive: calcolo.aggiuntive,
             neutralizzazioni,
             isee,
-            validita: calcolo.validita.unwrap_or_else(|| scadenza_dsu(regole, data)),
+            validita: calcolo
+                .validita
+                .unwrap_or_else(|| scadenza_dsu(regole, data)),
             anno_redditi: anno - regole.anni_prima_redditi,
             anno_patrimonio: anno - regole.anni_prima_patrimonio,
             corrente: calcolo.corrente,
@@ -363,14 +411,20 @@ impl Motore {
 
 /// The bonus nido neutralises the Assegno Unico (L. 207/2024; circ. INPS 60/2025:
 /// ISEE − AUU / scala), and the ADI is looked at net of itself.
-fn neutralizzazioni(ctx: &Contesto, c: &tipi::Calcolo, prestazione: Option<Prestazione>) -> Vec<Neutralizzazione> {
+fn neutralizzazioni(
+    ctx: &Contesto,
+    c: &tipi::Calcolo,
+    prestazione: Option<Prestazione>,
+) -> Vec<Neutralizzazione> {
     let (importo, descrizione) = match prestazione {
-        Some(Prestazione::BonusNido) if ctx.regole.neutralizzazione_auu_bonus_nido => {
-            (c.assegno_unico, "Assegno Unico Universale neutralizzato per il bonus asilo nido (L. 207/2024; circ. INPS 60/2025)")
-        }
-        Some(Prestazione::Adi) if ctx.regole.neutralizzazione_adi => {
-            (c.adi, "Assegno di Inclusione neutralizzato per la verifica dell'ADI stesso (D.L. 48/2023, art. 2)")
-        }
+        Some(Prestazione::BonusNido) if ctx.regole.neutralizzazione_auu_bonus_nido => (
+            c.assegno_unico,
+            "Assegno Unico Universale neutralizzato per il bonus asilo nido (L. 207/2024; circ. INPS 60/2025)",
+        ),
+        Some(Prestazione::Adi) if ctx.regole.neutralizzazione_adi => (
+            c.adi,
+            "Assegno di Inclusione neutralizzato per la verifica dell'ADI stesso (D.L. 48/2023, art. 2)",
+        ),
         _ => return Vec::new(),
     };
     if importo.is_zero() || c.righe.scala_equivalenza.is_zero() {

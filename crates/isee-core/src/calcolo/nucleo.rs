@@ -2,8 +2,8 @@
 
 use crate::data::eta_compiuta;
 use crate::dsu::{
-    Abitazione, Componente, CondizioniNucleo, Immobile, PatrimonioAggiornato, Rapporto, RapportoFinanziario,
-    RiepilogoNucleo, Variazione,
+    Abitazione, Componente, CondizioniNucleo, Immobile, PatrimonioAggiornato, Rapporto,
+    RapportoFinanziario, RiepilogoNucleo, Variazione,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -58,7 +58,12 @@ pub(crate) struct Condizioni {
 }
 
 impl<'a> Nucleo<'a> {
-    pub fn new(membri: Vec<Membro<'a>>, abitazione: Option<&'a Abitazione>, condizioni: Option<&'a CondizioniNucleo>, data: NaiveDate) -> Self {
+    pub fn new(
+        membri: Vec<Membro<'a>>,
+        abitazione: Option<&'a Abitazione>,
+        condizioni: Option<&'a CondizioniNucleo>,
+        data: NaiveDate,
+    ) -> Self {
         Nucleo {
             membri,
             abitazione,
@@ -78,12 +83,19 @@ impl<'a> Nucleo<'a> {
         if let Some(c) = self.condizioni_fisse {
             return c;
         }
-        let mut c = Condizioni { componenti: self.membri.len() as u32, ..Condizioni::default() };
+        let mut c = Condizioni {
+            componenti: self.membri.len() as u32,
+            ..Condizioni::default()
+        };
         let mut genitori = 0u32;
         let mut genitori_al_lavoro = 0u32;
         let mut altri_non_minori = 0u32;
         for m in &self.membri {
-            let eta = m.c.data_nascita.get().map(|n| eta_compiuta(n, self.data)).unwrap_or(99);
+            let eta =
+                m.c.data_nascita
+                    .get()
+                    .map(|n| eta_compiuta(n, self.data))
+                    .unwrap_or(99);
             if m.c.convivenza_anagrafica {
                 c.conviventi_anagrafici += 1;
             }
@@ -140,7 +152,9 @@ impl<'a> Nucleo<'a> {
     }
 
     pub fn variazione(&self, m: &Membro) -> Option<&'a Variazione> {
-        self.variazioni.iter().find(|v| v.codice_fiscale == m.c.codice_fiscale)
+        self.variazioni
+            .iter()
+            .find(|v| v.codice_fiscale == m.c.codice_fiscale)
     }
 
     /// The member's financial assets: the updated ones on the patrimonio route.
@@ -167,7 +181,10 @@ impl<'a> Nucleo<'a> {
     }
 
     pub fn codici(&self) -> Vec<String> {
-        self.membri.iter().map(|m| m.c.codice_fiscale.as_str().to_string()).collect()
+        self.membri
+            .iter()
+            .map(|m| m.c.codice_fiscale.as_str().to_string())
+            .collect()
     }
 }
 
@@ -182,7 +199,9 @@ pub(crate) fn condizioni_da_riepilogo(r: &RiepilogoNucleo) -> Condizioni {
         minori_tre_anni: r.presenza_minori_3_anni,
         lavoro_genitori: r.attivita_lavorativa,
         unico_genitore: r.genitore_solo,
-        disabili: u32::from(r.disabili_media) + u32::from(r.disabili_grave) + u32::from(r.disabili_non_autosufficienti),
+        disabili: u32::from(r.disabili_media)
+            + u32::from(r.disabili_grave)
+            + u32::from(r.disabili_non_autosufficienti),
     }
 }
 
@@ -191,6 +210,9 @@ pub(crate) fn membri_ordinari(componenti: &[Componente]) -> Vec<Membro<'_>> {
     componenti
         .iter()
         .filter(|c| c.rapporto != Rapporto::GNC)
-        .map(|c| Membro { c, rapporto: c.rapporto })
+        .map(|c| Membro {
+            c,
+            rapporto: c.rapporto,
+        })
         .collect()
 }

@@ -3,16 +3,19 @@
 use super::aggiuntiva;
 use super::corrente;
 use super::indicatore::{self, Indicatore};
-use super::nucleo::{membri_ordinari, ImmobileAggiunto, Membro, Nucleo};
-use super::{non_calcolabile, Contesto, ErroreCalcolo, InfoCorrente, Richiesta, RigaAggiuntiva, Righe, TipoIsee, Validita};
+use super::nucleo::{ImmobileAggiunto, Membro, Nucleo, membri_ordinari};
+use super::{
+    Contesto, ErroreCalcolo, InfoCorrente, Richiesta, RigaAggiuntiva, Righe, TipoIsee, Validita,
+    non_calcolabile,
+};
 use crate::codice_fiscale::CodiceFiscale;
 use crate::data::eta_compiuta;
 use crate::dsu::{
-    Componente, Dsu, PresenzaGenitori, Rapporto, RelazioneBeneficiario, SituazioneFiglioEsterno, SituazioneGenitore,
-    TipoNucleoResidenziale,
+    Componente, Dsu, PresenzaGenitori, Rapporto, RelazioneBeneficiario, SituazioneFiglioEsterno,
+    SituazioneGenitore, TipoNucleoResidenziale,
 };
 use crate::parametri::Regole;
-use crate::traccia::{passo, Traccia};
+use crate::traccia::{Traccia, passo};
 use chrono::Months;
 use rust_decimal::Decimal;
 
@@ -60,7 +63,12 @@ pub(crate) fn calcola<T: Traccia>(
         TipoIsee::Universitario => universitario(ctx, dsu, richiesta, t),
         TipoIsee::Dottorato => dottorato(ctx, dsu, richiesta, t),
         TipoIsee::Sociosanitario => {
-            let (n, benef) = sociosanitario(ctx, dsu, richiesta.beneficiario.as_ref(), TipoIsee::Sociosanitario)?;
+            let (n, benef) = sociosanitario(
+                ctx,
+                dsu,
+                richiesta.beneficiario.as_ref(),
+                TipoIsee::Sociosanitario,
+            )?;
             let ind = indicatore::calcola(ctx, &n, t);
             Ok(Calcolo::da(ind, &n, Some(benef)))
         }
@@ -83,11 +91,19 @@ pub(crate) fn calcola<T: Traccia>(
 }
 
 fn ordinario<'a>(ctx: &Contesto, dsu: &'a Dsu) -> Nucleo<'a> {
-    Nucleo::new(membri_ordinari(&dsu.componenti), Some(&dsu.abitazione), dsu.condizioni_nucleo.as_ref(), ctx.data)
+    Nucleo::new(
+        membri_ordinari(&dsu.componenti),
+        Some(&dsu.abitazione),
+        dsu.condizioni_nucleo.as_ref(),
+        ctx.data,
+    )
 }
 
 fn eta(c: &Componente, ctx: &Contesto) -> i32 {
-    c.data_nascita.get().map(|d| eta_compiuta(d, ctx.data)).unwrap_or(0)
+    c.data_nascita
+        .get()
+        .map(|d| eta_compiuta(d, ctx.data))
+        .unwrap_or(0)
 }
 
 /// The art. 7 logic for a child (minor, or student under art. 8 c.3): the
@@ -105,7 +121,11 @@ fn genitore_non_convivente<'a, T: Traccia>(
     tipo: TipoIsee,
     t: &mut T,
 ) -> Result<EsitoGenitore<'a>, ErroreCalcolo> {
-    let Some(g) = dsu.genitori_non_conviventi.iter().find(|g| g.figli.contains(figlio)) else {
+    let Some(g) = dsu
+        .genitori_non_conviventi
+        .iter()
+        .find(|g| g.figli.contains(figlio))
+    else {
         t.passo(|| {
             passo(
                 "art7.nessun_genitore_non_convivente",
@@ -121,10 +141,17 @@ fn genitore_non_convivente<'a, T: Traccia>(
     let cf = g.codice_fiscale.as_str();
     Ok(match &g.situazione {
         SituazioneGenitore::Attratto => {
-            let Some(c) = dsu.componenti.iter().find(|c| c.rapporto == Rapporto::GNC && c.codice_fiscale == g.codice_fiscale) else {
+            let Some(c) = dsu
+                .componenti
+                .iter()
+                .find(|c| c.rapporto == Rapporto::GNC && c.codice_fiscale == g.codice_fiscale)
+            else {
                 return Err(non_calcolabile(
                     tipo,
-                    format!("il genitore non convivente {} è «attratto» ma non è tra i componenti con rapporto GNC", g.codice_fiscale.mascherato()),
+                    format!(
+                        "il genitore non convivente {} è «attratto» ma non è tra i componenti con rapporto GNC",
+                        g.codice_fiscale.mascherato()
+                    ),
                 ));
             };
             t.passo(|| {
@@ -177,13 +204,22 @@ fn con_genitore<'a, T: Traccia>(
     t: &mut T,
 ) -> Calcolo {
     if let EsitoGenitore::Attratto(c) = esito {
-        n.membri.push(Membro { c, rapporto: Rapporto::GNC });
+        n.membri.push(Membro {
+            c,
+            rapporto: Rapporto::GNC,
+        });
     }
     let ind = indicatore::calcola(ctx, &n, t);
     let scala = ind.righe.scala_equivalenza;
     let mut calcolo = Calcolo::da(ind, &n, Some(beneficiario));
     if let EsitoGenitore::Aggiuntiva(dati) = esito {
-        calcolo.aggiuntive.push(aggiuntiva::calcola(ctx, dati, scala, "DPCM 159/2013, Allegato 2, c. 2; art. 7", t));
+        calcolo.aggiuntive.push(aggiuntiva::calcola(
+            ctx,
+            dati,
+            scala,
+            "DPCM 159/2013, Allegato 2, c. 2; art. 7",
+            t,
+        ));
     }
     calcolo
 }
@@ -202,7 +238,12 @@ fn beneficiario_o<'a>(
         .ok_or_else(|| non_calcolabile(tipo, format!("indicare il {cosa} (beneficiario)")))
 }
 
-fn minorenni<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &mut T) -> Result<Calcolo, ErroreCalcolo> {
+fn minorenni<T: Traccia>(
+    ctx: &Contesto,
+    dsu: &Dsu,
+    richiesta: &Richiesta,
+    t: &mut T,
+) -> Result<Calcolo, ErroreCalcolo> {
     let tipo = TipoIsee::Minorenni;
     let minore = beneficiario_o(
         richiesta,
@@ -215,24 +256,55 @@ fn minorenni<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &m
         tipo,
         "minorenne",
     )?;
-    let Some(c) = dsu.componente(&minore).filter(|c| c.rapporto != Rapporto::GNC) else {
-        return Err(non_calcolabile(tipo, format!("{} non è un componente del nucleo", minore.mascherato())));
+    let Some(c) = dsu
+        .componente(&minore)
+        .filter(|c| c.rapporto != Rapporto::GNC)
+    else {
+        return Err(non_calcolabile(
+            tipo,
+            format!("{} non è un componente del nucleo", minore.mascherato()),
+        ));
     };
     if eta(c, ctx) >= 18 {
-        return Err(non_calcolabile(tipo, format!("{} non è minorenne alla data di presentazione", minore.mascherato())));
+        return Err(non_calcolabile(
+            tipo,
+            format!(
+                "{} non è minorenne alla data di presentazione",
+                minore.mascherato()
+            ),
+        ));
     }
     let esito = genitore_non_convivente(dsu, &minore, tipo, t)?;
     Ok(con_genitore(ctx, ordinario(ctx, dsu), esito, minore, t))
 }
 
-fn universitario<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &mut T) -> Result<Calcolo, ErroreCalcolo> {
+fn universitario<T: Traccia>(
+    ctx: &Contesto,
+    dsu: &Dsu,
+    richiesta: &Richiesta,
+    t: &mut T,
+) -> Result<Calcolo, ErroreCalcolo> {
     let tipo = TipoIsee::Universitario;
-    let studente = beneficiario_o(richiesta, || dsu.universitari.first().map(|u| &u.studente), tipo, "studente")?;
+    let studente = beneficiario_o(
+        richiesta,
+        || dsu.universitari.first().map(|u| &u.studente),
+        tipo,
+        "studente",
+    )?;
     let Some(u) = dsu.universitari.iter().find(|u| u.studente == studente) else {
-        return Err(non_calcolabile(tipo, format!("la DSU non contiene il quadro università per {}", studente.mascherato())));
+        return Err(non_calcolabile(
+            tipo,
+            format!(
+                "la DSU non contiene il quadro università per {}",
+                studente.mascherato()
+            ),
+        ));
     };
     let Some(c) = dsu.componente(&studente) else {
-        return Err(non_calcolabile(tipo, format!("lo studente {} non è un componente", studente.mascherato())));
+        return Err(non_calcolabile(
+            tipo,
+            format!("lo studente {} non è un componente", studente.mascherato()),
+        ));
     };
     let r = ctx.regole;
     let capacita = match u.reddito_lavoro_studente {
@@ -275,8 +347,18 @@ fn universitario<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t
             }
             // The student is attracted into the parents' nucleus as their child; the
             // student's own DSU home is not the parents' (no rent is known).
-            let mut membri: Vec<Membro> = u.nucleo_genitori.iter().map(|g| Membro { c: g, rapporto: g.rapporto }).collect();
-            membri.push(Membro { c, rapporto: Rapporto::F });
+            let mut membri: Vec<Membro> = u
+                .nucleo_genitori
+                .iter()
+                .map(|g| Membro {
+                    c: g,
+                    rapporto: g.rapporto,
+                })
+                .collect();
+            membri.push(Membro {
+                c,
+                rapporto: Rapporto::F,
+            });
             let n = Nucleo::new(membri, None, None, ctx.data);
             let esito = if u.presenza_genitori == PresenzaGenitori::NonConiugatiNonPresenti {
                 genitore_non_convivente(dsu, &studente, tipo, t)?
@@ -288,13 +370,28 @@ fn universitario<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t
     }
 }
 
-fn dottorato<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &mut T) -> Result<Calcolo, ErroreCalcolo> {
+fn dottorato<T: Traccia>(
+    ctx: &Contesto,
+    dsu: &Dsu,
+    richiesta: &Richiesta,
+    t: &mut T,
+) -> Result<Calcolo, ErroreCalcolo> {
     let tipo = TipoIsee::Dottorato;
     let Some(d) = dsu.dottorato.as_ref() else {
-        return Err(non_calcolabile(tipo, "la DSU non contiene il quadro dottorato"));
+        return Err(non_calcolabile(
+            tipo,
+            "la DSU non contiene il quadro dottorato",
+        ));
     };
-    if richiesta.beneficiario.as_ref().is_some_and(|b| *b != d.dottorando) {
-        return Err(non_calcolabile(tipo, "il beneficiario indicato non è il dottorando della DSU"));
+    if richiesta
+        .beneficiario
+        .as_ref()
+        .is_some_and(|b| *b != d.dottorando)
+    {
+        return Err(non_calcolabile(
+            tipo,
+            "il beneficiario indicato non è il dottorando della DSU",
+        ));
     }
     let Some(dott) = dsu.componente(&d.dottorando) else {
         return Err(non_calcolabile(tipo, "il dottorando non è un componente"));
@@ -322,8 +419,19 @@ fn dottorato<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &m
             }
         })
         .map(|c| {
-            let rapporto = if c.codice_fiscale == d.dottorando { Rapporto::D } else { c.rapporto };
-            Membro { c, rapporto: if rapporto == Rapporto::D && c.codice_fiscale != d.dottorando { Rapporto::C } else { rapporto } }
+            let rapporto = if c.codice_fiscale == d.dottorando {
+                Rapporto::D
+            } else {
+                c.rapporto
+            };
+            Membro {
+                c,
+                rapporto: if rapporto == Rapporto::D && c.codice_fiscale != d.dottorando {
+                    Rapporto::C
+                } else {
+                    rapporto
+                },
+            }
         })
         .collect();
     let n = Nucleo::new(membri, Some(&dsu.abitazione), None, ctx.data);
@@ -342,12 +450,24 @@ fn sociosanitario<'a>(
     match dsu.nucleo_ristretto.as_ref() {
         Some(nr) if beneficiario.is_none_or(|b| *b == nr.beneficiario) => {
             let Some(b) = dsu.componente(&nr.beneficiario) else {
-                return Err(non_calcolabile(tipo, "il beneficiario del nucleo ristretto non è un componente"));
+                return Err(non_calcolabile(
+                    tipo,
+                    "il beneficiario del nucleo ristretto non è un componente",
+                ));
             };
-            let mut membri = vec![Membro { c: b, rapporto: Rapporto::D }];
+            let mut membri = vec![Membro {
+                c: b,
+                rapporto: Rapporto::D,
+            }];
             for m in &nr.componenti {
                 let Some(c) = dsu.componente(&m.codice_fiscale) else {
-                    return Err(non_calcolabile(tipo, format!("{} del nucleo ristretto non è un componente", m.codice_fiscale.mascherato())));
+                    return Err(non_calcolabile(
+                        tipo,
+                        format!(
+                            "{} del nucleo ristretto non è un componente",
+                            m.codice_fiscale.mascherato()
+                        ),
+                    ));
                 };
                 let rapporto = match m.relazione {
                     RelazioneBeneficiario::C => Rapporto::C,
@@ -358,7 +478,10 @@ fn sociosanitario<'a>(
                 };
                 membri.push(Membro { c, rapporto });
             }
-            Ok((Nucleo::new(membri, Some(&dsu.abitazione), None, ctx.data), nr.beneficiario.clone()))
+            Ok((
+                Nucleo::new(membri, Some(&dsu.abitazione), None, ctx.data),
+                nr.beneficiario.clone(),
+            ))
         }
         _ => {
             let b = beneficiario
@@ -366,20 +489,38 @@ fn sociosanitario<'a>(
                 .or_else(|| dsu.dichiarante().map(|d| d.codice_fiscale.clone()))
                 .ok_or_else(|| non_calcolabile(tipo, "indicare il beneficiario"))?;
             if dsu.componente(&b).is_none() {
-                return Err(non_calcolabile(tipo, format!("{} non è un componente", b.mascherato())));
+                return Err(non_calcolabile(
+                    tipo,
+                    format!("{} non è un componente", b.mascherato()),
+                ));
             }
             Ok((ordinario(ctx, dsu), b))
         }
     }
 }
 
-fn residenziale<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t: &mut T) -> Result<Calcolo, ErroreCalcolo> {
+fn residenziale<T: Traccia>(
+    ctx: &Contesto,
+    dsu: &Dsu,
+    richiesta: &Richiesta,
+    t: &mut T,
+) -> Result<Calcolo, ErroreCalcolo> {
     let tipo = TipoIsee::Residenziale;
     let Some(res) = dsu.residenziale.as_ref() else {
-        return Err(non_calcolabile(tipo, "la DSU non contiene il quadro delle prestazioni residenziali"));
+        return Err(non_calcolabile(
+            tipo,
+            "la DSU non contiene il quadro delle prestazioni residenziali",
+        ));
     };
-    if richiesta.beneficiario.as_ref().is_some_and(|b| *b != res.beneficiario) {
-        return Err(non_calcolabile(tipo, "il beneficiario indicato non è quello del quadro residenziale"));
+    if richiesta
+        .beneficiario
+        .as_ref()
+        .is_some_and(|b| *b != res.beneficiario)
+    {
+        return Err(non_calcolabile(
+            tipo,
+            "il beneficiario indicato non è quello del quadro residenziale",
+        ));
     }
     let (mut n, ristretto) = match res.nucleo {
         TipoNucleoResidenziale::ORD => {
@@ -389,16 +530,32 @@ fn residenziale<T: Traccia>(ctx: &Contesto, dsu: &Dsu, richiesta: &Richiesta, t:
             (ordinario(ctx, dsu), false)
         }
         TipoNucleoResidenziale::RID => {
-            if dsu.nucleo_ristretto.as_ref().is_none_or(|nr| nr.beneficiario != res.beneficiario) {
-                return Err(non_calcolabile(tipo, "nucleo ristretto richiesto ma non dichiarato per questo beneficiario"));
+            if dsu
+                .nucleo_ristretto
+                .as_ref()
+                .is_none_or(|nr| nr.beneficiario != res.beneficiario)
+            {
+                return Err(non_calcolabile(
+                    tipo,
+                    "nucleo ristretto richiesto ma non dichiarato per questo beneficiario",
+                ));
             }
-            (sociosanitario(ctx, dsu, Some(&res.beneficiario), tipo)?.0, true)
+            (
+                sociosanitario(ctx, dsu, Some(&res.beneficiario), tipo)?.0,
+                true,
+            )
         }
     };
     // Art. 6 c.3 lett. c): donations after the first request for care, or in the three
     // years before it, count as the beneficiary's property.
-    let prima_richiesta = res.data_prima_richiesta.as_ref().and_then(|d| d.get()).unwrap_or(ctx.data);
-    let da = prima_richiesta.checked_sub_months(Months::new(36)).unwrap_or(prima_richiesta);
+    let prima_richiesta = res
+        .data_prima_richiesta
+        .as_ref()
+        .and_then(|d| d.get())
+        .unwrap_or(ctx.data);
+    let da = prima_richiesta
+        .checked_sub_months(Months::new(36))
+        .unwrap_or(prima_richiesta);
     for d in &res.donazioni {
         let Some(data) = d.data.get() else { continue };
         if data < da {

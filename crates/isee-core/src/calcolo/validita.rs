@@ -19,7 +19,10 @@ pub fn scadenza_dsu(regole: &Regole, data: NaiveDate) -> Validita {
         ScadenzaDsu::TrentunoDicembre => NaiveDate::from_ymd_opt(data.year(), 12, 31),
         ScadenzaDsu::QuindiciGennaioSuccessivo => NaiveDate::from_ymd_opt(data.year() + 1, 1, 15),
     };
-    Validita { dal: data, al: al.unwrap_or(data) }
+    Validita {
+        dal: data,
+        al: al.unwrap_or(data),
+    }
 }
 
 /// The ISEE corrente of the income route lasts `mesi` months from the module's filing,
@@ -29,11 +32,17 @@ pub fn scadenza_corrente_reddituale(data_modulo: NaiveDate, mesi: u32) -> Validi
         .checked_add_months(Months::new(mesi))
         .and_then(|d| d.pred_opt())
         .unwrap_or(data_modulo);
-    Validita { dal: data_modulo, al }
+    Validita {
+        dal: data_modulo,
+        al,
+    }
 }
 
 /// The patrimonio route (alone or with incomes) lasts until 31 December of the
 /// module's year (D.I. 5-7-2021).
 pub fn scadenza_corrente_patrimoniale(data_modulo: NaiveDate) -> Validita {
-    Validita { dal: data_modulo, al: NaiveDate::from_ymd_opt(data_modulo.year(), 12, 31).unwrap_or(data_modulo) }
+    Validita {
+        dal: data_modulo,
+        al: NaiveDate::from_ymd_opt(data_modulo.year(), 12, 31).unwrap_or(data_modulo),
+    }
 }

@@ -98,22 +98,37 @@ pub enum ErroreParametri {
 }
 
 fn errore(nome: &str, messaggio: impl Into<String>) -> ErroreParametri {
-    ErroreParametri::Parametro { nome: nome.to_string(), messaggio: messaggio.into() }
+    ErroreParametri::Parametro {
+        nome: nome.to_string(),
+        messaggio: messaggio.into(),
+    }
 }
 
 /// Reads a parameter file.
 pub fn leggi(testo: &str) -> Result<Vec<Parametro>, ErroreParametri> {
-    let tabella: toml::Table = toml::from_str(testo).map_err(|e| ErroreParametri::Toml(e.to_string()))?;
+    let tabella: toml::Table =
+        toml::from_str(testo).map_err(|e| ErroreParametri::Toml(e.to_string()))?;
     let mut out = Vec::new();
     raccogli("", &tabella, &mut out)?;
     Ok(out)
 }
 
-fn raccogli(prefisso: &str, t: &toml::Table, out: &mut Vec<Parametro>) -> Result<(), ErroreParametri> {
+fn raccogli(
+    prefisso: &str,
+    t: &toml::Table,
+    out: &mut Vec<Parametro>,
+) -> Result<(), ErroreParametri> {
     for (chiave, v) in t {
-        let nome = if prefisso.is_empty() { chiave.clone() } else { format!("{prefisso}.{chiave}") };
+        let nome = if prefisso.is_empty() {
+            chiave.clone()
+        } else {
+            format!("{prefisso}.{chiave}")
+        };
         let Some(sotto) = v.as_table() else {
-            return Err(errore(&nome, "atteso un gruppo o un parametro con «versioni»"));
+            return Err(errore(
+                &nome,
+                "atteso un gruppo o un parametro con «versioni»",
+            ));
         };
         if sotto.contains_key("versioni") {
             out.push(parametro(&nome, sotto)?);
@@ -125,25 +140,45 @@ fn raccogli(prefisso: &str, t: &toml::Table, out: &mut Vec<Parametro>) -> Result
 }
 
 fn parametro(nome: &str, t: &toml::Table) -> Result<Parametro, ErroreParametri> {
-    let descrizione = t.get("descrizione").and_then(|d| d.as_str()).unwrap_or_default().to_string();
+    let descrizione = t
+        .get("descrizione")
+        .and_then(|d| d.as_str())
+        .unwrap_or_default()
+        .to_string();
     let Some(versioni) = t.get("versioni").and_then(|v| v.as_array()) else {
         return Err(errore(nome, "«versioni» deve essere un elenco"));
     };
     let mut vs = Vec::with_capacity(versioni.len());
     for (i, v) in versioni.iter().enumerate() {
         let Some(v) = v.as_table() else {
-            return Err(errore(nome, format!("versione {}: attesa una tabella", i + 1)));
+            return Err(errore(
+                nome,
+                format!("versione {}: attesa una tabella", i + 1),
+            ));
         };
         let testo = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         let dal = testo("dal")
             .and_then(|d| NaiveDate::from_str(&d).ok())
-            .ok_or_else(|| errore(nome, format!("versione {}: «dal» deve essere una data AAAA-MM-GG", i + 1)))?;
-        let fonte = testo("fonte").filter(|f| !f.trim().is_empty()).ok_or_else(|| {
-            errore(nome, format!("versione {}: ogni valore deve citare la sua «fonte»", i + 1))
-        })?;
+            .ok_or_else(|| {
+                errore(
+                    nome,
+                    format!("versione {}: «dal» deve essere una data AAAA-MM-GG", i + 1),
+                )
+            })?;
+        let fonte = testo("fonte")
+            .filter(|f| !f.trim().is_empty())
+            .ok_or_else(|| {
+                errore(
+                    nome,
+                    format!("versione {}: ogni valore deve citare la sua «fonte»", i + 1),
+                )
+            })?;
         let affidabilita = testo("affidabilita").unwrap_or_else(|| "M".into());
         if !matches!(affidabilita.as_str(), "V" | "S" | "M" | "U") {
-            return Err(errore(nome, format!("versione {}: «affidabilita» deve essere V, S, M o U", i + 1)));
+            return Err(errore(
+                nome,
+                format!("versione {}: «affidabilita» deve essere V, S, M o U", i + 1),
+            ));
         }
         let valore = v
             .get("valore")
@@ -152,14 +187,27 @@ fn parametro(nome: &str, t: &toml::Table) -> Result<Parametro, ErroreParametri> 
         if let Some(prec) = vs.last().map(|p: &Versione| p.dal)
             && prec >= dal
         {
-            return Err(errore(nome, "le versioni devono essere in ordine di data «dal» crescente"));
+            return Err(errore(
+                nome,
+                "le versioni devono essere in ordine di data «dal» crescente",
+            ));
         }
-        vs.push(Versione { dal, valore, fonte, affidabilita, nota: testo("nota") });
+        vs.push(Versione {
+            dal,
+            valore,
+            fonte,
+            affidabilita,
+            nota: testo("nota"),
+        });
     }
     if vs.is_empty() {
         return Err(errore(nome, "nessuna versione"));
     }
-    Ok(Parametro { nome: nome.to_string(), descrizione, versioni: vs })
+    Ok(Parametro {
+        nome: nome.to_string(),
+        descrizione,
+        versioni: vs,
+    })
 }
 
 fn valore(nome: &str, v: &toml::Value) -> Result<Valore, ErroreParametri> {
@@ -169,24 +217,40 @@ fn valore(nome: &str, v: &toml::Value) -> Result<Valore, ErroreParametri> {
         toml::Value::Float(f) => {
             return Err(errore(
                 nome,
-                format!("{f} è un numero in virgola mobile: scriverlo come stringa decimale (\"{f}\")"),
+                format!(
+                    "{f} è un numero in virgola mobile: scriverlo come stringa decimale (\"{f}\")"
+                ),
             ));
         }
         toml::Value::String(s) => {
             if let Some((n, d)) = s.split_once('/') {
-                let n = Decimal::from_str(n.trim()).map_err(|_| errore(nome, format!("frazione non valida «{s}»")))?;
-                let d = Decimal::from_str(d.trim()).map_err(|_| errore(nome, format!("frazione non valida «{s}»")))?;
+                let n = Decimal::from_str(n.trim())
+                    .map_err(|_| errore(nome, format!("frazione non valida «{s}»")))?;
+                let d = Decimal::from_str(d.trim())
+                    .map_err(|_| errore(nome, format!("frazione non valida «{s}»")))?;
                 if d.is_zero() {
                     return Err(errore(nome, "denominatore zero"));
                 }
-                Valore::Frazione(Frazione { numeratore: n, denominatore: d })
-            } else if s.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'-') && Decimal::from_str(s).is_ok() {
+                Valore::Frazione(Frazione {
+                    numeratore: n,
+                    denominatore: d,
+                })
+            } else if s
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_digit() || b == b'-')
+                && Decimal::from_str(s).is_ok()
+            {
                 Valore::Decimale(Decimal::from_str(s).unwrap_or_default())
             } else {
                 Valore::Testo(s.clone())
             }
         }
-        toml::Value::Array(a) => Valore::Elenco(a.iter().map(|x| valore(nome, x)).collect::<Result<_, _>>()?),
+        toml::Value::Array(a) => Valore::Elenco(
+            a.iter()
+                .map(|x| valore(nome, x))
+                .collect::<Result<_, _>>()?,
+        ),
         _ => return Err(errore(nome, "tipo di valore non ammesso")),
     })
 }
@@ -212,10 +276,14 @@ impl Normativa {
     /// Reads a parameter file and resolves every period. `etichetta` names the set.
     pub fn da_toml(testo: &str, etichetta: &str) -> Result<Normativa, ErroreParametri> {
         let parametri = leggi(testo)?;
-        let mut date: Vec<NaiveDate> = parametri.iter().flat_map(|p| p.versioni.iter().map(|v| v.dal)).collect();
+        let mut date: Vec<NaiveDate> = parametri
+            .iter()
+            .flat_map(|p| p.versioni.iter().map(|v| v.dal))
+            .collect();
         date.sort_unstable();
         date.dedup();
-        let indice: BTreeMap<&str, &Parametro> = parametri.iter().map(|p| (p.nome.as_str(), p)).collect();
+        let indice: BTreeMap<&str, &Parametro> =
+            parametri.iter().map(|p| (p.nome.as_str(), p)).collect();
         let mut periodi = Vec::with_capacity(date.len());
         for d in date {
             periodi.push((d, Arc::new(Regole::risolvi(d, &indice)?)));
@@ -232,7 +300,11 @@ impl Normativa {
     #[inline]
     pub fn regole(&self, data: NaiveDate) -> Option<&Arc<Regole>> {
         let i = self.periodi.partition_point(|(d, _)| *d <= data);
-        if i == 0 { None } else { Some(&self.periodi[i - 1].1) }
+        if i == 0 {
+            None
+        } else {
+            Some(&self.periodi[i - 1].1)
+        }
     }
 
     pub fn parametri(&self) -> &[Parametro] {
@@ -253,7 +325,9 @@ impl Normativa {
 
 /// FNV-1a over the file text: a stable fingerprint without another dependency.
 fn impronta(testo: &str) -> u64 {
-    testo.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    testo.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -273,7 +347,8 @@ mod tests {
 
     #[test]
     fn un_float_toml_e_rifiutato() {
-        let e = leggi("[x]\nversioni = [{ dal = \"2015-01-01\", valore = 0.2, fonte = \"a\" }]").unwrap_err();
+        let e = leggi("[x]\nversioni = [{ dal = \"2015-01-01\", valore = 0.2, fonte = \"a\" }]")
+            .unwrap_err();
         assert!(e.to_string().contains("virgola mobile"), "{e}");
     }
 
@@ -295,7 +370,13 @@ mod tests {
     #[test]
     fn prima_del_2015_non_ci_sono_regole() {
         let n = Normativa::ufficiale();
-        assert!(n.regole(NaiveDate::from_ymd_opt(2014, 12, 31).unwrap()).is_none());
-        assert!(n.regole(NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()).is_some());
+        assert!(
+            n.regole(NaiveDate::from_ymd_opt(2014, 12, 31).unwrap())
+                .is_none()
+        );
+        assert!(
+            n.regole(NaiveDate::from_ymd_opt(2015, 1, 1).unwrap())
+                .is_some()
+        );
     }
 }

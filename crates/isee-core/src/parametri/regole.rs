@@ -112,7 +112,9 @@ impl Risolutore<'_> {
         let Some(p) = self.indice.get(nome) else {
             return Err(ErroreParametri::Mancante(nome.to_string()));
         };
-        let Some(v) = p.in_vigore(self.data) else { return Ok(None) };
+        let Some(v) = p.in_vigore(self.data) else {
+            return Ok(None);
+        };
         self.fonti.insert(
             nome.to_string(),
             Fonte {
@@ -165,7 +167,10 @@ impl Risolutore<'_> {
                 }
                 Ok(out)
             }
-            Some(_) => Err(super::errore(nome, format!("atteso un elenco di {N} numeri"))),
+            Some(_) => Err(super::errore(
+                nome,
+                format!("atteso un elenco di {N} numeri"),
+            )),
         }
     }
 
@@ -186,18 +191,30 @@ impl Risolutore<'_> {
     fn frazione(&mut self, nome: &str) -> Result<Frazione, ErroreParametri> {
         match self.valore(nome)? {
             Some(Valore::Frazione(f)) => Ok(*f),
-            Some(Valore::Decimale(d)) => Ok(Frazione { numeratore: *d, denominatore: Decimal::ONE }),
+            Some(Valore::Decimale(d)) => Ok(Frazione {
+                numeratore: *d,
+                denominatore: Decimal::ONE,
+            }),
             _ => Err(super::errore(nome, "attesa una frazione come \"2/3\"")),
         }
     }
 }
 
 impl Regole {
-    pub(super) fn risolvi(data: NaiveDate, indice: &BTreeMap<&str, &Parametro>) -> Result<Regole, ErroreParametri> {
-        let mut r = Risolutore { data, indice, fonti: BTreeMap::new() };
+    pub(super) fn risolvi(
+        data: NaiveDate,
+        indice: &BTreeMap<&str, &Parametro>,
+    ) -> Result<Regole, ErroreParametri> {
+        let mut r = Risolutore {
+            data,
+            indice,
+            fonti: BTreeMap::new(),
+        };
         let scadenza = match r.valore("validita.scadenza_dsu")? {
             Some(Valore::Testo(t)) if t == "31_dicembre" => ScadenzaDsu::TrentunoDicembre,
-            Some(Valore::Testo(t)) if t == "15_gennaio_anno_successivo" => ScadenzaDsu::QuindiciGennaioSuccessivo,
+            Some(Valore::Testo(t)) if t == "15_gennaio_anno_successivo" => {
+                ScadenzaDsu::QuindiciGennaioSuccessivo
+            }
             _ => {
                 return Err(super::errore(
                     "validita.scadenza_dsu",
@@ -213,11 +230,13 @@ impl Regole {
             scala_base: r.elenco("scala.parametri_base")?,
             scala_incremento_oltre_cinque: r.dec("scala.incremento_oltre_cinque")?,
             maggiorazione_figli: r.elenco("scala.maggiorazione_figli")?,
-            maggiorazione_figli_famiglia_2026: r.elenco("scala.maggiorazione_figli_famiglia_2026")?,
+            maggiorazione_figli_famiglia_2026: r
+                .elenco("scala.maggiorazione_figli_famiglia_2026")?,
             maggiorazione_minorenni: r.dec("scala.maggiorazione_minorenni")?,
             maggiorazione_minori_tre_anni: r.dec("scala.maggiorazione_minori_tre_anni")?,
-            mesi_lavoro_minimi: u8::try_from(r.intero("scala.mesi_lavoro_minimi")?)
-                .map_err(|_| super::errore("scala.mesi_lavoro_minimi", "atteso un intero da 0 a 12"))?,
+            mesi_lavoro_minimi: u8::try_from(r.intero("scala.mesi_lavoro_minimi")?).map_err(
+                |_| super::errore("scala.mesi_lavoro_minimi", "atteso un intero da 0 a 12"),
+            )?,
             maggiorazione_disabilita: r.dec("scala.maggiorazione_disabilita")?,
             incremento_convivenza_anagrafica: r.dec("scala.incremento_convivenza_anagrafica")?,
             franchigia_dipendente_quota: r.dec("isr.franchigia_lavoro_dipendente_quota")?,
@@ -229,7 +248,8 @@ impl Regole {
             franchigia_disabilita_media: r.elenco("isr.franchigia_disabilita_media")?,
             franchigia_disabilita_grave: r.elenco("isr.franchigia_disabilita_grave")?,
             franchigia_non_autosufficienza: r.elenco("isr.franchigia_non_autosufficienza")?,
-            spese_assistenza_e_rette_detraibili: r.booleano("isr.spese_assistenza_e_rette_detraibili")?,
+            spese_assistenza_e_rette_detraibili: r
+                .booleano("isr.spese_assistenza_e_rette_detraibili")?,
             locazione_massimo: r.dec("isr.locazione_massimo")?,
             locazione_incremento_per_figlio: r.dec("isr.locazione_incremento_per_figlio")?,
             tasso_btp: r.dec("isr.tasso_btp_decennale_medio")?,
@@ -240,11 +260,14 @@ impl Regole {
             casa_incremento_per_figlio: r.dec("isp.casa_incremento_per_figlio")?,
             casa_quota_eccedenza: r.frazione("isp.casa_quota_eccedenza")?,
             casa_soglia_famiglia_2026: r.dec("isp.casa_soglia_famiglia_2026")?,
-            casa_soglia_famiglia_2026_capoluogo: r.dec("isp.casa_soglia_famiglia_2026_capoluogo")?,
-            casa_incremento_per_figlio_famiglia_2026: r.dec("isp.casa_incremento_per_figlio_famiglia_2026")?,
+            casa_soglia_famiglia_2026_capoluogo: r
+                .dec("isp.casa_soglia_famiglia_2026_capoluogo")?,
+            casa_incremento_per_figlio_famiglia_2026: r
+                .dec("isp.casa_incremento_per_figlio_famiglia_2026")?,
             capoluoghi_citta_metropolitane: r.testi("isp.capoluoghi_citta_metropolitane")?,
             mobiliare_franchigia_base: r.dec("isp.mobiliare_franchigia_base")?,
-            mobiliare_franchigia_per_componente: r.dec("isp.mobiliare_franchigia_per_componente")?,
+            mobiliare_franchigia_per_componente: r
+                .dec("isp.mobiliare_franchigia_per_componente")?,
             mobiliare_franchigia_massimo: r.dec("isp.mobiliare_franchigia_massimo")?,
             mobiliare_franchigia_per_figlio: r.dec("isp.mobiliare_franchigia_per_figlio")?,
             titoli_di_stato_limite: r.dec("isp.titoli_di_stato_limite_esclusione")?,
@@ -258,12 +281,16 @@ impl Regole {
             corrente_moltiplicatore_due_mesi: r.dec("corrente.moltiplicatore_due_mesi")?,
             corrente_percorso_patrimoniale: r.booleano("corrente.percorso_patrimoniale")?,
             corrente_riduzione_isp: r.dec("corrente.riduzione_isp")?,
-            corrente_mese_inizio_patrimoniale: mesi(&mut r, "corrente.mese_inizio_percorso_patrimoniale")?,
+            corrente_mese_inizio_patrimoniale: mesi(
+                &mut r,
+                "corrente.mese_inizio_percorso_patrimoniale",
+            )?,
             scadenza_dsu: scadenza,
             anni_prima_redditi: r.intero("validita.anni_prima_redditi")? as i32,
             anni_prima_patrimonio: r.intero("validita.anni_prima_patrimonio")? as i32,
             variante_famiglia_2026: r.booleano("prestazioni.variante_famiglia_2026")?,
-            neutralizzazione_auu_bonus_nido: r.booleano("prestazioni.neutralizzazione_auu_bonus_nido")?,
+            neutralizzazione_auu_bonus_nido: r
+                .booleano("prestazioni.neutralizzazione_auu_bonus_nido")?,
             neutralizzazione_adi: r.booleano("prestazioni.neutralizzazione_adi")?,
             fonti: r.fonti,
         })
@@ -282,7 +309,8 @@ impl Regole {
     /// The reddito figurativo rate: the average 10-year BTP yield of the previous year
     /// or, if lower, the legal rate at 1 January plus one point (art. 4 c.2).
     pub fn tasso_reddito_figurativo(&self) -> Decimal {
-        self.tasso_btp.min(self.tasso_legale + self.maggiorazione_tasso_legale)
+        self.tasso_btp
+            .min(self.tasso_legale + self.maggiorazione_tasso_legale)
     }
 
     /// The base scala parameter for `n` members (Allegato 1).
@@ -295,6 +323,8 @@ impl Regole {
     }
 
     pub fn e_capoluogo_citta_metropolitana(&self, codice_comune: &str) -> bool {
-        self.capoluoghi_citta_metropolitane.iter().any(|c| c.eq_ignore_ascii_case(codice_comune))
+        self.capoluoghi_citta_metropolitane
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(codice_comune))
     }
 }
