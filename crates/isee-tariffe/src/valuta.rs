@@ -9,9 +9,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::modello::{
-    Componente, Condizione, Effetto, Guardia, MAX_COMPONENTI, Tariffa, percentuale_di,
-};
+use crate::modello::{Condizione, Effetto, Guardia, MAX_COMPONENTI, Tariffa, percentuale_di};
 use crate::numero::{LIMITE, arrotonda};
 use crate::sorgente::{EsitoPredefinito, Livello, Per, Scala};
 use crate::spiegazione::{Passo, Spiegazione, Traccia};
@@ -172,18 +170,19 @@ pub enum ErroreValutazione {
     /// A value is too large to be real.
     #[error("valore fuori scala: {0}")]
     FuoriScala(Decimal),
-    /// A component is billed per presence but the application has none.
-    #[error("mancano le presenze (giorni, pasti, ore) richieste dalla componente `{0}`")]
-    PresenzeMancanti(String),
+    /// A component is billed per presence but the application has none (the index of the
+    /// component; errors carry no strings so that the fast path never allocates).
+    #[error("mancano le presenze (giorni, pasti, ore): la componente n. {} è fatturata a presenza", .0 + 1)]
+    PresenzeMancanti(usize),
     /// Negative presences.
     #[error("presenze negative: {0}")]
     PresenzeNegative(Decimal),
     /// No tratto covers the ISEE (cannot happen for a file that passed the checks unless the
     /// ISEE has more decimals than the declared quantisation step assumes).
-    #[error("nessun tratto della componente `{componente}` copre l'ISEE {isee}")]
+    #[error("nessun tratto della componente n. {} copre l'ISEE {isee}", .componente + 1)]
     NessunTratto {
-        /// The component.
-        componente: String,
+        /// The component's index.
+        componente: usize,
         /// The ISEE considered.
         isee: Decimal,
     },
@@ -356,12 +355,10 @@ impl Tariffa {
             }
         } else {
             for (c, comp) in self.componenti.iter().enumerate() {
-                let i = comp
-                    .cerca(x)
-                    .ok_or_else(|| ErroreValutazione::NessunTratto {
-                        componente: comp.id.clone(),
-                        isee: x,
-                    })?;
+                let i = comp.cerca(x).ok_or(ErroreValutazione::NessunTratto {
+                    componente: c,
+                    isee: x,
+                })?;
                 let v = comp.tratti[i].forma.valore(x);
                 esito.unitari[c] = v;
                 esito.tratti[c] = i as u8;
@@ -525,7 +522,7 @@ impl Tariffa {
             match comp.per {
                 Per::Periodo => totale += u,
                 Per::Presenza => {
-                    let q = presenze(d, comp)?;
+                    let q = presenze(d, c)?;
                     let importo = u * q;
                     t.passo(Passo::Quantita {
                         componente: c as u8,
@@ -555,10 +552,8 @@ impl Tariffa {
     }
 }
 
-fn presenze(d: &Domanda, comp: &Componente) -> Result<Decimal, ErroreValutazione> {
-    let q = d
-        .presenze
-        .ok_or_else(|| ErroreValutazione::PresenzeMancanti(comp.id.clone()))?;
+fn presenze(d: &Domanda, c: usize) -> Result<Decimal, ErroreValutazione> {
+    let q = d.presenze.ok_or(ErroreValutazione::PresenzeMancanti(c))?;
     if q < Decimal::ZERO {
         return Err(ErroreValutazione::PresenzeNegative(q));
     }
