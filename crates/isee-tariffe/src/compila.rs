@@ -864,10 +864,13 @@ fn componente(
             );
         }
     }
-    // Jump into full cost.
-    if let (Some(cp), Some(m), Some((ultimo, _))) = (costo_pieno, massimo, tratti.last())
-        && !ultimo.intervallo.interseca(regione).vuoto(passo_isee)
-    {
+    // Jump into full cost, from the last tratto that is actually reached (later ones may lie
+    // wholly inside the full-cost area).
+    let ultimo_raggiunto = tratti
+        .iter()
+        .rev()
+        .find(|(t, _)| !t.intervallo.interseca(regione).vuoto(passo_isee));
+    if let (Some(cp), Some(m), Some((ultimo, _))) = (costo_pieno, massimo, ultimo_raggiunto) {
         let fine = valore_finale(ultimo, regione);
         let punto = cp.intervallo.basso.map_or(Decimal::ZERO, |e| e.valore);
         if m < fine && !decrescente_ammessa {
