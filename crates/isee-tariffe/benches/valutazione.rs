@@ -30,10 +30,10 @@ fn domande(t: &Tariffa) -> Vec<Domanda> {
             d.ordine_figlio = 1 + (i % 3) as u16;
             d.disabilita = i % 7 == 0;
             d.mese = Some("2020-10".parse().unwrap());
-            if i % 3 == 0 {
-                if let Some(c) = &condizione {
-                    d.condizioni = t.condizioni([c.as_str()]).unwrap();
-                }
+            if i % 3 == 0
+                && let Some(c) = &condizione
+            {
+                d.condizioni = t.condizioni([c.as_str()]).unwrap();
             }
             d
         })

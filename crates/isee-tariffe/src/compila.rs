@@ -387,6 +387,25 @@ fn compila(f: &FileRegole, r: &mut Raccolta<'_>) -> Option<Tariffa> {
         });
     }
 
+    // Indices live in u8 and bit sets in u64 on the hot path.
+    if f.riduzione.len() > 64 {
+        r.errore(span(&f.riduzione[64]), "al massimo 64 riduzioni");
+        return None;
+    }
+    if f.trasformazione.len() > 64 {
+        r.errore(span(&f.trasformazione[64]), "al massimo 64 trasformazioni");
+        return None;
+    }
+    for c in &f.componente {
+        if c.get_ref().tratto.len() > 250 {
+            r.errore(
+                span(&c.get_ref().tratto[250]),
+                "al massimo 250 tratti per componente",
+            );
+            return None;
+        }
+    }
+
     // Reductions, indexed by id before the order is known.
     let mut riduzioni_src: BTreeMap<String, (&Spanned<RiduzioneSrc>, usize)> = BTreeMap::new();
     for (i, rs) in f.riduzione.iter().enumerate() {
