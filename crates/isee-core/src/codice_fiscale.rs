@@ -4,21 +4,27 @@
 //! what is wrong, so the validation can report it with every other problem.
 
 use chrono::{Datelike, NaiveDate};
+use crate::testo_corto::TestoCorto;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct CodiceFiscale(Box<str>);
+pub struct CodiceFiscale(TestoCorto);
 
 impl CodiceFiscale {
     /// Takes the text as given, upper-cased; use [`verifica`] to check it.
     pub fn new(s: &str) -> CodiceFiscale {
-        CodiceFiscale(s.trim().to_ascii_uppercase().into_boxed_str())
+        let s = s.trim();
+        if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            CodiceFiscale(TestoCorto::new(&s.to_ascii_uppercase()))
+        } else {
+            CodiceFiscale(TestoCorto::new(s))
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The code with the middle masked (`RSSMRA*******A`-like), for messages and logs
@@ -39,7 +45,7 @@ impl CodiceFiscale {
 
 impl fmt::Display for CodiceFiscale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

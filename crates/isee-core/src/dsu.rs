@@ -12,6 +12,7 @@
 use crate::codice_fiscale::CodiceFiscale;
 use crate::data::Data;
 use crate::importo::{Importo, Percentuale};
+pub use crate::testo_corto::CodiceComune;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -361,7 +362,7 @@ pub struct Immobile {
     pub tipo: TipoPatrimonio,
     /// Belfiore code of the comune, or the foreign state's code (Z…) for property
     /// abroad (`@CodiceComuneStato`).
-    pub codice_comune: String,
+    pub codice_comune: CodiceComune,
     /// Share owned, percent (`@QuotaPosseduta`).
     #[serde(default)]
     pub quota: Percentuale,
@@ -385,7 +386,7 @@ pub struct Immobile {
 
 impl Immobile {
     pub fn estero(&self) -> bool {
-        self.codice_comune.starts_with('Z')
+        self.codice_comune.estero()
     }
 }
 
@@ -405,7 +406,7 @@ pub struct Abitazione {
     pub titolo: TitoloAbitazione,
     /// Belfiore code of the comune where the nucleus lives (`CodiceComune`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub codice_comune: Option<String>,
+    pub codice_comune: Option<CodiceComune>,
     /// Annual rent in the registered contract (`Locazione/@Canone`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canone_annuo: Option<Importo>,
@@ -526,7 +527,7 @@ pub struct RiepilogoNucleo {
     pub disabili_non_autosufficienti: u8,
     /// Belfiore code of that nucleus's home (for the 2026 capoluogo threshold).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub codice_comune: Option<String>,
+    pub codice_comune: Option<CodiceComune>,
 }
 
 /// Where the student's parents are (`@PresenzaGenitori`).
@@ -662,7 +663,7 @@ pub enum CondizioneEsclusioneFiglio {
 #[serde(deny_unknown_fields)]
 pub struct Donazione {
     pub tipo: TipoPatrimonio,
-    pub codice_comune: String,
+    pub codice_comune: CodiceComune,
     pub data: Data,
     /// Share of the property that was donated, percent.
     pub quota_donata: Percentuale,

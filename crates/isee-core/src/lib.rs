@@ -25,6 +25,7 @@ pub mod opzioni;
 pub mod parametri;
 pub mod report;
 pub mod schema;
+pub mod testo_corto;
 pub mod traccia;
 pub mod validazione;
 

@@ -221,8 +221,8 @@ impl Validatore {
         }
     }
 
-    fn comune(&mut self, p: &P, codice: &str, ammetti_estero: bool) {
-        let b = codice.as_bytes();
+    fn comune(&mut self, p: &P, codice: &CodiceComune, ammetti_estero: bool) {
+        let b = codice.as_str().as_bytes();
         let ok =
             b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(|c| c.is_ascii_digit());
         if !ok {
@@ -295,7 +295,6 @@ impl Validatore {
                 format!("{coniugi} componenti hanno rapporto «C» (coniuge): al più uno"),
             );
         }
-        let mut visti = HashSet::new();
         let dichiarante = d.dichiarante();
         let mut dichiaranti_visti = 0;
         for (i, c) in d.componenti.iter().enumerate() {
@@ -310,7 +309,7 @@ impl Validatore {
                     );
                 }
             }
-            if !visti.insert(c.codice_fiscale.as_str()) {
+            if d.componenti[..i].iter().any(|x| x.codice_fiscale == c.codice_fiscale) {
                 self.errore(
                     &p.c("codice_fiscale"),
                     "cf.duplicato",

@@ -282,7 +282,7 @@ impl Generatore {
             };
             let casa = |_: ()| Immobile {
                 tipo: TipoPatrimonio::F,
-                codice_comune: comune.clone(),
+                codice_comune: CodiceComune::new(&comune),
                 quota: Percentuale::new(quota),
                 valore_imu: Importo::euro(valore),
                 mutuo_residuo: Importo::euro(mutuo),
@@ -296,19 +296,19 @@ impl Generatore {
             }
             Abitazione {
                 titolo: TitoloAbitazione::Proprieta,
-                codice_comune: Some(comune.clone()),
+                codice_comune: Some(CodiceComune::new(&comune)),
                 canone_annuo: None,
             }
         } else if x < 0.90 {
             Abitazione {
                 titolo: TitoloAbitazione::Locazione,
-                codice_comune: Some(comune.clone()),
+                codice_comune: Some(CodiceComune::new(&comune)),
                 canone_annuo: Some(self.euro(3_600, 14_000)),
             }
         } else {
             Abitazione {
                 titolo: TitoloAbitazione::Altro,
-                codice_comune: Some(comune.clone()),
+                codice_comune: Some(CodiceComune::new(&comune)),
                 canone_annuo: None,
             }
         };
@@ -321,7 +321,7 @@ impl Generatore {
                 } else {
                     TipoPatrimonio::TA
                 },
-                codice_comune: altro,
+                codice_comune: CodiceComune::new(&altro),
                 quota: Percentuale::CENTO,
                 valore_imu: Importo::euro(v),
                 mutuo_residuo: Importo::ZERO,

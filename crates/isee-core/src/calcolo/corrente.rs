@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 pub(crate) struct Corrente {
     pub indicatore: Indicatore,
-    pub nucleo: Vec<String>,
+    pub nucleo: Vec<crate::codice_fiscale::CodiceFiscale>,
     pub info: InfoCorrente,
     pub validita: Validita,
 }

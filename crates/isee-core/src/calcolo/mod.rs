@@ -208,9 +208,9 @@ pub struct Esito {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prestazione: Option<Prestazione>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub beneficiario: Option<String>,
+    pub beneficiario: Option<CodiceFiscale>,
     /// Fiscal codes of the people counted, in the order of the DSU.
-    pub nucleo: Vec<String>,
+    pub nucleo: Vec<CodiceFiscale>,
     pub righe: Righe,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub componenti_aggiuntive: Vec<RigaAggiuntiva>,
@@ -227,8 +227,10 @@ pub struct Esito {
     pub corrente: Option<InfoCorrente>,
     /// First day of the rules period used, and the parameter set.
     pub regole_dal: NaiveDate,
-    pub versione_parametri: String,
-    pub versione_motore: String,
+    #[schemars(with = "String")]
+    pub versione_parametri: std::sync::Arc<str>,
+    #[schemars(with = "String")]
+    pub versione_motore: std::borrow::Cow<'static, str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(skip)]
     pub traccia: Vec<Passo>,
@@ -389,7 +391,7 @@ impl Motore {
             tipo: richiesta.tipo,
             variante,
             prestazione: richiesta.prestazione,
-            beneficiario: calcolo.beneficiario.map(|c| c.as_str().to_string()),
+            beneficiario: calcolo.beneficiario,
             nucleo: calcolo.nucleo,
             righe: calcolo.righe,
             componenti_aggiuntive: calcolo.aggiuntive,
@@ -402,8 +404,8 @@ impl Motore {
             anno_patrimonio: anno - regole.anni_prima_patrimonio,
             corrente: calcolo.corrente,
             regole_dal: regole.dal,
-            versione_parametri: self.normativa.versione().to_string(),
-            versione_motore: VERSIONE_MOTORE.to_string(),
+            versione_parametri: self.normativa.versione_condivisa(),
+            versione_motore: std::borrow::Cow::Borrowed(VERSIONE_MOTORE),
             traccia: Vec::new(),
         })
     }

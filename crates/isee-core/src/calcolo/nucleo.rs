@@ -180,11 +180,8 @@ impl<'a> Nucleo<'a> {
         }
     }
 
-    pub fn codici(&self) -> Vec<String> {
-        self.membri
-            .iter()
-            .map(|m| m.c.codice_fiscale.as_str().to_string())
-            .collect()
+    pub fn codici(&self) -> Vec<crate::codice_fiscale::CodiceFiscale> {
+        self.membri.iter().map(|m| m.c.codice_fiscale).collect()
     }
 }
 

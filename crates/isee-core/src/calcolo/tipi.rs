@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 pub(crate) struct Calcolo {
     pub righe: Righe,
     pub aggiuntive: Vec<RigaAggiuntiva>,
-    pub nucleo: Vec<String>,
+    pub nucleo: Vec<CodiceFiscale>,
     pub beneficiario: Option<CodiceFiscale>,
     pub validita: Option<Validita>,
     pub corrente: Option<InfoCorrente>,

@@ -262,7 +262,7 @@ pub struct Normativa {
     /// `(first day, rules)`, sorted by first day.
     periodi: Vec<(NaiveDate, Arc<Regole>)>,
     /// A label for the parameter set, recorded with each result.
-    versione: String,
+    versione: Arc<str>,
 }
 
 impl Normativa {
@@ -292,7 +292,7 @@ impl Normativa {
         Ok(Normativa {
             parametri: Arc::new(parametri),
             periodi,
-            versione: format!("{etichetta}-{impronta:016x}"),
+            versione: Arc::from(format!("{etichetta}-{impronta:016x}")),
         })
     }
 
@@ -315,6 +315,11 @@ impl Normativa {
     /// stored attestation can be recomputed with the same numbers).
     pub fn versione(&self) -> &str {
         &self.versione
+    }
+
+    /// The same label, shared (no copy per result).
+    pub fn versione_condivisa(&self) -> Arc<str> {
+        Arc::clone(&self.versione)
     }
 
     /// First day on which any rule applies.
