@@ -452,7 +452,7 @@ fn fattura(
     let f = File::open(domande).with_context(|| format!("apertura di {}", domande.display()))?;
     let dimensione = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut lettore = csv::ReaderBuilder::new()
-        .flexible(false)
+        .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(BufReader::new(f));
     let intestazioni = lettore
@@ -532,8 +532,8 @@ fn fattura(
                 riepilogo.righe += 1;
                 riepilogo.errori += 1;
                 errori.push(ErroreRiga {
-                    riga: riga + 1,
-                    messaggio: format!("CSV non valido: {e}"),
+                    riga,
+                    messaggio: format!("riga CSV non leggibile ({e})"),
                 });
                 scrittore.write_record([
                     "",
@@ -543,7 +543,7 @@ fn fattura(
                     "",
                     "",
                     "",
-                    &format!("CSV non valido: {e}"),
+                    &format!("riga CSV non leggibile ({e})"),
                 ])?;
                 continue;
             }
@@ -622,7 +622,7 @@ fn fattura(
                 riepilogo.errori += 1;
                 scrittore.write_record([id, "errore", "", "", "", "", "", &m])?;
                 errori.push(ErroreRiga {
-                    riga: riga + 1,
+                    riga,
                     messaggio: format!("id {id}: {m}"),
                 });
             }
