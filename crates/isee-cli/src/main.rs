@@ -41,6 +41,11 @@ enum Comando {
     Batch(batch::ArgsBatch),
     /// Stampa lo schema JSON del formato DSU
     Schema,
+    /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
+    Tariffa {
+        #[command(subcommand)]
+        cmd: isee_tariffe::cli::ComandoTariffa,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -199,6 +204,7 @@ fn main() -> ExitCode {
         Comando::Parametri(a) => parametri(a).map(|_| ExitCode::SUCCESS),
         Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
         Comando::Batch(a) => batch::esegui(a),
+        Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

@@ -3,8 +3,8 @@
 //! Reading never fails on a malformed code: the text is kept, and [`verifica`] says
 //! what is wrong, so the validation can report it with every other problem.
 
-use chrono::{Datelike, NaiveDate};
 use crate::testo_corto::TestoCorto;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 

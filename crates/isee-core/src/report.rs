@@ -56,7 +56,15 @@ pub fn rapporto(e: &Esito) -> String {
         "Redditi dell'anno {}, patrimonio al 31/12/{}",
         e.anno_redditi, e.anno_patrimonio
     );
-    let _ = writeln!(s, "Componenti considerati: {}", e.nucleo.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        s,
+        "Componenti considerati: {}",
+        e.nucleo
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let _ = writeln!(s);
     let r = &e.righe;
     let righe = [

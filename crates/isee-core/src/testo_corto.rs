@@ -20,7 +20,10 @@ impl TestoCorto {
         }
         let mut buf = [0u8; 31];
         buf[..fine].copy_from_slice(&s.as_bytes()[..fine]);
-        TestoCorto { len: fine as u8, buf }
+        TestoCorto {
+            len: fine as u8,
+            buf,
+        }
     }
 
     pub fn as_str(&self) -> &str {

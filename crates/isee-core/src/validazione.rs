@@ -309,7 +309,10 @@ impl Validatore {
                     );
                 }
             }
-            if d.componenti[..i].iter().any(|x| x.codice_fiscale == c.codice_fiscale) {
+            if d.componenti[..i]
+                .iter()
+                .any(|x| x.codice_fiscale == c.codice_fiscale)
+            {
                 self.errore(
                     &p.c("codice_fiscale"),
                     "cf.duplicato",
@@ -589,6 +592,24 @@ impl Validatore {
                     .map(move |(j, _)| (i, j))
             })
             .collect();
+        // The casa di abitazione is one home: co-owned shares are several lines, but
+        // all in the same comune.
+        if let Some(&(i0, j0)) = case.first() {
+            let primo = d.componenti[i0].patrimonio_immobiliare[j0].codice_comune;
+            for &(i, j) in &case[1..] {
+                if d.componenti[i].patrimonio_immobiliare[j].codice_comune != primo {
+                    let pc = RADICE;
+                    let pc = pc.c("componenti");
+                    let pc = pc.i(i);
+                    let pc = pc.c("patrimonio_immobiliare");
+                    self.errore(
+                        &pc.i(j).c("casa_abitazione"),
+                        "abitazione.case_diverse",
+                        format!("la casa di abitazione del nucleo è una sola: immobili in comuni diversi ({} e {}) sono indicati entrambi come casa di abitazione", primo, d.componenti[i].patrimonio_immobiliare[j].codice_comune),
+                    );
+                }
+            }
+        }
         if !case.is_empty() && a.titolo == TitoloAbitazione::Locazione {
             let (i, j) = case[0];
             let pc = RADICE;

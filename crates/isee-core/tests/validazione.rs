@@ -333,3 +333,22 @@ fn lettura_campo_obbligatorio_mancante() {
         "{e}"
     );
 }
+
+#[test]
+fn due_case_di_abitazione_in_comuni_diversi() {
+    let mut v = base();
+    v["abitazione"] = json!({ "titolo": "proprieta", "codice_comune": "H199" });
+    v["componenti"][0]["patrimonio_immobiliare"] = json!([
+        { "tipo": "F", "codice_comune": "H199", "valore_imu": 80000, "casa_abitazione": true },
+        { "tipo": "F", "codice_comune": "H501", "valore_imu": 90000, "casa_abitazione": true }
+    ]);
+    let p = problemi(v);
+    assert!(
+        ha(
+            &p,
+            "$.componenti[0].patrimonio_immobiliare[1].casa_abitazione",
+            "abitazione.case_diverse"
+        ),
+        "{p:#?}"
+    );
+}

@@ -163,9 +163,19 @@ pub(crate) fn calcola<T: Traccia>(
         let motivo = if modulo.variazioni.is_empty() && modulo.patrimonio_aggiornato.is_none() {
             "il modulo non contiene né variazioni dei redditi né il patrimonio aggiornato"
                 .to_string()
-        } else {
+        } else if regole_modulo.corrente_condizioni_alternative {
             format!(
                 "nessuna condizione è soddisfatta (ISR ordinario {isr_ord}, ISP ordinario {isp_ord}): servono una variazione lavorativa, un'interruzione dei trattamenti, un calo dell'ISR oltre il 25% o dell'ISP oltre il 20%"
+            )
+        } else {
+            // Before 23-10-2019 the work change and the ISR drop were both required.
+            let trovate = if condizioni.is_empty() {
+                "nessuna".to_string()
+            } else {
+                condizioni.join("; ")
+            };
+            format!(
+                "con le regole in vigore alla data del modulo (fino al 22-10-2019) servono insieme una variazione lavorativa negli ultimi 18 mesi e un calo dell'ISR oltre il 25% (ISR ordinario {isr_ord}); condizioni verificate: {trovate}"
             )
         };
         return Err(non_calcolabile(tipo, motivo));

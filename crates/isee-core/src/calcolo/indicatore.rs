@@ -614,7 +614,9 @@ fn patrimonio_immobiliare<T: Traccia>(
     let casa_contata = if casa_netto.is_zero() {
         ZERO
     } else {
-        let comune = casa_comune.or(n.abitazione.and_then(|a| a.codice_comune.as_ref().map(|c| c.as_str())));
+        let comune = casa_comune.or(n
+            .abitazione
+            .and_then(|a| a.codice_comune.as_ref().map(|c| c.as_str())));
         let (soglia, nomi): (Decimal, &[&str]) = match ctx.variante {
             Variante::FamiliareInclusione2026 => {
                 let capoluogo = comune.is_some_and(|c| r.e_capoluogo_citta_metropolitana(c));
