@@ -8,9 +8,8 @@
 
 use crate::{ArgsMotore, ArgsRichiesta};
 use anyhow::{Context, Result};
-use isee_core::calcolo::{Esito, Motore, Richiesta, Righe};
+use isee_core::calcolo::{Motore, Richiesta, Righe};
 use isee_core::validazione::Gravita;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Read, Write};
@@ -37,10 +36,15 @@ pub(crate) struct ArgsBatch {
     motore: ArgsMotore,
 }
 
+/// Output buffers come back here once written: fresh large buffers would cost page
+/// faults and zeroing in the kernel for every chunk.
+static BUFFER_LIBERI: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+const BUFFER_LIBERI_MAX: usize = 64;
+
 /// Bytes per block: large enough to amortise the hand-offs, small enough that the
 /// blocks in flight stay a few tens of megabytes.
-const BLOCCO_BYTES: usize = 4 << 20;
-const BLOCCHI_IN_VOLO: usize = 3;
+const BLOCCO_BYTES: usize = 1 << 20;
+const BLOCCHI_IN_VOLO: usize = 8;
 
 struct Blocco {
     prima_riga: u64,
@@ -48,8 +52,8 @@ struct Blocco {
 }
 
 struct Risultato {
-    uscita: Vec<u8>,
-    errori: Vec<u8>,
+    /// Per worker chunk, in order: results and errors, written as they are.
+    parti: Vec<(Vec<u8>, Vec<u8>)>,
     ok: u64,
     ko: u64,
     byte: u64,
@@ -63,6 +67,7 @@ struct Riga<'a> {
     protocollo_mittente: Option<&'a str>,
     dichiarante: &'a str,
     tipo: isee_core::TipoIsee,
+    #[serde(serialize_with = "isee_core::importo::serializza_decimale")]
     isee: rust_decimal::Decimal,
     righe: &'a Righe,
     validita_al: chrono::NaiveDate,
@@ -120,29 +125,63 @@ pub(crate) fn esegui(a: ArgsBatch) -> Result<ExitCode> {
         _ => indicatif::ProgressBar::hidden(),
     };
 
-    let (tx_blocchi, rx_blocchi) = sync_channel::<Blocco>(BLOCCHI_IN_VOLO);
-    let lettore = std::thread::spawn(move || leggi_blocchi(input, tx_blocchi));
-    let (tx_ris, rx_ris) = sync_channel::<Risultato>(BLOCCHI_IN_VOLO);
+    // Pipeline: reader → blocks computed as independent tasks (two at a time on two
+    // cores, no barrier between them) → writer, which puts them back in order. A
+    // block may only start when a token is free; the writer returns the token once
+    // the block is written, so at most BLOCCHI_IN_VOLO blocks exist at any time.
+    let (tx_blocchi, rx_blocchi) = sync_channel::<Blocco>(2);
+    // Input buffers go back to the reader once computed: fresh buffers would cost
+    // page faults and zeroing in the kernel for every block.
+    let (tx_liberi, rx_liberi) = sync_channel::<Vec<u8>>(BLOCCHI_IN_VOLO + 2);
+    let lettore = std::thread::spawn(move || leggi_blocchi(input, tx_blocchi, rx_liberi));
+    let (tx_token, rx_token) = sync_channel::<()>(BLOCCHI_IN_VOLO);
+    for _ in 0..BLOCCHI_IN_VOLO {
+        tx_token.send(()).ok();
+    }
+    let (tx_ris, rx_ris) = std::sync::mpsc::channel::<(u64, Risultato)>();
     let scrittore = std::thread::spawn(move || -> Result<(u64, u64)> {
         let (mut ok, mut ko) = (0, 0);
-        for r in rx_ris {
-            uscita.write_all(&r.uscita)?;
-            errori.write_all(&r.errori)?;
-            ok += r.ok;
-            ko += r.ko;
-            barra.inc(r.byte);
+        let mut attesi = std::collections::BTreeMap::new();
+        let mut prossimo = 0u64;
+        for (n, r) in rx_ris {
+            attesi.insert(n, r);
+            while let Some(r) = attesi.remove(&prossimo) {
+                for (u, e) in r.parti {
+                    uscita.write_all(&u)?;
+                    errori.write_all(&e)?;
+                    if let Ok(mut v) = BUFFER_LIBERI.lock()
+                        && v.len() < BUFFER_LIBERI_MAX
+                    {
+                        v.push(u);
+                    }
+                }
+                ok += r.ok;
+                ko += r.ko;
+                barra.inc(r.byte);
+                prossimo += 1;
+                let _ = tx_token.send(());
+            }
         }
         uscita.flush()?;
         errori.flush()?;
         barra.finish_and_clear();
         Ok((ok, ko))
     });
-    for blocco in rx_blocchi {
-        let r = pool.install(|| calcola_blocco(&motore, &richiesta, &blocco));
-        if tx_ris.send(r).is_err() {
+    let motore = std::sync::Arc::new(motore);
+    let richiesta = std::sync::Arc::new(richiesta);
+    for (n, blocco) in rx_blocchi.into_iter().enumerate() {
+        if rx_token.recv().is_err() {
             break;
         }
+        let (motore, richiesta) = (motore.clone(), richiesta.clone());
+        let (tx_ris, tx_liberi) = (tx_ris.clone(), tx_liberi.clone());
+        pool.spawn(move || {
+            let r = calcola_blocco(&motore, &richiesta, &blocco);
+            let _ = tx_liberi.try_send(blocco.dati);
+            let _ = tx_ris.send((n as u64, r));
+        });
     }
+    drop(tx_liberi);
     drop(tx_ris);
     lettore
         .join()
@@ -169,11 +208,15 @@ pub(crate) fn esegui(a: ArgsBatch) -> Result<ExitCode> {
 fn leggi_blocchi(
     mut input: Box<dyn Read + Send>,
     tx: std::sync::mpsc::SyncSender<Blocco>,
+    liberi: std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> Result<()> {
     let mut resto: Vec<u8> = Vec::new();
     let mut riga = 1u64;
     loop {
-        let mut dati = std::mem::take(&mut resto);
+        let mut dati = liberi.try_recv().unwrap_or_default();
+        dati.clear();
+        dati.extend_from_slice(&resto);
+        resto.clear();
         let inizio = dati.len();
         dati.resize(inizio + BLOCCO_BYTES, 0);
         let mut letti = 0;
@@ -188,14 +231,14 @@ fn leggi_blocchi(
         }
         dati.truncate(inizio + letti);
         let finito = letti == 0;
-        if !finito && let Some(ultimo) = dati.iter().rposition(|&b| b == b'\n') {
-            resto = dati[ultimo + 1..].to_vec();
+        if !finito && let Some(ultimo) = memchr::memrchr(b'\n', &dati) {
+            resto.extend_from_slice(&dati[ultimo + 1..]);
             dati.truncate(ultimo + 1);
         }
         if dati.is_empty() {
             return Ok(());
         }
-        let righe = dati.iter().filter(|&&b| b == b'\n').count() as u64
+        let righe = memchr::memchr_iter(b'\n', &dati).count() as u64
             + u64::from(dati.last() != Some(&b'\n'));
         let prima = riga;
         riga += righe;
@@ -213,83 +256,86 @@ fn leggi_blocchi(
 }
 
 fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risultato {
-    let righe: Vec<(u64, &[u8])> = b
-        .dati
-        .split(|&c| c == b'\n')
-        .enumerate()
-        .map(|(i, r)| (b.prima_riga + i as u64, r))
-        .filter(|(_, r)| !r.iter().all(u8::is_ascii_whitespace))
-        .collect();
-    // Each worker fills its own buffers; they are concatenated in order.
-    let parti: Vec<(Vec<u8>, Vec<u8>, u64, u64)> = righe
-        .par_chunks(256)
-        .map(|pezzo| {
-            let mut out = Vec::with_capacity(pezzo.len() * 600);
-            let mut err = Vec::new();
-            let (mut ok, mut ko) = (0, 0);
-            for (n, testo) in pezzo {
-                match calcola_riga(motore, richiesta, testo) {
-                    Ok(e) => {
-                        scrivi_riga(&mut out, *n, &e);
-                        ok += 1;
-                    }
-                    Err(problemi) => {
-                        let _ = serde_json::to_writer(
-                            &mut err,
-                            &RigaErrore {
-                                riga: *n,
-                                errori: &problemi,
-                            },
-                        );
-                        err.push(b'\n');
-                        ko += 1;
-                    }
-                }
+    let mut righe: Vec<(u64, &[u8])> = Vec::with_capacity(b.dati.len() / 512);
+    let mut inizio = 0;
+    let mut n = b.prima_riga;
+    for fine in memchr::memchr_iter(b'\n', &b.dati).chain(std::iter::once(b.dati.len())) {
+        if fine < inizio {
+            break;
+        }
+        let r = &b.dati[inizio..fine];
+        if !r.iter().all(u8::is_ascii_whitespace) {
+            righe.push((n, r));
+        }
+        n += 1;
+        inizio = fine + 1;
+    }
+    // One block is one task: its records are computed in order, into one buffer.
+    let mut out = BUFFER_LIBERI
+        .lock()
+        .ok()
+        .and_then(|mut v| v.pop())
+        .unwrap_or_default();
+    out.clear();
+    out.reserve(righe.len() * 600);
+    let mut err = Vec::new();
+    let (mut ok, mut ko) = (0, 0);
+    for (n, testo) in &righe {
+        match calcola_riga(motore, richiesta, *n, testo, &mut out) {
+            Ok(()) => ok += 1,
+            Err(problemi) => {
+                let _ = serde_json::to_writer(
+                    &mut err,
+                    &RigaErrore {
+                        riga: *n,
+                        errori: &problemi,
+                    },
+                );
+                err.push(b'\n');
+                ko += 1;
             }
-            (out, err, ok, ko)
-        })
-        .collect();
+        }
+    }
+    let parti = vec![(out, err, ok, ko)];
     let mut r = Risultato {
-        uscita: Vec::with_capacity(b.dati.len() / 2),
-        errori: Vec::new(),
+        parti: Vec::with_capacity(parti.len()),
         ok: 0,
         ko: 0,
         byte: b.dati.len() as u64,
     };
     for (o, e, ok, ko) in parti {
-        r.uscita.extend_from_slice(&o);
-        r.errori.extend_from_slice(&e);
+        r.parti.push((o, e));
         r.ok += ok;
         r.ko += ko;
     }
     r
 }
 
+/// Reads, validates and computes one record, and writes its result line into `out`.
 fn calcola_riga(
     motore: &Motore,
     richiesta: &Richiesta,
+    n: u64,
     testo: &[u8],
-) -> Result<(Esito, Option<String>, String), Vec<ProblemaBreve>> {
-    let dsu: isee_core::Dsu = match serde_json::from_slice(testo) {
-        Ok(d) => d,
-        Err(_) => {
-            // The slow path gives the path of the error.
-            let t = String::from_utf8_lossy(testo);
-            let e = isee_core::Dsu::da_json(&t)
-                .err()
-                .map(|e| (e.percorso, e.messaggio))
-                .unwrap_or_else(|| ("$".into(), "JSON non leggibile".into()));
-            return Err(vec![ProblemaBreve {
-                percorso: e.0,
-                messaggio: e.1,
-            }]);
-        }
+    out: &mut Vec<u8>,
+) -> Result<(), Vec<ProblemaBreve>> {
+    // One UTF-8 check for the whole line is much cheaper than serde_json's check of
+    // every string of it.
+    let letto = std::str::from_utf8(testo)
+        .ok()
+        .and_then(|t| serde_json::from_str::<isee_core::Dsu>(t).ok());
+    let Some(dsu) = letto else {
+        // The slow path gives the path of the error.
+        let t = String::from_utf8_lossy(testo);
+        let (percorso, messaggio) = isee_core::Dsu::da_json(&t)
+            .err()
+            .map(|e| (e.percorso, e.messaggio))
+            .unwrap_or_else(|| ("$".into(), "JSON non leggibile".into()));
+        return Err(vec![ProblemaBreve {
+            percorso,
+            messaggio,
+        }]);
     };
-    let pm = dsu.protocollo_mittente.clone();
-    let dich = dsu
-        .dichiarante()
-        .map(|d| d.codice_fiscale.as_str().to_string())
-        .unwrap_or_default();
     let v = isee_core::valida(dsu).map_err(|p| {
         p.into_iter()
             .filter(|x| x.gravita == Gravita::Errore)
@@ -299,22 +345,20 @@ fn calcola_riga(
             })
             .collect::<Vec<_>>()
     })?;
-    motore
-        .calcola(&v, richiesta)
-        .map(|e| (e, pm, dich))
-        .map_err(|e| {
-            vec![ProblemaBreve {
-                percorso: "$".into(),
-                messaggio: e.to_string(),
-            }]
-        })
-}
-
-fn scrivi_riga(out: &mut Vec<u8>, n: u64, (e, pm, dich): &(Esito, Option<String>, String)) {
+    let e = motore.calcola(&v, richiesta).map_err(|e| {
+        vec![ProblemaBreve {
+            percorso: "$".into(),
+            messaggio: e.to_string(),
+        }]
+    })?;
+    let d = v.dsu();
     let riga = Riga {
         riga: n,
-        protocollo_mittente: pm.as_deref(),
-        dichiarante: dich,
+        protocollo_mittente: d.protocollo_mittente.as_deref(),
+        dichiarante: d
+            .dichiarante()
+            .map(|c| c.codice_fiscale.as_str())
+            .unwrap_or_default(),
         tipo: e.tipo,
         isee: e.isee,
         righe: &e.righe,
@@ -322,4 +366,5 @@ fn scrivi_riga(out: &mut Vec<u8>, n: u64, (e, pm, dich): &(Esito, Option<String>
     };
     let _ = serde_json::to_writer(&mut *out, &riga);
     out.push(b'\n');
+    Ok(())
 }

@@ -3,6 +3,11 @@
 
 #![forbid(unsafe_code)]
 
+// The batch allocates and frees millions of small DSU records across threads;
+// mimalloc is markedly faster than the system allocator for that pattern.
+#[global_allocator]
+static ALLOCATORE: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod batch;
 mod genera;
 

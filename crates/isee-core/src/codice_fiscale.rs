@@ -27,6 +27,10 @@ impl CodiceFiscale {
         self.0.as_str()
     }
 
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
     /// The code with the middle masked (`RSSMRA*******A`-like), for messages and logs
     /// where the full code is not needed.
     pub fn mascherato(&self) -> String {
@@ -114,7 +118,7 @@ fn cifra(c: u8) -> Option<u32> {
 
 /// Checks form, month, day and check character.
 pub fn verifica(cf: &CodiceFiscale) -> Result<(), DifettoCf> {
-    let b = cf.as_str().as_bytes();
+    let b = cf.as_bytes();
     if b.len() != 16 {
         return Err(DifettoCf::Lunghezza);
     }
@@ -170,7 +174,7 @@ pub fn carattere_di_controllo(primi15: &[u8]) -> u8 {
 /// Whether the birth date encoded in a well-formed code matches `nascita`
 /// (year modulo 100, month letter, day, or day + 40 for women).
 pub fn coerente_con_nascita(cf: &CodiceFiscale, nascita: NaiveDate) -> bool {
-    let b = cf.as_str().as_bytes();
+    let b = cf.as_bytes();
     if b.len() != 16 {
         return true;
     }

@@ -105,15 +105,77 @@ pub fn serializza_decimale<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S:
     s.serialize_str(testo)
 }
 
-/// Writes `d` with exactly two decimals if it has a fraction of cents, else as-is.
+/// Formats a decimal without a heap allocation. The common case (scale ≤ 2, as every
+/// amount and attestation line) is written digit by digit; anything else goes
+/// through `Display`.
 fn formatta_decimale(d: Decimal, buf: &mut [u8; 48]) -> &str {
+    let scala = d.scale();
+    let m = d.mantissa();
+    if scala <= 4 && m.unsigned_abs() <= u128::from(u64::MAX) {
+        // u64 division is several times cheaper than u128's.
+        let mut n = m.unsigned_abs() as u64;
+        let mut i = buf.len();
+        let mut cifre = 0;
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            cifre += 1;
+            if cifre == scala {
+                i -= 1;
+                buf[i] = b'.';
+            }
+            if n == 0 && cifre > scala {
+                break;
+            }
+        }
+        if m < 0 {
+            i -= 1;
+            buf[i] = b'-';
+        }
+        return std::str::from_utf8(&buf[i..]).unwrap_or("0");
+    }
     use std::io::Write;
     let mut cur = std::io::Cursor::new(&mut buf[..]);
-    // A value with scale 0 prints as an integer; otherwise keep the scale it carries
-    // (attestation lines are rounded to two decimals before they reach here).
     let _ = write!(cur, "{d}");
     let n = cur.position() as usize;
     std::str::from_utf8(&buf[..n]).unwrap_or("0")
+}
+
+/// Parses the well-formed common case (`-?digits(.d{1,2})?`, at most 16 characters)
+/// straight into a mantissa; `None` sends the text to the checked path.
+#[inline]
+fn parse_veloce(s: &str) -> Option<Decimal> {
+    let b = s.as_bytes();
+    let (negativo, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if b.is_empty() || b.len() > 15 || b[0] == b'.' {
+        return None;
+    }
+    let mut m: i64 = 0;
+    let mut scala: u32 = 0;
+    let mut punto = false;
+    for &c in b {
+        if c == b'.' {
+            if punto {
+                return None;
+            }
+            punto = true;
+        } else if c.is_ascii_digit() {
+            m = m * 10 + i64::from(c - b'0');
+            if punto {
+                scala += 1;
+            }
+        } else {
+            return None;
+        }
+    }
+    if (punto && scala == 0) || scala > 2 {
+        return None;
+    }
+    Some(Decimal::new(if negativo { -m } else { m }, scala))
 }
 
 struct ImportoVisitor;
@@ -145,6 +207,9 @@ impl Visitor<'_> for ImportoVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Importo, E> {
+        if let Some(d) = parse_veloce(v) {
+            return Ok(Importo(d));
+        }
         parse_importo(v).map(Importo).map_err(E::custom)
     }
 }
@@ -315,6 +380,55 @@ mod tests {
             "\".5\"",
         ] {
             assert!(serde_json::from_str::<Importo>(s).is_err(), "{s} accepted");
+        }
+    }
+
+    #[test]
+    fn formattazione_senza_allocazioni_uguale_a_display() {
+        for d in [
+            dec!(0),
+            dec!(0.00),
+            dec!(1.5),
+            dec!(-1.50),
+            dec!(12345678.90),
+            dec!(0.05),
+            dec!(-0.05),
+            dec!(100),
+            dec!(0.0304),
+            dec!(123.4567),
+        ] {
+            let mut buf = [0u8; 48];
+            assert_eq!(formatta_decimale(d, &mut buf), d.to_string(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn lettura_veloce_uguale_a_quella_controllata() {
+        for t in [
+            "0",
+            "12",
+            "-12",
+            "12.5",
+            "12.50",
+            "999999999999.99",
+            "-0.01",
+            "007",
+        ] {
+            assert_eq!(parse_veloce(t), Some(parse_importo(t).unwrap()), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".5",
+            "1.",
+            "1.234",
+            "1e3",
+            "1,5",
+            "--1",
+            "1.2.3",
+            "1234567890123456",
+        ] {
+            assert_eq!(parse_veloce(t), None, "{t}");
         }
     }
 

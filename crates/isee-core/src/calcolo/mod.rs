@@ -134,32 +134,46 @@ impl Richiesta {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Righe {
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub somma_redditi_componenti: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub reddito_figurativo_patrimonio_mobiliare: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub detrazioni: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub isr: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub patrimonio_mobiliare: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub detrazione_patrimonio_mobiliare: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub patrimonio_immobiliare: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub detrazione_patrimonio_immobiliare: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub isp: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub ise: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub parametro_nucleo: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub maggiorazioni: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub scala_equivalenza: Decimal,
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub isee: Decimal,
 }
 
@@ -219,6 +233,7 @@ pub struct Esito {
     /// The value of this ISEE: the ISEE line plus the componenti aggiuntive, less the
     /// neutralisations.
     #[schemars(with = "String")]
+    #[serde(serialize_with = "crate::importo::serializza_decimale")]
     pub isee: Decimal,
     pub validita: Validita,
     pub anno_redditi: i32,
