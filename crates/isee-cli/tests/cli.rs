@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn isee(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_isee")).args(args).current_dir(radice()).output().expect("run isee")
+    Command::new(env!("CARGO_BIN_EXE_isee"))
+        .args(args)
+        .current_dir(radice())
+        .output()
+        .expect("run isee")
 }
 
 fn radice() -> PathBuf {
@@ -21,13 +25,26 @@ fn calcola_l_esempio_del_readme_con_spiegazione() {
     let o = isee(&["calcola", "esempi/ordinario-famiglia-ravenna.json"]);
     assert!(o.status.success(), "{}", testo(&o.stderr));
     let s = testo(&o.stdout);
-    assert!(s.contains("ISEE ORDINARIO") && s.contains("16.739,13"), "{s}");
-    assert!(s.contains("COME È STATO CALCOLATO") && s.contains("DPCM 159/2013, art. 5, c. 2"), "{s}");
+    assert!(
+        s.contains("ISEE ORDINARIO") && s.contains("16.739,13"),
+        "{s}"
+    );
+    assert!(
+        s.contains("COME È STATO CALCOLATO") && s.contains("DPCM 159/2013, art. 5, c. 2"),
+        "{s}"
+    );
 }
 
 #[test]
 fn calcola_in_json_con_prestazione() {
-    let o = isee(&["calcola", "esempi/ordinario-famiglia-ravenna.json", "--prestazione", "assegno-unico", "--formato", "json"]);
+    let o = isee(&[
+        "calcola",
+        "esempi/ordinario-famiglia-ravenna.json",
+        "--prestazione",
+        "assegno-unico",
+        "--formato",
+        "json",
+    ]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["isee"], "15804.20");
@@ -37,32 +54,71 @@ fn calcola_in_json_con_prestazione() {
 
 #[test]
 fn calcola_tutti_gli_indicatori() {
-    let o = isee(&["calcola", "esempi/ordinario-famiglia-ravenna.json", "--tutti", "--formato", "json"]);
+    let o = isee(&[
+        "calcola",
+        "esempi/ordinario-famiglia-ravenna.json",
+        "--tutti",
+        "--formato",
+        "json",
+    ]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let tipi: Vec<&str> = v["indicatori"].as_array().unwrap().iter().map(|i| i["richiesta"]["tipo"].as_str().unwrap()).collect();
+    let tipi: Vec<&str> = v["indicatori"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["richiesta"]["tipo"].as_str().unwrap())
+        .collect();
     // Ordinario, one minorenni per minor child, and the 2026 family ISEE.
-    assert_eq!(tipi, ["ordinario", "minorenni", "minorenni", "ordinario"], "{v}");
+    assert_eq!(
+        tipi,
+        ["ordinario", "minorenni", "minorenni", "ordinario"],
+        "{v}"
+    );
 }
 
 #[test]
 fn valida_codici_di_uscita() {
-    assert_eq!(isee(&["valida", "esempi/ordinario-famiglia-ravenna.json"]).status.code(), Some(0));
+    assert_eq!(
+        isee(&["valida", "esempi/ordinario-famiglia-ravenna.json"])
+            .status
+            .code(),
+        Some(0)
+    );
     let o = isee(&["valida", "esempi/errori-multipli.json", "--formato", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let problemi: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert!(problemi.len() >= 5, "all problems at once: {problemi:?}");
-    assert!(problemi.iter().all(|p| p["percorso"].as_str().unwrap().starts_with('$')));
+    assert!(
+        problemi
+            .iter()
+            .all(|p| p["percorso"].as_str().unwrap().starts_with('$'))
+    );
     let dir = tempfile::tempdir().unwrap();
     let rotto = dir.path().join("rotto.json");
     std::fs::write(&rotto, "{ non è json").unwrap();
-    assert_eq!(isee(&["valida", rotto.to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(
+        isee(&["valida", rotto.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
     assert_eq!(isee(&["valida", "/non/esiste.json"]).status.code(), Some(2));
     let strano = dir.path().join("strano.json");
-    std::fs::write(&strano, r#"{"data_presentazione":"2026-01-01","componenti":[],"abitazione":{"titolo":"castello"}}"#).unwrap();
+    std::fs::write(
+        &strano,
+        r#"{"data_presentazione":"2026-01-01","componenti":[],"abitazione":{"titolo":"castello"}}"#,
+    )
+    .unwrap();
     let o = isee(&["valida", strano.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1), "a document of the wrong shape is invalid, not unreadable");
-    assert!(testo(&o.stdout).contains("$.abitazione.titolo"), "{}", testo(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a document of the wrong shape is invalid, not unreadable"
+    );
+    assert!(
+        testo(&o.stdout).contains("$.abitazione.titolo"),
+        "{}",
+        testo(&o.stdout)
+    );
 }
 
 #[test]
@@ -70,10 +126,18 @@ fn parametri_a_una_data_con_fonti() {
     let o = isee(&["parametri", "--data", "2016-06-01"]);
     assert!(o.status.success());
     let s = testo(&o.stdout);
-    assert!(s.contains("scala.maggiorazione_disabilita") && s.contains("0.50") && s.contains("2-sexies"), "{s}");
+    assert!(
+        s.contains("scala.maggiorazione_disabilita")
+            && s.contains("0.50")
+            && s.contains("2-sexies"),
+        "{s}"
+    );
     let o = isee(&["parametri", "--data", "2016-05-28"]);
     assert!(testo(&o.stdout).contains("valore: 0   (dal 01/01/2015)"));
-    assert_eq!(isee(&["parametri", "--data", "2014-01-01"]).status.code(), Some(2));
+    assert_eq!(
+        isee(&["parametri", "--data", "2014-01-01"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -98,20 +162,47 @@ fn batch_riporta_gli_errori_per_riga_e_mantiene_l_ordine() {
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, righe.join("\n") + "\n").unwrap();
     let out = dir.path().join("out.jsonl");
-    let o = isee(&["batch", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = isee(&[
+        "batch",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", testo(&o.stderr));
-    assert!(testo(&o.stderr).contains("2998 DSU calcolate, 2 con errori"), "{}", testo(&o.stderr));
-    let risultati: Vec<serde_json::Value> = std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        testo(&o.stderr).contains("2998 DSU calcolate, 2 con errori"),
+        "{}",
+        testo(&o.stderr)
+    );
+    let risultati: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(risultati.len(), 2998);
-    let numeri: Vec<u64> = risultati.iter().map(|r| r["riga"].as_u64().unwrap()).collect();
-    assert!(numeri.windows(2).all(|w| w[0] < w[1]), "results in input order");
+    let numeri: Vec<u64> = risultati
+        .iter()
+        .map(|r| r["riga"].as_u64().unwrap())
+        .collect();
+    assert!(
+        numeri.windows(2).all(|w| w[0] < w[1]),
+        "results in input order"
+    );
     assert!(!numeri.contains(&11) && !numeri.contains(&21) && !numeri.contains(&31));
     let errori = std::fs::read_to_string(dir.path().join("out.jsonl.errori.jsonl")).unwrap();
-    let errori: Vec<serde_json::Value> = errori.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let errori: Vec<serde_json::Value> = errori
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(errori.len(), 2);
     assert_eq!(errori[0]["riga"], 11);
     assert_eq!(errori[1]["riga"], 21);
-    assert!(errori[1]["errori"][0]["messaggio"].as_str().unwrap().contains("dichiarante"));
+    assert!(
+        errori[1]["errori"][0]["messaggio"]
+            .as_str()
+            .unwrap()
+            .contains("dichiarante")
+    );
     // The batch and the single calculation agree.
     let prima: serde_json::Value = serde_json::from_str(&righe[0]).unwrap();
     let singola = dir.path().join("uno.json");
@@ -131,7 +222,15 @@ fn schema_stampato_uguale_a_quello_committato() {
 
 #[test]
 fn tariffa_dal_binario_isee() {
-    let o = isee(&["tariffa", "calcola", "crates/isee-tariffe/regole/ravenna-nido.toml", "--isee", "20000", "--presenze", "18"]);
+    let o = isee(&[
+        "tariffa",
+        "calcola",
+        "crates/isee-tariffe/regole/ravenna-nido.toml",
+        "--isee",
+        "20000",
+        "--presenze",
+        "18",
+    ]);
     assert!(o.status.success(), "{}", testo(&o.stderr));
     assert!(testo(&o.stdout).contains("226,60"), "{}", testo(&o.stdout));
 }

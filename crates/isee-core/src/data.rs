@@ -106,6 +106,17 @@ pub fn eta_compiuta(nascita: NaiveDate, al: NaiveDate) -> i32 {
     anni
 }
 
+/// The latest birth date of someone who has turned `anni` on `al`: a person is at
+/// least `anni` old on `al` exactly when born on or before it. Agrees with
+/// [`eta_compiuta`] on every day, 29 February included (a test checks five years of
+/// days).
+pub fn nato_entro(al: NaiveDate, anni: i32) -> NaiveDate {
+    let anno = al.year() - anni;
+    NaiveDate::from_ymd_opt(anno, al.month(), al.day())
+        .or_else(|| NaiveDate::from_ymd_opt(anno, 2, 28))
+        .unwrap_or(NaiveDate::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +129,27 @@ mod tests {
         );
         assert_eq!(parse_data("2025-2-3"), Data::NonValida("2025-2-3".into()));
         assert!(parse_data("2024-02-29").get().is_some());
+    }
+
+    #[test]
+    fn nato_entro_concorda_con_eta_compiuta() {
+        let mut al = NaiveDate::from_ymd_opt(2023, 12, 25).unwrap();
+        let fine = NaiveDate::from_ymd_opt(2028, 3, 5).unwrap();
+        while al <= fine {
+            for anni in [3, 18] {
+                let soglia = nato_entro(al, anni);
+                let mut n = soglia - chrono::Duration::days(3);
+                for _ in 0..7 {
+                    assert_eq!(
+                        eta_compiuta(n, al) >= anni,
+                        n <= soglia,
+                        "al {al} nato {n} anni {anni}"
+                    );
+                    n += chrono::Duration::days(1);
+                }
+            }
+            al += chrono::Duration::days(1);
+        }
     }
 
     #[test]

@@ -15,10 +15,26 @@ use std::str::FromStr;
 /// derived values "rounded half-up to the cent").
 #[inline]
 pub fn arrotonda_al_centesimo(x: Decimal) -> Decimal {
+    // Most lines are sums of whole-euro amounts: nothing to round.
+    if x.scale() <= 2 {
+        let mut r = x;
+        r.rescale(2);
+        return r;
+    }
     let mut r = x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     // Always two decimals, as on the attestation ("50000.00", not "50000").
     r.rescale(2);
     r
+}
+
+/// `max(x, 0)` from the sign bit, without a general decimal comparison.
+#[inline]
+pub fn non_negativo(x: Decimal) -> Decimal {
+    if x.is_sign_negative() {
+        Decimal::ZERO
+    } else {
+        x
+    }
 }
 
 /// A euro amount as declared in the DSU. It may be negative only where the model says

@@ -30,7 +30,12 @@ pub(crate) fn calcola<T: Traccia>(
         c: &dati.foglio,
         rapporto: dati.foglio.rapporto,
     };
-    let mut solo = Nucleo::new(vec![persona], None, None, ctx.data);
+    let mut solo = Nucleo::new(
+        super::nucleo::Membri::Lista(vec![persona]),
+        None,
+        None,
+        ctx.data,
+    );
     solo.condizioni_fisse = Some(super::nucleo::Condizioni {
         componenti: 1,
         ..Default::default()

@@ -10,6 +10,7 @@ use super::{Contesto, Righe, Variante};
 use crate::data::eta_compiuta;
 use crate::dsu::{GradoDisabilita, PeriodoCorrente, TitoloAbitazione};
 use crate::importo::arrotonda_al_centesimo as cent;
+use crate::importo::non_negativo;
 use crate::opzioni::{ConfrontoDepositi, ConvivenzaAnagrafica};
 use crate::traccia::{Traccia, passo};
 use rust_decimal::Decimal;
@@ -39,9 +40,10 @@ pub(crate) fn calcola<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &mut T) -> Indi
     let detrazione_patrimonio_mobiliare = cent(mob.franchigia_applicata);
     let patrimonio_immobiliare = cent(imm.lordo);
     let detrazione_patrimonio_immobiliare = cent(imm.detrazione);
-    let isp = (patrimonio_mobiliare - detrazione_patrimonio_mobiliare + patrimonio_immobiliare
-        - detrazione_patrimonio_immobiliare)
-        .max(ZERO);
+    let isp = non_negativo(
+        patrimonio_mobiliare - detrazione_patrimonio_mobiliare + patrimonio_immobiliare
+            - detrazione_patrimonio_immobiliare,
+    );
     t.passo(|| {
         passo(
             "isp",
@@ -159,7 +161,7 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
             passo(
                 "isr.reddito_componente",
                 "Redditi del componente: IRPEF, imposta sostitutiva, esenti, agrari IRAP, fondiari, esteri, AIRE, trattamenti non IRPEF, assegni per i figli percepiti",
-                cf(m),
+                cf(&m),
                 &[
                     ("reddito_complessivo", v(x.reddito_complessivo)),
                     ("altri_redditi", altri),
@@ -190,11 +192,12 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
         PeriodoCorrente::DodiciMesi => Decimal::ONE,
         PeriodoCorrente::DueMesi => n.moltiplicatore_due_mesi,
     };
-    let restante_irpef = (v(x.reddito_complessivo)
-        - v(x.di_cui_lavoro_dipendente)
-        - v(x.di_cui_pensione)
-        - v(x.di_cui_lavoro_autonomo))
-    .max(ZERO);
+    let restante_irpef = non_negativo(
+        v(x.reddito_complessivo)
+            - v(x.di_cui_lavoro_dipendente)
+            - v(x.di_cui_pensione)
+            - v(x.di_cui_lavoro_autonomo),
+    );
     let dipendente = v(var.lavoro_dipendente) * k;
     let autonomo = v(var.lavoro_autonomo) * k;
     let trattamenti = v(var.trattamenti) * k;
@@ -203,7 +206,7 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
         passo(
             "corrente.reddito_componente",
             "Redditi correnti del componente con variazione: lavoro e trattamenti del periodo (annualizzati), più gli altri redditi della DSU",
-            cf(m),
+            cf(&m),
             &[
                 ("altri_redditi_irpef_dsu", restante_irpef),
                 ("altri_redditi_dsu", altri),
@@ -237,8 +240,8 @@ fn isr<T: Traccia>(
     let mut detrazioni_membri = ZERO;
     let mut assegno_unico = ZERO;
     let mut adi = ZERO;
-    for m in &n.membri {
-        let rm = reddito_membro(ctx, n, m, t);
+    for m in n.membri.iter() {
+        let rm = reddito_membro(ctx, n, &m, t);
         somma += rm.reddito;
         assegno_unico += m.c.redditi.di_cui_assegno_unico.valore();
         adi += m.c.redditi.di_cui_adi.valore();
@@ -248,12 +251,13 @@ fn isr<T: Traccia>(
             m.c.spese_sanitarie_disabili
                 .valore()
                 .min(r.spese_sanitarie_massimo);
-        let f_dip = (rm.base_dipendente * r.franchigia_dipendente_quota)
-            .min(r.franchigia_dipendente_massimo)
-            .max(ZERO);
-        let f_pens = (rm.base_pensione * r.franchigia_pensione_quota)
-            .min(r.franchigia_pensione_massimo)
-            .max(ZERO);
+        let f_dip = non_negativo(
+            (rm.base_dipendente * r.franchigia_dipendente_quota)
+                .min(r.franchigia_dipendente_massimo),
+        );
+        let f_pens = non_negativo(
+            (rm.base_pensione * r.franchigia_pensione_quota).min(r.franchigia_pensione_massimo),
+        );
         let (f_dip, f_pens) =
             if o.franchigia_pensione_alternativa && !f_dip.is_zero() && !f_pens.is_zero() {
                 if f_dip >= f_pens {
@@ -266,7 +270,7 @@ fn isr<T: Traccia>(
             };
         let dovute = assegni + sanitarie + f_dip + f_pens;
         let applicate = if o.detrazioni_per_componente {
-            dovute.min(rm.reddito.max(ZERO))
+            dovute.min(non_negativo(rm.reddito))
         } else {
             dovute
         };
@@ -275,7 +279,7 @@ fn isr<T: Traccia>(
             passo(
                 "isr.detrazioni_componente",
                 "Detrazioni del componente: assegni periodici versati, spese sanitarie per disabili (max 5.000), 20% dei redditi da lavoro dipendente (max 3.000), 20% di pensioni e trattamenti (max 1.000), fino a concorrenza del suo reddito",
-                cf(m),
+                cf(&m),
                 &[
                     ("assegni_versati", assegni),
                     ("spese_sanitarie_disabili", sanitarie),
@@ -299,7 +303,7 @@ fn isr<T: Traccia>(
         });
     }
     if !o.detrazioni_per_componente {
-        detrazioni_membri = detrazioni_membri.min(somma.max(ZERO));
+        detrazioni_membri = detrazioni_membri.min(non_negativo(somma));
     }
 
     let tasso = o
@@ -343,12 +347,12 @@ fn isr<T: Traccia>(
     };
     let disabilita = franchigie_disabilita_originarie(ctx, n, t);
     let dovute_nucleo = locazione + disabilita;
-    let capienza = (somma + reddito_figurativo - detrazioni_membri).max(ZERO);
+    let capienza = non_negativo(somma + reddito_figurativo - detrazioni_membri);
     let applicate_nucleo = dovute_nucleo.min(capienza);
 
     let somma_redditi = cent(somma);
     let detrazioni = cent(detrazioni_membri + applicate_nucleo);
-    let isr = (somma_redditi + reddito_figurativo - detrazioni).max(ZERO);
+    let isr = non_negativo(somma_redditi + reddito_figurativo - detrazioni);
     t.passo(|| {
         passo(
             "isr",
@@ -380,7 +384,7 @@ fn isr<T: Traccia>(
 fn franchigie_disabilita_originarie<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &mut T) -> Decimal {
     let r = ctx.regole;
     let mut totale = ZERO;
-    for m in &n.membri {
+    for m in n.membri.iter() {
         let Some(grado) = m.c.disabilita else {
             continue;
         };
@@ -412,7 +416,7 @@ fn franchigie_disabilita_originarie<T: Traccia>(ctx: &Contesto, n: &Nucleo, t: &
                     grado,
                     if minore { ", minorenne" } else { "" }
                 ),
-                cf(m),
+                cf(&m),
                 &[("franchigia", franchigia), ("spese_assistenza_e_rette", spese)],
                 importo,
                 "DPCM 159/2013, art. 4, c. 4, lett. b), c), d) (testo originario)",
@@ -449,8 +453,8 @@ fn patrimonio_mobiliare<T: Traccia>(
     let mut altri_tot = ZERO;
     let mut titoli_tot = ZERO;
     let mut titoli_altri = ZERO;
-    for m in &n.membri {
-        let rapporti = n.mobiliare(m);
+    for m in n.membri.iter() {
+        let rapporti = n.mobiliare(&m);
         if rapporti.is_empty() {
             continue;
         }
@@ -486,7 +490,7 @@ fn patrimonio_mobiliare<T: Traccia>(
             passo(
                 "isp.patrimonio_mobiliare_componente",
                 "Patrimonio mobiliare del componente: depositi e conti al maggiore tra somma dei saldi al 31/12 e somma delle giacenze medie, più il valore degli altri rapporti, per la quota posseduta",
-                cf(m),
+                cf(&m),
                 &[("somma_saldi", saldi), ("somma_giacenze_medie", giacenze), ("depositi", depositi), ("altri_rapporti", altri)],
                 depositi + altri,
                 "DPCM 159/2013, art. 5, c. 4",
@@ -510,7 +514,7 @@ fn patrimonio_mobiliare<T: Traccia>(
     let netto_titoli = lordo - esclusione;
     // The exclusion is taken first from the instruments outside deposits, which are
     // the only ones in the reddito figurativo base (docs/SCELTE.md).
-    let base_rf = (altri_tot - esclusione.min(titoli_altri)).max(ZERO);
+    let base_rf = non_negativo(altri_tot - esclusione.min(titoli_altri));
 
     let componenti = Decimal::from(cond.componenti.max(1));
     let franchigia = (r.mobiliare_franchigia_base
@@ -565,14 +569,14 @@ fn patrimonio_immobiliare<T: Traccia>(
     let mut netto_altri = ZERO;
     let mut casa_netto = ZERO;
     let mut casa_comune: Option<&str> = None;
-    for m in &n.membri {
-        for i in n.immobiliare(m) {
+    for m in n.membri.iter() {
+        for i in n.immobiliare(&m) {
             if i.inagibile_calamita || (n.escludi_donazioni_ricevute && i.ricevuto_in_donazione) {
                 continue;
             }
             let valore = i.quota.applica(i.valore_imu.valore());
             let mutuo = i.quota.applica(i.mutuo_residuo.valore());
-            let netto = (valore - mutuo).max(ZERO);
+            let netto = non_negativo(valore - mutuo);
             lordo += valore;
             if i.casa_abitazione {
                 casa_netto += netto;
@@ -589,7 +593,7 @@ fn patrimonio_immobiliare<T: Traccia>(
                         i.codice_comune,
                         if i.casa_abitazione { " (casa di abitazione)" } else { "" }
                     ),
-                    cf(m),
+                    cf(&m),
                     &[("valore_quota", valore), ("mutuo_residuo_quota", mutuo)],
                     netto,
                     "DPCM 159/2013, art. 5, c. 2-3",
@@ -648,7 +652,7 @@ fn patrimonio_immobiliare<T: Traccia>(
                 ],
             ),
         };
-        let contata = r.casa_quota_eccedenza.di((casa_netto - soglia).max(ZERO));
+        let contata = r.casa_quota_eccedenza.di(non_negativo(casa_netto - soglia));
         t.passo(|| {
             passo(
                 "isp.casa_di_abitazione",

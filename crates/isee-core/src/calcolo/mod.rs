@@ -20,6 +20,7 @@ pub use validita::{Validita, scadenza_dsu};
 
 use crate::codice_fiscale::CodiceFiscale;
 use crate::importo::arrotonda_al_centesimo;
+use crate::importo::non_negativo;
 use crate::opzioni::Opzioni;
 use crate::parametri::{Normativa, Regole};
 use crate::traccia::{ConTraccia, Passo, SenzaTraccia, Traccia};
@@ -377,7 +378,7 @@ impl Motore {
         for n in &neutralizzazioni {
             isee -= n.riduzione_isee;
         }
-        let isee = arrotonda_al_centesimo(isee.max(Decimal::ZERO));
+        let isee = arrotonda_al_centesimo(non_negativo(isee));
         t.passo(|| {
             crate::traccia::passo(
                 "isee.valore_finale",

@@ -1,6 +1,6 @@
 //! The set of people a calculation counts, and the facts about them the scala needs.
 
-use crate::data::eta_compiuta;
+use crate::data::nato_entro;
 use crate::dsu::{
     Abitazione, Componente, CondizioniNucleo, Immobile, PatrimonioAggiornato, Rapporto,
     RapportoFinanziario, RiepilogoNucleo, Variazione,
@@ -16,6 +16,69 @@ pub(crate) struct Membro<'a> {
     pub rapporto: Rapporto,
 }
 
+/// The members of one calculation. The ordinary nucleus is read straight from the
+/// DSU (every member but an attracted GNC), so the most common calculation builds no
+/// list; the other types list their members.
+pub(crate) enum Membri<'a> {
+    Ordinari(&'a [Componente]),
+    Lista(Vec<Membro<'a>>),
+}
+
+impl<'a> Membri<'a> {
+    pub fn iter(&self) -> IterMembri<'_, 'a> {
+        match self {
+            Membri::Ordinari(c) => IterMembri::Ordinari(c.iter()),
+            Membri::Lista(l) => IterMembri::Lista(l.iter()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Membri::Ordinari(c) => c.iter().filter(|c| c.rapporto != Rapporto::GNC).count(),
+            Membri::Lista(l) => l.len(),
+        }
+    }
+
+    pub fn push(&mut self, m: Membro<'a>) {
+        if let Membri::Ordinari(_) = self {
+            *self = Membri::Lista(self.iter().collect());
+        }
+        if let Membri::Lista(l) = self {
+            l.push(m);
+        }
+    }
+}
+
+impl<'a> FromIterator<Membro<'a>> for Membri<'a> {
+    fn from_iter<I: IntoIterator<Item = Membro<'a>>>(it: I) -> Self {
+        Membri::Lista(it.into_iter().collect())
+    }
+}
+
+pub(crate) enum IterMembri<'s, 'a> {
+    Ordinari(std::slice::Iter<'a, Componente>),
+    Lista(std::slice::Iter<'s, Membro<'a>>),
+}
+
+impl<'a> Iterator for IterMembri<'_, 'a> {
+    type Item = Membro<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Membro<'a>> {
+        match self {
+            IterMembri::Ordinari(it) => {
+                it.by_ref()
+                    .find(|c| c.rapporto != Rapporto::GNC)
+                    .map(|c| Membro {
+                        c,
+                        rapporto: c.rapporto,
+                    })
+            }
+            IterMembri::Lista(it) => it.next().copied(),
+        }
+    }
+}
+
 /// Property counted on top of the members' own (donations, art. 6 c.3).
 #[derive(Clone, Debug)]
 pub(crate) struct ImmobileAggiunto {
@@ -25,7 +88,7 @@ pub(crate) struct ImmobileAggiunto {
 
 /// The people and circumstances of one calculation.
 pub(crate) struct Nucleo<'a> {
-    pub membri: Vec<Membro<'a>>,
+    pub membri: Membri<'a>,
     /// The home; `None` for a person counted alone (componente aggiuntiva).
     pub abitazione: Option<&'a Abitazione>,
     pub condizioni: Option<&'a CondizioniNucleo>,
@@ -59,7 +122,7 @@ pub(crate) struct Condizioni {
 
 impl<'a> Nucleo<'a> {
     pub fn new(
-        membri: Vec<Membro<'a>>,
+        membri: Membri<'a>,
         abitazione: Option<&'a Abitazione>,
         condizioni: Option<&'a CondizioniNucleo>,
         data: NaiveDate,
@@ -90,12 +153,12 @@ impl<'a> Nucleo<'a> {
         let mut genitori = 0u32;
         let mut genitori_al_lavoro = 0u32;
         let mut altri_non_minori = 0u32;
-        for m in &self.membri {
-            let eta =
-                m.c.data_nascita
-                    .get()
-                    .map(|n| eta_compiuta(n, self.data))
-                    .unwrap_or(99);
+        // Cut-off birth dates, once per nucleus: comparing dates is cheaper than
+        // computing every age.
+        let maggiorenne_se_nato_entro = nato_entro(self.data, 18);
+        let tre_anni_se_nato_entro = nato_entro(self.data, 3);
+        for m in self.membri.iter() {
+            let nascita = m.c.data_nascita.get().unwrap_or(NaiveDate::MIN);
             if m.c.convivenza_anagrafica {
                 c.conviventi_anagrafici += 1;
             }
@@ -107,9 +170,9 @@ impl<'a> Nucleo<'a> {
                 if m.rapporto.e_figlio_convivente() {
                     c.figli_conviventi += 1;
                 }
-                if eta < 18 {
+                if nascita > maggiorenne_se_nato_entro {
                     c.minorenni = true;
-                    if eta < 3 {
+                    if nascita > tre_anni_se_nato_entro {
                         c.minori_tre_anni = true;
                     }
                 } else {
@@ -203,13 +266,6 @@ pub(crate) fn condizioni_da_riepilogo(r: &RiepilogoNucleo) -> Condizioni {
 }
 
 /// The ordinary nucleus: every member but an attracted non-cohabiting parent.
-pub(crate) fn membri_ordinari(componenti: &[Componente]) -> Vec<Membro<'_>> {
-    componenti
-        .iter()
-        .filter(|c| c.rapporto != Rapporto::GNC)
-        .map(|c| Membro {
-            c,
-            rapporto: c.rapporto,
-        })
-        .collect()
+pub(crate) fn membri_ordinari(componenti: &[Componente]) -> Membri<'_> {
+    Membri::Ordinari(componenti)
 }

@@ -359,7 +359,7 @@ fn universitario<T: Traccia>(
                 c,
                 rapporto: Rapporto::F,
             });
-            let n = Nucleo::new(membri, None, None, ctx.data);
+            let n = Nucleo::new(membri.into_iter().collect(), None, None, ctx.data);
             let esito = if u.presenza_genitori == PresenzaGenitori::NonConiugatiNonPresenti {
                 genitore_non_convivente(dsu, &studente, tipo, t)?
             } else {
@@ -434,7 +434,12 @@ fn dottorato<T: Traccia>(
             }
         })
         .collect();
-    let n = Nucleo::new(membri, Some(&dsu.abitazione), None, ctx.data);
+    let n = Nucleo::new(
+        membri.into_iter().collect(),
+        Some(&dsu.abitazione),
+        None,
+        ctx.data,
+    );
     let ind = indicatore::calcola(ctx, &n, t);
     Ok(Calcolo::da(ind, &n, Some(d.dottorando.clone())))
 }
@@ -479,7 +484,12 @@ fn sociosanitario<'a>(
                 membri.push(Membro { c, rapporto });
             }
             Ok((
-                Nucleo::new(membri, Some(&dsu.abitazione), None, ctx.data),
+                Nucleo::new(
+                    membri.into_iter().collect(),
+                    Some(&dsu.abitazione),
+                    None,
+                    ctx.data,
+                ),
                 nr.beneficiario.clone(),
             ))
         }
