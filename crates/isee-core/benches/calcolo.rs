@@ -51,6 +51,19 @@ fn calcolo(c: &mut Criterion) {
             .iter()
             .map(|d| serde_json::to_string(d.dsu()).unwrap())
             .collect();
+        // Baseline in the same run: only scanning the JSON, so the ratio to it says what
+        // reading into the DSU types, validating and computing add.
+        g.bench_with_input(
+            BenchmarkId::new("riferimento_solo_scansione_json", anno),
+            &testi,
+            |b, testi| {
+                b.iter(|| {
+                    for t in testi {
+                        black_box(serde_json::from_str::<serde::de::IgnoredAny>(t).unwrap());
+                    }
+                })
+            },
+        );
         g.bench_with_input(
             BenchmarkId::new("json_lettura_validazione_calcolo", anno),
             &testi,
