@@ -258,8 +258,8 @@ fn leggi_blocchi(
 fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risultato {
     let mut righe: Vec<(u64, &[u8])> = Vec::with_capacity(b.dati.len() / 512);
     let mut inizio = 0;
-    let mut n = b.prima_riga;
-    for fine in memchr::memchr_iter(b'\n', &b.dati).chain(std::iter::once(b.dati.len())) {
+    let fini = memchr::memchr_iter(b'\n', &b.dati).chain(std::iter::once(b.dati.len()));
+    for (n, fine) in (b.prima_riga..).zip(fini) {
         if fine < inizio {
             break;
         }
@@ -267,7 +267,6 @@ fn calcola_blocco(motore: &Motore, richiesta: &Richiesta, b: &Blocco) -> Risulta
         if !r.iter().all(u8::is_ascii_whitespace) {
             righe.push((n, r));
         }
-        n += 1;
         inizio = fine + 1;
     }
     // One block is one task: its records are computed in order, into one buffer.

@@ -246,7 +246,7 @@ pub(crate) fn leggi_testo(file: &str) -> Result<String> {
 /// Reading outcome: the DSU, or why it cannot be read (exit 1 for a document of the
 /// wrong shape, 2 for one that is not JSON or cannot be opened).
 enum Lettura {
-    Dsu(Dsu),
+    Dsu(Box<Dsu>),
     NonValida(isee_core::dsu::ErroreLettura),
     Illeggibile(String),
 }
@@ -260,7 +260,7 @@ fn leggi_dsu(file: &str) -> Lettura {
         return Lettura::Illeggibile(format!("il file non è JSON valido: {e}"));
     }
     match Dsu::da_json(&testo) {
-        Ok(d) => Lettura::Dsu(d),
+        Ok(d) => Lettura::Dsu(Box::new(d)),
         Err(e) => Lettura::NonValida(e),
     }
 }
@@ -298,7 +298,7 @@ fn valida(a: ArgsValida) -> Result<ExitCode> {
             stampa_problemi(&[p], a.formato)?;
             Ok(ExitCode::from(1))
         }
-        Lettura::Dsu(d) => match isee_core::valida(d) {
+        Lettura::Dsu(d) => match isee_core::valida(*d) {
             Ok(v) => {
                 stampa_problemi(v.avvisi(), a.formato)?;
                 if a.formato == Formato::Testo {
@@ -339,7 +339,7 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
             eprintln!("DSU non valida: {e}");
             return Ok(ExitCode::from(1));
         }
-        Lettura::Dsu(d) => d,
+        Lettura::Dsu(d) => *d,
     };
     let dsu = match isee_core::valida(dsu) {
         Ok(v) => v,

@@ -22,7 +22,8 @@ fn calcolo(c: &mut Criterion) {
     let mut g = c.benchmark_group("isee");
     g.throughput(Throughput::Elements(N));
     g.sample_size(20);
-    for anno in [2026] {
+    {
+        let anno = 2026;
         let pop = popolazione(anno);
         let ordinario = Richiesta::ordinario();
         g.bench_with_input(

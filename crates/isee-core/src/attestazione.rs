@@ -56,7 +56,7 @@ pub fn richieste(motore: &Motore, dsu: &DsuValidata) -> Vec<Richiesta> {
             out.push(Richiesta {
                 tipo: TipoIsee::Minorenni,
                 prestazione: None,
-                beneficiario: Some(c.codice_fiscale.clone()),
+                beneficiario: Some(c.codice_fiscale),
             });
         }
     }
@@ -64,28 +64,28 @@ pub fn richieste(motore: &Motore, dsu: &DsuValidata) -> Vec<Richiesta> {
         out.push(Richiesta {
             tipo: TipoIsee::Universitario,
             prestazione: None,
-            beneficiario: Some(u.studente.clone()),
+            beneficiario: Some(u.studente),
         });
     }
     if let Some(x) = &d.dottorato {
         out.push(Richiesta {
             tipo: TipoIsee::Dottorato,
             prestazione: None,
-            beneficiario: Some(x.dottorando.clone()),
+            beneficiario: Some(x.dottorando),
         });
     }
     if let Some(x) = &d.nucleo_ristretto {
         out.push(Richiesta {
             tipo: TipoIsee::Sociosanitario,
             prestazione: None,
-            beneficiario: Some(x.beneficiario.clone()),
+            beneficiario: Some(x.beneficiario),
         });
     }
     if let Some(x) = &d.residenziale {
         out.push(Richiesta {
             tipo: TipoIsee::Residenziale,
             prestazione: None,
-            beneficiario: Some(x.beneficiario.clone()),
+            beneficiario: Some(x.beneficiario),
         });
     }
     if d.corrente.is_some() {

@@ -458,7 +458,7 @@ pub enum SituazioneGenitore {
     /// componente aggiuntiva (Allegato 2 c.2).
     ComponenteAggiuntiva {
         caso: CasoAggiuntiva,
-        dati: ComponenteAggiuntiva,
+        dati: Box<ComponenteAggiuntiva>,
     },
     /// Cases c) maintenance ordered by a court, d) excluded from parental
     /// responsibility, e) estrangement established: the parent is left out.
@@ -644,7 +644,7 @@ pub struct FiglioEsterno {
 #[serde(tag = "tipo", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SituazioneFiglioEsterno {
     /// The child adds a componente aggiuntiva (Allegato 2 c.1).
-    ComponenteAggiuntiva { dati: ComponenteAggiuntiva },
+    ComponenteAggiuntiva { dati: Box<ComponenteAggiuntiva> },
     /// `@CondizioneEsclusione`: A, the child or a member of the child's nucleus is
     /// disabled or not self-sufficient; B, estrangement established.
     Escluso {

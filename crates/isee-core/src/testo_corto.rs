@@ -109,6 +109,12 @@ impl schemars::JsonSchema for CodiceComune {
     }
 }
 
+impl From<&str> for CodiceComune {
+    fn from(s: &str) -> Self {
+        CodiceComune::new(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,11 +126,5 @@ mod tests {
         assert!(t.as_str().len() <= 31);
         assert!(t.as_str().chars().all(|c| c == 'è'));
         assert_eq!(TestoCorto::new("H501").as_str(), "H501");
-    }
-}
-
-impl From<&str> for CodiceComune {
-    fn from(s: &str) -> Self {
-        CodiceComune::new(s)
     }
 }

@@ -161,7 +161,7 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
             passo(
                 "isr.reddito_componente",
                 "Redditi del componente: IRPEF, imposta sostitutiva, esenti, agrari IRAP, fondiari, esteri, AIRE, trattamenti non IRPEF, assegni per i figli percepiti",
-                cf(&m),
+                cf(m),
                 &[
                     ("reddito_complessivo", v(x.reddito_complessivo)),
                     ("altri_redditi", altri),
@@ -206,7 +206,7 @@ fn reddito_membro<T: Traccia>(ctx: &Contesto, n: &Nucleo, m: &Membro, t: &mut T)
         passo(
             "corrente.reddito_componente",
             "Redditi correnti del componente con variazione: lavoro e trattamenti del periodo (annualizzati), più gli altri redditi della DSU",
-            cf(&m),
+            cf(m),
             &[
                 ("altri_redditi_irpef_dsu", restante_irpef),
                 ("altri_redditi_dsu", altri),

@@ -399,7 +399,7 @@ fn dottorato<T: Traccia>(
     if d.opzione_nucleo_ordinario {
         let n = ordinario(ctx, dsu);
         let ind = indicatore::calcola(ctx, &n, t);
-        return Ok(Calcolo::da(ind, &n, Some(d.dottorando.clone())));
+        return Ok(Calcolo::da(ind, &n, Some(d.dottorando)));
     }
     // Art. 8 c.4: the applicant, the spouse and the children.
     let membri: Vec<Membro> = dsu
@@ -441,7 +441,7 @@ fn dottorato<T: Traccia>(
         ctx.data,
     );
     let ind = indicatore::calcola(ctx, &n, t);
-    Ok(Calcolo::da(ind, &n, Some(d.dottorando.clone())))
+    Ok(Calcolo::da(ind, &n, Some(d.dottorando)))
 }
 
 /// The socio-sanitary nucleus: the restricted one of art. 6 c.2 if the DSU declares
@@ -490,13 +490,13 @@ fn sociosanitario<'a>(
                     None,
                     ctx.data,
                 ),
-                nr.beneficiario.clone(),
+                nr.beneficiario,
             ))
         }
         _ => {
             let b = beneficiario
                 .cloned()
-                .or_else(|| dsu.dichiarante().map(|d| d.codice_fiscale.clone()))
+                .or_else(|| dsu.dichiarante().map(|d| d.codice_fiscale))
                 .ok_or_else(|| non_calcolabile(tipo, "indicare il beneficiario"))?;
             if dsu.componente(&b).is_none() {
                 return Err(non_calcolabile(
@@ -584,7 +584,7 @@ fn residenziale<T: Traccia>(
     }
     let ind = indicatore::calcola(ctx, &n, t);
     let scala = ind.righe.scala_equivalenza;
-    let mut calcolo = Calcolo::da(ind, &n, Some(res.beneficiario.clone()));
+    let mut calcolo = Calcolo::da(ind, &n, Some(res.beneficiario));
     let conta_aggiuntive = !ristretto || ctx.opzioni.aggiuntiva_con_nucleo_ristretto;
     for f in &res.figli_esterni {
         match &f.situazione {
