@@ -94,12 +94,12 @@ impl ArgsMotore {
 
 #[derive(clap::Args)]
 pub(crate) struct ArgsRichiesta {
-    /// Tipo di ISEE
-    #[arg(long, value_enum, default_value = "ordinario")]
-    tipo: TipoArg,
-    /// Prestazione richiesta, dove la legge distingue (ISEE 2026 per le prestazioni familiari, bonus nido, ADI)
-    #[arg(long, value_enum)]
-    prestazione: Option<PrestazioneArg>,
+    /// Tipo di ISEE: ordinario, minorenni, universitario, dottorato, sociosanitario, residenziale, corrente
+    #[arg(long, default_value = "ordinario")]
+    tipo: TipoIsee,
+    /// Prestazione richiesta, dove la legge distingue: assegno-unico, adi, sfl, bonus-nido, bonus-nuovi-nati, altra
+    #[arg(long)]
+    prestazione: Option<Prestazione>,
     /// Codice fiscale del beneficiario (minorenne, studente, assistito)
     #[arg(long)]
     beneficiario: Option<String>,
@@ -108,57 +108,9 @@ pub(crate) struct ArgsRichiesta {
 impl ArgsRichiesta {
     pub(crate) fn richiesta(&self) -> Richiesta {
         Richiesta {
-            tipo: self.tipo.into(),
-            prestazione: self.prestazione.map(Into::into),
+            tipo: self.tipo,
+            prestazione: self.prestazione,
             beneficiario: self.beneficiario.as_deref().map(CodiceFiscale::new),
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TipoArg {
-    Ordinario,
-    Minorenni,
-    Universitario,
-    Dottorato,
-    Sociosanitario,
-    Residenziale,
-    Corrente,
-}
-
-impl From<TipoArg> for TipoIsee {
-    fn from(t: TipoArg) -> Self {
-        match t {
-            TipoArg::Ordinario => TipoIsee::Ordinario,
-            TipoArg::Minorenni => TipoIsee::Minorenni,
-            TipoArg::Universitario => TipoIsee::Universitario,
-            TipoArg::Dottorato => TipoIsee::Dottorato,
-            TipoArg::Sociosanitario => TipoIsee::Sociosanitario,
-            TipoArg::Residenziale => TipoIsee::Residenziale,
-            TipoArg::Corrente => TipoIsee::Corrente,
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum PrestazioneArg {
-    AssegnoUnico,
-    Adi,
-    Sfl,
-    BonusNido,
-    BonusNuoviNati,
-    Altra,
-}
-
-impl From<PrestazioneArg> for Prestazione {
-    fn from(p: PrestazioneArg) -> Self {
-        match p {
-            PrestazioneArg::AssegnoUnico => Prestazione::AssegnoUnico,
-            PrestazioneArg::Adi => Prestazione::Adi,
-            PrestazioneArg::Sfl => Prestazione::Sfl,
-            PrestazioneArg::BonusNido => Prestazione::BonusNido,
-            PrestazioneArg::BonusNuoviNati => Prestazione::BonusNuoviNati,
-            PrestazioneArg::Altra => Prestazione::Altra,
         }
     }
 }

@@ -73,6 +73,38 @@ impl TipoIsee {
     }
 }
 
+impl TipoIsee {
+    /// The name used in JSON and on the command line (`ordinario`, `minorenni`…).
+    pub fn nome(self) -> &'static str {
+        match self {
+            TipoIsee::Ordinario => "ordinario",
+            TipoIsee::Minorenni => "minorenni",
+            TipoIsee::Universitario => "universitario",
+            TipoIsee::Dottorato => "dottorato",
+            TipoIsee::Sociosanitario => "sociosanitario",
+            TipoIsee::Residenziale => "residenziale",
+            TipoIsee::Corrente => "corrente",
+        }
+    }
+}
+
+impl std::str::FromStr for TipoIsee {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        TipoIsee::TUTTI
+            .into_iter()
+            .find(|t| t.nome() == s)
+            .ok_or_else(|| {
+                let nomi: Vec<_> = TipoIsee::TUTTI.iter().map(|t| t.nome()).collect();
+                format!(
+                    "tipo di ISEE sconosciuto «{s}»; ammessi: {}",
+                    nomi.join(", ")
+                )
+            })
+    }
+}
+
 /// The benefit requested, where the law differs by benefit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -94,6 +126,48 @@ impl Prestazione {
     /// l'inclusione" (L. 199/2025 art. 1 c.208).
     pub fn familiare_2026(self) -> bool {
         !matches!(self, Prestazione::Altra)
+    }
+}
+
+impl Prestazione {
+    pub const TUTTE: [Prestazione; 6] = [
+        Prestazione::AssegnoUnico,
+        Prestazione::Adi,
+        Prestazione::Sfl,
+        Prestazione::BonusNido,
+        Prestazione::BonusNuoviNati,
+        Prestazione::Altra,
+    ];
+
+    /// The name used in JSON (`assegno_unico`…); the command line also accepts
+    /// hyphens (`assegno-unico`).
+    pub fn nome(self) -> &'static str {
+        match self {
+            Prestazione::AssegnoUnico => "assegno_unico",
+            Prestazione::Adi => "adi",
+            Prestazione::Sfl => "sfl",
+            Prestazione::BonusNido => "bonus_nido",
+            Prestazione::BonusNuoviNati => "bonus_nuovi_nati",
+            Prestazione::Altra => "altra",
+        }
+    }
+}
+
+impl std::str::FromStr for Prestazione {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.replace('-', "_");
+        Prestazione::TUTTE
+            .into_iter()
+            .find(|p| p.nome() == s)
+            .ok_or_else(|| {
+                let nomi: Vec<_> = Prestazione::TUTTE.iter().map(|p| p.nome()).collect();
+                format!(
+                    "prestazione sconosciuta «{s}»; ammesse: {}",
+                    nomi.join(", ")
+                )
+            })
     }
 }
 
