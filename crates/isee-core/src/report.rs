@@ -25,8 +25,21 @@ pub fn euro(x: Decimal) -> String {
     )
 }
 
+/// A trace value: exact up to four decimals; longer quotients are shown rounded,
+/// marked with "≈" (the JSON trace keeps the exact value).
 fn numero(x: Decimal) -> String {
-    x.normalize().to_string().replace('.', ",")
+    let x = x.normalize();
+    if x.scale() > 4 {
+        let r = x.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        format!("≈ {}", r.normalize().to_string().replace('.', ","))
+    } else {
+        x.to_string().replace('.', ",")
+    }
+}
+
+/// A scala value as on the attestation: two decimals.
+fn scala(x: Decimal) -> String {
+    format!("{x:.2}").replace('.', ",")
 }
 
 /// The report: header, the attestation lines, then every step of the trace.
@@ -101,19 +114,19 @@ pub fn rapporto(e: &Esito) -> String {
         s,
         "{:<58} {:>14}",
         "Parametro per numero componenti",
-        numero(r.parametro_nucleo)
+        scala(r.parametro_nucleo)
     );
     let _ = writeln!(
         s,
         "{:<58} {:>14}",
         "Eventuali maggiorazioni",
-        numero(r.maggiorazioni)
+        scala(r.maggiorazioni)
     );
     let _ = writeln!(
         s,
         "{:<58} {:>14}",
         "Valore scala di equivalenza",
-        numero(r.scala_equivalenza)
+        scala(r.scala_equivalenza)
     );
     let _ = writeln!(s, "{:<58} {:>14}", "ISEE del nucleo", euro(r.isee));
     for a in &e.componenti_aggiuntive {

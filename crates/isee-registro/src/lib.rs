@@ -1,0 +1,2 @@
+//! isee-registro: storage.
+#![forbid(unsafe_code)]
