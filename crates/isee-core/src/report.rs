@@ -174,12 +174,9 @@ pub fn rapporto(e: &Esito) -> String {
                 .unwrap_or_default();
             let _ = writeln!(s, "{:>3}. {}{chi}", i + 1, p.descrizione);
             for v in &p.voci {
-                let _ = writeln!(
-                    s,
-                    "       {} = {}",
-                    v.nome.replace('_', " "),
-                    numero(v.valore)
-                );
+                let valore = numero(v.valore);
+                let segno = if valore.starts_with('≈') { "" } else { "= " };
+                let _ = writeln!(s, "       {} {segno}{valore}", v.nome.replace('_', " "));
             }
             let _ = writeln!(s, "       risultato: {}", numero(p.risultato));
             let _ = writeln!(s, "       riferimento: {}", p.riferimento);

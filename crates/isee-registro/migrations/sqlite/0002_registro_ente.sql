@@ -1,0 +1,25 @@
+-- The ente's local ISEE register (SQLite). Keep in step with ../postgres/0002_registro_ente.sql.
+CREATE TABLE domanda_ente (
+    ente TEXT NOT NULL,
+    id TEXT NOT NULL,
+    servizio TEXT NOT NULL,
+    codice_fiscale TEXT NOT NULL,
+    tipo_richiesto TEXT NOT NULL,
+    isee_tipo TEXT,
+    isee_centesimi INTEGER,
+    ise_centesimi INTEGER,
+    isr_centesimi INTEGER,
+    isp_centesimi INTEGER,
+    scala TEXT,
+    protocollo_dsu TEXT,
+    data_presentazione_dsu TEXT,
+    valida_al TEXT,
+    fonte TEXT CHECK (fonte IN ('consultazione_inps', 'attestazione_presentata', 'registro_locale')),
+    evidenza TEXT,
+    hash_evidenza TEXT,
+    aggiornata_il INTEGER NOT NULL,
+    PRIMARY KEY (ente, id)
+) STRICT;
+
+CREATE INDEX domanda_ente_valida_al ON domanda_ente (valida_al);
+CREATE INDEX domanda_ente_cf ON domanda_ente (codice_fiscale);
