@@ -59,6 +59,14 @@ enum Formato {
     Testo,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FormatoCalcolo {
+    Json,
+    Testo,
+    /// The printable attestation: every indicator the DSU allows, with the trace.
+    Html,
+}
+
 #[derive(clap::Args)]
 pub(crate) struct ArgsMotore {
     /// File dei parametri al posto di quelli ufficiali (stesso formato di parametri/isee.toml)
@@ -126,7 +134,7 @@ struct ArgsCalcola {
     tutti: bool,
     /// Formato dell'uscita
     #[arg(long, value_enum, default_value = "testo")]
-    formato: Formato,
+    formato: FormatoCalcolo,
     /// Includi la traccia di calcolo nell'uscita JSON (il testo la include sempre)
     #[arg(long)]
     traccia: bool,
@@ -304,11 +312,22 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
         }
     };
     let mut out = std::io::stdout().lock();
+    if a.formato == FormatoCalcolo::Html {
+        let att = isee_stampa::attestazione_con_traccia(&motore, &dsu);
+        let int = isee_stampa::Intestazione {
+            protocollo: None,
+            protocollo_mittente: dsu.dsu().protocollo_mittente.as_deref(),
+            data_rilascio: chrono::Local::now().date_naive(),
+            annotazioni: &[],
+        };
+        write!(out, "{}", isee_stampa::pagina(dsu.dsu(), &att, &int))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if a.tutti {
         let att = isee_core::attestazione::attestazione(&motore, &dsu)?;
         match a.formato {
-            Formato::Json => writeln!(out, "{}", serde_json::to_string_pretty(&att)?)?,
-            Formato::Testo => {
+            FormatoCalcolo::Json => writeln!(out, "{}", serde_json::to_string_pretty(&att)?)?,
+            FormatoCalcolo::Testo | FormatoCalcolo::Html => {
                 for i in &att.indicatori {
                     match &i.esito {
                         isee_core::attestazione::EsitoIndicatore::Calcolato(e) => {
@@ -324,7 +343,7 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let richiesta = a.richiesta.richiesta();
-    let traccia = a.traccia || a.formato == Formato::Testo;
+    let traccia = a.traccia || a.formato == FormatoCalcolo::Testo;
     let esito = if traccia {
         motore.calcola_con_traccia(&dsu, &richiesta)
     } else {
@@ -333,8 +352,10 @@ fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
     match esito {
         Ok(e) => {
             match a.formato {
-                Formato::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
-                Formato::Testo => write!(out, "{}", isee_core::report::rapporto(&e))?,
+                FormatoCalcolo::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
+                FormatoCalcolo::Testo | FormatoCalcolo::Html => {
+                    write!(out, "{}", isee_core::report::rapporto(&e))?
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
