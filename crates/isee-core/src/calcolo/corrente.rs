@@ -37,6 +37,17 @@ pub(crate) fn calcola<T: Traccia>(
         ));
     };
     let data_modulo = modulo.data_presentazione.o_minima();
+    // The module stands on a valid DSU (art. 9 c.1): filed within its validity.
+    let validita_dsu = super::validita::scadenza_dsu(ctx.regole, ctx.data);
+    if data_modulo > validita_dsu.al {
+        return Err(non_calcolabile(
+            tipo,
+            format!(
+                "il modulo del {data_modulo} è successivo alla scadenza della DSU ({}): serve una nuova DSU",
+                validita_dsu.al
+            ),
+        ));
+    }
     let base = || {
         let mut n = Nucleo::new(
             membri_ordinari(&dsu.componenti),
