@@ -41,7 +41,14 @@ mod tests {
 
     #[test]
     fn andata_e_ritorno_esatti() {
-        for d in [dec!(0), dec!(0.01), dec!(-0.01), dec!(12345.67), dec!(1.5), dec!(1.500)] {
+        for d in [
+            dec!(0),
+            dec!(0.01),
+            dec!(-0.01),
+            dec!(12345.67),
+            dec!(1.5),
+            dec!(1.500),
+        ] {
             let c = in_centesimi(d).unwrap();
             assert_eq!(da_centesimi(c), d);
             assert_eq!(da_centesimi(c).scale(), 2);

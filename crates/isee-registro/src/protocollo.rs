@@ -116,7 +116,7 @@ impl FromStr for Protocollo {
             return Err(forma());
         };
         let tutte_cifre = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
-        if !tutte_cifre(suff, 2) || !tutte_cifre(anno, 4) || num.len() != 9 {
+        if !tutte_cifre(suff, 2) || !tutte_cifre(anno, 4) || num.len() != 9 || !num.is_ascii() {
             return Err(forma());
         }
         let (cifre, lettera) = num.split_at(8);
@@ -124,7 +124,7 @@ impl FromStr for Protocollo {
             return Err(forma());
         }
         let numero: u32 = cifre.parse().map_err(|_| forma())?;
-        if lettera.chars().next() != Some(lettera_di_controllo(numero)) {
+        if !lettera.starts_with(lettera_di_controllo(numero)) {
             return Err(ErroreProtocollo::Controllo(s.to_string()));
         }
         Protocollo::new(
@@ -162,7 +162,10 @@ mod tests {
         assert!(s.ends_with("-00"));
         assert_eq!(s.len(), "INPS-ISEE-2026-00000123X-00".len());
         assert_eq!(s.parse::<Protocollo>().unwrap(), p);
-        assert_eq!(p.con_suffisso(1).unwrap().to_string().get(..24), s.get(..24));
+        assert_eq!(
+            p.con_suffisso(1).unwrap().to_string().get(..24),
+            s.get(..24)
+        );
     }
 
     #[test]
@@ -203,8 +206,17 @@ mod tests {
 
     #[test]
     fn rifiuta_forme_sbagliate_e_lettera_errata() {
-        for s in ["", "INPS-ISEE-2026-00000001C", "INPS-ISEE-26-00000001C-00", "2026-00000001C-00"] {
-            assert!(matches!(s.parse::<Protocollo>(), Err(ErroreProtocollo::Forma(_))), "{s}");
+        for s in [
+            "INPS-ISEE-2026-1234567é-00",
+            "",
+            "INPS-ISEE-2026-00000001C",
+            "INPS-ISEE-26-00000001C-00",
+            "2026-00000001C-00",
+        ] {
+            assert!(
+                matches!(s.parse::<Protocollo>(), Err(ErroreProtocollo::Forma(_))),
+                "{s}"
+            );
         }
         assert!(matches!(
             "INPS-ISEE-2026-00000001D-00".parse::<Protocollo>(),

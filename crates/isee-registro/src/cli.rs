@@ -1,0 +1,367 @@
+//! The command line of the ente's register (`isee registro-ente …`): CSV import and
+//! expiry report. The `isee` binary wires [`ComandoRegistroEnte`] in as a subcommand
+//! and calls [`esegui`].
+//!
+//! CSV columns (header required, order free; empty cell = absent):
+//! `ente,id,servizio,codice_fiscale,tipo_richiesto,isee_tipo,isee,ise,isr,isp,scala,
+//! protocollo_dsu,data_presentazione_dsu,valida_al,fonte,evidenza`. Amounts are euros
+//! with at most two decimals and a dot (`12345.67`). Each bad row is reported with its
+//! line number and skipped; the others are imported.
+
+use crate::ente::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte};
+use crate::store::StoreSql;
+use anyhow::Context;
+use chrono::NaiveDate;
+use isee_core::TipoIsee;
+use isee_core::codice_fiscale::{CodiceFiscale, verifica};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The default database: an SQLite file in the working directory, created on first use.
+pub const DB_PREDEFINITO: &str = "sqlite://registro-ente.db";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Formato {
+    Testo,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ComandoRegistroEnte {
+    /// Imports applications from a CSV file (bad rows are reported and skipped).
+    Importa {
+        /// The CSV file.
+        csv: PathBuf,
+        /// Database URL: sqlite://FILE or postgres://user@host/db.
+        #[arg(long, default_value = DB_PREDEFINITO)]
+        db: String,
+    },
+    /// Lists the applications whose ISEE expires before a date, or that have none.
+    Scadenze {
+        /// Applications whose ISEE validity ends before this date (YYYY-MM-DD).
+        #[arg(long)]
+        entro: NaiveDate,
+        #[arg(long, default_value = DB_PREDEFINITO)]
+        db: String,
+        /// `testo` masks fiscal codes; `csv` and `json` are exports for the ente's own
+        /// systems and carry them in full.
+        #[arg(long, value_enum, default_value_t = Formato::Testo)]
+        formato: Formato,
+    },
+}
+
+/// Runs a command. Exit code: 0 on success; 1 when some CSV rows were refused.
+pub fn esegui(cmd: ComandoRegistroEnte) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("avvio del runtime asincrono")?;
+    rt.block_on(async move {
+        match cmd {
+            ComandoRegistroEnte::Importa { csv, db } => {
+                let testo = std::fs::read_to_string(&csv)
+                    .with_context(|| format!("lettura di {}", csv.display()))?;
+                let registro = RegistroEnte::new(connetti(&db).await?);
+                let (righe, errori) = leggi_csv(&testo, adesso_us());
+                let mut importate = 0usize;
+                let mut rifiutate = errori.len();
+                for (riga, e) in &errori {
+                    eprintln!("riga {riga}: {e}");
+                }
+                for (riga, d) in righe {
+                    match registro.salva(d).await {
+                        Ok(()) => importate += 1,
+                        Err(e) => {
+                            rifiutate += 1;
+                            eprintln!("riga {riga}: {e}");
+                        }
+                    }
+                }
+                println!("{importate} domande importate, {rifiutate} righe rifiutate");
+                Ok(if rifiutate == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
+            }
+            ComandoRegistroEnte::Scadenze { entro, db, formato } => {
+                let registro = RegistroEnte::new(connetti(&db).await?);
+                let domande = registro.in_scadenza(entro).await?;
+                print!("{}", scrivi_scadenze(&domande, formato)?);
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+async fn connetti(db: &str) -> anyhow::Result<StoreSql> {
+    Ok(StoreSql::connetti(db).await?)
+}
+
+fn adesso_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A refused CSV line: its number and the reason.
+pub type RigaRifiutata = (u64, String);
+
+/// Parses the CSV: the applications with their line numbers, and the refused lines
+/// with the reason (Italian, fiscal codes masked).
+pub fn leggi_csv(testo: &str, adesso: i64) -> (Vec<(u64, DomandaEnte)>, Vec<RigaRifiutata>) {
+    let mut lettore = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(testo.as_bytes());
+    let mut ok = Vec::new();
+    let mut errori = Vec::new();
+    let intestazione: HashMap<String, usize> = match lettore.headers() {
+        Ok(h) => h
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), i))
+            .collect(),
+        Err(e) => {
+            errori.push((1, format!("intestazione non leggibile: {e}")));
+            return (ok, errori);
+        }
+    };
+    for record in lettore.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let riga = e.position().map(|p| p.line()).unwrap_or(0);
+                errori.push((riga, format!("riga non leggibile: {e}")));
+                continue;
+            }
+        };
+        let riga = record.position().map(|p| p.line()).unwrap_or(0);
+        let campo = |nome: &str| {
+            intestazione
+                .get(nome)
+                .and_then(|&i| record.get(i))
+                .filter(|s| !s.is_empty())
+        };
+        match domanda_da_riga(&campo, adesso) {
+            Ok(d) => ok.push((riga, d)),
+            Err(e) => errori.push((riga, e)),
+        }
+    }
+    (ok, errori)
+}
+
+fn domanda_da_riga<'a>(
+    campo: &dyn Fn(&str) -> Option<&'a str>,
+    adesso: i64,
+) -> Result<DomandaEnte, String> {
+    let obbligatorio = |n: &str| campo(n).ok_or_else(|| format!("manca il campo {n}"));
+    let tipo = |n: &str| -> Result<Option<TipoIsee>, String> {
+        campo(n).map(|s| s.parse::<TipoIsee>()).transpose()
+    };
+    let importo = |n: &str| -> Result<Option<Decimal>, String> {
+        campo(n)
+            .map(|s| {
+                let d: Decimal = s
+                    .parse()
+                    .map_err(|_| format!("{n}: importo non valido «{s}»"))?;
+                if d.normalize().scale() > 2 {
+                    return Err(format!("{n}: più di due decimali «{s}»"));
+                }
+                Ok(d)
+            })
+            .transpose()
+    };
+    let data = |n: &str| -> Result<Option<NaiveDate>, String> {
+        campo(n)
+            .map(|s| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| format!("{n}: data non valida «{s}» (AAAA-MM-GG)"))
+            })
+            .transpose()
+    };
+    let cf = CodiceFiscale::new(obbligatorio("codice_fiscale")?);
+    if let Err(d) = verifica(&cf) {
+        return Err(format!(
+            "codice fiscale {} non valido: {}",
+            cf.mascherato(),
+            d.messaggio()
+        ));
+    }
+    let isee = match (tipo("isee_tipo")?, importo("isee")?) {
+        (Some(t), Some(v)) => Some(IseeOttenuto {
+            tipo: t,
+            isee: v,
+            ise: importo("ise")?,
+            isr: importo("isr")?,
+            isp: importo("isp")?,
+            scala: campo("scala")
+                .map(|s| s.parse::<Decimal>().map_err(|_| format!("scala non valida «{s}»")))
+                .transpose()?,
+            protocollo_dsu: campo("protocollo_dsu").map(str::to_string),
+            data_presentazione_dsu: data("data_presentazione_dsu")?,
+            valida_al: data("valida_al")?,
+            fonte: campo("fonte")
+                .map(|s| {
+                    FonteIsee::da_nome(s).ok_or_else(|| {
+                        format!(
+                            "fonte sconosciuta «{s}»; ammesse: consultazione_inps, attestazione_presentata, registro_locale"
+                        )
+                    })
+                })
+                .transpose()?,
+            evidenza: campo("evidenza").map(str::to_string),
+            hash_evidenza: None,
+        }),
+        (None, None) => None,
+        _ => return Err("isee_tipo e isee vanno indicati insieme".into()),
+    };
+    Ok(DomandaEnte {
+        ente: obbligatorio("ente")?.to_string(),
+        id: obbligatorio("id")?.to_string(),
+        servizio: obbligatorio("servizio")?.to_string(),
+        codice_fiscale: cf,
+        tipo_richiesto: tipo("tipo_richiesto")?.ok_or("manca il campo tipo_richiesto")?,
+        isee,
+        aggiornata_il: adesso,
+    })
+}
+
+/// Renders the expiry list.
+pub fn scrivi_scadenze(domande: &[DomandaEnte], formato: Formato) -> anyhow::Result<String> {
+    let opz = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    Ok(match formato {
+        Formato::Json => {
+            let mut s = serde_json::to_string_pretty(domande)?;
+            s.push('\n');
+            s
+        }
+        Formato::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "ente",
+                "id",
+                "servizio",
+                "codice_fiscale",
+                "tipo_richiesto",
+                "isee",
+                "protocollo_dsu",
+                "valida_al",
+            ])?;
+            for d in domande {
+                let i = d.isee.as_ref();
+                w.write_record([
+                    d.ente.as_str(),
+                    &d.id,
+                    &d.servizio,
+                    d.codice_fiscale.as_str(),
+                    d.tipo_richiesto.nome(),
+                    &i.map(|i| i.isee.to_string()).unwrap_or_default(),
+                    i.and_then(|i| i.protocollo_dsu.as_deref()).unwrap_or(""),
+                    &opz(i.and_then(|i| i.valida_al)),
+                ])?;
+            }
+            String::from_utf8(w.into_inner()?)?
+        }
+        Formato::Testo => {
+            let mut s = format!("{} domande con ISEE in scadenza o assente\n", domande.len());
+            for d in domande {
+                let stato = match &d.isee {
+                    None => "nessun ISEE".to_string(),
+                    Some(i) => match i.valida_al {
+                        None => format!("ISEE {} senza data di scadenza", i.isee),
+                        Some(al) => format!("ISEE {} valido fino al {al}", i.isee),
+                    },
+                };
+                s.push_str(&format!(
+                    "{} {} {} {} ({}): {stato}\n",
+                    d.ente,
+                    d.id,
+                    d.servizio,
+                    d.codice_fiscale.mascherato(),
+                    d.tipo_richiesto.nome()
+                ));
+            }
+            s
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "\
+ente,id,servizio,codice_fiscale,tipo_richiesto,isee_tipo,isee,ise,isr,isp,scala,protocollo_dsu,data_presentazione_dsu,valida_al,fonte,evidenza
+RA,1,nido,RSSMRA85M01H199H,minorenni,minorenni,12345.67,30369.15,,,2.46,INPS-ISEE-2026-00012345A-00,2026-01-20,2026-12-31,consultazione_inps,PDND 77
+RA,2,nido,RSSMRA85M01H199X,minorenni,,,,,,,,,,,
+RA,3,mensa,RSSMRA85M01H199H,ordinario,ordinario,1.005,,,,,,,,,
+RA,4,mensa,RSSMRA85M01H199H,ordinario,,,,,,,,,,,
+RA,5,mensa,RSSMRA85M01H199H,ordinario,ordinario,100,,,,,,,2026-02-30,,
+";
+
+    #[test]
+    fn righe_buone_importate_e_cattive_segnalate() {
+        let (ok, errori) = leggi_csv(CSV, 7);
+        assert_eq!(ok.iter().map(|(r, _)| *r).collect::<Vec<_>>(), [2, 5]);
+        let d = &ok[0].1;
+        assert_eq!(d.isee.as_ref().unwrap().isee, rust_decimal::dec!(12345.67));
+        assert_eq!(
+            d.isee.as_ref().unwrap().fonte,
+            Some(FonteIsee::ConsultazioneInps)
+        );
+        assert!(ok[1].1.isee.is_none());
+        let righe: Vec<_> = errori.iter().map(|(r, _)| *r).collect();
+        assert_eq!(righe, [3, 4, 6]);
+        assert!(errori[0].1.contains("RSSMRA*********X"), "{}", errori[0].1);
+        assert!(!errori[0].1.contains("RSSMRA85M01H199X"));
+        assert!(errori[1].1.contains("due decimali"));
+        assert!(errori[2].1.contains("valida_al"));
+    }
+
+    #[test]
+    fn testo_maschera_il_codice_fiscale() {
+        let (ok, _) = leggi_csv(CSV, 7);
+        let d: Vec<_> = ok.into_iter().map(|(_, d)| d).collect();
+        let t = scrivi_scadenze(&d, Formato::Testo).unwrap();
+        assert!(!t.contains("RSSMRA85M01H199H"), "{t}");
+        assert!(t.contains("valido fino al 2026-12-31"));
+        let c = scrivi_scadenze(&d, Formato::Csv).unwrap();
+        assert!(c.contains("RSSMRA85M01H199H"));
+    }
+
+    #[test]
+    fn importa_e_scadenze_su_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("domande.csv");
+        std::fs::write(&csv, CSV).unwrap();
+        let db = format!("sqlite://{}", dir.path().join("ente.db").display());
+        let codice = esegui(ComandoRegistroEnte::Importa {
+            csv,
+            db: db.clone(),
+        })
+        .unwrap();
+        assert_eq!(codice, ExitCode::from(1), "righe rifiutate");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let scadenza = rt.block_on(async {
+            let r = RegistroEnte::new(StoreSql::connetti(&db).await.unwrap());
+            let v = r.in_scadenza("2027-01-01".parse().unwrap()).await.unwrap();
+            v.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        });
+        assert_eq!(scadenza, ["4", "1"], "senza ISEE prima, poi per scadenza");
+        let codice = esegui(ComandoRegistroEnte::Scadenze {
+            entro: "2026-06-30".parse().unwrap(),
+            db,
+            formato: Formato::Json,
+        })
+        .unwrap();
+        assert_eq!(codice, ExitCode::SUCCESS);
+    }
+}

@@ -1,0 +1,476 @@
+//! The DSU register: filing (new, rectification, substitution), ISEE corrente
+//! modules, annulment and queries, on any [`Store`].
+//!
+//! A filing is read and validated by isee-core (every problem at once; nothing is
+//! stored on error), numbered, computed in full (`attestazione`) and stored with its
+//! canonical JSON, attestation, indicator values and engine/parameter versions in one
+//! transaction. Retries are safe: the same sender, idempotency key and request give
+//! back the same receipt.
+
+use crate::errore::{ErroreRegistro, Risultato};
+use crate::protocollo::{PREFISSO_INPS, Protocollo};
+use crate::store::{
+    NuovaRegistrazione, OperazioneRegistrata, Registrazione, Ricevuta, Store, TipoRegistrazione,
+    ValoreIndicatore, Valori,
+};
+use chrono::{Datelike, NaiveDate};
+use isee_core::attestazione::{Attestazione, EsitoIndicatore, attestazione};
+use isee_core::codice_fiscale::CodiceFiscale;
+use isee_core::dsu::ModuloCorrente;
+use isee_core::{Dsu, DsuValidata, Motore, TipoIsee, valida};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// What a filing does (INPS `Operazione/@Tipo` N, R, S).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operazione {
+    Nuova,
+    /// Corrects a DSU: the old one stays, marked `rettificata`.
+    Rettifica {
+        di: Protocollo,
+    },
+    /// Replaces a DSU: the old one stays, marked `sostituita`.
+    Sostituzione {
+        di: Protocollo,
+    },
+}
+
+/// A DSU sent to the register.
+#[derive(Clone, Debug)]
+pub struct PresentazioneDsu {
+    /// The DSU as JSON (the format of `schema/dsu.schema.json`).
+    pub dsu_json: String,
+    /// Chosen by the sender, unique per sender: a retry with the same key and the
+    /// same request returns the first receipt.
+    pub chiave_idempotenza: String,
+    /// The sender (CAF, Comune, client id of the API).
+    pub mittente: String,
+    /// The sender's own protocol; when absent, the DSU's `protocollo_mittente`.
+    pub protocollo_mittente: Option<String>,
+    pub operazione: Operazione,
+}
+
+/// A stored attestation recomputed with today's engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ricalcolo {
+    pub uguale: bool,
+    pub memorizzata: serde_json::Value,
+    pub ricalcolata: serde_json::Value,
+}
+
+/// The register: an engine and a store.
+pub struct Registro<S: Store> {
+    motore: Motore,
+    store: S,
+    prefisso: String,
+}
+
+fn adesso_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn hash_richiesta(parti: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parti {
+        // Length-prefixed, so that no two different requests hash the same text.
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn json<T: Serialize>(v: &T) -> Risultato<String> {
+    serde_json::to_string(v).map_err(|e| ErroreRegistro::DatoCorrotto(e.to_string()))
+}
+
+fn valori_indicatori(att: &Attestazione) -> Vec<ValoreIndicatore> {
+    att.indicatori
+        .iter()
+        .map(|i| match &i.esito {
+            EsitoIndicatore::Calcolato(e) => ValoreIndicatore {
+                tipo: e.tipo,
+                prestazione: e.prestazione,
+                beneficiario: e.beneficiario,
+                valori: Some(Valori {
+                    isee: e.isee,
+                    ise: e.righe.ise,
+                    isr: e.righe.isr,
+                    isp: e.righe.isp,
+                    scala: e.righe.scala_equivalenza,
+                    validita: e.validita,
+                }),
+                motivo_non_calcolabile: None,
+            },
+            EsitoIndicatore::NonCalcolabile(m) => ValoreIndicatore {
+                tipo: i.richiesta.tipo,
+                prestazione: i.richiesta.prestazione,
+                beneficiario: i.richiesta.beneficiario,
+                valori: None,
+                motivo_non_calcolabile: Some(m.clone()),
+            },
+        })
+        .collect()
+}
+
+/// What the engine says about a validated DSU, ready to store.
+struct Calcolato {
+    canonica: String,
+    attestazione_json: String,
+    indicatori: Vec<ValoreIndicatore>,
+    validita: isee_core::calcolo::Validita,
+    versione_motore: String,
+    versione_parametri: String,
+    regole_dal: NaiveDate,
+    data: NaiveDate,
+    dichiarante: CodiceFiscale,
+    componenti: Vec<CodiceFiscale>,
+}
+
+impl<S: Store> Registro<S> {
+    /// The official parameters and INPS's prefix.
+    pub fn new(store: S) -> Registro<S> {
+        Registro::con_motore(Motore::predefinito(), store, PREFISSO_INPS)
+    }
+
+    pub fn con_motore(motore: Motore, store: S, prefisso: &str) -> Registro<S> {
+        Registro {
+            motore,
+            store,
+            prefisso: prefisso.to_string(),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn motore(&self) -> &Motore {
+        &self.motore
+    }
+
+    fn calcola(&self, dsu: &DsuValidata, tipo: TipoRegistrazione) -> Risultato<Calcolato> {
+        let att = attestazione(&self.motore, dsu).map_err(ErroreRegistro::Calcolo)?;
+        let d = dsu.dsu();
+        let data = d.data_presentazione.o_minima();
+        // The row's validity: the ordinario's for a DSU (31 December of the filing
+        // year), the corrente's own for a corrente module.
+        let principale = att.indicatori.iter().find_map(|i| match &i.esito {
+            EsitoIndicatore::Calcolato(e)
+                if e.prestazione.is_none()
+                    && e.tipo
+                        == match tipo {
+                            TipoRegistrazione::Dsu => TipoIsee::Ordinario,
+                            TipoRegistrazione::Corrente => TipoIsee::Corrente,
+                        } =>
+            {
+                Some(e.as_ref())
+            }
+            _ => None,
+        });
+        let Some(principale) = principale else {
+            let motivo = att
+                .indicatori
+                .iter()
+                .find_map(|i| match &i.esito {
+                    EsitoIndicatore::NonCalcolabile(m)
+                        if i.richiesta.tipo == TipoIsee::Corrente
+                            || tipo == TipoRegistrazione::Dsu =>
+                    {
+                        Some(m.clone())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| "indicatore principale assente".into());
+            return Err(match tipo {
+                TipoRegistrazione::Corrente => ErroreRegistro::CorrenteNonCalcolabile(motivo),
+                TipoRegistrazione::Dsu => {
+                    ErroreRegistro::Calcolo(isee_core::ErroreCalcolo::NonCalcolabile {
+                        tipo: TipoIsee::Ordinario.etichetta(),
+                        motivo,
+                    })
+                }
+            });
+        };
+        let dichiarante = d
+            .dichiarante()
+            .map(|c| c.codice_fiscale)
+            .ok_or_else(|| ErroreRegistro::DatoCorrotto("DSU senza dichiarante".into()))?;
+        Ok(Calcolato {
+            canonica: json(d)?,
+            attestazione_json: json(&att)?,
+            indicatori: valori_indicatori(&att),
+            validita: principale.validita,
+            versione_motore: principale.versione_motore.to_string(),
+            versione_parametri: principale.versione_parametri.to_string(),
+            regole_dal: principale.regole_dal,
+            data,
+            dichiarante,
+            componenti: d.componenti.iter().map(|c| c.codice_fiscale).collect(),
+        })
+    }
+
+    /// Resolves a retry: the first receipt if the request is the same, an error if the
+    /// key was used for another one, `None` if the key is new.
+    async fn riprova(
+        &self,
+        mittente: &str,
+        chiave: &str,
+        hash: &str,
+    ) -> Risultato<Option<Ricevuta>> {
+        match self.store.per_chiave(mittente, chiave).await? {
+            Some((r, h)) if h == hash => Ok(Some(r)),
+            Some(_) => Err(ErroreRegistro::ChiaveRiusata(chiave.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    async fn registra(&self, n: NuovaRegistrazione) -> Risultato<Ricevuta> {
+        let (mittente, chiave, hash) = (
+            n.mittente.clone(),
+            n.chiave_idempotenza.clone(),
+            n.hash_richiesta.clone(),
+        );
+        let dichiarante = n.cf_dichiarante.mascherato();
+        match self.store.registra(n).await {
+            Ok(r) => {
+                tracing::info!(
+                    target: "registro",
+                    protocollo = %r.protocollo,
+                    operazione = r.operazione.nome(),
+                    dichiarante = %dichiarante,
+                    "registrata"
+                );
+                Ok(r)
+            }
+            // Two retries raced: the other one stored the request first.
+            Err(ErroreRegistro::ChiaveRiusata(_)) => self
+                .riprova(&mittente, &chiave, &hash)
+                .await?
+                .ok_or(ErroreRegistro::ChiaveRiusata(chiave)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn controlla_mittente(mittente: &str, chiave: &str) -> Risultato<()> {
+        if mittente.trim().is_empty() {
+            return Err(ErroreRegistro::MittenteMancante);
+        }
+        if chiave.trim().is_empty() {
+            return Err(ErroreRegistro::ChiaveMancante);
+        }
+        Ok(())
+    }
+
+    /// Files a DSU.
+    pub async fn presenta(&self, p: PresentazioneDsu) -> Risultato<Ricevuta> {
+        Registro::<S>::controlla_mittente(&p.mittente, &p.chiave_idempotenza)?;
+        let dsu = Dsu::da_json(&p.dsu_json).map_err(ErroreRegistro::DsuIlleggibile)?;
+        let protocollo_mittente = p
+            .protocollo_mittente
+            .clone()
+            .or_else(|| dsu.protocollo_mittente.clone())
+            .filter(|s| !s.is_empty());
+        if protocollo_mittente
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 29)
+        {
+            return Err(ErroreRegistro::ProtocolloMittenteTroppoLungo);
+        }
+        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+        let c = self.calcola(&dsu, TipoRegistrazione::Dsu)?;
+        let (operazione, riferimento) = match &p.operazione {
+            Operazione::Nuova => (OperazioneRegistrata::Nuova, None),
+            Operazione::Rettifica { di } => (OperazioneRegistrata::Rettifica, Some(di.clone())),
+            Operazione::Sostituzione { di } => {
+                (OperazioneRegistrata::Sostituzione, Some(di.clone()))
+            }
+        };
+        let rif = riferimento
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        let hash = hash_richiesta(&[
+            operazione.nome(),
+            &rif,
+            protocollo_mittente.as_deref().unwrap_or(""),
+            &c.canonica,
+        ]);
+        if let Some(r) = self
+            .riprova(&p.mittente, &p.chiave_idempotenza, &hash)
+            .await?
+        {
+            return Ok(r);
+        }
+        self.registra(NuovaRegistrazione {
+            prefisso: self.prefisso.clone(),
+            anno: c.data.year(),
+            tipo: TipoRegistrazione::Dsu,
+            operazione,
+            riferimento,
+            mittente: p.mittente,
+            chiave_idempotenza: p.chiave_idempotenza,
+            hash_richiesta: hash,
+            protocollo_mittente,
+            data_presentazione: c.data,
+            validita: c.validita,
+            cf_dichiarante: c.dichiarante,
+            componenti: c.componenti,
+            dsu_json: c.canonica,
+            attestazione_json: c.attestazione_json,
+            versione_motore: c.versione_motore,
+            versione_parametri: c.versione_parametri,
+            regole_dal: c.regole_dal,
+            registrata_il: adesso_us(),
+            indicatori: c.indicatori,
+        })
+        .await
+    }
+
+    /// Files an ISEE corrente module (the `corrente` object of the DSU format) on top
+    /// of an active DSU. The protocol is the DSU's with the next suffix.
+    pub async fn modulo_corrente(
+        &self,
+        protocollo: &Protocollo,
+        modulo_json: &str,
+        mittente: &str,
+        chiave_idempotenza: &str,
+    ) -> Risultato<Ricevuta> {
+        Registro::<S>::controlla_mittente(mittente, chiave_idempotenza)?;
+        let modulo: ModuloCorrente = serde_json::from_str(modulo_json)
+            .map_err(|e| ErroreRegistro::ModuloCorrenteIlleggibile(e.to_string()))?;
+        let base = self
+            .store
+            .per_protocollo(protocollo)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
+        if base.tipo != TipoRegistrazione::Dsu {
+            return Err(ErroreRegistro::NonUnaDsu(protocollo.to_string()));
+        }
+        let documenti = self
+            .store
+            .documenti(protocollo)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
+        let mut dsu = Dsu::da_json(&documenti.dsu_json)
+            .map_err(|e| ErroreRegistro::DatoCorrotto(format!("DSU memorizzata: {e}")))?;
+        dsu.corrente = Some(modulo);
+        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+        let c = self.calcola(&dsu, TipoRegistrazione::Corrente)?;
+        let hash = hash_richiesta(&[
+            OperazioneRegistrata::Corrente.nome(),
+            &protocollo.to_string(),
+            "",
+            &c.canonica,
+        ]);
+        if let Some(r) = self.riprova(mittente, chiave_idempotenza, &hash).await? {
+            return Ok(r);
+        }
+        // The module's own filing date is the row's date; its validity is the
+        // corrente's.
+        let data_modulo = dsu
+            .dsu()
+            .corrente
+            .as_ref()
+            .and_then(|m| m.data_presentazione.get())
+            .unwrap_or(c.data);
+        self.registra(NuovaRegistrazione {
+            prefisso: self.prefisso.clone(),
+            anno: protocollo.anno(),
+            tipo: TipoRegistrazione::Corrente,
+            operazione: OperazioneRegistrata::Corrente,
+            riferimento: Some(protocollo.clone()),
+            mittente: mittente.to_string(),
+            chiave_idempotenza: chiave_idempotenza.to_string(),
+            hash_richiesta: hash,
+            protocollo_mittente: None,
+            data_presentazione: data_modulo,
+            validita: c.validita,
+            cf_dichiarante: c.dichiarante,
+            componenti: c.componenti,
+            dsu_json: c.canonica,
+            attestazione_json: c.attestazione_json,
+            versione_motore: c.versione_motore,
+            versione_parametri: c.versione_parametri,
+            regole_dal: c.regole_dal,
+            registrata_il: adesso_us(),
+            indicatori: c.indicatori,
+        })
+        .await
+    }
+
+    /// Annuls an active DSU (with its corrente modules) or corrente module.
+    pub async fn annulla(&self, protocollo: &Protocollo) -> Risultato<Registrazione> {
+        let r = self.store.annulla(protocollo, adesso_us()).await?;
+        tracing::info!(target: "registro", protocollo = %protocollo, "annullata");
+        Ok(r)
+    }
+
+    pub async fn per_protocollo(
+        &self,
+        protocollo: &Protocollo,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store.per_protocollo(protocollo).await
+    }
+
+    pub async fn per_protocollo_mittente(
+        &self,
+        mittente: &str,
+        protocollo_mittente: &str,
+    ) -> Risultato<Vec<Registrazione>> {
+        self.store
+            .per_protocollo_mittente(mittente, protocollo_mittente)
+            .await
+    }
+
+    /// The active DSU listing `cf` that is valid on `data` (the latest filed).
+    pub async fn dsu_valida(
+        &self,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store
+            .valida_alla_data(cf, data, TipoRegistrazione::Dsu)
+            .await
+    }
+
+    /// The active ISEE corrente listing `cf` that is valid on `data`.
+    pub async fn corrente_valida(
+        &self,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store
+            .valida_alla_data(cf, data, TipoRegistrazione::Corrente)
+            .await
+    }
+
+    /// Every DSU and corrente module listing `cf`, in filing order, in any state.
+    pub async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
+        self.store.storico(cf).await
+    }
+
+    /// Recomputes a stored attestation from its canonical DSU with this register's
+    /// engine and compares the two.
+    pub async fn ricalcola(&self, protocollo: &Protocollo) -> Risultato<Ricalcolo> {
+        let documenti = self
+            .store
+            .documenti(protocollo)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
+        let corrotto = |e: String| ErroreRegistro::DatoCorrotto(e);
+        let dsu = Dsu::da_json(&documenti.dsu_json).map_err(|e| corrotto(e.to_string()))?;
+        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+        let att = attestazione(&self.motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
+        let ricalcolata = serde_json::to_value(&att).map_err(|e| corrotto(e.to_string()))?;
+        let memorizzata: serde_json::Value = serde_json::from_str(&documenti.attestazione_json)
+            .map_err(|e| corrotto(e.to_string()))?;
+        Ok(Ricalcolo {
+            uguale: memorizzata == ricalcolata,
+            memorizzata,
+            ricalcolata,
+        })
+    }
+}

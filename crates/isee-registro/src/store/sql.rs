@@ -1,0 +1,929 @@
+//! The [`Store`] on SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! The rules of docs/stile-rust.md B.3 apply: only BIGINT and TEXT columns (money in
+//! cents, dates as `YYYY-MM-DD` text, timestamps as unix µs), `$n` placeholders
+//! written by hand, SQL in `const`s, no `query!` macros, two migration directories in
+//! step. SQLite gets its PRAGMAs on every new connection (`after_connect`).
+
+use super::*;
+use crate::errore::ErroreRegistro;
+use crate::importo::{da_centesimi, in_centesimi};
+use crate::omissioni::TipoOmissione;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+
+static MIGRAZIONI_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRAZIONI_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The database behind a URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn da_url(url: &str) -> Result<Backend, ErroreRegistro> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ErroreRegistro::UrlNonSupportato(senza_credenziali(url)))
+        }
+    }
+
+    fn migrazioni(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &MIGRAZIONI_SQLITE,
+            Backend::Postgres => &MIGRAZIONI_POSTGRES,
+        }
+    }
+}
+
+/// A URL without its password, for messages: `postgres://user:secret@host` would
+/// otherwise end up in logs.
+fn senza_credenziali(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
+        _ => url.to_string(),
+    }
+}
+
+/// How to connect.
+#[derive(Clone)]
+pub struct Configurazione {
+    /// `sqlite://path` (created if missing) or `postgres://user@host:port/db`.
+    pub url: String,
+    pub max_connessioni: u32,
+    /// PostgreSQL only: work in this schema (created if missing). Tests use a fresh
+    /// schema each; production normally leaves it unset (`public`).
+    pub schema: Option<String>,
+}
+
+impl std::fmt::Debug for Configurazione {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Configurazione")
+            .field("url", &senza_credenziali(&self.url))
+            .field("max_connessioni", &self.max_connessioni)
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl Configurazione {
+    pub fn new(url: &str) -> Configurazione {
+        Configurazione {
+            url: url.to_string(),
+            max_connessioni: 4,
+            schema: None,
+        }
+    }
+}
+
+/// SQLite settings applied to every connection: WAL lets readers run beside the one
+/// writer; NORMAL sync is safe with WAL (a power cut can lose the last commits, never
+/// corrupt the file); the busy timeout makes a second writer wait instead of failing.
+const PRAGMA_SQLITE: [&str; 4] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+];
+
+/// The one implementation of [`Store`].
+#[derive(Clone, Debug)]
+pub struct StoreSql {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn schema_ammesso(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+impl StoreSql {
+    /// Connects and brings the schema up to date.
+    pub async fn connetti(url: &str) -> Risultato<StoreSql> {
+        StoreSql::connetti_con(Configurazione::new(url)).await
+    }
+
+    pub async fn connetti_con(cfg: Configurazione) -> Risultato<StoreSql> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::da_url(&cfg.url)?;
+        let mut url = cfg.url.clone();
+        if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            // The embedded default must work on first run: create the file.
+            url.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+        let schema = match cfg.schema {
+            Some(s) if backend == Backend::Postgres => {
+                if !schema_ammesso(&s) {
+                    return Err(ErroreRegistro::UrlNonSupportato(format!("schema «{s}»")));
+                }
+                Some(s)
+            }
+            _ => None,
+        };
+        let schema_conn = schema.clone();
+        let pool = AnyPoolOptions::new()
+            .max_connections(cfg.max_connessioni.max(1))
+            .after_connect(move |conn, _meta| {
+                let schema = schema_conn.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            for p in PRAGMA_SQLITE {
+                                sqlx::query(p).execute(&mut *conn).await?;
+                            }
+                        }
+                        Backend::Postgres => {
+                            if let Some(s) = schema {
+                                // Checked by `schema_ammesso`: only [a-z0-9_].
+                                sqlx::query(AssertSqlSafe(format!("SET search_path TO {s}")))
+                                    .execute(&mut *conn)
+                                    .await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        if let Some(s) = &schema {
+            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
+                .execute(&pool)
+                .await?;
+        }
+        backend.migrazioni().run(&pool).await?;
+        Ok(StoreSql { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for administration (tests drop their schema through it).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn chiudi(&self) {
+        self.pool.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Conversions between rows and records.
+
+fn testo_data(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn corrotto(cosa: impl Into<String>) -> ErroreRegistro {
+    ErroreRegistro::DatoCorrotto(cosa.into())
+}
+
+fn leggi_data(s: &str) -> Risultato<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrotto(format!("data «{s}»")))
+}
+
+fn leggi_data_opz(s: Option<String>) -> Risultato<Option<NaiveDate>> {
+    s.as_deref().map(leggi_data).transpose()
+}
+
+fn leggi_protocollo(s: &str) -> Risultato<Protocollo> {
+    s.parse().map_err(|_| corrotto(format!("protocollo «{s}»")))
+}
+
+fn leggi_decimale(s: &str) -> Risultato<Decimal> {
+    s.parse().map_err(|_| corrotto(format!("decimale «{s}»")))
+}
+
+fn leggi_enum<T: serde::de::DeserializeOwned>(s: &str) -> Risultato<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| corrotto(format!("codice «{s}»")))
+}
+
+fn nome_enum<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn centesimi_opz(d: Option<Decimal>) -> Risultato<Option<i64>> {
+    Ok(d.map(in_centesimi).transpose()?)
+}
+
+/// A register row without its indicators.
+fn registrazione(r: &AnyRow) -> Risultato<Registrazione> {
+    let s = |c: &str| r.try_get::<String, _>(c);
+    let so = |c: &str| r.try_get::<Option<String>, _>(c);
+    Ok(Registrazione {
+        protocollo: leggi_protocollo(&s("protocollo")?)?,
+        tipo: TipoRegistrazione::da_nome(&s("tipo")?).ok_or_else(|| corrotto("tipo"))?,
+        operazione: OperazioneRegistrata::da_nome(&s("operazione")?)
+            .ok_or_else(|| corrotto("operazione"))?,
+        riferimento: so("riferimento")?
+            .as_deref()
+            .map(leggi_protocollo)
+            .transpose()?,
+        mittente: s("mittente")?,
+        protocollo_mittente: so("protocollo_mittente")?,
+        data_presentazione: leggi_data(&s("data_presentazione")?)?,
+        validita: Validita {
+            dal: leggi_data(&s("valida_dal")?)?,
+            al: leggi_data(&s("valida_al")?)?,
+        },
+        stato: StatoDsu::da_nome(&s("stato")?).ok_or_else(|| corrotto("stato"))?,
+        sostituita_da: so("sostituita_da")?
+            .as_deref()
+            .map(leggi_protocollo)
+            .transpose()?,
+        versione_motore: s("versione_motore")?,
+        versione_parametri: s("versione_parametri")?,
+        regole_dal: leggi_data(&s("regole_dal")?)?,
+        registrata_il: r.try_get("registrata_il")?,
+        annullata_il: r.try_get("annullata_il")?,
+        indicatori: Vec::new(),
+    })
+}
+
+fn valore_indicatore(r: &AnyRow) -> Risultato<ValoreIndicatore> {
+    let so = |c: &str| r.try_get::<Option<String>, _>(c);
+    let io = |c: &str| r.try_get::<Option<i64>, _>(c);
+    let valori = match (
+        io("isee_centesimi")?,
+        io("ise_centesimi")?,
+        io("isr_centesimi")?,
+        io("isp_centesimi")?,
+        so("scala")?,
+        leggi_data_opz(so("valida_dal")?)?,
+        leggi_data_opz(so("valida_al")?)?,
+    ) {
+        (Some(isee), Some(ise), Some(isr), Some(isp), Some(scala), Some(dal), Some(al)) => {
+            Some(Valori {
+                isee: da_centesimi(isee),
+                ise: da_centesimi(ise),
+                isr: da_centesimi(isr),
+                isp: da_centesimi(isp),
+                scala: leggi_decimale(&scala)?,
+                validita: Validita { dal, al },
+            })
+        }
+        _ => None,
+    };
+    Ok(ValoreIndicatore {
+        tipo: leggi_enum(&r.try_get::<String, _>("tipo")?)?,
+        prestazione: so("prestazione")?.as_deref().map(leggi_enum).transpose()?,
+        beneficiario: so("beneficiario")?.as_deref().map(CodiceFiscale::new),
+        valori,
+        motivo_non_calcolabile: so("motivo_non_calcolabile")?,
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// SQL. `$n` placeholders by hand (QueryBuilder<Any> would emit `?`, refused by
+// PostgreSQL); no placeholder is used twice in one statement.
+
+/// Takes the next number of the year's sequence. It is the first statement of the
+/// filing transaction on purpose: on SQLite the transaction takes the write lock at
+/// once, instead of failing with SQLITE_BUSY when a read would have to be upgraded;
+/// on PostgreSQL the row lock serialises the filings of a year, so numbers have no
+/// gaps (a rolled-back filing gives its number back).
+const SQL_SEQUENZA: &str = "INSERT INTO sequenza_protocollo (anno, ultimo) VALUES ($1, 1) \
+     ON CONFLICT (anno) DO UPDATE SET ultimo = sequenza_protocollo.ultimo + 1 RETURNING ultimo";
+
+const SQL_SUFFISSO: &str = "UPDATE dsu SET ultimo_suffisso = ultimo_suffisso + 1 \
+     WHERE protocollo = $1 AND tipo = 'dsu' AND stato = 'attiva' RETURNING ultimo_suffisso";
+
+const SQL_STATO_TIPO: &str = "SELECT stato, tipo FROM dsu WHERE protocollo = $1";
+
+const SQL_MARCA_VECCHIA: &str = "UPDATE dsu SET stato = $1, sostituita_da = $2 \
+     WHERE protocollo = $3 AND tipo = 'dsu' AND stato = 'attiva'";
+
+const SQL_MARCA_CORRENTI: &str = "UPDATE dsu SET stato = $1, sostituita_da = $2 \
+     WHERE riferimento = $3 AND tipo = 'corrente' AND stato = 'attiva'";
+
+const SQL_INSERISCI_DSU: &str = "INSERT INTO dsu (protocollo, prefisso, anno, numero, suffisso, \
+     tipo, operazione, riferimento, mittente, chiave_idempotenza, hash_richiesta, \
+     protocollo_mittente, data_presentazione, valida_dal, valida_al, stato, cf_dichiarante, \
+     dsu_json, attestazione_json, versione_motore, versione_parametri, regole_dal, registrata_il) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'attiva', $16, \
+     $17, $18, $19, $20, $21, $22)";
+
+const SQL_INSERISCI_COMPONENTE: &str = "INSERT INTO componente_dsu (protocollo, codice_fiscale) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const SQL_INSERISCI_INDICATORE: &str = "INSERT INTO indicatore (protocollo, posizione, tipo, \
+     prestazione, beneficiario, motivo_non_calcolabile, isee_centesimi, ise_centesimi, \
+     isr_centesimi, isp_centesimi, scala, valida_dal, valida_al) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+const SQL_INDICATORI: &str = "SELECT tipo, prestazione, beneficiario, motivo_non_calcolabile, \
+     isee_centesimi, ise_centesimi, isr_centesimi, isp_centesimi, scala, valida_dal, valida_al \
+     FROM indicatore WHERE protocollo = $1 ORDER BY posizione";
+
+const SQL_PER_CHIAVE: &str = "SELECT d.protocollo, d.hash_richiesta FROM dsu d \
+     WHERE d.mittente = $1 AND d.chiave_idempotenza = $2";
+
+/// The one SELECT shape; the `WHERE` differs.
+macro_rules! seleziona {
+    ($dove:literal) => {
+        concat!(
+            "SELECT d.protocollo, d.tipo, d.operazione, d.riferimento, d.mittente, \
+             d.protocollo_mittente, d.data_presentazione, d.valida_dal, d.valida_al, d.stato, \
+             d.sostituita_da, d.versione_motore, d.versione_parametri, d.regole_dal, \
+             d.registrata_il, d.annullata_il FROM dsu d ",
+            $dove
+        )
+    };
+}
+
+const SQL_PER_PROTOCOLLO: &str = seleziona!("WHERE d.protocollo = $1");
+
+const SQL_PER_PROTOCOLLO_MITTENTE: &str = seleziona!(
+    "WHERE d.mittente = $1 AND d.protocollo_mittente = $2 \
+     ORDER BY d.registrata_il, d.protocollo"
+);
+
+const SQL_VALIDA_ALLA_DATA: &str = seleziona!(
+    "WHERE d.tipo = $1 AND d.stato = 'attiva' AND d.valida_dal <= $2 AND d.valida_al >= $3 \
+     AND EXISTS (SELECT 1 FROM componente_dsu c WHERE c.protocollo = d.protocollo \
+     AND c.codice_fiscale = $4) \
+     ORDER BY d.data_presentazione DESC, d.registrata_il DESC, d.protocollo DESC LIMIT 1"
+);
+
+const SQL_STORICO: &str = seleziona!(
+    "WHERE EXISTS (SELECT 1 FROM componente_dsu c WHERE c.protocollo = d.protocollo \
+     AND c.codice_fiscale = $1) \
+     ORDER BY d.data_presentazione, d.registrata_il, d.protocollo"
+);
+
+const SQL_ANNULLA: &str = "UPDATE dsu SET stato = 'annullata', annullata_il = $1 \
+     WHERE protocollo = $2 AND stato = 'attiva'";
+
+const SQL_ANNULLA_CORRENTI: &str = "UPDATE dsu SET stato = 'annullata', annullata_il = $1 \
+     WHERE riferimento = $2 AND tipo = 'corrente' AND stato = 'attiva'";
+
+const SQL_DOCUMENTI: &str = "SELECT dsu_json, attestazione_json FROM dsu WHERE protocollo = $1";
+
+const SQL_SALVA_DOMANDA: &str = "INSERT INTO domanda_ente (ente, id, servizio, codice_fiscale, \
+     tipo_richiesto, isee_tipo, isee_centesimi, ise_centesimi, isr_centesimi, isp_centesimi, \
+     scala, protocollo_dsu, data_presentazione_dsu, valida_al, fonte, evidenza, hash_evidenza, \
+     aggiornata_il) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+     ON CONFLICT (ente, id) DO UPDATE SET servizio = excluded.servizio, \
+     codice_fiscale = excluded.codice_fiscale, tipo_richiesto = excluded.tipo_richiesto, \
+     isee_tipo = excluded.isee_tipo, isee_centesimi = excluded.isee_centesimi, \
+     ise_centesimi = excluded.ise_centesimi, isr_centesimi = excluded.isr_centesimi, \
+     isp_centesimi = excluded.isp_centesimi, scala = excluded.scala, \
+     protocollo_dsu = excluded.protocollo_dsu, \
+     data_presentazione_dsu = excluded.data_presentazione_dsu, valida_al = excluded.valida_al, \
+     fonte = excluded.fonte, evidenza = excluded.evidenza, \
+     hash_evidenza = excluded.hash_evidenza, aggiornata_il = excluded.aggiornata_il";
+
+macro_rules! seleziona_domande {
+    ($dove:literal) => {
+        concat!(
+            "SELECT ente, id, servizio, codice_fiscale, tipo_richiesto, isee_tipo, \
+             isee_centesimi, ise_centesimi, isr_centesimi, isp_centesimi, scala, protocollo_dsu, \
+             data_presentazione_dsu, valida_al, fonte, evidenza, hash_evidenza, aggiornata_il \
+             FROM domanda_ente ",
+            $dove
+        )
+    };
+}
+
+const SQL_DOMANDA: &str = seleziona_domande!("WHERE ente = $1 AND id = $2");
+
+/// NULL sorts first in SQLite and last in PostgreSQL: `COALESCE` gives one order,
+/// with the applications without a validity end first.
+const SQL_IN_SCADENZA: &str = seleziona_domande!(
+    "WHERE valida_al IS NULL OR valida_al < $1 \
+     ORDER BY COALESCE(valida_al, ''), ente, id"
+);
+
+const SQL_ANNOTA: &str = "INSERT INTO omissione (protocollo, codice_fiscale, tipo, riferimento, \
+     tipo_rapporto, dichiarato_centesimi, agenzia_entrate_centesimi, data_controllo) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (protocollo, codice_fiscale, tipo, riferimento, data_controllo) DO UPDATE SET \
+     tipo_rapporto = excluded.tipo_rapporto, dichiarato_centesimi = excluded.dichiarato_centesimi, \
+     agenzia_entrate_centesimi = excluded.agenzia_entrate_centesimi";
+
+const SQL_ANNOTAZIONI: &str = "SELECT protocollo, codice_fiscale, tipo, riferimento, \
+     tipo_rapporto, dichiarato_centesimi, agenzia_entrate_centesimi, data_controllo \
+     FROM omissione WHERE protocollo = $1 \
+     ORDER BY codice_fiscale, tipo, riferimento, data_controllo";
+
+fn domanda_ente(r: &AnyRow) -> Risultato<DomandaEnte> {
+    use crate::ente::{FonteIsee, IseeOttenuto};
+    let s = |c: &str| r.try_get::<String, _>(c);
+    let so = |c: &str| r.try_get::<Option<String>, _>(c);
+    let io = |c: &str| r.try_get::<Option<i64>, _>(c);
+    let isee = match (so("isee_tipo")?, io("isee_centesimi")?) {
+        (Some(tipo), Some(isee)) => Some(IseeOttenuto {
+            tipo: leggi_enum(&tipo)?,
+            isee: da_centesimi(isee),
+            ise: io("ise_centesimi")?.map(da_centesimi),
+            isr: io("isr_centesimi")?.map(da_centesimi),
+            isp: io("isp_centesimi")?.map(da_centesimi),
+            scala: so("scala")?.as_deref().map(leggi_decimale).transpose()?,
+            protocollo_dsu: so("protocollo_dsu")?,
+            data_presentazione_dsu: leggi_data_opz(so("data_presentazione_dsu")?)?,
+            valida_al: leggi_data_opz(so("valida_al")?)?,
+            fonte: so("fonte")?
+                .as_deref()
+                .map(|f| FonteIsee::da_nome(f).ok_or_else(|| corrotto("fonte")))
+                .transpose()?,
+            evidenza: so("evidenza")?,
+            hash_evidenza: so("hash_evidenza")?,
+        }),
+        _ => None,
+    };
+    Ok(DomandaEnte {
+        ente: s("ente")?,
+        id: s("id")?,
+        servizio: s("servizio")?,
+        codice_fiscale: CodiceFiscale::new(&s("codice_fiscale")?),
+        tipo_richiesto: leggi_enum(&s("tipo_richiesto")?)?,
+        isee,
+        aggiornata_il: r.try_get("aggiornata_il")?,
+    })
+}
+
+fn e_violazione_unicita(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl StoreSql {
+    async fn con_indicatori(&self, mut r: Registrazione) -> Risultato<Registrazione> {
+        let righe = sqlx::query(SQL_INDICATORI)
+            .bind(r.protocollo.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        r.indicatori = righe
+            .iter()
+            .map(valore_indicatore)
+            .collect::<Risultato<_>>()?;
+        Ok(r)
+    }
+
+    async fn molte(&self, righe: Vec<AnyRow>) -> Risultato<Vec<Registrazione>> {
+        let mut out = Vec::with_capacity(righe.len());
+        for r in &righe {
+            out.push(self.con_indicatori(registrazione(r)?).await?);
+        }
+        Ok(out)
+    }
+
+    /// Why an UPDATE guarded by `stato = 'attiva'` touched no row.
+    async fn perche_non_attiva(
+        tx: &mut Transaction<'static, Any>,
+        protocollo: &Protocollo,
+    ) -> ErroreRegistro {
+        let riga = sqlx::query(SQL_STATO_TIPO)
+            .bind(protocollo.to_string())
+            .fetch_optional(&mut **tx)
+            .await;
+        match riga {
+            Err(e) => e.into(),
+            Ok(None) => ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()),
+            Ok(Some(r)) => {
+                let stato: String = r.try_get("stato").unwrap_or_default();
+                let tipo: String = r.try_get("tipo").unwrap_or_default();
+                if stato == StatoDsu::Attiva.nome() && tipo == TipoRegistrazione::Corrente.nome() {
+                    ErroreRegistro::NonUnaDsu(protocollo.to_string())
+                } else {
+                    ErroreRegistro::ProtocolloNonAttivo {
+                        protocollo: protocollo.to_string(),
+                        stato,
+                    }
+                }
+            }
+        }
+    }
+
+    async fn registra_in(
+        tx: &mut Transaction<'static, Any>,
+        n: &NuovaRegistrazione,
+    ) -> Risultato<Protocollo> {
+        let protocollo = match n.tipo {
+            TipoRegistrazione::Dsu => {
+                let ultimo: i64 = sqlx::query_scalar(SQL_SEQUENZA)
+                    .bind(i64::from(n.anno))
+                    .fetch_one(&mut **tx)
+                    .await?;
+                u32::try_from(ultimo)
+                    .ok()
+                    .and_then(|numero| Protocollo::new(&n.prefisso, n.anno, numero, 0))
+                    .ok_or(ErroreRegistro::NumerazioneEsaurita(n.anno))?
+            }
+            TipoRegistrazione::Corrente => {
+                let base = n
+                    .riferimento
+                    .as_ref()
+                    .ok_or_else(|| corrotto("modulo corrente senza DSU di riferimento"))?;
+                let suffisso: Option<i64> = sqlx::query_scalar(SQL_SUFFISSO)
+                    .bind(base.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let Some(suffisso) = suffisso else {
+                    return Err(StoreSql::perche_non_attiva(tx, base).await);
+                };
+                u8::try_from(suffisso)
+                    .ok()
+                    .and_then(|s| base.con_suffisso(s))
+                    .ok_or(ErroreRegistro::NumerazioneEsaurita(base.anno()))?
+            }
+        };
+        let testo = protocollo.to_string();
+        // Mark the old DSU first: the new row references it, and the guarded UPDATE
+        // is what makes "rectify an unknown or non-active DSU" an error even when two
+        // rectifications race.
+        let marca = match n.operazione {
+            OperazioneRegistrata::Rettifica => Some(StatoDsu::Rettificata),
+            OperazioneRegistrata::Sostituzione => Some(StatoDsu::Sostituita),
+            _ => None,
+        };
+        if let (Some(stato), Some(vecchia)) = (marca, &n.riferimento) {
+            let fatto = sqlx::query(SQL_MARCA_VECCHIA)
+                .bind(stato.nome().to_string())
+                .bind(testo.clone())
+                .bind(vecchia.to_string())
+                .execute(&mut **tx)
+                .await?;
+            if fatto.rows_affected() == 0 {
+                return Err(StoreSql::perche_non_attiva(tx, vecchia).await);
+            }
+            // An ISEE corrente stands on its DSU: it goes with it.
+            sqlx::query(SQL_MARCA_CORRENTI)
+                .bind(StatoDsu::Sostituita.nome().to_string())
+                .bind(testo.clone())
+                .bind(vecchia.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        let inserita = sqlx::query(SQL_INSERISCI_DSU)
+            .bind(testo.clone())
+            .bind(protocollo.prefisso().to_string())
+            .bind(i64::from(protocollo.anno()))
+            .bind(i64::from(protocollo.numero()))
+            .bind(i64::from(protocollo.suffisso()))
+            .bind(n.tipo.nome().to_string())
+            .bind(n.operazione.nome().to_string())
+            .bind(n.riferimento.as_ref().map(|p| p.to_string()))
+            .bind(n.mittente.clone())
+            .bind(n.chiave_idempotenza.clone())
+            .bind(n.hash_richiesta.clone())
+            .bind(n.protocollo_mittente.clone())
+            .bind(testo_data(n.data_presentazione))
+            .bind(testo_data(n.validita.dal))
+            .bind(testo_data(n.validita.al))
+            .bind(n.cf_dichiarante.as_str().to_string())
+            .bind(n.dsu_json.clone())
+            .bind(n.attestazione_json.clone())
+            .bind(n.versione_motore.clone())
+            .bind(n.versione_parametri.clone())
+            .bind(testo_data(n.regole_dal))
+            .bind(n.registrata_il)
+            .execute(&mut **tx)
+            .await;
+        match inserita {
+            Err(e) if e_violazione_unicita(&e) => {
+                return Err(ErroreRegistro::ChiaveRiusata(n.chiave_idempotenza.clone()));
+            }
+            r => {
+                r?;
+            }
+        }
+        for cf in &n.componenti {
+            sqlx::query(SQL_INSERISCI_COMPONENTE)
+                .bind(testo.clone())
+                .bind(cf.as_str().to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (i, ind) in n.indicatori.iter().enumerate() {
+            let v = ind.valori.as_ref();
+            sqlx::query(SQL_INSERISCI_INDICATORE)
+                .bind(testo.clone())
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .bind(nome_enum(&ind.tipo))
+                .bind(ind.prestazione.as_ref().map(nome_enum))
+                .bind(ind.beneficiario.map(|c| c.as_str().to_string()))
+                .bind(ind.motivo_non_calcolabile.clone())
+                .bind(centesimi_opz(v.map(|v| v.isee))?)
+                .bind(centesimi_opz(v.map(|v| v.ise))?)
+                .bind(centesimi_opz(v.map(|v| v.isr))?)
+                .bind(centesimi_opz(v.map(|v| v.isp))?)
+                .bind(v.map(|v| v.scala.to_string()))
+                .bind(v.map(|v| testo_data(v.validita.dal)))
+                .bind(v.map(|v| testo_data(v.validita.al)))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(protocollo)
+    }
+}
+
+impl Store for StoreSql {
+    async fn registra(&self, nuova: NuovaRegistrazione) -> Risultato<Registrazione> {
+        let mut tx = self.pool.begin().await?;
+        // Any error drops `tx`, which rolls back: nothing of a failed filing remains.
+        let protocollo = StoreSql::registra_in(&mut tx, &nuova).await?;
+        tx.commit().await?;
+        // Read back, so that the receipt of a retry is identical to this one.
+        self.per_protocollo(&protocollo)
+            .await?
+            .ok_or_else(|| corrotto("registrazione appena scritta non trovata"))
+    }
+
+    async fn per_chiave(
+        &self,
+        mittente: &str,
+        chiave: &str,
+    ) -> Risultato<Option<(Registrazione, String)>> {
+        let Some(r) = sqlx::query(SQL_PER_CHIAVE)
+            .bind(mittente.to_string())
+            .bind(chiave.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let protocollo = leggi_protocollo(&r.try_get::<String, _>("protocollo")?)?;
+        let hash: String = r.try_get("hash_richiesta")?;
+        Ok(self
+            .per_protocollo(&protocollo)
+            .await?
+            .map(|reg| (reg, hash)))
+    }
+
+    async fn per_protocollo(&self, protocollo: &Protocollo) -> Risultato<Option<Registrazione>> {
+        match sqlx::query(SQL_PER_PROTOCOLLO)
+            .bind(protocollo.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            None => Ok(None),
+            Some(r) => Ok(Some(self.con_indicatori(registrazione(&r)?).await?)),
+        }
+    }
+
+    async fn per_protocollo_mittente(
+        &self,
+        mittente: &str,
+        protocollo_mittente: &str,
+    ) -> Risultato<Vec<Registrazione>> {
+        let righe = sqlx::query(SQL_PER_PROTOCOLLO_MITTENTE)
+            .bind(mittente.to_string())
+            .bind(protocollo_mittente.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        self.molte(righe).await
+    }
+
+    async fn valida_alla_data(
+        &self,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+        tipo: TipoRegistrazione,
+    ) -> Risultato<Option<Registrazione>> {
+        let righe = sqlx::query(SQL_VALIDA_ALLA_DATA)
+            .bind(tipo.nome().to_string())
+            .bind(testo_data(data))
+            .bind(testo_data(data))
+            .bind(cf.as_str().to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(self.molte(righe).await?.into_iter().next())
+    }
+
+    async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
+        let righe = sqlx::query(SQL_STORICO)
+            .bind(cf.as_str().to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        self.molte(righe).await
+    }
+
+    async fn annulla(&self, protocollo: &Protocollo, quando: i64) -> Risultato<Registrazione> {
+        let mut tx = self.pool.begin().await?;
+        let fatto = sqlx::query(SQL_ANNULLA)
+            .bind(quando)
+            .bind(protocollo.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if fatto.rows_affected() == 0 {
+            return Err(StoreSql::perche_non_attiva(&mut tx, protocollo).await);
+        }
+        sqlx::query(SQL_ANNULLA_CORRENTI)
+            .bind(quando)
+            .bind(protocollo.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.per_protocollo(protocollo)
+            .await?
+            .ok_or_else(|| corrotto("registrazione annullata non trovata"))
+    }
+
+    async fn documenti(&self, protocollo: &Protocollo) -> Risultato<Option<Documenti>> {
+        let r = sqlx::query(SQL_DOCUMENTI)
+            .bind(protocollo.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| {
+            Ok(Documenti {
+                dsu_json: r.try_get("dsu_json")?,
+                attestazione_json: r.try_get("attestazione_json")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn salva_domanda(&self, d: &DomandaEnte) -> Risultato<()> {
+        let i = d.isee.as_ref();
+        sqlx::query(SQL_SALVA_DOMANDA)
+            .bind(d.ente.clone())
+            .bind(d.id.clone())
+            .bind(d.servizio.clone())
+            .bind(d.codice_fiscale.as_str().to_string())
+            .bind(nome_enum(&d.tipo_richiesto))
+            .bind(i.map(|i| nome_enum(&i.tipo)))
+            .bind(centesimi_opz(i.map(|i| i.isee))?)
+            .bind(centesimi_opz(i.and_then(|i| i.ise))?)
+            .bind(centesimi_opz(i.and_then(|i| i.isr))?)
+            .bind(centesimi_opz(i.and_then(|i| i.isp))?)
+            .bind(i.and_then(|i| i.scala).map(|s| s.to_string()))
+            .bind(i.and_then(|i| i.protocollo_dsu.clone()))
+            .bind(i.and_then(|i| i.data_presentazione_dsu).map(testo_data))
+            .bind(i.and_then(|i| i.valida_al).map(testo_data))
+            .bind(i.and_then(|i| i.fonte).map(|f| f.nome().to_string()))
+            .bind(i.and_then(|i| i.evidenza.clone()))
+            .bind(i.and_then(|i| i.hash_evidenza.clone()))
+            .bind(d.aggiornata_il)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn domanda(&self, ente: &str, id: &str) -> Risultato<Option<DomandaEnte>> {
+        sqlx::query(SQL_DOMANDA)
+            .bind(ente.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(domanda_ente)
+            .transpose()
+    }
+
+    async fn in_scadenza(&self, entro: NaiveDate) -> Risultato<Vec<DomandaEnte>> {
+        sqlx::query(SQL_IN_SCADENZA)
+            .bind(testo_data(entro))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(domanda_ente)
+            .collect()
+    }
+
+    async fn annota(&self, a: &Annotazione) -> Risultato<()> {
+        sqlx::query(SQL_ANNOTA)
+            .bind(a.protocollo.to_string())
+            .bind(a.codice_fiscale.as_str().to_string())
+            .bind(a.tipo.nome().to_string())
+            .bind(a.riferimento.clone())
+            .bind(a.tipo_rapporto.clone())
+            .bind(centesimi_opz(a.dichiarato)?)
+            .bind(in_centesimi(a.agenzia_entrate)?)
+            .bind(testo_data(a.data_controllo))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn annotazioni(&self, protocollo: &Protocollo) -> Risultato<Vec<Annotazione>> {
+        let righe = sqlx::query(SQL_ANNOTAZIONI)
+            .bind(protocollo.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        righe
+            .iter()
+            .map(|r| {
+                let tipo: String = r.try_get("tipo")?;
+                Ok(Annotazione {
+                    protocollo: leggi_protocollo(&r.try_get::<String, _>("protocollo")?)?,
+                    codice_fiscale: CodiceFiscale::new(&r.try_get::<String, _>("codice_fiscale")?),
+                    tipo: TipoOmissione::da_nome(&tipo)
+                        .ok_or_else(|| corrotto("tipo omissione"))?,
+                    riferimento: r.try_get("riferimento")?,
+                    tipo_rapporto: r.try_get("tipo_rapporto")?,
+                    dichiarato: r
+                        .try_get::<Option<i64>, _>("dichiarato_centesimi")?
+                        .map(da_centesimi),
+                    agenzia_entrate: da_centesimi(r.try_get("agenzia_entrate_centesimi")?),
+                    data_controllo: leggi_data(&r.try_get::<String, _>("data_controllo")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn versioni(dir: &str) -> BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect()
+    }
+
+    #[test]
+    fn migrazioni_in_passo() {
+        let sqlite = versioni("migrations/sqlite");
+        let postgres = versioni("migrations/postgres");
+        assert!(!sqlite.is_empty());
+        assert_eq!(
+            sqlite, postgres,
+            "stessi file, stesse versioni, stessi nomi"
+        );
+        let v = |m: &Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(v(&MIGRAZIONI_SQLITE), v(&MIGRAZIONI_POSTGRES));
+    }
+
+    #[test]
+    fn nessun_tipo_decimale_o_in_virgola_mobile() {
+        for dir in ["migrations/sqlite", "migrations/postgres"] {
+            for f in versioni(dir) {
+                let sql = std::fs::read_to_string(
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join(dir)
+                        .join(&f),
+                )
+                .unwrap()
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .to_uppercase();
+                for vietato in ["REAL", "FLOAT", "DOUBLE", "NUMERIC", "DECIMAL", "TIMESTAMP"] {
+                    assert!(!sql.contains(vietato), "{dir}/{f} usa {vietato}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tabelle_sqlite_strict() {
+        for f in versioni("migrations/sqlite") {
+            let sql = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations/sqlite")
+                    .join(&f),
+            )
+            .unwrap();
+            assert_eq!(
+                sql.matches("CREATE TABLE").count(),
+                sql.matches(") STRICT;").count(),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn url_e_credenziali() {
+        assert_eq!(Backend::da_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::da_url("postgres://a@b/c").unwrap(),
+            Backend::Postgres
+        );
+        let e = Backend::da_url("mysql://u:segreto@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("segreto"), "{e}");
+        assert!(schema_ammesso("t_ab12"));
+        assert!(!schema_ammesso("a; DROP"));
+    }
+}
