@@ -50,8 +50,10 @@ fn avvia_cluster() {
 /// Whether PostgreSQL is there, decided once per test binary (on its own runtime,
 /// because every `#[tokio::test]` has a runtime of its own).
 fn pg_disponibile() -> bool {
-    static DISPONIBILE: OnceLock<bool> = OnceLock::new();
-    *DISPONIBILE.get_or_init(|| {
+    // The outcome is cached, a failure included, so that a missing server under CI
+    // costs one 20 s wait per test binary, not one per test.
+    static DISPONIBILE: OnceLock<Result<bool, String>> = OnceLock::new();
+    let esito = DISPONIBILE.get_or_init(|| {
         std::thread::spawn(|| {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -60,26 +62,32 @@ fn pg_disponibile() -> bool {
             rt.block_on(async {
                 let url = pg_url();
                 if pg_risponde(&url).await {
-                    return true;
+                    return Ok(true);
                 }
                 if std::env::var_os("CI").is_none() {
                     eprintln!("PostgreSQL non raggiungibile: test PostgreSQL saltati");
-                    return false;
+                    return Ok(false);
                 }
                 avvia_cluster();
                 let inizio = Instant::now();
                 while inizio.elapsed() < Duration::from_secs(20) {
                     if pg_risponde(&url).await {
-                        return true;
+                        return Ok(true);
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                panic!("CI: PostgreSQL non raggiungibile dopo 20 s");
+                Err(format!(
+                    "CI: PostgreSQL non raggiungibile dopo 20 s (avvio con pg_ctlcluster tentato; ISEE_TEST_PG_URL o {PG_PREDEFINITO})"
+                ))
             })
         })
         .join()
-        .unwrap_or(false)
-    })
+        .unwrap_or_else(|_| Err("verifica di PostgreSQL interrotta".into()))
+    });
+    match esito {
+        Ok(b) => *b,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 pub enum Banco {
