@@ -1,0 +1,895 @@
+//! The router: handlers of `/api/v1`, their OpenAPI description, and the layers
+//! every request goes through (request id, trace, timeout, body limit, panics).
+//!
+//! Handlers are thin: check the request (auth, content type, headers), call the
+//! register, convert the record into its JSON body. Writes run in their own task, so
+//! that a timeout or a client going away never cancels a filing halfway: the register
+//! commits or rolls back as a whole, and a retry with the same idempotency key gets
+//! the receipt.
+
+use crate::chiavi::Clienti;
+use crate::modelli::*;
+use crate::problema::{PROBLEM_JSON, Problema};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use isee_core::codice_fiscale::{CodiceFiscale, verifica};
+use isee_registro::store::Store;
+use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, Registro, StoreSql};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler shares.
+pub struct Servizio {
+    pub registro: Registro<StoreSql>,
+    pub clienti: Clienti,
+}
+
+/// Limits of the service.
+#[derive(Clone, Debug)]
+pub struct Limiti {
+    /// Largest request body accepted (bytes).
+    pub corpo_max: usize,
+    /// Longest a request may take before a 503 problem.
+    pub timeout: Duration,
+}
+
+impl Default for Limiti {
+    fn default() -> Limiti {
+        Limiti {
+            corpo_max: 512 * 1024,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+type Stato = Arc<Servizio>;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const X_PROTOCOLLO_MITTENTE: &str = "x-protocollo-mittente";
+
+// ---------------------------------------------------------------------------------
+// Extractors and request checks.
+
+/// The authenticated client (`Authorization: Bearer <chiave>`); its id is the
+/// register's `mittente`.
+pub struct Cliente(pub Arc<str>);
+
+impl FromRequestParts<Stato> for Cliente {
+    type Rejection = Problema;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Stato) -> Result<Cliente, Problema> {
+        let Some(h) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(Problema::new(
+                401,
+                "auth.mancante",
+                "manca l'intestazione Authorization: Bearer <chiave API>",
+            ));
+        };
+        let chiave = h
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                Problema::new(
+                    401,
+                    "auth.formato",
+                    "l'intestazione Authorization deve avere la forma «Bearer <chiave API>»",
+                )
+            })?;
+        s.clienti.verifica(chiave).map(Cliente).ok_or_else(|| {
+            Problema::new(401, "auth.chiave_non_valida", "chiave API non riconosciuta")
+        })
+    }
+}
+
+/// The body of a JSON request: right media type, within the size limit.
+fn corpo_json(
+    headers: &HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Problema> {
+    let tipo = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essenza = tipo.split(';').next().unwrap_or("").trim();
+    if !essenza.eq_ignore_ascii_case("application/json") {
+        return Err(Problema::new(
+            415,
+            "richiesta.tipo_contenuto",
+            format!(
+                "il corpo deve essere application/json (ricevuto: «{}»)",
+                if tipo.is_empty() { "nessun tipo" } else { tipo }
+            ),
+        ));
+    }
+    corpo.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problema::new(
+                413,
+                "richiesta.corpo_troppo_grande",
+                "il corpo della richiesta supera il limite del servizio",
+            )
+        } else {
+            Problema::new(
+                400,
+                "richiesta.corpo_illeggibile",
+                format!("corpo non leggibile: {e}"),
+            )
+        }
+    })
+}
+
+fn testo_utf8(b: &Bytes) -> Result<&str, Problema> {
+    std::str::from_utf8(b).map_err(|_| {
+        Problema::new(
+            400,
+            "richiesta.corpo_non_utf8",
+            "il corpo non è testo UTF-8",
+        )
+    })
+}
+
+/// The `Idempotency-Key` header: required on every filing.
+fn chiave_idempotenza(headers: &HeaderMap) -> Result<String, Problema> {
+    let v = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or("");
+    if v.is_empty() {
+        return Err(Problema::new(
+            400,
+            "richiesta.chiave_idempotenza_mancante",
+            "manca l'intestazione Idempotency-Key (una chiave unica per ogni nuova richiesta, ripetuta nei tentativi)",
+        ));
+    }
+    if v.len() > 255 {
+        return Err(Problema::new(
+            400,
+            "richiesta.chiave_idempotenza_lunga",
+            "l'intestazione Idempotency-Key supera i 255 caratteri",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn protocollo_mittente(headers: &HeaderMap) -> Result<Option<String>, Problema> {
+    match headers.get(X_PROTOCOLLO_MITTENTE) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+            .map_err(|_| {
+                Problema::new(
+                    400,
+                    "richiesta.protocollo_mittente",
+                    "X-Protocollo-Mittente deve essere testo ASCII",
+                )
+            }),
+    }
+}
+
+fn protocollo(testo: &str) -> Result<Protocollo, Problema> {
+    testo
+        .parse::<Protocollo>()
+        .map_err(|e| Problema::from(ErroreRegistro::from(e)))
+}
+
+/// A JSON request body of the API's own (lookups), with the path of the first problem.
+fn leggi<T: serde::de::DeserializeOwned>(b: &Bytes) -> Result<T, Problema> {
+    serde_json::from_slice(b).map_err(|e| {
+        Problema::new(
+            400,
+            "richiesta.json_non_valido",
+            format!("corpo JSON non valido: {e}"),
+        )
+    })
+}
+
+fn codice_fiscale(testo: &str) -> Result<CodiceFiscale, Problema> {
+    let cf = CodiceFiscale::new(testo.trim());
+    verifica(&cf).map_err(|d| {
+        Problema::new(422, "ricerca.codice_fiscale_non_valido", d.messaggio()).con_problemi(vec![
+            crate::problema::ProblemaCampo {
+                percorso: "$.codice_fiscale".into(),
+                codice: "cf.non_valido".into(),
+                messaggio: d.messaggio(),
+                gravita: "errore".into(),
+            },
+        ])
+    })?;
+    Ok(cf)
+}
+
+fn creata(r: &isee_registro::store::Registrazione) -> Response {
+    let mut risposta = (StatusCode::CREATED, Json(RicevutaDsu::from(r))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/dsu/{}", r.protocollo)) {
+        risposta.headers_mut().insert(header::LOCATION, v);
+    }
+    risposta
+}
+
+/// Runs a write in its own task: see the module comment.
+async fn in_task<T: Send + 'static>(
+    f: impl std::future::Future<Output = Result<T, ErroreRegistro>> + Send + 'static,
+) -> Result<T, Problema> {
+    use tracing::Instrument as _;
+    // The task keeps the request's span: its log lines carry the request id.
+    match tokio::spawn(f.instrument(tracing::Span::current())).await {
+        Ok(r) => r.map_err(Problema::from),
+        Err(e) => Err(Problema::interno(&e)),
+    }
+}
+
+async fn presenta(
+    s: Stato,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+    operazione: Operazione,
+) -> Result<Response, Problema> {
+    let chiave = chiave_idempotenza(&headers)?;
+    let protocollo_mittente = protocollo_mittente(&headers)?;
+    let corpo = corpo_json(&headers, corpo)?;
+    let dsu_json = testo_utf8(&corpo)?.to_string();
+    let r = in_task(async move {
+        s.registro
+            .presenta(PresentazioneDsu {
+                dsu_json,
+                chiave_idempotenza: chiave,
+                mittente: cliente.0.to_string(),
+                protocollo_mittente,
+                operazione,
+            })
+            .await
+    })
+    .await?;
+    Ok(creata(&r))
+}
+
+// ---------------------------------------------------------------------------------
+// Handlers.
+
+const TAG_DSU: &str = "dsu";
+const TAG_RICERCHE: &str = "ricerche";
+const TAG_SERVIZIO: &str = "servizio";
+
+/// Files a new DSU.
+///
+/// The DSU is read, validated (every problem at once), numbered, computed and stored
+/// in one transaction. A retry with the same `Idempotency-Key` and the same body
+/// returns the same receipt; the same key with another body is refused (422).
+#[utoipa::path(
+    post, path = "/api/v1/dsu", tag = TAG_DSU,
+    params(
+        ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
+        ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol (≤ 29 characters)"),
+    ),
+    request_body(content = Dsu, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered (or the receipt of an earlier identical request)", body = RicevutaDsu,
+         headers(("Location" = String, description = "The DSU's URL"))),
+        (status = 400, description = "Unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU (every problem with its path), idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn presenta_dsu(
+    State(s): State<Stato>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problema> {
+    presenta(s, cliente, headers, corpo, Operazione::Nuova).await
+}
+
+/// The caller's own DSUs with a sender protocol.
+#[utoipa::path(
+    get, path = "/api/v1/dsu", tag = TAG_DSU,
+    params(FiltroMittente),
+    responses(
+        (status = 200, description = "The caller's DSUs with this sender protocol, in filing order", body = Vec<RicevutaDsu>),
+        (status = 400, description = "Missing protocollo_mittente", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn elenco_dsu(
+    State(s): State<Stato>,
+    cliente: Cliente,
+    filtro: Result<Query<FiltroMittente>, QueryRejection>,
+) -> Result<Json<Vec<RicevutaDsu>>, Problema> {
+    let Query(f) = filtro.map_err(|e| {
+        Problema::new(
+            400,
+            "richiesta.parametri",
+            format!("parametri non validi: {e}"),
+        )
+    })?;
+    let v = s
+        .registro
+        .per_protocollo_mittente(&cliente.0, &f.protocollo_mittente)
+        .await?;
+    Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
+}
+
+/// Files a rectification of an active DSU (the old one becomes `rettificata`).
+#[utoipa::path(
+    post, path = "/api/v1/dsu/{protocollo}/rettifica", tag = TAG_DSU,
+    params(
+        ("protocollo" = String, Path, description = "Protocol of the DSU rectified"),
+        ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
+        ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
+    ),
+    request_body(content = Dsu, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered", body = RicevutaDsu),
+        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active", body = Problema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn rettifica(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problema> {
+    let di = protocollo(&p)?;
+    presenta(s, cliente, headers, corpo, Operazione::Rettifica { di }).await
+}
+
+/// Files a substitution of an active DSU (the old one becomes `sostituita`).
+#[utoipa::path(
+    post, path = "/api/v1/dsu/{protocollo}/sostituzione", tag = TAG_DSU,
+    params(
+        ("protocollo" = String, Path, description = "Protocol of the DSU substituted"),
+        ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
+        ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
+    ),
+    request_body(content = Dsu, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered", body = RicevutaDsu),
+        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active", body = Problema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn sostituzione(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problema> {
+    let di = protocollo(&p)?;
+    presenta(s, cliente, headers, corpo, Operazione::Sostituzione { di }).await
+}
+
+/// Annuls an active DSU (with its ISEE corrente modules). Only its sender may.
+#[utoipa::path(
+    post, path = "/api/v1/dsu/{protocollo}/annullamento", tag = TAG_DSU,
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    responses(
+        (status = 200, description = "Annulled", body = RicevutaDsu),
+        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Filed by another client", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not active", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn annullamento(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+) -> Result<Json<RicevutaDsu>, Problema> {
+    let p = protocollo(&p)?;
+    let r = s
+        .registro
+        .per_protocollo(&p)
+        .await?
+        .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(p.to_string()))?;
+    if *r.mittente != *cliente.0 {
+        return Err(Problema::new(
+            403,
+            "auth.non_mittente",
+            "solo il mittente che ha presentato la DSU può annullarla",
+        ));
+    }
+    let r = in_task(async move { s.registro.annulla(&p).await }).await?;
+    Ok(Json(RicevutaDsu::from(&r)))
+}
+
+/// Files an ISEE corrente module on top of an active DSU.
+#[utoipa::path(
+    post, path = "/api/v1/dsu/{protocollo}/corrente", tag = TAG_DSU,
+    params(
+        ("protocollo" = String, Path, description = "Protocol of the DSU"),
+        ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
+    ),
+    request_body(content = ModuloCorrente, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered; the protocol is the DSU's with the next suffix", body = RicevutaDsu),
+        (status = 400, description = "Bad protocol, unreadable module, missing header", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not an active DSU", body = Problema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid module, ISEE corrente not computable, key reused", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn corrente(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problema> {
+    let p = protocollo(&p)?;
+    let chiave = chiave_idempotenza(&headers)?;
+    let corpo = corpo_json(&headers, corpo)?;
+    let modulo = testo_utf8(&corpo)?.to_string();
+    let r = in_task(async move {
+        s.registro
+            .modulo_corrente(&p, &modulo, &cliente.0, &chiave)
+            .await
+    })
+    .await?;
+    Ok(creata(&r))
+}
+
+/// A registered DSU: receipt, nucleus, full attestation (every calculation line) and
+/// annotations.
+#[utoipa::path(
+    get, path = "/api/v1/dsu/{protocollo}", tag = TAG_DSU,
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    responses(
+        (status = 200, description = "The DSU", body = DettaglioDsu),
+        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn dettaglio(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    _cliente: Cliente,
+) -> Result<Json<DettaglioDsu>, Problema> {
+    let p = protocollo(&p)?;
+    let sconosciuto = || Problema::from(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
+    let r = s
+        .registro
+        .per_protocollo(&p)
+        .await?
+        .ok_or_else(sconosciuto)?;
+    let doc = s
+        .registro
+        .store()
+        .documenti(&p)
+        .await?
+        .ok_or_else(sconosciuto)?;
+    let annotazioni = s.registro.store().annotazioni(&p).await?;
+    let dsu = isee_core::Dsu::da_json(&doc.dsu_json)
+        .map_err(|e| Problema::interno(&format!("DSU memorizzata illeggibile: {e}")))?;
+    let attestazione =
+        RawValue::from_string(doc.attestazione_json).map_err(|e| Problema::interno(&e))?;
+    Ok(Json(DettaglioDsu {
+        registrazione: RicevutaDsu::from(&r),
+        nucleo: dsu
+            .componenti
+            .iter()
+            .map(|c| MembroNucleo {
+                codice_fiscale: c.codice_fiscale.as_str().to_string(),
+                cognome: c.cognome.clone(),
+                nome: c.nome.clone(),
+                rapporto: match serde_json::to_value(c.rapporto) {
+                    Ok(serde_json::Value::String(s)) => s,
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+        attestazione,
+        annotazioni: annotazioni.iter().map(AnnotazioneDsu::from).collect(),
+    }))
+}
+
+use serde_json::value::RawValue;
+
+/// The printable attestation (HTML, self-contained), with the trace behind each line.
+#[utoipa::path(
+    get, path = "/api/v1/dsu/{protocollo}/attestazione.html", tag = TAG_DSU,
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html; charset=utf-8", body = String),
+        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The stored attestation differs from today's engine: use the JSON", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn attestazione_html(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    _cliente: Cliente,
+) -> Result<Response, Problema> {
+    let p = protocollo(&p)?;
+    let sconosciuto = || Problema::from(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
+    let r = s
+        .registro
+        .per_protocollo(&p)
+        .await?
+        .ok_or_else(sconosciuto)?;
+    let doc = s
+        .registro
+        .store()
+        .documenti(&p)
+        .await?
+        .ok_or_else(sconosciuto)?;
+    let annotazioni = s.registro.store().annotazioni(&p).await?;
+    let dsu = isee_core::Dsu::da_json(&doc.dsu_json)
+        .map_err(|e| Problema::interno(&format!("DSU memorizzata illeggibile: {e}")))?;
+    let dsu = isee_core::valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+    let motore = s.registro.motore();
+    // The page shows the trace, so it is recomputed; it must say what was attested.
+    let semplice =
+        isee_core::attestazione::attestazione(motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
+    let memorizzata: serde_json::Value =
+        serde_json::from_str(&doc.attestazione_json).map_err(|e| Problema::interno(&e))?;
+    if serde_json::to_value(&semplice).ok().as_ref() != Some(&memorizzata) {
+        return Err(Problema::new(
+            409,
+            "attestazione.motore_cambiato",
+            format!(
+                "l'attestazione registrata (motore {}) differisce dal ricalcolo con il motore attuale: usare GET /api/v1/dsu/{p}",
+                r.versione_motore
+            ),
+        ));
+    }
+    let att = isee_stampa::attestazione_con_traccia(motore, &dsu);
+    let note: Vec<isee_stampa::Annotazione> = annotazioni
+        .iter()
+        .map(|a| isee_stampa::Annotazione {
+            codice_fiscale: a.codice_fiscale.as_str().to_string(),
+            tipo: a.tipo.nome().to_string(),
+            specifiche: format!(
+                "{}: dichiarato {}, Agenzia delle Entrate {}",
+                a.riferimento,
+                a.dichiarato
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "nulla".into()),
+                a.agenzia_entrate
+            ),
+        })
+        .collect();
+    let rilascio = chrono::DateTime::from_timestamp_micros(r.registrata_il)
+        .map(|t| t.date_naive())
+        .unwrap_or(r.data_presentazione);
+    let testo_p = p.to_string();
+    let html = isee_stampa::pagina(
+        dsu.dsu(),
+        &att,
+        &isee_stampa::Intestazione {
+            protocollo: Some(&testo_p),
+            protocollo_mittente: r.protocollo_mittente.as_deref(),
+            data_rilascio: rilascio,
+            annotazioni: &note,
+        },
+    );
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// The active DSU valid on a date that lists a fiscal code (POST, so that fiscal codes
+/// never appear in URLs or access logs).
+#[utoipa::path(
+    post, path = "/api/v1/ricerche/dsu-valida", tag = TAG_RICERCHE,
+    request_body(content = RicercaDsuValida, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The DSU valid on the date (the latest filed)", body = RicevutaDsu),
+        (status = 400, description = "Bad JSON or date", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 404, description = "No valid DSU", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid fiscal code", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn ricerca_dsu_valida(
+    State(s): State<Stato>,
+    _cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Json<RicevutaDsu>, Problema> {
+    let corpo = corpo_json(&headers, corpo)?;
+    let q: RicercaDsuValida = leggi(&corpo)?;
+    let cf = codice_fiscale(&q.codice_fiscale)?;
+    let data = match q.data.as_deref() {
+        None => chrono::Local::now().date_naive(),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            Problema::new(
+                400,
+                "richiesta.data",
+                format!("data «{d}» non valida (AAAA-MM-GG)"),
+            )
+        })?,
+    };
+    match s.registro.dsu_valida(&cf, data).await? {
+        Some(r) => Ok(Json(RicevutaDsu::from(&r))),
+        None => Err(Problema::new(
+            404,
+            "ricerca.nessuna_dsu_valida",
+            format!(
+                "nessuna DSU attiva e valida il {data} per {}",
+                cf.mascherato()
+            ),
+        )),
+    }
+}
+
+/// Every DSU and corrente module that lists a fiscal code, in filing order, in any
+/// state.
+#[utoipa::path(
+    post, path = "/api/v1/ricerche/storico", tag = TAG_RICERCHE,
+    request_body(content = RicercaStorico, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every row, oldest first", body = Vec<RicevutaDsu>),
+        (status = 400, description = "Bad JSON", body = Problema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid fiscal code", body = Problema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn ricerca_storico(
+    State(s): State<Stato>,
+    _cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Json<Vec<RicevutaDsu>>, Problema> {
+    let corpo = corpo_json(&headers, corpo)?;
+    let q: RicercaStorico = leggi(&corpo)?;
+    let cf = codice_fiscale(&q.codice_fiscale)?;
+    let v = s.registro.storico(&cf).await?;
+    Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
+}
+
+/// Liveness: the process answers (no authentication, no database).
+#[utoipa::path(
+    get, path = "/salute", tag = TAG_SERVIZIO,
+    responses((status = 200, description = "The service answers", body = Salute))
+)]
+async fn salute() -> Json<Salute> {
+    Json(Salute {
+        stato: "ok".into(),
+        versione: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = TAG_SERVIZIO,
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        documento_openapi(),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------
+// OpenAPI.
+
+struct Sicurezza;
+
+impl Modify for Sicurezza {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let c = api.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.description = Some(
+            "Chiave API statica del client (una per client; il server ne conosce solo lo SHA-256)"
+                .into(),
+        );
+        c.add_security_scheme("chiave_api", SecurityScheme::Http(http));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "isee — registro DSU",
+        description = "Presentazione e consultazione delle DSU e delle attestazioni ISEE. Errori come application/problem+json (RFC 9457) con codice stabile e messaggio in italiano. Importi come stringhe decimali esatte.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = TAG_DSU, description = "Presentazione, rettifica, sostituzione, annullamento, ISEE corrente, consultazione"),
+        (name = TAG_RICERCHE, description = "Ricerche per codice fiscale (nel corpo, mai nell'URL)"),
+        (name = TAG_SERVIZIO, description = "Stato del servizio e documento OpenAPI"),
+    ),
+    components(schemas(Problema)),
+    modifiers(&Sicurezza),
+)]
+struct Documento;
+
+fn instradamenti() -> OpenApiRouter<Stato> {
+    OpenApiRouter::with_openapi(Documento::openapi())
+        .routes(routes!(presenta_dsu, elenco_dsu))
+        .routes(routes!(dettaglio))
+        .routes(routes!(attestazione_html))
+        .routes(routes!(rettifica))
+        .routes(routes!(sostituzione))
+        .routes(routes!(annullamento))
+        .routes(routes!(corrente))
+        .routes(routes!(ricerca_dsu_valida))
+        .routes(routes!(ricerca_storico))
+        .routes(routes!(salute))
+        .routes(routes!(openapi_json))
+}
+
+/// Replaces every `"$ref": "#/$defs/X"` with `"#/components/schemas/X"`.
+fn riscrivi_ref(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(serde_json::Value::String(r)) = m.get_mut("$ref")
+                && let Some(nome) = r.strip_prefix("#/$defs/")
+            {
+                *r = format!("#/components/schemas/{nome}");
+            }
+            m.values_mut().for_each(riscrivi_ref);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(riscrivi_ref),
+        _ => {}
+    }
+}
+
+/// The OpenAPI document, as served and as committed (`crates/isee-server/openapi.json`).
+///
+/// utoipa describes the routes; the DSU's schema is the project's own JSON Schema
+/// (generated from the Rust types by isee-core), spliced into `components.schemas`
+/// so that the API and `schema/dsu.schema.json` describe the same format.
+pub fn documento_openapi() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let (_, mut api) = instradamenti().split_for_parts();
+        api.info.version = env!("CARGO_PKG_VERSION").to_string();
+        let mut v = serde_json::to_value(&api).unwrap_or_default();
+        let mut dsu: serde_json::Value =
+            serde_json::from_str(&isee_core::schema::schema_dsu()).unwrap_or_default();
+        let defs = dsu
+            .as_object_mut()
+            .and_then(|o| {
+                o.remove("$schema");
+                o.remove("$id");
+                o.remove("$defs")
+            })
+            .unwrap_or_default();
+        if let Some(schemi) = v
+            .pointer_mut("/components/schemas")
+            .and_then(|s| s.as_object_mut())
+        {
+            if let serde_json::Value::Object(defs) = defs {
+                for (nome, mut schema) in defs {
+                    riscrivi_ref(&mut schema);
+                    // A clash would silently replace one of the API's own schemas.
+                    assert!(
+                        nome == "ModuloCorrente" || !schemi.contains_key(&nome),
+                        "schema DSU «{nome}» in conflitto con uno schema dell'API"
+                    );
+                    schemi.insert(nome, schema);
+                }
+            }
+            riscrivi_ref(&mut dsu);
+            schemi.insert("Dsu".into(), dsu);
+        }
+        let mut testo = serde_json::to_string_pretty(&v).unwrap_or_default();
+        testo.push('\n');
+        testo
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Layers.
+
+async fn limite_di_tempo(State(durata): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(durata, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => Problema::new(
+            503,
+            "servizio.tempo_scaduto",
+            format!(
+                "la richiesta non è stata completata entro {} s; una presentazione può essere ripetuta con la stessa Idempotency-Key",
+                durata.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+fn panico(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    Problema::interno(&"panico in un handler").into_response()
+}
+
+async fn sconosciuto() -> Problema {
+    Problema::new(
+        404,
+        "richiesta.percorso_sconosciuto",
+        "percorso sconosciuto: vedere /api/v1/openapi.json",
+    )
+}
+
+async fn metodo_non_consentito() -> Problema {
+    Problema::new(
+        405,
+        "richiesta.metodo",
+        "metodo non consentito su questo percorso",
+    )
+}
+
+/// The whole service.
+pub fn app(servizio: Arc<Servizio>, limiti: &Limiti) -> Router {
+    let (router, _) = instradamenti().split_for_parts();
+    let traccia = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<Body>| {
+            let id = req
+                .headers()
+                .get(X_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            // The path carries protocols, never fiscal codes (lookups are POST bodies).
+            tracing::info_span!("richiesta", id = %id, metodo = %req.method(), percorso = %req.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    router
+        .fallback(sconosciuto)
+        .method_not_allowed_fallback(metodo_non_consentito)
+        .layer(DefaultBodyLimit::max(limiti.corpo_max))
+        .layer(axum::middleware::from_fn_with_state(
+            limiti.timeout,
+            limite_di_tempo,
+        ))
+        .layer(CatchPanicLayer::custom(panico))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        .layer(traccia)
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+        ]))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+        .with_state(servizio)
+}

@@ -1,0 +1,53 @@
+//! The committed OpenAPI document (`crates/isee-server/openapi.json`) must be the one
+//! the server serves: an API change shows up in review as a diff of that file.
+//!
+//! When they differ the test rewrites the file and fails; run it again to pass, and
+//! commit the new document (the rust-analyzer "codegen in tests" pattern).
+
+#[test]
+fn openapi_committato_uguale_a_quello_servito() {
+    let percorso = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+    let servito = isee_server::documento_openapi();
+    let committato = std::fs::read_to_string(percorso).unwrap_or_default();
+    if committato != servito {
+        std::fs::write(percorso, servito).unwrap();
+        panic!(
+            "openapi.json non corrispondeva all'API: riscritto; rilanciare il test e committare il file"
+        );
+    }
+}
+
+#[test]
+fn openapi_descrive_ogni_percorso_e_la_dsu() {
+    let v: serde_json::Value = serde_json::from_str(isee_server::documento_openapi()).unwrap();
+    assert_eq!(v["openapi"], "3.1.0");
+    for p in [
+        "/api/v1/dsu",
+        "/api/v1/dsu/{protocollo}",
+        "/api/v1/dsu/{protocollo}/attestazione.html",
+        "/api/v1/dsu/{protocollo}/rettifica",
+        "/api/v1/dsu/{protocollo}/sostituzione",
+        "/api/v1/dsu/{protocollo}/annullamento",
+        "/api/v1/dsu/{protocollo}/corrente",
+        "/api/v1/ricerche/dsu-valida",
+        "/api/v1/ricerche/storico",
+        "/api/v1/openapi.json",
+        "/salute",
+    ] {
+        assert!(v["paths"][p].is_object(), "{p}");
+    }
+    let schemi = &v["components"]["schemas"];
+    assert!(schemi["Dsu"]["properties"]["componenti"].is_object());
+    assert!(schemi["ModuloCorrente"]["properties"].is_object());
+    assert!(schemi["Componente"].is_object());
+    // Every reference resolves.
+    let testo = v.to_string();
+    for r in testo.split("\"$ref\":\"").skip(1) {
+        let r = &r[..r.find('"').unwrap()];
+        let nome = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{r}"));
+        assert!(schemi[nome].is_object(), "{r}");
+    }
+    assert!(v["components"]["securitySchemes"]["chiave_api"].is_object());
+}
