@@ -1,0 +1,175 @@
+//! "Nothing acknowledged is lost": the real server process is killed with SIGKILL in
+//! the middle of a stream of submissions; after a restart on the same database every
+//! protocol that was acknowledged (201) is there and complete, and a retry of its
+//! request with the same idempotency key returns the same protocol.
+//!
+//! SQLite runs in WAL mode with `synchronous = NORMAL`: a commit is in the WAL file
+//! (the operating system's page cache) before the answer is sent, so a process kill
+//! cannot lose it; only a power cut or kernel crash could lose the last commits
+//! (docs/API.md, "Durabilità").
+
+#[path = "http/mod.rs"]
+mod http;
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode};
+use http::Connessione;
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CHIAVE: &str = "chiave-di-prova";
+
+fn avvia(dir: &std::path::Path) -> (Child, SocketAddr) {
+    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee-server"))
+        .args(["--porta", "0", "--db"])
+        .arg(dir.join("t.db"))
+        .arg("--chiavi")
+        .arg(dir.join("chiavi.toml"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut riga = String::new();
+    BufReader::new(figlio.stdout.take().unwrap())
+        .read_line(&mut riga)
+        .unwrap();
+    let addr = riga
+        .trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("riga di avvio inattesa: {riga:?}"));
+    (figlio, addr)
+}
+
+struct Confermata {
+    chiave: String,
+    dsu: String,
+    protocollo: String,
+    componenti: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_durante_le_presentazioni_non_perde_nulla() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chiavi.toml"),
+        format!(
+            "[[client]]\nid = \"caf\"\nchiave_sha256 = \"{}\"\n",
+            isee_server::chiavi::sha256_hex(CHIAVE)
+        ),
+    )
+    .unwrap();
+    let (mut server, addr) = avvia(dir.path());
+
+    let imp = isee_genera::Impostazioni::new(11, 2026);
+    let confermate = Arc::new(Mutex::new(Vec::<Confermata>::new()));
+    let mut flussi = Vec::new();
+    for f in 0..6u64 {
+        let (imp, confermate) = (imp.clone(), confermate.clone());
+        flussi.push(tokio::spawn(async move {
+            let Ok(mut c) = Connessione::apri(addr).await else {
+                return;
+            };
+            for i in 0.. {
+                let indice = i * 6 + f;
+                let dsu = isee_genera::nucleo(&imp, indice);
+                let componenti = dsu.componenti.len();
+                let testo = serde_json::to_string(&dsu).unwrap();
+                let chiave = format!("k-{indice}");
+                let auth = format!("Bearer {CHIAVE}");
+                let r = c
+                    .invia(
+                        Method::POST,
+                        "/api/v1/dsu",
+                        &[("authorization", &auth), ("idempotency-key", &chiave)],
+                        Some(Bytes::from(testo.clone())),
+                    )
+                    .await;
+                match r {
+                    Ok((StatusCode::CREATED, corpo)) => {
+                        let v: serde_json::Value = serde_json::from_slice(&corpo).unwrap();
+                        confermate.lock().unwrap().push(Confermata {
+                            chiave,
+                            dsu: testo,
+                            protocollo: v["protocollo"].as_str().unwrap().to_string(),
+                            componenti,
+                        });
+                    }
+                    // A generated DSU the register refuses is not acknowledged.
+                    Ok((StatusCode::UNPROCESSABLE_ENTITY, _)) => {}
+                    Ok((s, corpo)) => panic!("{s}: {}", String::from_utf8_lossy(&corpo)),
+                    // The server is gone.
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    // Kill while the stream is at full speed.
+    let inizio = Instant::now();
+    while confermate.lock().unwrap().len() < 500 && inizio.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap(); // SIGKILL on Unix
+    server.wait().unwrap();
+    for f in flussi {
+        f.await.unwrap();
+    }
+    let confermate = std::mem::take(&mut *confermate.lock().unwrap());
+    assert!(
+        confermate.len() >= 500,
+        "solo {} presentazioni confermate",
+        confermate.len()
+    );
+
+    let (mut server, addr) = avvia(dir.path());
+    let mut c = Connessione::apri(addr).await.unwrap();
+    let auth = format!("Bearer {CHIAVE}");
+    for k in &confermate {
+        let (s, corpo) = c
+            .invia(
+                Method::GET,
+                &format!("/api/v1/dsu/{}", k.protocollo),
+                &[("authorization", &auth)],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::OK, "{} perso", k.protocollo);
+        let v: serde_json::Value = serde_json::from_slice(&corpo).unwrap();
+        assert_eq!(v["registrazione"]["protocollo"], k.protocollo.as_str());
+        assert_eq!(v["registrazione"]["stato"], "attiva");
+        assert_eq!(v["nucleo"].as_array().unwrap().len(), k.componenti);
+        assert!(
+            !v["attestazione"]["indicatori"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !v["registrazione"]["indicatori"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        // The idempotency record survived too: a retry gets the same protocol.
+        let (s, corpo) = c
+            .invia(
+                Method::POST,
+                "/api/v1/dsu",
+                &[("authorization", &auth), ("idempotency-key", &k.chiave)],
+                Some(Bytes::from(k.dsu.clone())),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::CREATED);
+        let v: serde_json::Value = serde_json::from_slice(&corpo).unwrap();
+        assert_eq!(v["protocollo"], k.protocollo.as_str());
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
