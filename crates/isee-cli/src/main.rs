@@ -46,6 +46,9 @@ enum Comando {
     Batch(batch::ArgsBatch),
     /// Stampa lo schema JSON del formato DSU
     Schema,
+    /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
+    #[command(subcommand, name = "registro-ente")]
+    RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
     /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
     Tariffa {
         #[command(subcommand)]
@@ -170,6 +173,7 @@ fn main() -> ExitCode {
         Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
         Comando::Batch(a) => batch::esegui(a),
         Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
+        Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

@@ -270,13 +270,24 @@ pub fn scrivi_scadenze(domande: &[DomandaEnte], formato: Formato) -> anyhow::Res
         Formato::Testo => {
             let mut s = format!("{} domande con ISEE in scadenza o assente\n", domande.len());
             for d in domande {
-                let stato = match &d.isee {
+                let mut stato = match &d.isee {
                     None => "nessun ISEE".to_string(),
                     Some(i) => match i.valida_al {
                         None => format!("ISEE {} senza data di scadenza", i.isee),
                         Some(al) => format!("ISEE {} valido fino al {al}", i.isee),
                     },
                 };
+                // An ISEE of another type than the service requires is not usable
+                // for it (e.g. an ordinario for a nido, which needs the minorenni).
+                if let Some(i) = &d.isee
+                    && i.tipo != d.tipo_richiesto
+                {
+                    stato.push_str(&format!(
+                        "; ATTENZIONE: ISEE {} presentato, il servizio richiede l'ISEE {}",
+                        i.tipo.nome(),
+                        d.tipo_richiesto.nome()
+                    ));
+                }
                 s.push_str(&format!(
                     "{} {} {} {} ({}): {stato}\n",
                     d.ente,
