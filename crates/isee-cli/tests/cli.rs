@@ -234,3 +234,30 @@ fn tariffa_dal_binario_isee() {
     assert!(o.status.success(), "{}", testo(&o.stderr));
     assert!(testo(&o.stdout).contains("226,60"), "{}", testo(&o.stdout));
 }
+
+#[test]
+fn registro_ente_importa_e_segnala_scadenze_e_tipo_sbagliato() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("domande.csv");
+    std::fs::write(
+        &csv,
+        "ente,id,servizio,codice_fiscale,tipo_richiesto,isee_tipo,isee,protocollo_dsu,data_presentazione_dsu,valida_al,fonte,evidenza\n\
+         c_h199,A1,nido,RSSSRA24C50H199R,minorenni,minorenni,15804.20,INPS-ISEE-2026-00000017K-00,2026-02-10,2026-12-31,attestazione_presentata,prot. 1234\n\
+         c_h199,A2,nido,RSSGLI15P10H199Z,minorenni,ordinario,9000.00,,2026-01-15,2026-12-31,consultazione_inps,\n\
+         c_h199,A3,nido,BNCLRA88R45H199W,minorenni,,,,,,,\n\
+         c_h199,A4,nido,XXX,minorenni,minorenni,12.345,,,,,\n",
+    )
+    .unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ente.db").display());
+    let o = isee(&["registro-ente", "importa", csv.to_str().unwrap(), "--db", &db]);
+    assert_eq!(o.status.code(), Some(1), "one row refused");
+    assert!(testo(&o.stderr).contains("riga 5") && !testo(&o.stderr).contains("XXX"), "{}", testo(&o.stderr));
+    let o = isee(&["registro-ente", "scadenze", "--entro", "2027-01-01", "--db", &db]);
+    let s = testo(&o.stdout);
+    assert!(s.starts_with("3 domande"), "{s}");
+    assert!(s.contains("A3") && s.contains("nessun ISEE"));
+    assert!(s.contains("ATTENZIONE: ISEE ordinario presentato, il servizio richiede l'ISEE minorenni"), "{s}");
+    assert!(!s.contains("RSSSRA24C50H199R"), "fiscal codes masked in text: {s}");
+    let o = isee(&["registro-ente", "scadenze", "--entro", "2026-12-31", "--db", &db]);
+    assert!(testo(&o.stdout).starts_with("1 domande"), "validity to 31-12 is not 'before 31-12': {}", testo(&o.stdout));
+}
