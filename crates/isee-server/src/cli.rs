@@ -155,10 +155,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
     };
     runtime(a.thread)?.block_on(async move {
         let store = connetti(&a.db, a.connessioni, a.schema_pg.clone()).await?;
-        let servizio = Arc::new(Servizio {
-            registro: Registro::new(store),
-            clienti,
-        });
+        let servizio = Arc::new(Servizio::new(Registro::new(store), clienti));
         let locale = ascolta(servizio, &limiti, SocketAddr::new(a.indirizzo, a.porta)).await?;
         // Tests and scripts read this line to learn the port.
         println!("isee: in ascolto su http://{locale}");
@@ -220,7 +217,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         }
         let nuova = dir.join("dsu-esempio.json");
         std::fs::write(&nuova, serde_json::to_string_pretty(&isee_genera::nucleo(&imp, a.nuclei))?)?;
-        let servizio = Arc::new(Servizio { registro, clienti });
+        let servizio = Arc::new(Servizio::new(registro, clienti));
         let locale = ascolta(
             servizio,
             &Limiti::default(),

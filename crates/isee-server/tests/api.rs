@@ -25,12 +25,12 @@ async fn banco_con(limiti: Limiti) -> Banco {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = StoreSql::connetti(&url).await.unwrap();
-    let servizio = Arc::new(Servizio {
-        registro: Registro::new(store),
-        clienti: Clienti::default()
+    let servizio = Arc::new(Servizio::new(
+        Registro::new(store),
+        Clienti::default()
             .con_chiave("caf-ra", CHIAVE)
             .con_chiave("comune-bo", CHIAVE_ALTRA),
-    });
+    ));
     Banco {
         app: app(servizio.clone(), &limiti),
         servizio,
