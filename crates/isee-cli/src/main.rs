@@ -46,6 +46,10 @@ enum Comando {
     Batch(batch::ArgsBatch),
     /// Stampa lo schema JSON del formato DSU
     Schema,
+    /// Servizio REST del registro DSU (docs/API.md)
+    Serve(isee_server::cli::ArgsServe),
+    /// Base dati nuova con DSU generate, servizio avviato e comandi curl pronti
+    Demo(isee_server::cli::ArgsDemo),
     /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
     #[command(subcommand, name = "registro-ente")]
     RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
@@ -174,6 +178,8 @@ fn main() -> ExitCode {
         Comando::Batch(a) => batch::esegui(a),
         Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
         Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
+        Comando::Serve(a) => isee_server::cli::serve(a),
+        Comando::Demo(a) => isee_server::cli::demo(a),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

@@ -249,15 +249,49 @@ fn registro_ente_importa_e_segnala_scadenze_e_tipo_sbagliato() {
     )
     .unwrap();
     let db = format!("sqlite://{}", dir.path().join("ente.db").display());
-    let o = isee(&["registro-ente", "importa", csv.to_str().unwrap(), "--db", &db]);
+    let o = isee(&[
+        "registro-ente",
+        "importa",
+        csv.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
     assert_eq!(o.status.code(), Some(1), "one row refused");
-    assert!(testo(&o.stderr).contains("riga 5") && !testo(&o.stderr).contains("XXX"), "{}", testo(&o.stderr));
-    let o = isee(&["registro-ente", "scadenze", "--entro", "2027-01-01", "--db", &db]);
+    assert!(
+        testo(&o.stderr).contains("riga 5") && !testo(&o.stderr).contains("XXX"),
+        "{}",
+        testo(&o.stderr)
+    );
+    let o = isee(&[
+        "registro-ente",
+        "scadenze",
+        "--entro",
+        "2027-01-01",
+        "--db",
+        &db,
+    ]);
     let s = testo(&o.stdout);
     assert!(s.starts_with("3 domande"), "{s}");
     assert!(s.contains("A3") && s.contains("nessun ISEE"));
-    assert!(s.contains("ATTENZIONE: ISEE ordinario presentato, il servizio richiede l'ISEE minorenni"), "{s}");
-    assert!(!s.contains("RSSSRA24C50H199R"), "fiscal codes masked in text: {s}");
-    let o = isee(&["registro-ente", "scadenze", "--entro", "2026-12-31", "--db", &db]);
-    assert!(testo(&o.stdout).starts_with("1 domande"), "validity to 31-12 is not 'before 31-12': {}", testo(&o.stdout));
+    assert!(
+        s.contains("ATTENZIONE: ISEE ordinario presentato, il servizio richiede l'ISEE minorenni"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("RSSSRA24C50H199R"),
+        "fiscal codes masked in text: {s}"
+    );
+    let o = isee(&[
+        "registro-ente",
+        "scadenze",
+        "--entro",
+        "2026-12-31",
+        "--db",
+        &db,
+    ]);
+    assert!(
+        testo(&o.stdout).starts_with("1 domande"),
+        "validity to 31-12 is not 'before 31-12': {}",
+        testo(&o.stdout)
+    );
 }
