@@ -97,6 +97,11 @@ const PRAGMA_SQLITE: [&str; 4] = [
 pub struct StoreSql {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite admits one writer at a time. Without this, concurrent filings collide
+    /// in SQLite's busy handler, which sleeps up to 100 ms between retries (the p99
+    /// of the load test); with it, writers queue here and wait only for each other.
+    /// PostgreSQL needs no such lock.
+    scrittura: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 fn schema_ammesso(s: &str) -> bool {
@@ -166,7 +171,13 @@ impl StoreSql {
                 .await?;
         }
         backend.migrazioni().run(&pool).await?;
-        Ok(StoreSql { pool, backend })
+        let scrittura =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(StoreSql {
+            pool,
+            backend,
+            scrittura,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -358,15 +369,14 @@ const SQL_PER_PROTOCOLLO_MITTENTE: &str = seleziona!(
 );
 
 const SQL_VALIDA_ALLA_DATA: &str = seleziona!(
-    "WHERE d.tipo = $1 AND d.stato = 'attiva' AND d.valida_dal <= $2 AND d.valida_al >= $3 \
-     AND EXISTS (SELECT 1 FROM componente_dsu c WHERE c.protocollo = d.protocollo \
-     AND c.codice_fiscale = $4) \
+    // Driven from the fiscal-code index: a correlated EXISTS made SQLite scan every DSU.
+    "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $4) \
+     AND d.tipo = $1 AND d.stato = 'attiva' AND d.valida_dal <= $2 AND d.valida_al >= $3 \
      ORDER BY d.data_presentazione DESC, d.registrata_il DESC, d.protocollo DESC LIMIT 1"
 );
 
 const SQL_STORICO: &str = seleziona!(
-    "WHERE EXISTS (SELECT 1 FROM componente_dsu c WHERE c.protocollo = d.protocollo \
-     AND c.codice_fiscale = $1) \
+    "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $1) \
      ORDER BY d.data_presentazione, d.registrata_il, d.protocollo"
 );
 
@@ -639,10 +649,17 @@ impl StoreSql {
 
 impl Store for StoreSql {
     async fn registra(&self, nuova: NuovaRegistrazione) -> Risultato<Registrazione> {
-        let mut tx = self.pool.begin().await?;
-        // Any error drops `tx`, which rolls back: nothing of a failed filing remains.
-        let protocollo = StoreSql::registra_in(&mut tx, &nuova).await?;
-        tx.commit().await?;
+        let protocollo = {
+            let _turno = match &self.scrittura {
+                Some(m) => Some(m.lock().await),
+                None => None,
+            };
+            let mut tx = self.pool.begin().await?;
+            // Any error drops `tx`, which rolls back: nothing of a failed filing remains.
+            let protocollo = StoreSql::registra_in(&mut tx, &nuova).await?;
+            tx.commit().await?;
+            protocollo
+        };
         // Read back, so that the receipt of a retry is identical to this one.
         self.per_protocollo(&protocollo)
             .await?
@@ -719,6 +736,10 @@ impl Store for StoreSql {
     }
 
     async fn annulla(&self, protocollo: &Protocollo, quando: i64) -> Risultato<Registrazione> {
+        let _turno = match &self.scrittura {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        };
         let mut tx = self.pool.begin().await?;
         let fatto = sqlx::query(SQL_ANNULLA)
             .bind(quando)
