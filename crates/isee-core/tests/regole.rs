@@ -412,15 +412,26 @@ fn allegato2_componente_aggiuntiva_ise_su_scala_meno_9000_per_02_su_scala_benefi
 #[test]
 fn art9_modulo_corrente_solo_su_dsu_valida() {
     let mut v = singolo("2026-03-01");
-    v["componenti"][0]["redditi"] = json!({ "reddito_complessivo": 30000, "di_cui_lavoro_dipendente": 30000 });
+    v["componenti"][0]["redditi"] =
+        json!({ "reddito_complessivo": 30000, "di_cui_lavoro_dipendente": 30000 });
     v["corrente"] = json!({
         "data_presentazione": "2027-01-10",
         "variazioni": [{ "codice_fiscale": "RSSMRA85M01H199H", "tipo": "A", "data_variazione": "2026-12-01", "periodo": "dodici_mesi", "lavoro_dipendente": 5000 }]
     });
     let d = valida(Dsu::da_json(&v.to_string()).unwrap()).unwrap();
-    let r = Richiesta { tipo: TipoIsee::Corrente, prestazione: None, beneficiario: None };
-    let e = Motore::predefinito().calcola(&d, &r).unwrap_err().to_string();
-    assert!(e.contains("successivo alla scadenza della DSU (2026-12-31)"), "{e}");
+    let r = Richiesta {
+        tipo: TipoIsee::Corrente,
+        prestazione: None,
+        beneficiario: None,
+    };
+    let e = Motore::predefinito()
+        .calcola(&d, &r)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("successivo alla scadenza della DSU (2026-12-31)"),
+        "{e}"
+    );
     v["corrente"]["data_presentazione"] = json!("2026-12-20");
     let d = valida(Dsu::da_json(&v.to_string()).unwrap()).unwrap();
     assert!(Motore::predefinito().calcola(&d, &r).is_ok());
