@@ -237,11 +237,18 @@ async fn annullamento<S: Store + Clone + 'static>(s: S) {
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
         .await
         .unwrap();
-    assert!(
-        r.dsu_valida(&mario(), data("2026-05-01"))
-            .await
-            .unwrap()
-            .is_some()
+    let trovata = r
+        .dsu_valida(&mario(), data("2026-05-01"))
+        .await
+        .unwrap()
+        .expect("valid on 2026-05-01");
+    // The lookup by fiscal code (one joined query) returns exactly what the lookup by
+    // protocol returns, indicators and their values included.
+    assert!(!trovata.indicatori.is_empty());
+    assert!(trovata.indicatori.iter().any(|i| i.valori.is_some()));
+    assert_eq!(
+        Some(trovata),
+        r.per_protocollo(&a.protocollo).await.unwrap()
     );
     let x = r.annulla(&a.protocollo).await.unwrap();
     assert_eq!(x.stato, StatoDsu::Annullata);

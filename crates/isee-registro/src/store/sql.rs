@@ -272,8 +272,15 @@ fn registrazione(r: &AnyRow) -> Risultato<Registrazione> {
 }
 
 fn valore_indicatore(r: &AnyRow) -> Risultato<ValoreIndicatore> {
-    let so = |c: &str| r.try_get::<Option<String>, _>(c);
-    let io = |c: &str| r.try_get::<Option<i64>, _>(c);
+    valore_indicatore_con(r, "")
+}
+
+/// Reads an indicator from columns named with `prefisso` (`i_` in a join with `dsu`,
+/// whose columns have the same names).
+fn valore_indicatore_con(r: &AnyRow, prefisso: &str) -> Risultato<ValoreIndicatore> {
+    let nome = |c: &str| format!("{prefisso}{c}");
+    let so = |c: &str| r.try_get::<Option<String>, _>(nome(c).as_str());
+    let io = |c: &str| r.try_get::<Option<i64>, _>(nome(c).as_str());
     let valori = match (
         io("isee_centesimi")?,
         io("ise_centesimi")?,
@@ -296,7 +303,7 @@ fn valore_indicatore(r: &AnyRow) -> Risultato<ValoreIndicatore> {
         _ => None,
     };
     Ok(ValoreIndicatore {
-        tipo: leggi_enum(&r.try_get::<String, _>("tipo")?)?,
+        tipo: leggi_enum(&r.try_get::<String, _>(nome("tipo").as_str())?)?,
         prestazione: so("prestazione")?.as_deref().map(leggi_enum).transpose()?,
         beneficiario: so("beneficiario")?.as_deref().map(CodiceFiscale::new),
         valori,
@@ -368,12 +375,22 @@ const SQL_PER_PROTOCOLLO_MITTENTE: &str = seleziona!(
      ORDER BY d.registrata_il, d.protocollo"
 );
 
-const SQL_VALIDA_ALLA_DATA: &str = seleziona!(
-    // Driven from the fiscal-code index: a correlated EXISTS made SQLite scan every DSU.
-    "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $4) \
-     AND d.tipo = $1 AND d.stato = 'attiva' AND d.valida_dal <= $2 AND d.valida_al >= $3 \
-     ORDER BY d.data_presentazione DESC, d.registrata_il DESC, d.protocollo DESC LIMIT 1"
-);
+/// The same lookup with the indicators in one round trip: every statement is a hand-off
+/// to the SQLite connection's worker thread, and this is the register's hot read.
+const SQL_VALIDA_ALLA_DATA_CON_INDICATORI: &str = "SELECT d.protocollo, d.tipo, d.operazione, \
+     d.riferimento, d.mittente, d.protocollo_mittente, d.data_presentazione, d.valida_dal, \
+     d.valida_al, d.stato, d.sostituita_da, d.versione_motore, d.versione_parametri, d.regole_dal, \
+     d.registrata_il, d.annullata_il, i.tipo AS i_tipo, i.prestazione AS i_prestazione, \
+     i.beneficiario AS i_beneficiario, i.motivo_non_calcolabile AS i_motivo_non_calcolabile, \
+     i.isee_centesimi AS i_isee_centesimi, i.ise_centesimi AS i_ise_centesimi, \
+     i.isr_centesimi AS i_isr_centesimi, i.isp_centesimi AS i_isp_centesimi, i.scala AS i_scala, \
+     i.valida_dal AS i_valida_dal, i.valida_al AS i_valida_al \
+     FROM dsu d LEFT JOIN indicatore i ON i.protocollo = d.protocollo \
+     WHERE d.protocollo = (SELECT d2.protocollo FROM dsu d2 WHERE d2.protocollo IN \
+     (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $4) \
+     AND d2.tipo = $1 AND d2.stato = 'attiva' AND d2.valida_dal <= $2 AND d2.valida_al >= $3 \
+     ORDER BY d2.data_presentazione DESC, d2.registrata_il DESC, d2.protocollo DESC LIMIT 1) \
+     ORDER BY i.posizione";
 
 const SQL_STORICO: &str = seleziona!(
     "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $1) \
@@ -717,14 +734,29 @@ impl Store for StoreSql {
         data: NaiveDate,
         tipo: TipoRegistrazione,
     ) -> Risultato<Option<Registrazione>> {
-        let righe = sqlx::query(SQL_VALIDA_ALLA_DATA)
+        let righe = sqlx::query(SQL_VALIDA_ALLA_DATA_CON_INDICATORI)
             .bind(tipo.nome().to_string())
             .bind(testo_data(data))
             .bind(testo_data(data))
             .bind(cf.as_str().to_string())
             .fetch_all(&self.pool)
             .await?;
-        Ok(self.molte(righe).await?.into_iter().next())
+        let Some(prima) = righe.first() else {
+            return Ok(None);
+        };
+        let mut r = registrazione(prima)?;
+        r.indicatori = righe
+            .iter()
+            // A DSU without indicators comes back as one row with NULL indicator columns.
+            .filter(|x| {
+                x.try_get::<Option<String>, _>("i_tipo")
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })
+            .map(|x| valore_indicatore_con(x, "i_"))
+            .collect::<Risultato<_>>()?;
+        Ok(Some(r))
     }
 
     async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
