@@ -50,6 +50,9 @@ enum Comando {
     Serve(isee_server::cli::ArgsServe),
     /// Base dati nuova con DSU generate, servizio avviato e comandi curl pronti
     Demo(isee_server::cli::ArgsDemo),
+    /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
+    #[command(subcommand)]
+    Registro(isee_registro::cli::ComandoRegistro),
     /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
     #[command(subcommand, name = "registro-ente")]
     RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
@@ -178,6 +181,7 @@ fn main() -> ExitCode {
         Comando::Batch(a) => batch::esegui(a),
         Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
         Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
+        Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
         Comando::Serve(a) => isee_server::cli::serve(a),
         Comando::Demo(a) => isee_server::cli::demo(a),
         Comando::Schema => {

@@ -1,0 +1,67 @@
+//! `isee registro omissioni`: the command annotates a stored DSU from the tax
+//! agency's data and leaves its ISEE unchanged.
+
+use isee_registro::cli::{ComandoRegistro, esegui_registro};
+use isee_registro::store::Store;
+use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use std::process::ExitCode;
+
+const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
+
+#[test]
+fn il_comando_annota_la_dsu_senza_cambiare_l_isee() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("registro.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (protocollo, prima) = rt.block_on(async {
+        let r = Registro::new(StoreSql::connetti(&db).await.unwrap());
+        let ricevuta = r
+            .presenta(PresentazioneDsu {
+                dsu_json: RAVENNA.to_string(),
+                chiave_idempotenza: "k1".into(),
+                mittente: "CAF".into(),
+                protocollo_mittente: None,
+                operazione: Operazione::Nuova,
+            })
+            .await
+            .unwrap();
+        let prima = r
+            .per_protocollo(&ricevuta.protocollo)
+            .await
+            .unwrap()
+            .unwrap();
+        (ricevuta.protocollo, prima)
+    });
+    // The tax agency knows a postal bond (tipo 07) the DSU does not declare; one line
+    // is malformed and is reported, not fatal.
+    let dati = dir.path().join("ae.jsonl");
+    std::fs::write(
+        &dati,
+        r#"{"codice_fiscale":"RSSMRA85M01H199H","data_controllo":"2026-03-01","rapporti":[{"tipo":"07","identificativo":"BFP-1","valore":"5000"}]}
+{ non json
+"#,
+    )
+    .unwrap();
+    let esito = esegui_registro(ComandoRegistro::Omissioni {
+        file: dati,
+        db: db.clone(),
+    })
+    .unwrap();
+    assert_eq!(esito, ExitCode::from(1), "one line refused");
+    rt.block_on(async {
+        let store = StoreSql::connetti(&db).await.unwrap();
+        let note = store.annotazioni(&protocollo).await.unwrap();
+        assert_eq!(note.len(), 1, "{note:?}");
+        assert_eq!(note[0].riferimento, "BFP-1");
+        assert!(note[0].dichiarato.is_none(), "an omitted relationship");
+        let dopo = Registro::new(store)
+            .per_protocollo(&protocollo)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            prima.indicatori, dopo.indicatori,
+            "the ISEE values do not change"
+        );
+    });
+}
