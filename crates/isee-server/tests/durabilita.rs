@@ -126,6 +126,46 @@ async fn sigkill_durante_le_presentazioni_non_perde_nulla() {
         confermate.len()
     );
 
+    // Nothing half-written: straight from the database the killed server left, the
+    // file is sound, every DSU row has its members and indicators, and no member or
+    // indicator row lacks its DSU.
+    {
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let conta = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        let integrita: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(integrita, "ok");
+        assert!(conta("SELECT COUNT(*) FROM dsu").await >= confermate.len() as i64);
+        assert_eq!(
+            conta("SELECT COUNT(*) FROM dsu d WHERE NOT EXISTS (SELECT 1 FROM componente_dsu c WHERE c.protocollo = d.protocollo)").await,
+            0,
+            "a DSU without its members"
+        );
+        assert_eq!(
+            conta("SELECT COUNT(*) FROM dsu d WHERE NOT EXISTS (SELECT 1 FROM indicatore i WHERE i.protocollo = d.protocollo)").await,
+            0,
+            "a DSU without its indicators"
+        );
+        assert_eq!(
+            conta("SELECT COUNT(*) FROM componente_dsu c WHERE NOT EXISTS (SELECT 1 FROM dsu d WHERE d.protocollo = c.protocollo)").await
+                + conta("SELECT COUNT(*) FROM indicatore i WHERE NOT EXISTS (SELECT 1 FROM dsu d WHERE d.protocollo = i.protocollo)").await,
+            0,
+            "rows without their DSU"
+        );
+        db.close().await;
+    }
+
     let (mut server, addr) = avvia(dir.path());
     let mut c = Connessione::apri(addr).await.unwrap();
     let auth = format!("Bearer {CHIAVE}");
