@@ -9,6 +9,7 @@
 //! line number and skipped; the others are imported.
 
 use crate::ente::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte};
+use crate::registro::adesso_us;
 use crate::store::StoreSql;
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -157,13 +158,6 @@ pub fn esegui(cmd: ComandoRegistroEnte) -> anyhow::Result<ExitCode> {
 
 async fn connetti(db: &str) -> anyhow::Result<StoreSql> {
     Ok(StoreSql::connetti(db).await?)
-}
-
-fn adesso_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// A refused CSV line: its number and the reason.

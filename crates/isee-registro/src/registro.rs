@@ -65,7 +65,8 @@ pub struct Registro<S: Store> {
     prefisso: String,
 }
 
-fn adesso_us() -> i64 {
+/// Now, in unix microseconds (the register's timestamps).
+pub(crate) fn adesso_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
@@ -127,6 +128,50 @@ struct Calcolato {
     data: NaiveDate,
     dichiarante: CodiceFiscale,
     componenti: Vec<CodiceFiscale>,
+}
+
+/// What a filing adds to a computed DSU: who filed it, how, and its number's year.
+struct Testata {
+    prefisso: String,
+    anno: i32,
+    tipo: TipoRegistrazione,
+    operazione: OperazioneRegistrata,
+    riferimento: Option<Protocollo>,
+    mittente: String,
+    chiave_idempotenza: String,
+    hash_richiesta: String,
+    protocollo_mittente: Option<String>,
+    data_presentazione: NaiveDate,
+}
+
+impl Calcolato {
+    /// The row to store: the filing's header and what the engine computed. Both
+    /// filing paths (DSU and corrente module) go through here, so they store the same
+    /// computed fields.
+    fn in_registrazione(self, t: Testata) -> NuovaRegistrazione {
+        NuovaRegistrazione {
+            prefisso: t.prefisso,
+            anno: t.anno,
+            tipo: t.tipo,
+            operazione: t.operazione,
+            riferimento: t.riferimento,
+            mittente: t.mittente,
+            chiave_idempotenza: t.chiave_idempotenza,
+            hash_richiesta: t.hash_richiesta,
+            protocollo_mittente: t.protocollo_mittente,
+            data_presentazione: t.data_presentazione,
+            validita: self.validita,
+            cf_dichiarante: self.dichiarante,
+            componenti: self.componenti,
+            dsu_json: self.canonica,
+            attestazione_json: self.attestazione_json,
+            versione_motore: self.versione_motore,
+            versione_parametri: self.versione_parametri,
+            regole_dal: self.regole_dal,
+            registrata_il: adesso_us(),
+            indicatori: self.indicatori,
+        }
+    }
 }
 
 impl<S: Store> Registro<S> {
@@ -304,9 +349,11 @@ impl<S: Store> Registro<S> {
         {
             return Ok(r);
         }
-        self.registra(NuovaRegistrazione {
+        let anno = c.data.year();
+        let data = c.data;
+        self.registra(c.in_registrazione(Testata {
             prefisso: self.prefisso.clone(),
-            anno: c.data.year(),
+            anno,
             tipo: TipoRegistrazione::Dsu,
             operazione,
             riferimento,
@@ -314,18 +361,8 @@ impl<S: Store> Registro<S> {
             chiave_idempotenza: p.chiave_idempotenza,
             hash_richiesta: hash,
             protocollo_mittente,
-            data_presentazione: c.data,
-            validita: c.validita,
-            cf_dichiarante: c.dichiarante,
-            componenti: c.componenti,
-            dsu_json: c.canonica,
-            attestazione_json: c.attestazione_json,
-            versione_motore: c.versione_motore,
-            versione_parametri: c.versione_parametri,
-            regole_dal: c.regole_dal,
-            registrata_il: adesso_us(),
-            indicatori: c.indicatori,
-        })
+            data_presentazione: data,
+        }))
         .await
     }
 
@@ -376,7 +413,7 @@ impl<S: Store> Registro<S> {
             .as_ref()
             .and_then(|m| m.data_presentazione.get())
             .unwrap_or(c.data);
-        self.registra(NuovaRegistrazione {
+        self.registra(c.in_registrazione(Testata {
             prefisso: self.prefisso.clone(),
             anno: protocollo.anno(),
             tipo: TipoRegistrazione::Corrente,
@@ -387,17 +424,7 @@ impl<S: Store> Registro<S> {
             hash_richiesta: hash,
             protocollo_mittente: None,
             data_presentazione: data_modulo,
-            validita: c.validita,
-            cf_dichiarante: c.dichiarante,
-            componenti: c.componenti,
-            dsu_json: c.canonica,
-            attestazione_json: c.attestazione_json,
-            versione_motore: c.versione_motore,
-            versione_parametri: c.versione_parametri,
-            regole_dal: c.regole_dal,
-            registrata_il: adesso_us(),
-            indicatori: c.indicatori,
-        })
+        }))
         .await
     }
 
