@@ -27,7 +27,7 @@ pub fn euro(x: Decimal) -> String {
 
 /// A trace value: exact up to four decimals; longer quotients are shown rounded,
 /// marked with "≈" (the JSON trace keeps the exact value).
-fn numero(x: Decimal) -> String {
+pub fn numero(x: Decimal) -> String {
     let x = x.normalize();
     if x.scale() > 4 {
         let r = x.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);

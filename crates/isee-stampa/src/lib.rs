@@ -10,9 +10,8 @@ use chrono::NaiveDate;
 use isee_core::attestazione::{Attestazione, EsitoIndicatore};
 use isee_core::calcolo::Esito;
 use isee_core::dsu::{Dsu, Rapporto};
-use isee_core::report::euro;
+use isee_core::report::{euro, numero};
 use isee_core::traccia::Passo;
-use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
 /// A note printed in the omissioni/difformità table.
@@ -111,16 +110,6 @@ fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
         .iter()
         .filter(|p| regole.iter().any(|m| corrisponde(&p.regola, m)))
         .collect()
-}
-
-fn numero(x: Decimal) -> String {
-    let x = x.normalize();
-    if x.scale() > 4 {
-        let r = x.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        format!("≈ {}", r.normalize().to_string().replace('.', ","))
-    } else {
-        x.to_string().replace('.', ",")
-    }
 }
 
 fn traccia(s: &mut String, passi: &[&Passo]) {
