@@ -1,0 +1,994 @@
+//! Reading a request: the SOAP 1.1 envelope, the `Identity` header and the
+//! body of each operation, checked against the contract's schema.
+//!
+//! Reading happens in two passes. The first turns the bytes into a small
+//! tree with resolved namespaces, refusing anything that is not well-formed
+//! XML or that declares a DTD (no entity is ever expanded, so XXE and
+//! "billion laughs" have nothing to work with). The second walks the tree and
+//! collects *every* schema violation with its path, so that a client learns
+//! all of its mistakes from one answer.
+//!
+//! Errors of the envelope (not XML, not SOAP 1.1, unknown operation, a
+//! SOAPAction naming another operation) mean the message cannot be answered
+//! in the operation's own terms: they become SOAP faults. Violations inside a
+//! known operation are answered by the operation itself with
+//! `Esito=RICHIESTA_INVALIDA`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::NaiveDate;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use crate::formato::{
+    codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd, protocollo_dsu_valido,
+};
+use crate::tipi::{
+    DatiDomanda, Forma, Identity, Operazione, Ricerca, RicercaCf, RicercaProtDsu,
+    RicercaProtMittente, RichiestaSoap, StatoDomanda, TipoIndicatore, prestazione_valida,
+};
+use crate::{NS_CONSULTAZIONE, NS_IDENTITY, NS_SOAP11, NS_SOAP12};
+
+/// Deepest nesting accepted. A valid request is 6 levels deep; the limit only
+/// stops pathological input early.
+const PROFONDITA_MASSIMA: usize = 32;
+/// Most elements accepted in one request (a valid one has about 15).
+const ELEMENTI_MASSIMI: usize = 512;
+/// `ProtocolloMittente`: `maxLength`.
+const MAX_PROTOCOLLO_MITTENTE: usize = 29;
+/// `ProtocolloDomandaEnteErogatore`: `maxLength`.
+const MAX_PROTOCOLLO_DOMANDA: usize = 256;
+
+/// One schema violation in a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problema {
+    /// Where, from the operation element down, e.g. `request/RicercaCF/CodiceFiscale`.
+    pub percorso: String,
+    /// What is wrong, in Italian, for the client's developer.
+    pub messaggio: String,
+}
+
+impl fmt::Display for Problema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.percorso, self.messaggio)
+    }
+}
+
+/// All problems on one line, separated by `"; "`: the text of
+/// `DescrizioneErrore` for `RICHIESTA_INVALIDA`.
+pub fn descrizione_problemi(problemi: &[Problema]) -> String {
+    let mut s = String::new();
+    for (i, p) in problemi.iter().enumerate() {
+        if i > 0 {
+            s.push_str("; ");
+        }
+        s.push_str(&p.percorso);
+        s.push_str(": ");
+        s.push_str(&p.messaggio);
+    }
+    s
+}
+
+/// Why a request could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ErroreRichiesta {
+    /// The message is not a SOAP 1.1 request for a known operation: answer a
+    /// SOAP Fault with `faultcode` `soap:Client`.
+    #[error("messaggio SOAP non valido: {messaggio}")]
+    Envelope { messaggio: String },
+    /// The operation is known but its content violates the schema: answer the
+    /// operation with `Esito=RICHIESTA_INVALIDA` and every problem in
+    /// `DescrizioneErrore`.
+    #[error("richiesta {operazione} non valida: {}", descrizione_problemi(.problemi))]
+    Invalida {
+        operazione: Operazione,
+        problemi: Vec<Problema>,
+    },
+}
+
+impl ErroreRichiesta {
+    fn envelope(messaggio: impl Into<String>) -> Self {
+        ErroreRichiesta::Envelope {
+            messaggio: messaggio.into(),
+        }
+    }
+}
+
+/// Reads a SOAP 1.1 request of one of the nine operations.
+///
+/// `soap_action` is the HTTP `SOAPAction` header, quoted or not. When present
+/// and not empty it must name the operation found in the body; when absent or
+/// `""` (which SOAP 1.1 defines as "the intent is the request URI") the body
+/// alone decides.
+pub fn leggi_richiesta(
+    body: &[u8],
+    soap_action: Option<&str>,
+) -> Result<RichiestaSoap, ErroreRichiesta> {
+    let nodi = costruisci_albero(body).map_err(ErroreRichiesta::envelope)?;
+    let (operazione, header, elemento_operazione) = busta(&nodi)?;
+
+    if let Some(azione) = soap_action {
+        let nuda = azione.trim().trim_matches('"');
+        if !nuda.is_empty() {
+            match Operazione::da_soap_action(azione) {
+                Some(op) if op == operazione => {}
+                Some(op) => {
+                    return Err(ErroreRichiesta::envelope(format!(
+                        "la SOAPAction indica l'operazione {op} ma il corpo contiene {operazione}"
+                    )));
+                }
+                None => {
+                    return Err(ErroreRichiesta::envelope(format!(
+                        "SOAPAction sconosciuta «{}»: attesa {}",
+                        citazione(nuda),
+                        operazione.soap_action()
+                    )));
+                }
+            }
+        }
+    }
+
+    let mut v = Validatore {
+        nodi: &nodi,
+        problemi: Vec::new(),
+    };
+    let identity = match header {
+        Some(h) => v.header(h)?,
+        None => None,
+    };
+    let corpo = v.operazione(operazione, elemento_operazione);
+    match corpo {
+        Some((tipo_indicatore, codice_soglia, ricerca)) if v.problemi.is_empty() => {
+            Ok(RichiestaSoap {
+                operazione,
+                identity,
+                tipo_indicatore,
+                codice_soglia,
+                ricerca,
+            })
+        }
+        _ => {
+            if v.problemi.is_empty() {
+                // Not reachable by construction; still an answer rather than a panic.
+                v.problema("request", "richiesta incompleta");
+            }
+            Err(ErroreRichiesta::Invalida {
+                operazione,
+                problemi: v.problemi,
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// First pass: bytes to a tree.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Nessuno,
+    Soap11,
+    Soap12,
+    Consultazione,
+    Identity,
+    Altro,
+}
+
+impl Ns {
+    fn da_uri(uri: &[u8]) -> Ns {
+        match uri {
+            u if u == NS_SOAP11.as_bytes() => Ns::Soap11,
+            u if u == NS_SOAP12.as_bytes() => Ns::Soap12,
+            u if u == NS_CONSULTAZIONE.as_bytes() => Ns::Consultazione,
+            u if u == NS_IDENTITY.as_bytes() => Ns::Identity,
+            _ => Ns::Altro,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Nodo<'a> {
+    ns: Ns,
+    /// The namespace URI, kept only for unexpected namespaces (error messages).
+    uri_altro: Option<String>,
+    nome: &'a str,
+    testo: Cow<'a, str>,
+    primo_figlio: Option<usize>,
+    ultimo_figlio: Option<usize>,
+    fratello: Option<usize>,
+    must_understand: bool,
+}
+
+fn aggiungi_testo<'a>(testo: &mut Cow<'a, str>, nuovo: Cow<'a, str>) {
+    if testo.is_empty() {
+        *testo = nuovo;
+    } else {
+        testo.to_mut().push_str(&nuovo);
+    }
+}
+
+fn solo_spazi(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn costruisci_albero(body: &[u8]) -> Result<Vec<Nodo<'_>>, String> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = NsReader::from_reader(body);
+    let mut nodi: Vec<Nodo<'_>> = Vec::with_capacity(24);
+    let mut pila: Vec<usize> = Vec::with_capacity(8);
+    let mut radice_chiusa = false;
+
+    loop {
+        let posizione = reader.buffer_position();
+        let letto = reader.read_resolved_event();
+        let (risolto, evento) = match letto {
+            Ok(x) => x,
+            Err(e) => {
+                let messaggio = e.to_string();
+                return Err(format!(
+                    "XML non ben formato (byte {}): {messaggio}",
+                    reader.error_position()
+                ));
+            }
+        };
+        let (ns, uri): (Ns, &[u8]) = match risolto {
+            ResolveResult::Bound(uri) => (Ns::da_uri(uri.0), uri.0),
+            ResolveResult::Unbound => (Ns::Nessuno, b""),
+            ResolveResult::Unknown(prefisso) => {
+                return Err(format!(
+                    "prefisso di namespace non dichiarato «{}»",
+                    String::from_utf8_lossy(&prefisso)
+                ));
+            }
+        };
+        let (e, vuoto) = match evento {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                pila.pop();
+                radice_chiusa = pila.is_empty();
+                continue;
+            }
+            Event::Text(t) => {
+                let testo = t
+                    .xml10_content()
+                    .map_err(|e| format!("testo non UTF-8: {e}"))?;
+                match pila.last() {
+                    Some(&i) => aggiungi_testo(&mut nodi[i].testo, testo),
+                    None if solo_spazi(&testo) => {}
+                    None => return Err("testo fuori dall'elemento radice".into()),
+                }
+                continue;
+            }
+            Event::CData(c) => {
+                let testo = c.decode().map_err(|e| format!("testo non UTF-8: {e}"))?;
+                match pila.last() {
+                    Some(&i) => aggiungi_testo(&mut nodi[i].testo, testo),
+                    None => return Err("testo fuori dall'elemento radice".into()),
+                }
+                continue;
+            }
+            Event::GeneralRef(r) => {
+                let carattere = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    Ok(None) => match r.as_ref() {
+                        b"lt" => '<',
+                        b"gt" => '>',
+                        b"amp" => '&',
+                        b"apos" => '\'',
+                        b"quot" => '"',
+                        altro => {
+                            return Err(format!(
+                                "entità non dichiarata «&{};»: le entità esterne e le DTD non sono ammesse",
+                                String::from_utf8_lossy(altro)
+                            ));
+                        }
+                    },
+                    Err(e) => return Err(format!("riferimento a carattere non valido: {e}")),
+                };
+                let Some(&i) = pila.last() else {
+                    return Err("testo fuori dall'elemento radice".into());
+                };
+                let mut buf = [0u8; 4];
+                aggiungi_testo(
+                    &mut nodi[i].testo,
+                    Cow::Owned(carattere.encode_utf8(&mut buf).to_owned()),
+                );
+                continue;
+            }
+            Event::Decl(d) => {
+                if posizione != 0 {
+                    return Err("la dichiarazione XML deve stare all'inizio del documento".into());
+                }
+                if let Some(codifica) = d.encoding() {
+                    let codifica =
+                        codifica.map_err(|e| format!("dichiarazione XML non valida: {e}"))?;
+                    if !codifica.eq_ignore_ascii_case(b"utf-8") {
+                        return Err(format!(
+                            "codifica «{}» non supportata: il servizio accetta solo UTF-8",
+                            String::from_utf8_lossy(&codifica)
+                        ));
+                    }
+                }
+                continue;
+            }
+            Event::DocType(_) => {
+                return Err(
+                    "DTD non ammessa: le dichiarazioni DOCTYPE e di entità sono rifiutate per sicurezza (XXE)"
+                        .into(),
+                );
+            }
+            Event::Comment(_) | Event::PI(_) => continue,
+            Event::Eof => break,
+        };
+
+        if radice_chiusa {
+            return Err("il documento contiene più di un elemento radice".into());
+        }
+        if nodi.len() >= ELEMENTI_MASSIMI {
+            return Err(format!("troppi elementi (massimo {ELEMENTI_MASSIMI})"));
+        }
+        if pila.len() >= PROFONDITA_MASSIMA {
+            return Err(format!(
+                "annidamento troppo profondo (massimo {PROFONDITA_MASSIMA} livelli)"
+            ));
+        }
+        let uri_altro = (ns == Ns::Altro).then(|| String::from_utf8_lossy(uri).into_owned());
+        let lunghezza_nome = e.name().as_ref().len();
+        let lunghezza_locale = e.local_name().as_ref().len();
+        // The name is borrowed from the input rather than copied: a start tag
+        // event begins exactly at its `<`, so the qualified name follows it.
+        let inizio = usize::try_from(posizione).map_err(|_| "documento troppo grande")? + 1;
+        let qualificato = body
+            .get(inizio..inizio + lunghezza_nome)
+            .filter(|q| *q == e.name().as_ref())
+            .ok_or("errore interno del lettore XML")?;
+        let nome = std::str::from_utf8(&qualificato[lunghezza_nome - lunghezza_locale..])
+            .map_err(|_| "nome di elemento non UTF-8".to_string())?;
+
+        let mut must_understand = false;
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| format!("attributo non valido: {err}"))?;
+            let (ns_attr, locale) = reader.resolve_attribute(attr.key);
+            let in_soap =
+                matches!(ns_attr, ResolveResult::Bound(u) if u.as_ref() == NS_SOAP11.as_bytes());
+            if in_soap && locale.as_ref() == b"mustUnderstand" {
+                let valore = attr
+                    .unescape_value()
+                    .map_err(|err| format!("attributo non valido: {err}"))?;
+                must_understand = matches!(valore.trim(), "1" | "true");
+            }
+        }
+
+        let indice = nodi.len();
+        nodi.push(Nodo {
+            ns,
+            uri_altro,
+            nome,
+            testo: Cow::Borrowed(""),
+            primo_figlio: None,
+            ultimo_figlio: None,
+            fratello: None,
+            must_understand,
+        });
+        if let Some(&padre) = pila.last() {
+            match nodi[padre].ultimo_figlio {
+                Some(u) => nodi[u].fratello = Some(indice),
+                None => nodi[padre].primo_figlio = Some(indice),
+            }
+            nodi[padre].ultimo_figlio = Some(indice);
+        }
+        if vuoto {
+            radice_chiusa = pila.is_empty();
+        } else {
+            pila.push(indice);
+        }
+    }
+    if !pila.is_empty() {
+        return Err("documento XML incompleto: elementi non chiusi".into());
+    }
+    if nodi.is_empty() {
+        return Err("documento vuoto: attesa una busta SOAP 1.1".into());
+    }
+    Ok(nodi)
+}
+
+// ---------------------------------------------------------------------------
+// Second pass: the envelope.
+
+fn figli<'d, 'a>(nodi: &'d [Nodo<'a>], i: usize) -> impl Iterator<Item = usize> + 'd {
+    std::iter::successors(nodi[i].primo_figlio, move |&f| nodi[f].fratello)
+}
+
+fn ha_testo(nodo: &Nodo<'_>) -> bool {
+    !solo_spazi(&nodo.testo)
+}
+
+fn descrivi_ns(nodo: &Nodo<'_>) -> String {
+    match nodo.ns {
+        Ns::Nessuno => "nessun namespace".into(),
+        Ns::Soap11 => format!("namespace {NS_SOAP11}"),
+        Ns::Soap12 => format!("namespace {NS_SOAP12}"),
+        Ns::Consultazione => format!("namespace {NS_CONSULTAZIONE}"),
+        Ns::Identity => format!("namespace {NS_IDENTITY}"),
+        Ns::Altro => format!(
+            "namespace {}",
+            nodo.uri_altro.as_deref().unwrap_or("sconosciuto")
+        ),
+    }
+}
+
+/// Checks the envelope and finds the operation: (operation, header, operation element).
+fn busta(nodi: &[Nodo<'_>]) -> Result<(Operazione, Option<usize>, usize), ErroreRichiesta> {
+    let radice = &nodi[0];
+    if radice.nome != "Envelope" {
+        return Err(ErroreRichiesta::envelope(format!(
+            "l'elemento radice è «{}»: attesa una busta SOAP 1.1 (Envelope nel namespace {NS_SOAP11})",
+            radice.nome
+        )));
+    }
+    match radice.ns {
+        Ns::Soap11 => {}
+        Ns::Soap12 => {
+            return Err(ErroreRichiesta::envelope(format!(
+                "SOAP 1.2 non supportato: il servizio usa SOAP 1.1 (busta nel namespace {NS_SOAP11}, Content-Type text/xml)"
+            )));
+        }
+        _ => {
+            return Err(ErroreRichiesta::envelope(format!(
+                "busta in {}: attesa una busta SOAP 1.1 nel namespace {NS_SOAP11}",
+                descrivi_ns(radice)
+            )));
+        }
+    }
+    if ha_testo(radice) {
+        return Err(ErroreRichiesta::envelope(
+            "testo non ammesso nella busta SOAP",
+        ));
+    }
+
+    let mut header = None;
+    let mut body = None;
+    for f in figli(nodi, 0) {
+        let n = &nodi[f];
+        match (n.ns, n.nome) {
+            (Ns::Soap11, "Header") if header.is_none() && body.is_none() => header = Some(f),
+            (Ns::Soap11, "Body") if body.is_none() => body = Some(f),
+            (Ns::Soap11, "Header") | (Ns::Soap11, "Body") => {
+                return Err(ErroreRichiesta::envelope(format!(
+                    "la busta contiene un elemento {} ripetuto o fuori posto",
+                    n.nome
+                )));
+            }
+            _ => {
+                return Err(ErroreRichiesta::envelope(format!(
+                    "elemento inatteso «{}» ({}) nella busta: ammessi solo Header e Body",
+                    n.nome,
+                    descrivi_ns(n)
+                )));
+            }
+        }
+    }
+    let Some(body) = body else {
+        return Err(ErroreRichiesta::envelope(
+            "la busta SOAP non contiene il Body",
+        ));
+    };
+    if ha_testo(&nodi[body]) {
+        return Err(ErroreRichiesta::envelope("testo non ammesso nel Body SOAP"));
+    }
+    let mut contenuto = figli(nodi, body);
+    let Some(elemento) = contenuto.next() else {
+        return Err(ErroreRichiesta::envelope(
+            "il Body SOAP è vuoto: attesa un'operazione",
+        ));
+    };
+    if contenuto.next().is_some() {
+        return Err(ErroreRichiesta::envelope(
+            "il Body SOAP deve contenere un solo elemento (l'operazione)",
+        ));
+    }
+    let n = &nodi[elemento];
+    let operazione = Operazione::da_nome(n.nome);
+    match (n.ns, operazione) {
+        (Ns::Consultazione, Some(op)) => Ok((op, header, elemento)),
+        (_, Some(op)) => Err(ErroreRichiesta::envelope(format!(
+            "l'operazione {op} è in {} invece che nel namespace {NS_CONSULTAZIONE}",
+            descrivi_ns(n)
+        ))),
+        (_, None) => Err(ErroreRichiesta::envelope(format!(
+            "operazione sconosciuta «{}» ({}): il port type ISvcConsultazione non la prevede",
+            citazione(n.nome),
+            descrivi_ns(n)
+        ))),
+    }
+}
+
+/// A value quoted in a message, shortened: messages may be logged, and a
+/// client's garbage should not fill the log.
+fn citazione(s: &str) -> Cow<'_, str> {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+        None => Cow::Borrowed(s),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Second pass: the content, collecting every problem.
+
+struct Validatore<'d, 'a> {
+    nodi: &'d [Nodo<'a>],
+    problemi: Vec<Problema>,
+}
+
+fn unisci(base: &str, nome: &str) -> String {
+    if base.is_empty() {
+        nome.to_owned()
+    } else {
+        format!("{base}/{nome}")
+    }
+}
+
+/// The fields of `RicercaCFType`, `RicercaProtDSUType`, `RicercaProtMittenteType`
+/// after their two key fields.
+const CAMPI_DOMANDA: [&str; 3] = [
+    "PrestazioneDaErogare",
+    "ProtocolloDomandaEnteErogatore",
+    "StatodomandaPrestazione",
+];
+
+impl<'d, 'a> Validatore<'d, 'a> {
+    fn problema(&mut self, percorso: impl Into<String>, messaggio: impl Into<String>) {
+        self.problemi.push(Problema {
+            percorso: percorso.into(),
+            messaggio: messaggio.into(),
+        });
+    }
+
+    /// The `Identity` header; other header blocks are ignored unless they
+    /// carry `mustUnderstand="1"`, which SOAP 1.1 says must be refused.
+    fn header(&mut self, header: usize) -> Result<Option<Identity>, ErroreRichiesta> {
+        let mut identity = None;
+        let mut vista = false;
+        for f in figli(self.nodi, header) {
+            let n = &self.nodi[f];
+            if n.ns == Ns::Identity && n.nome == "Identity" {
+                if vista {
+                    self.problema("Header/Identity", "intestazione Identity ripetuta");
+                    continue;
+                }
+                vista = true;
+                identity = self.identity(f);
+            } else if n.must_understand {
+                return Err(ErroreRichiesta::envelope(format!(
+                    "intestazione «{}» ({}) con mustUnderstand non gestita dal servizio",
+                    n.nome,
+                    descrivi_ns(n)
+                )));
+            }
+        }
+        Ok(identity)
+    }
+
+    fn identity(&mut self, i: usize) -> Option<Identity> {
+        const BASE: &str = "Header/Identity";
+        // The IdentityHeader XSD's children are unqualified in INPS's
+        // examples; some clients qualify them. Both are accepted.
+        let [user_id, codice_ufficio] =
+            self.sequenza(i, BASE, ["UserId", "CodiceUfficio"], [true, true], |ns| {
+                matches!(ns, Ns::Nessuno | Ns::Identity)
+            });
+        let user_id = user_id.and_then(|f| self.foglia(f, BASE));
+        let codice_ufficio = codice_ufficio.and_then(|f| self.foglia(f, BASE));
+        Some(Identity {
+            user_id: user_id?.to_owned(),
+            codice_ufficio: codice_ufficio?.to_owned(),
+        })
+    }
+
+    /// The operation element: exactly one `request`, then the request by shape.
+    fn operazione(
+        &mut self,
+        operazione: Operazione,
+        elemento: usize,
+    ) -> Option<(Option<TipoIndicatore>, Option<String>, Ricerca)> {
+        let [request] = self.sequenza(elemento, "", ["request"], [true], |ns| {
+            ns == Ns::Consultazione
+        });
+        let request = request?;
+        const R: &str = "request";
+        match operazione.forma() {
+            Forma::Indicatore => {
+                let [tipo, ricerca] = self.sequenza(
+                    request,
+                    R,
+                    ["TipoIndicatore", "RicercaCF"],
+                    [true, true],
+                    |ns| ns == Ns::Consultazione,
+                );
+                let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
+                let ricerca = ricerca.and_then(|r| self.ricerca_cf(r, "request/RicercaCF"));
+                Some((Some(tipo?), None, Ricerca::Cf(ricerca?)))
+            }
+            Forma::Riscontro => {
+                let [tipo, ricerca] = self.sequenza(
+                    request,
+                    R,
+                    ["TipoIndicatore", "RicercaProtDSU"],
+                    [true, true],
+                    |ns| ns == Ns::Consultazione,
+                );
+                let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
+                let ricerca =
+                    ricerca.and_then(|r| self.ricerca_prot_dsu(r, "request/RicercaProtDSU"));
+                Some((Some(tipo?), None, Ricerca::ProtDsu(ricerca?)))
+            }
+            Forma::Soglia => {
+                let [tipo, soglia, ricerca] = self.sequenza(
+                    request,
+                    R,
+                    ["TipoIndicatore", "CodiceSoglia", "RicercaCF"],
+                    [true, true, true],
+                    |ns| ns == Ns::Consultazione,
+                );
+                let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
+                let soglia = soglia.and_then(|s| self.codice_soglia(s));
+                let ricerca = ricerca.and_then(|r| self.ricerca_cf(r, "request/RicercaCF"));
+                Some((Some(tipo?), Some(soglia?), Ricerca::Cf(ricerca?)))
+            }
+            Forma::Attestazione => self.scelta_ricerca(request).map(|r| (None, None, r)),
+        }
+    }
+
+    /// `FiltroConsultazioneType`: exactly one of the three searches.
+    fn scelta_ricerca(&mut self, request: usize) -> Option<Ricerca> {
+        const SCELTE: [&str; 3] = ["RicercaCF", "RicercaProtDSU", "RicercaProtMittente"];
+        if ha_testo(&self.nodi[request]) {
+            self.problema("request", "testo non ammesso: attesi solo elementi");
+        }
+        let mut trovate: Vec<(usize, &str)> = Vec::with_capacity(1);
+        for f in figli(self.nodi, request) {
+            let n = &self.nodi[f];
+            if n.ns == Ns::Consultazione && SCELTE.contains(&n.nome) {
+                trovate.push((f, n.nome));
+            } else {
+                self.elemento_non_previsto(f, "request", &SCELTE);
+            }
+        }
+        let mut prima = None;
+        for &(f, nome) in &trovate {
+            let percorso = format!("request/{nome}");
+            let r = match nome {
+                "RicercaCF" => self.ricerca_cf(f, &percorso).map(Ricerca::Cf),
+                "RicercaProtDSU" => self.ricerca_prot_dsu(f, &percorso).map(Ricerca::ProtDsu),
+                _ => self
+                    .ricerca_prot_mittente(f, &percorso)
+                    .map(Ricerca::ProtMittente),
+            };
+            if prima.is_none() {
+                prima = r;
+            }
+        }
+        match trovate.len() {
+            0 => self.problema(
+                "request",
+                "manca la ricerca: indicare uno tra RicercaCF, RicercaProtDSU e RicercaProtMittente",
+            ),
+            1 => {}
+            _ => {
+                let nomi: Vec<&str> = trovate.iter().map(|(_, n)| *n).collect();
+                self.problema(
+                    "request",
+                    format!(
+                        "indicare una sola ricerca tra RicercaCF, RicercaProtDSU e RicercaProtMittente (trovate: {})",
+                        nomi.join(", ")
+                    ),
+                );
+            }
+        }
+        prima
+    }
+
+    fn elemento_non_previsto(&mut self, f: usize, base: &str, ammessi: &[&str]) {
+        let n = &self.nodi[f];
+        let percorso = unisci(base, n.nome);
+        if ammessi.contains(&n.nome) {
+            let ns = descrivi_ns(n);
+            self.problema(
+                percorso,
+                format!("elemento in {ns}: atteso il namespace {NS_CONSULTAZIONE}"),
+            );
+        } else {
+            self.problema(
+                percorso,
+                format!("elemento non previsto: ammessi {}", ammessi.join(", ")),
+            );
+        }
+    }
+
+    /// An `xs:sequence` of distinct elements, each at most once. Reports text
+    /// where only elements belong, unknown and repeated elements, elements out
+    /// of order and missing required ones; returns the index of each element found.
+    fn sequenza<const N: usize>(
+        &mut self,
+        padre: usize,
+        base: &str,
+        campi: [&'static str; N],
+        obbligatori: [bool; N],
+        ns_ammesso: impl Fn(Ns) -> bool,
+    ) -> [Option<usize>; N] {
+        let mut trovati = [None; N];
+        if ha_testo(&self.nodi[padre]) {
+            let percorso = if base.is_empty() {
+                self.nodi[padre].nome.to_owned()
+            } else {
+                base.to_owned()
+            };
+            self.problema(percorso, "testo non ammesso: attesi solo elementi");
+        }
+        let mut ultima = 0;
+        for f in figli(self.nodi, padre) {
+            let n = &self.nodi[f];
+            let posizione = campi.iter().position(|c| *c == n.nome);
+            match posizione {
+                Some(p) if ns_ammesso(n.ns) => {
+                    if trovati[p].is_some() {
+                        self.problema(unisci(base, n.nome), "elemento ripetuto");
+                        continue;
+                    }
+                    if p < ultima {
+                        self.problema(
+                            unisci(base, n.nome),
+                            format!("elemento fuori ordine: deve precedere {}", campi[ultima]),
+                        );
+                    }
+                    ultima = ultima.max(p);
+                    trovati[p] = Some(f);
+                }
+                _ => self.elemento_non_previsto(f, base, &campi),
+            }
+        }
+        for ((campo, trovato), obbligatorio) in campi.iter().zip(&trovati).zip(obbligatori) {
+            if obbligatorio && trovato.is_none() {
+                self.problema(unisci(base, campo), "elemento obbligatorio mancante");
+            }
+        }
+        trovati
+    }
+
+    /// The text of a simple element, without surrounding blanks.
+    fn foglia(&mut self, i: usize, base: &str) -> Option<&'d str> {
+        let n = &self.nodi[i];
+        if n.primo_figlio.is_some() {
+            self.problema(
+                unisci(base, n.nome),
+                "contenuto non ammesso: atteso un valore semplice, trovati elementi",
+            );
+            return None;
+        }
+        Some(
+            n.testo
+                .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
+        )
+    }
+
+    fn tipo_indicatore(&mut self, i: usize) -> Option<TipoIndicatore> {
+        let valore = self.foglia(i, "request")?;
+        let tipo = TipoIndicatore::da_nome(valore);
+        if tipo.is_none() {
+            self.problema(
+                "request/TipoIndicatore",
+                format!(
+                    "tipo di indicatore sconosciuto «{}»: ammessi Ordinario, Minorenne, Universitario, SocioSanitario, Dottorato, Residenziale",
+                    citazione(valore)
+                ),
+            );
+        }
+        tipo
+    }
+
+    fn codice_soglia(&mut self, i: usize) -> Option<String> {
+        let valore = self.foglia(i, "request")?;
+        if codice_soglia_valido(valore) {
+            Some(valore.to_owned())
+        } else {
+            self.problema(
+                "request/CodiceSoglia",
+                "codice soglia non valido: attese 4 lettere e 2 cifre (es. ABCD01)",
+            );
+            None
+        }
+    }
+
+    fn codice_fiscale(&mut self, i: usize, base: &str) -> Option<String> {
+        let valore = self.foglia(i, base)?;
+        if codice_fiscale_valido(valore) {
+            Some(valore.to_owned())
+        } else {
+            // The value itself is not repeated: it is personal data and the
+            // message may be logged.
+            self.problema(
+                unisci(base, self.nodi[i].nome),
+                "codice fiscale non valido: attesi 16 caratteri maiuscoli (persona fisica) o 11 cifre",
+            );
+            None
+        }
+    }
+
+    fn protocollo_dsu(&mut self, i: usize, base: &str) -> Option<String> {
+        let valore = self.foglia(i, base)?;
+        if protocollo_dsu_valido(valore) {
+            Some(valore.to_owned())
+        } else {
+            self.problema(
+                unisci(base, "ProtocolloDSU"),
+                "protocollo DSU non valido: atteso INPS-ISEE-AAAA-NNNNNNNNX-NN (es. INPS-ISEE-2026-00012345A-00)",
+            );
+            None
+        }
+    }
+
+    fn protocollo_mittente(&mut self, i: usize, base: &str) -> Option<String> {
+        let valore = self.foglia(i, base)?;
+        let caratteri = valore.chars().count();
+        if caratteri <= MAX_PROTOCOLLO_MITTENTE {
+            Some(valore.to_owned())
+        } else {
+            self.problema(
+                unisci(base, "ProtocolloMittente"),
+                format!(
+                    "protocollo mittente troppo lungo: {caratteri} caratteri, massimo {MAX_PROTOCOLLO_MITTENTE}"
+                ),
+            );
+            None
+        }
+    }
+
+    fn data(&mut self, i: usize, base: &str) -> Option<NaiveDate> {
+        let valore = self.foglia(i, base)?;
+        let data = leggi_data_xsd(valore);
+        if data.is_none() {
+            self.problema(
+                unisci(base, self.nodi[i].nome),
+                format!(
+                    "data non valida «{}»: atteso il formato AAAA-MM-GG (xs:date)",
+                    citazione(valore)
+                ),
+            );
+        }
+        data
+    }
+
+    /// The three purpose fields; `Err(())` when one of them is invalid.
+    fn domanda(&mut self, campi: [Option<usize>; 3], base: &str) -> Result<DatiDomanda, ()> {
+        let mut valida = true;
+        let mut domanda = DatiDomanda::default();
+        if let Some(f) = campi[0] {
+            match self.foglia(f, base) {
+                Some(v) if prestazione_valida(v) => domanda.prestazione = Some(v.to_owned()),
+                Some(v) => {
+                    valida = false;
+                    self.problema(
+                        unisci(base, "PrestazioneDaErogare"),
+                        format!(
+                            "prestazione sconosciuta «{}»: ammessi i codici A1.01–A1.20, A2.01–A2.12, A3.01–A3.03 e Z9.99",
+                            citazione(v)
+                        ),
+                    );
+                }
+                None => valida = false,
+            }
+        }
+        if let Some(f) = campi[1] {
+            match self.foglia(f, base) {
+                Some(v) if v.chars().count() <= MAX_PROTOCOLLO_DOMANDA => {
+                    domanda.protocollo_domanda = Some(v.to_owned());
+                }
+                Some(v) => {
+                    valida = false;
+                    self.problema(
+                        unisci(base, "ProtocolloDomandaEnteErogatore"),
+                        format!(
+                            "protocollo della domanda troppo lungo: {} caratteri, massimo {MAX_PROTOCOLLO_DOMANDA}",
+                            v.chars().count()
+                        ),
+                    );
+                }
+                None => valida = false,
+            }
+        }
+        if let Some(f) = campi[2] {
+            match self.foglia(f, base) {
+                Some(v) => match StatoDomanda::da_nome(v) {
+                    Some(s) => domanda.stato_domanda = Some(s),
+                    None => {
+                        valida = false;
+                        self.problema(
+                            unisci(base, "StatodomandaPrestazione"),
+                            format!(
+                                "stato della domanda non valido «{}»: ammessi «Da Erogare» ed «Erogata»",
+                                citazione(v)
+                            ),
+                        );
+                    }
+                },
+                None => valida = false,
+            }
+        }
+        if valida { Ok(domanda) } else { Err(()) }
+    }
+
+    fn ricerca_cf(&mut self, i: usize, base: &str) -> Option<RicercaCf> {
+        let [cf, data, p, pd, s] = self.sequenza(
+            i,
+            base,
+            [
+                "CodiceFiscale",
+                "DataValidita",
+                CAMPI_DOMANDA[0],
+                CAMPI_DOMANDA[1],
+                CAMPI_DOMANDA[2],
+            ],
+            [true, false, false, false, false],
+            |ns| ns == Ns::Consultazione,
+        );
+        let codice_fiscale = cf.and_then(|f| self.codice_fiscale(f, base));
+        let data_validita = data.map(|f| self.data(f, base).ok_or(()));
+        let domanda = self.domanda([p, pd, s], base);
+        Some(RicercaCf {
+            codice_fiscale: codice_fiscale?,
+            data_validita: data_validita.transpose().ok()?,
+            domanda: domanda.ok()?,
+        })
+    }
+
+    fn ricerca_prot_dsu(&mut self, i: usize, base: &str) -> Option<RicercaProtDsu> {
+        let [prot, cf, p, pd, s] = self.sequenza(
+            i,
+            base,
+            [
+                "ProtocolloDSU",
+                "CodiceFiscaleBeneficiario",
+                CAMPI_DOMANDA[0],
+                CAMPI_DOMANDA[1],
+                CAMPI_DOMANDA[2],
+            ],
+            [true, true, false, false, false],
+            |ns| ns == Ns::Consultazione,
+        );
+        let protocollo_dsu = prot.and_then(|f| self.protocollo_dsu(f, base));
+        let codice_fiscale = cf.and_then(|f| self.codice_fiscale(f, base));
+        let domanda = self.domanda([p, pd, s], base);
+        Some(RicercaProtDsu {
+            protocollo_dsu: protocollo_dsu?,
+            codice_fiscale_beneficiario: codice_fiscale?,
+            domanda: domanda.ok()?,
+        })
+    }
+
+    fn ricerca_prot_mittente(&mut self, i: usize, base: &str) -> Option<RicercaProtMittente> {
+        let [prot, cf, p, pd, s] = self.sequenza(
+            i,
+            base,
+            [
+                "ProtocolloMittente",
+                "CodiceFiscaleBeneficiario",
+                CAMPI_DOMANDA[0],
+                CAMPI_DOMANDA[1],
+                CAMPI_DOMANDA[2],
+            ],
+            [true, true, false, false, false],
+            |ns| ns == Ns::Consultazione,
+        );
+        let protocollo = prot.and_then(|f| self.protocollo_mittente(f, base));
+        let codice_fiscale = cf.and_then(|f| self.codice_fiscale(f, base));
+        let domanda = self.domanda([p, pd, s], base);
+        Some(RicercaProtMittente {
+            protocollo_mittente: protocollo?,
+            codice_fiscale_beneficiario: codice_fiscale?,
+            domanda: domanda.ok()?,
+        })
+    }
+}
