@@ -1,1 +1,30 @@
-//! Placeholder; see Cargo.toml description.
+//! The access log of the ISEE consultation e-services: every consultation by an ente
+//! through PDND, successful or refused, recorded before the answer leaves.
+//!
+//! * Append-only and tamper-evident: an HMAC-SHA256 hash chain under a key the
+//!   database never sees ([`ChiaviAudit`]); see `README.md` for the exact bytes.
+//! * Searched fiscal codes are stored only as keyed hashes ([`RegistroAccessi::hash_cf`]).
+//! * Group commit: one writer task, one transaction and one fsync per batch
+//!   ([`scrittore`]).
+//! * Verification ([`verifica`]), retention with a MACed anchor
+//!   ([`RegistroAccessi::conserva`]), per-purpose daily counts for quotas, listings.
+//! * `isee audit …` ([`cli`]).
+//!
+//! SQLite (`sqlite://path`) or PostgreSQL (`postgres://…`) through sqlx's `Any` driver.
+
+pub mod chiavi;
+pub mod cli;
+pub mod errore;
+pub mod record;
+mod registro;
+mod schema;
+pub mod scrittore;
+pub mod verifica;
+
+pub use chiavi::ChiaviAudit;
+pub use cli::{ComandoAudit, esegui};
+pub use errore::{ErroreAccessi, Risultato};
+pub use record::{NuovoAccesso, RecordAccesso, Ricevuta, testo_istante};
+pub use registro::{Filtro, RegistroAccessi};
+pub use scrittore::OpzioniScrittura;
+pub use verifica::{EsitoVerifica, Problema, TipoProblema};

@@ -1,0 +1,61 @@
+//! The access log's errors: one enum, Italian messages for the operator.
+//!
+//! No message carries a secret or a fiscal code: keys are shown only by their
+//! fingerprint, database URLs without their password.
+
+/// Every failure of the access log.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreAccessi {
+    #[error("URL del database non supportato: {0} (usare sqlite://… o postgres://…)")]
+    UrlNonSupportato(String),
+    #[error("errore del database del registro degli accessi: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("chiave di audit: {0}")]
+    Chiave(String),
+    #[error("file di chiave {percorso}: {errore}")]
+    FileChiave {
+        percorso: String,
+        errore: std::io::Error,
+    },
+    #[error(
+        "un altro processo scrive già questo registro degli accessi ({0}); \
+         un solo scrittore per database è ammesso"
+    )]
+    ScrittoreAttivo(String),
+    #[error(
+        "la chiave fornita non è quella con cui è stato scritto il registro degli accessi \
+         (impronta registrata {registrata}, impronta della chiave fornita {fornita})"
+    )]
+    ChiaveDiversa { registrata: String, fornita: String },
+    #[error(
+        "lo schema del registro degli accessi è alla versione {trovata}; questa versione del \
+         programma gestisce fino alla {gestita}"
+    )]
+    SchemaPiuRecente { trovata: i64, gestita: i64 },
+    #[error("scrittura del registro degli accessi non riuscita: {0}")]
+    ScritturaFallita(String),
+    #[error("il registro degli accessi è chiuso")]
+    Chiuso,
+    #[error(
+        "il registro degli accessi è aperto in sola lettura: nessuno scrittore in questo processo"
+    )]
+    SolaLettura,
+    #[error("dato corrotto nel registro degli accessi: {0}")]
+    DatoCorrotto(String),
+    #[error(
+        "conservazione rifiutata: la parte di catena da eliminare non è integra ({0} problemi); \
+         eseguire «isee audit verifica» e indagare prima di eliminare"
+    )]
+    CatenaNonIntegra(u64),
+}
+
+pub type Risultato<T> = Result<T, ErroreAccessi>;
+
+/// A URL without its password, for messages: `postgres://user:secret@host` would
+/// otherwise end up in logs.
+pub(crate) fn senza_credenziali(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,451 @@
+//! The access record: what the server fills ([`NuovoAccesso`]), what is stored
+//! ([`RecordAccesso`]), and the exact bytes the chain MACs.
+//!
+//! Stored form: every field is a TEXT or BIGINT column with the same name. The instant
+//! is RFC 3339 UTC with uppercase `T`/`Z` and microseconds (ModI RAC_GEN_LOG_01), a
+//! fixed-width text that also sorts chronologically, so day and retention queries are
+//! plain string ranges.
+
+use crate::chiavi::hmac;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One consultation, successful or refused, as the server describes it.
+///
+/// Fiscal codes are never here in clear: `operatore_cf_hash` and `cf_ricercato_hash`
+/// are filled with [`crate::RegistroAccessi::hash_cf`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NuovoAccesso {
+    /// The e-service, e.g. `indicatore`, `attestazione-residenti`; `audit` for the CLI.
+    pub eservizio: String,
+    /// The operation, e.g. `ConsultazioneIndicatore`.
+    pub operazione: String,
+    /// `soap`, `rest`, or `cli` for `isee audit`.
+    pub canale: String,
+    /// `OK`, `DATI_NON_TROVATI`, `VOUCHER_SCADUTO`, `QUOTA_ESAURITA`…
+    pub esito: String,
+    /// The HTTP status of the answer; 0 when there is no HTTP exchange (CLI).
+    pub http_status: u16,
+    pub voucher_jti: Option<String>,
+    pub client_id: Option<String>,
+    pub consumer_id: Option<String>,
+    pub purpose_id: Option<String>,
+    pub ente_ipa: Option<String>,
+    pub ente_categoria: Option<String>,
+    pub operatore_cf_hash: Option<String>,
+    pub operatore_loa: Option<String>,
+    pub operatore_postazione: Option<String>,
+    pub evidenza_jti: Option<String>,
+    /// `CF`, `ProtDSU` or `ProtMittente`.
+    pub tipo_ricerca: Option<String>,
+    pub cf_ricercato_hash: Option<String>,
+    pub prestazione: Option<String>,
+    pub protocollo_domanda: Option<String>,
+    pub stato_domanda: Option<String>,
+    /// The DSU protocol returned, if any.
+    pub protocollo_dsu: Option<String>,
+    pub id_richiesta: Option<i64>,
+    pub request_id: Option<String>,
+    pub ip_client: Option<String>,
+    pub latenza_us: i64,
+    /// Set by the caller (the instant the request arrived).
+    #[serde(with = "istante_serde")]
+    pub ts: DateTime<Utc>,
+}
+
+/// A stored record: the access plus its place in the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAccesso {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub accesso: NuovoAccesso,
+    /// MAC of the record before (hex); 64 zeros for the first record.
+    pub mac_precedente: String,
+    /// HMAC-SHA256 (hex) — see [`mac_record`].
+    pub mac: String,
+}
+
+/// What `registra` answers once the record is committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ricevuta {
+    pub seq: i64,
+    pub mac: String,
+}
+
+/// The MAC before the first record.
+pub const MAC_INIZIALE: [u8; 32] = [0; 32];
+
+/// Version byte that opens the canonical bytes; a new layout gets a new byte.
+const VERSIONE_CANONICA: u8 = 1;
+
+/// The stored text of an instant.
+pub fn testo_istante(ts: &DateTime<Utc>) -> String {
+    ts.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The stored text of midnight UTC of a day.
+pub(crate) fn testo_giorno(g: NaiveDate) -> String {
+    format!("{}T00:00:00.000000Z", g.format("%Y-%m-%d"))
+}
+
+pub(crate) fn leggi_istante(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+mod istante_serde {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::testo_istante(ts))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let testo = String::deserialize(d)?;
+        super::leggi_istante(&testo)
+            .ok_or_else(|| serde::de::Error::custom(format!("istante non RFC 3339: {testo}")))
+    }
+}
+
+/// A column value in stored form.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Valore<'a> {
+    Testo(&'a str),
+    TestoOpz(Option<&'a str>),
+    Intero(i64),
+    InteroOpz(Option<i64>),
+}
+
+/// The data columns in chain order. The canonical bytes follow this order, so it
+/// must never change for version 1; `mac_precedente` and `mac` come after.
+pub(crate) const COLONNE_DATI: [&str; 27] = [
+    "seq",
+    "ts",
+    "eservizio",
+    "operazione",
+    "canale",
+    "esito",
+    "http_status",
+    "voucher_jti",
+    "client_id",
+    "consumer_id",
+    "purpose_id",
+    "ente_ipa",
+    "ente_categoria",
+    "operatore_cf_hash",
+    "operatore_loa",
+    "operatore_postazione",
+    "evidenza_jti",
+    "tipo_ricerca",
+    "cf_ricercato_hash",
+    "prestazione",
+    "protocollo_domanda",
+    "stato_domanda",
+    "protocollo_dsu",
+    "id_richiesta",
+    "request_id",
+    "ip_client",
+    "latenza_us",
+];
+
+/// Number of stored columns: the data plus `mac_precedente` and `mac`.
+pub(crate) const NUMERO_COLONNE: usize = COLONNE_DATI.len() + 2;
+
+/// A record exactly as stored: verification works on these texts, never on values
+/// parsed and re-formatted, so that an edit producing an "equivalent" text (another
+/// time-zone notation, say) still breaks the MAC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Riga {
+    pub seq: i64,
+    pub ts: String,
+    pub eservizio: String,
+    pub operazione: String,
+    pub canale: String,
+    pub esito: String,
+    pub http_status: i64,
+    pub voucher_jti: Option<String>,
+    pub client_id: Option<String>,
+    pub consumer_id: Option<String>,
+    pub purpose_id: Option<String>,
+    pub ente_ipa: Option<String>,
+    pub ente_categoria: Option<String>,
+    pub operatore_cf_hash: Option<String>,
+    pub operatore_loa: Option<String>,
+    pub operatore_postazione: Option<String>,
+    pub evidenza_jti: Option<String>,
+    pub tipo_ricerca: Option<String>,
+    pub cf_ricercato_hash: Option<String>,
+    pub prestazione: Option<String>,
+    pub protocollo_domanda: Option<String>,
+    pub stato_domanda: Option<String>,
+    pub protocollo_dsu: Option<String>,
+    pub id_richiesta: Option<i64>,
+    pub request_id: Option<String>,
+    pub ip_client: Option<String>,
+    pub latenza_us: i64,
+    pub mac_precedente: String,
+    pub mac: String,
+}
+
+impl Riga {
+    /// The stored form of a new access, not yet chained (`mac_precedente`, `mac` empty).
+    pub fn da_accesso(a: NuovoAccesso, seq: i64) -> Riga {
+        Riga {
+            seq,
+            ts: testo_istante(&a.ts),
+            eservizio: a.eservizio,
+            operazione: a.operazione,
+            canale: a.canale,
+            esito: a.esito,
+            http_status: i64::from(a.http_status),
+            voucher_jti: a.voucher_jti,
+            client_id: a.client_id,
+            consumer_id: a.consumer_id,
+            purpose_id: a.purpose_id,
+            ente_ipa: a.ente_ipa,
+            ente_categoria: a.ente_categoria,
+            operatore_cf_hash: a.operatore_cf_hash,
+            operatore_loa: a.operatore_loa,
+            operatore_postazione: a.operatore_postazione,
+            evidenza_jti: a.evidenza_jti,
+            tipo_ricerca: a.tipo_ricerca,
+            cf_ricercato_hash: a.cf_ricercato_hash,
+            prestazione: a.prestazione,
+            protocollo_domanda: a.protocollo_domanda,
+            stato_domanda: a.stato_domanda,
+            protocollo_dsu: a.protocollo_dsu,
+            id_richiesta: a.id_richiesta,
+            request_id: a.request_id,
+            ip_client: a.ip_client,
+            latenza_us: a.latenza_us,
+            mac_precedente: String::new(),
+            mac: String::new(),
+        }
+    }
+
+    /// The data values in [`COLONNE_DATI`] order.
+    pub fn valori(&self) -> [Valore<'_>; 27] {
+        use Valore::*;
+        fn o(s: &Option<String>) -> Option<&str> {
+            s.as_deref()
+        }
+        [
+            Intero(self.seq),
+            Testo(&self.ts),
+            Testo(&self.eservizio),
+            Testo(&self.operazione),
+            Testo(&self.canale),
+            Testo(&self.esito),
+            Intero(self.http_status),
+            TestoOpz(o(&self.voucher_jti)),
+            TestoOpz(o(&self.client_id)),
+            TestoOpz(o(&self.consumer_id)),
+            TestoOpz(o(&self.purpose_id)),
+            TestoOpz(o(&self.ente_ipa)),
+            TestoOpz(o(&self.ente_categoria)),
+            TestoOpz(o(&self.operatore_cf_hash)),
+            TestoOpz(o(&self.operatore_loa)),
+            TestoOpz(o(&self.operatore_postazione)),
+            TestoOpz(o(&self.evidenza_jti)),
+            TestoOpz(o(&self.tipo_ricerca)),
+            TestoOpz(o(&self.cf_ricercato_hash)),
+            TestoOpz(o(&self.prestazione)),
+            TestoOpz(o(&self.protocollo_domanda)),
+            TestoOpz(o(&self.stato_domanda)),
+            TestoOpz(o(&self.protocollo_dsu)),
+            InteroOpz(self.id_richiesta),
+            TestoOpz(o(&self.request_id)),
+            TestoOpz(o(&self.ip_client)),
+            Intero(self.latenza_us),
+        ]
+    }
+
+    /// The canonical bytes of the record's data, `seq` included (see README):
+    /// a version byte, then per column in [`COLONNE_DATI`] order
+    /// `0x00` for NULL, or `0x01` followed by an 8-byte big-endian integer or by a
+    /// 4-byte big-endian length and the UTF-8 text. Length prefixes make the encoding
+    /// unambiguous: no two different records give the same bytes.
+    pub fn canonica(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(256);
+        b.push(VERSIONE_CANONICA);
+        for v in self.valori() {
+            match v {
+                Valore::Testo(s) | Valore::TestoOpz(Some(s)) => {
+                    b.push(1);
+                    // Texts over 4 GiB cannot reach a database column.
+                    b.extend_from_slice(&(s.len() as u32).to_be_bytes());
+                    b.extend_from_slice(s.as_bytes());
+                }
+                Valore::Intero(i) | Valore::InteroOpz(Some(i)) => {
+                    b.push(1);
+                    b.extend_from_slice(&i.to_be_bytes());
+                }
+                Valore::TestoOpz(None) | Valore::InteroOpz(None) => b.push(0),
+            }
+        }
+        b
+    }
+
+    /// Chains the record after `precedente`: sets `mac_precedente` and `mac`.
+    pub fn incatena(&mut self, chiave: &[u8; 32], precedente: &[u8; 32]) -> [u8; 32] {
+        let mac = mac_record(chiave, precedente, &self.canonica());
+        self.mac_precedente = hex::encode(precedente);
+        self.mac = hex::encode(mac);
+        mac
+    }
+
+    pub fn in_record(self) -> Result<RecordAccesso, String> {
+        let ts =
+            leggi_istante(&self.ts).ok_or_else(|| format!("seq {}: ts «{}»", self.seq, self.ts))?;
+        let http_status = u16::try_from(self.http_status)
+            .map_err(|_| format!("seq {}: http_status {}", self.seq, self.http_status))?;
+        Ok(RecordAccesso {
+            seq: self.seq,
+            accesso: NuovoAccesso {
+                eservizio: self.eservizio,
+                operazione: self.operazione,
+                canale: self.canale,
+                esito: self.esito,
+                http_status,
+                voucher_jti: self.voucher_jti,
+                client_id: self.client_id,
+                consumer_id: self.consumer_id,
+                purpose_id: self.purpose_id,
+                ente_ipa: self.ente_ipa,
+                ente_categoria: self.ente_categoria,
+                operatore_cf_hash: self.operatore_cf_hash,
+                operatore_loa: self.operatore_loa,
+                operatore_postazione: self.operatore_postazione,
+                evidenza_jti: self.evidenza_jti,
+                tipo_ricerca: self.tipo_ricerca,
+                cf_ricercato_hash: self.cf_ricercato_hash,
+                prestazione: self.prestazione,
+                protocollo_domanda: self.protocollo_domanda,
+                stato_domanda: self.stato_domanda,
+                protocollo_dsu: self.protocollo_dsu,
+                id_richiesta: self.id_richiesta,
+                request_id: self.request_id,
+                ip_client: self.ip_client,
+                latenza_us: self.latenza_us,
+                ts,
+            },
+            mac_precedente: self.mac_precedente,
+            mac: self.mac,
+        })
+    }
+}
+
+/// MAC = HMAC-SHA256(chain key, previous MAC (32 raw bytes) ‖ canonical bytes).
+pub(crate) fn mac_record(chiave: &[u8; 32], precedente: &[u8; 32], canonica: &[u8]) -> [u8; 32] {
+    hmac(chiave, &[precedente, canonica])
+}
+
+/// Decodes a stored hex MAC.
+pub(crate) fn mac_da_hex(s: &str) -> Option<[u8; 32]> {
+    let v = hex::decode(s).ok()?;
+    v.try_into().ok()
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn base() -> Riga {
+        let a = NuovoAccesso {
+            eservizio: "indicatore".into(),
+            operazione: "ConsultazioneIndicatore".into(),
+            canale: "rest".into(),
+            esito: "OK".into(),
+            http_status: 200,
+            ts: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            ..NuovoAccesso::default()
+        };
+        Riga::da_accesso(a, 42)
+    }
+
+    #[test]
+    fn istante_rfc3339_con_microsecondi_e_z() {
+        let ts =
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(7);
+        assert_eq!(testo_istante(&ts), "2026-01-02T03:04:05.000007Z");
+        assert_eq!(leggi_istante("2026-01-02T03:04:05.000007Z"), Some(ts));
+    }
+
+    #[test]
+    fn la_codifica_canonica_non_e_ambigua() {
+        let r = base();
+        let c = r.canonica();
+        assert_eq!(c[0], 1, "versione");
+        assert_eq!(&c[1..10], &[1, 0, 0, 0, 0, 0, 0, 0, 42], "seq per primo");
+        // NULL and the empty text differ.
+        let mut vuoto = base();
+        vuoto.voucher_jti = Some(String::new());
+        assert_ne!(vuoto.canonica(), c);
+        // Moving characters from one field to the next changes the bytes.
+        let mut a = base();
+        a.client_id = Some("ab".into());
+        a.consumer_id = Some("c".into());
+        let mut b = base();
+        b.client_id = Some("a".into());
+        b.consumer_id = Some("bc".into());
+        assert_ne!(a.canonica(), b.canonica());
+        // The same value in another column changes the bytes.
+        let mut x = base();
+        x.client_id = Some("z".into());
+        let mut y = base();
+        y.consumer_id = Some("z".into());
+        assert_ne!(x.canonica(), y.canonica());
+        // seq is covered.
+        let mut s = base();
+        s.seq = 43;
+        assert_ne!(s.canonica(), c);
+    }
+
+    #[test]
+    fn il_mac_dipende_da_chiave_precedente_e_contenuto() {
+        let k1 = [1u8; 32];
+        let k2 = [2u8; 32];
+        let mut r = base();
+        let m = r.incatena(&k1, &MAC_INIZIALE);
+        assert_eq!(r.mac, hex::encode(m));
+        assert_eq!(r.mac_precedente, "0".repeat(64));
+        assert_ne!(mac_record(&k2, &MAC_INIZIALE, &r.canonica()), m);
+        assert_ne!(mac_record(&k1, &[9; 32], &r.canonica()), m);
+        // Recomputed independently: HMAC(k, prev ‖ canonical).
+        use hmac::Mac;
+        let mut h = crate::chiavi::HmacSha256::new_from_slice(&k1).unwrap();
+        h.update(&MAC_INIZIALE);
+        h.update(&r.canonica());
+        assert_eq!(&h.finalize().into_bytes()[..], &m[..]);
+    }
+
+    #[test]
+    fn da_riga_a_record_e_ritorno() {
+        let mut r = base();
+        r.id_richiesta = Some(-5);
+        r.purpose_id = Some("p".into());
+        r.incatena(&[3; 32], &MAC_INIZIALE);
+        let rec = r.clone().in_record().unwrap();
+        assert_eq!(rec.seq, 42);
+        assert_eq!(
+            Riga {
+                mac_precedente: r.mac_precedente.clone(),
+                mac: r.mac.clone(),
+                ..Riga::da_accesso(rec.accesso.clone(), 42)
+            },
+            r
+        );
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(
+            json.contains("\"ts\":\"2026-01-02T03:04:05.000000Z\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<RecordAccesso>(&json).unwrap(), rec);
+        let mut rotta = r;
+        rotta.http_status = 70_000;
+        assert!(rotta.in_record().is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! Wiring: from a [`Configurazione`] to a running service, with its background
+//! tasks (operator authorisations and IPA snapshot refresh, log retention).
+
+use crate::app::app;
+use crate::configurazione::{Configurazione, url_db};
+use crate::quote::Quote;
+use crate::servizio::{Impostazioni, Orologio, Servizio};
+use anyhow::{Context, Result};
+use chrono::Utc;
+use isee_accessi::{ChiaviAudit, OpzioniScrittura, RegistroAccessi};
+use isee_enti::{CacheAbilitazioni, RegistroEnti};
+use isee_pdnd::jwks::{CacheJwks, SorgenteJwks};
+use isee_pdnd::stato::DirectoryFile;
+use isee_pdnd::voucher::ValidatoreVoucher;
+use isee_registro::store::sql::Configurazione as ConfigStore;
+use isee_registro::{Registro, StoreSql};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The service and what its background tasks need.
+pub struct Avviato {
+    pub servizio: Arc<Servizio>,
+    pub registro_enti: RegistroEnti,
+}
+
+/// Opens every store and loads every key set; fails with the first unusable piece.
+pub async fn costruisci(c: &Configurazione) -> Result<Avviato> {
+    costruisci_con_orologio(c, Arc::new(Utc::now)).await
+}
+
+/// [`costruisci`] with a given clock (tests pin the date, so that DSU validity and
+/// voucher times do not depend on the day the tests run).
+pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> Result<Avviato> {
+    let mut cs = ConfigStore::new(&crate::configurazione::url_db(&c.registro.db));
+    cs.max_connessioni = c.registro.connessioni;
+    let store = StoreSql::connetti_con(cs)
+        .await
+        .context("apertura del registro delle DSU")?;
+
+    let sorgente = if c.pdnd.jwks.starts_with("http://") || c.pdnd.jwks.starts_with("https://") {
+        SorgenteJwks::Url(c.pdnd.jwks.clone())
+    } else {
+        SorgenteJwks::File(c.pdnd.jwks.clone().into())
+    };
+    let jwks = Arc::new(CacheJwks::new(
+        sorgente,
+        Duration::from_secs(c.pdnd.aggiornamento_min_s),
+    ));
+    jwks.carica()
+        .await
+        .with_context(|| format!("lettura delle chiavi PDND da {}", c.pdnd.jwks))?;
+    let directory = Arc::new(
+        DirectoryFile::apri(&c.pdnd.stato, Duration::from_secs(c.pdnd.aggiornamento_min_s))
+            .with_context(|| format!("lettura della directory PDND {}", c.pdnd.stato.display()))?,
+    );
+
+    let registro_enti = RegistroEnti::apri(&url_db(&c.enti.db))
+        .await
+        .context("apertura del registro degli enti")?;
+    let anagrafe = registro_enti
+        .anagrafe()
+        .await
+        .context("lettura dell'anagrafe degli enti")?;
+    if anagrafe.is_empty() {
+        tracing::warn!("anagrafe degli enti vuota: importare IPA e ISTAT con `isee enti importa`");
+    }
+    let abilitazioni = Arc::new(
+        CacheAbilitazioni::carica(&registro_enti, Duration::from_secs(c.enti.aggiornamento_s.max(1)))
+            .await
+            .context("lettura delle abilitazioni degli operatori")?,
+    );
+
+    let chiavi = ChiaviAudit::da_file(&c.accessi.chiave)
+        .with_context(|| format!("chiave del registro accessi {}", c.accessi.chiave.display()))?;
+    let accessi = RegistroAccessi::apri(&url_db(&c.accessi.db), chiavi, OpzioniScrittura::default())
+        .await
+        .context("apertura del registro degli accessi")?;
+    let oggi = orologio().date_naive();
+    let usate = accessi
+        .conteggi_giorno(oggi)
+        .await
+        .context("ripristino delle quote dal registro degli accessi")?;
+
+    let servizio = Servizio {
+        registro: Registro::new(store),
+        voucher: ValidatoreVoucher::new(jwks),
+        directory,
+        enti: RwLock::new(Arc::new(anagrafe)),
+        abilitazioni,
+        accessi,
+        quote: Quote::da_conteggi(oggi, usate),
+        impostazioni: Impostazioni {
+            issuer: c.pdnd.issuer.clone(),
+            base_audience: c.base_audience.clone(),
+            producer_id: c.pdnd.producer_id.clone(),
+            tolleranza_s: c.tolleranza_s,
+            soglie: c.soglie.clone(),
+        },
+        orologio,
+    };
+    Ok(Avviato {
+        servizio: Arc::new(servizio),
+        registro_enti,
+    })
+}
+
+/// Background work: refresh authorisations and the IPA snapshot; apply retention
+/// once at start and then daily.
+pub fn attivita(a: &Avviato, c: &Configurazione) {
+    let (s, r) = (a.servizio.clone(), a.registro_enti.clone());
+    let ogni = Duration::from_secs(c.enti.aggiornamento_s.max(1));
+    tokio::spawn(async move {
+        let mut t = tokio::time::interval(ogni);
+        loop {
+            t.tick().await;
+            if let Err(e) = s.abilitazioni.aggiorna_se_cambiata(&r).await {
+                tracing::warn!(errore = %e, "aggiornamento delle abilitazioni non riuscito");
+            }
+            if let Ok(nuova) = r.anagrafe().await {
+                let mut enti = s.enti.write().unwrap_or_else(|p| p.into_inner());
+                if nuova.len() != enti.len() || nuova.data_ipa != enti.data_ipa {
+                    *enti = Arc::new(nuova);
+                }
+            }
+        }
+    });
+    let (s, giorni) = (a.servizio.clone(), c.accessi.conservazione_giorni);
+    tokio::spawn(async move {
+        let mut t = tokio::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            t.tick().await;
+            match s.accessi.conserva(giorni, Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(eliminati = n, giorni, "conservazione del registro accessi"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(errore = %e, "conservazione del registro accessi non riuscita"),
+            }
+        }
+    });
+}
+
+/// Binds, serves (HTTPS with optional client certificates when `[tls]` is set,
+/// plain HTTP otherwise) and returns the bound address once listening.
+pub async fn servi(c: Configurazione, arresto: impl std::future::Future<Output = ()> + Send + 'static) -> Result<SocketAddr> {
+    let a = costruisci(&c).await?;
+    attivita(&a, &c);
+    let router = app(a.servizio.clone());
+    let listener = tokio::net::TcpListener::bind(c.indirizzo)
+        .await
+        .with_context(|| format!("ascolto su {}", c.indirizzo))?;
+    let locale = listener.local_addr()?;
+    match &c.tls {
+        Some(t) => {
+            let leggi = |p: &std::path::Path| {
+                std::fs::read_to_string(p).with_context(|| format!("lettura di {}", p.display()))
+            };
+            let crl = match &t.crl {
+                Some(p) if p.exists() => Some(leggi(p)?),
+                _ => None,
+            };
+            let tls = isee_tls::config_server(
+                &leggi(&t.certificato)?,
+                &leggi(&t.chiave)?,
+                &leggi(&t.ca_client)?,
+                crl.as_deref(),
+            )?;
+            tokio::spawn(async move {
+                if let Err(e) = isee_tls::servi_tls(listener, tls, router, arresto).await {
+                    tracing::error!(errore = %e, "servizio interrotto");
+                }
+            });
+        }
+        None => {
+            tokio::spawn(async move {
+                if let Err(e) = isee_tls::servi_http(listener, router, arresto).await {
+                    tracing::error!(errore = %e, "servizio interrotto");
+                }
+            });
+        }
+    }
+    Ok(locale)
+}

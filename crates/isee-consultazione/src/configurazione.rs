@@ -1,0 +1,204 @@
+//! The service's TOML configuration (`isee consultazione serve --config F`).
+//! Relative paths are resolved against the configuration file's directory, so a
+//! sandbox directory can be moved as a whole.
+
+use crate::servizio::Soglia;
+use anyhow::{Context, Result};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Configurazione {
+    pub indirizzo: SocketAddr,
+    /// Audience prefix of the e-services (no scheme), e.g.
+    /// `api.isee.local/pdnd/soap/ConsultazioneISEE/v2`.
+    pub base_audience: String,
+    /// Clock skew allowed on voucher and evidence times, seconds.
+    #[serde(default = "tolleranza_predefinita")]
+    pub tolleranza_s: i64,
+    /// Worker threads (default: one per core).
+    #[serde(default)]
+    pub thread: Option<usize>,
+    pub registro: SezioneRegistro,
+    pub pdnd: SezionePdnd,
+    #[serde(default)]
+    pub tls: Option<SezioneTls>,
+    pub accessi: SezioneAccessi,
+    pub enti: SezioneEnti,
+    /// Threshold codes of `ConsultazioneSogliaIndicatore` (default: [`soglie_predefinite`]).
+    #[serde(default = "soglie_predefinite")]
+    pub soglie: HashMap<String, Soglia>,
+}
+
+fn tolleranza_predefinita() -> i64 {
+    60
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SezioneRegistro {
+    /// The DSU register: a SQLite path or a postgres:// URL.
+    pub db: String,
+    #[serde(default = "connessioni_predefinite")]
+    pub connessioni: u32,
+}
+
+fn connessioni_predefinite() -> u32 {
+    8
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SezionePdnd {
+    /// Voucher issuer (`interop.pagopa.it` in production, `uat.interop.pagopa.it` in
+    /// collaudo; the local PDND's own otherwise).
+    pub issuer: String,
+    /// The PDND key set: a file path or an http(s) URL.
+    pub jwks: String,
+    /// The PDND directory (purposes, tenants, client keys): the local PDND's
+    /// `stato.json`.
+    pub stato: PathBuf,
+    /// The producer tenant id expected in vouchers (INPS's on PDND).
+    #[serde(default)]
+    pub producer_id: Option<String>,
+    /// Minimum seconds between key-set refreshes triggered by unknown `kid`s.
+    #[serde(default = "aggiornamento_predefinito")]
+    pub aggiornamento_min_s: u64,
+}
+
+fn aggiornamento_predefinito() -> u64 {
+    30
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SezioneTls {
+    pub certificato: PathBuf,
+    pub chiave: PathBuf,
+    /// The CA that issues the enti's client certificates.
+    pub ca_client: PathBuf,
+    #[serde(default)]
+    pub crl: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SezioneAccessi {
+    /// The access log: a SQLite path or a postgres:// URL.
+    pub db: String,
+    /// The log's secret (chain MAC and fiscal-code hashing): a file, 0600.
+    pub chiave: PathBuf,
+    /// Days the records are kept (no ISEE-specific period found in the sources,
+    /// consultazione-pdnd.md §5.4; the default follows the Garante's 6-month minimum
+    /// for system-administrator access logs, doubled, and is for the DPO to set).
+    #[serde(default = "conservazione_predefinita")]
+    pub conservazione_giorni: u32,
+}
+
+fn conservazione_predefinita() -> u32 {
+    365
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SezioneEnti {
+    /// The enti and operator-authorisation register: a SQLite path or postgres:// URL.
+    pub db: String,
+    /// Seconds between checks for new authorisations or a new IPA snapshot.
+    #[serde(default = "aggiornamento_enti_predefinito")]
+    pub aggiornamento_s: u64,
+}
+
+fn aggiornamento_enti_predefinito() -> u64 {
+    5
+}
+
+/// Threshold codes shipped by default. Codes follow the old SII pattern
+/// `[A-Za-z]{4}[0-9]{2}`; amounts are the legal thresholds.
+pub fn soglie_predefinite() -> HashMap<String, Soglia> {
+    let s = |tipo: &str, importo: Decimal, descrizione: &str| Soglia {
+        tipo: tipo.to_string(),
+        importo,
+        descrizione: descrizione.to_string(),
+    };
+    HashMap::from([
+        (
+            "ADIN25".to_string(),
+            s(
+                "Ordinario",
+                Decimal::new(1014000, 2),
+                "Assegno di inclusione: ISEE non superiore a 10.140 euro (DL 48/2023 art. 2 c. 2 lett. b) n. 1, come modificato dalla L. 207/2024)",
+            ),
+        ),
+        (
+            "BNID25".to_string(),
+            s(
+                "Minorenne",
+                Decimal::new(4000000, 2),
+                "Bonus asilo nido: fascia fino a 40.000 euro (L. 232/2016 art. 1 c. 355 e successive modifiche)",
+            ),
+        ),
+        (
+            "BVAC20".to_string(),
+            s(
+                "Ordinario",
+                Decimal::new(4000000, 2),
+                "Bonus vacanze: ISEE non superiore a 40.000 euro (DL 34/2020 art. 176), il codice del vecchio servizio soglia",
+            ),
+        ),
+    ])
+}
+
+impl Configurazione {
+    /// Reads the file and resolves relative paths against its directory.
+    pub fn leggi(percorso: &Path) -> Result<Configurazione> {
+        let testo = std::fs::read_to_string(percorso)
+            .with_context(|| format!("lettura di {}", percorso.display()))?;
+        let mut c: Configurazione = toml::from_str(&testo)
+            .with_context(|| format!("configurazione {}", percorso.display()))?;
+        let base = percorso.parent().unwrap_or(Path::new("."));
+        c.risolvi(base);
+        Ok(c)
+    }
+
+    fn risolvi(&mut self, base: &Path) {
+        let p = |x: &mut PathBuf| {
+            if x.is_relative() {
+                *x = base.join(&*x);
+            }
+        };
+        let d = |x: &mut String| {
+            let url = x.contains("://") || x.starts_with("sqlite:");
+            if !url && Path::new(x.as_str()).is_relative() {
+                *x = base.join(&*x).display().to_string();
+            }
+        };
+        d(&mut self.registro.db);
+        d(&mut self.accessi.db);
+        d(&mut self.enti.db);
+        d(&mut self.pdnd.jwks);
+        p(&mut self.pdnd.stato);
+        p(&mut self.accessi.chiave);
+        if let Some(t) = &mut self.tls {
+            p(&mut t.certificato);
+            p(&mut t.chiave);
+            p(&mut t.ca_client);
+            if let Some(c) = &mut t.crl {
+                p(c);
+            }
+        }
+    }
+}
+
+/// A path becomes a `sqlite://…?mode=rwc` URL; URLs pass through.
+pub fn url_db(db: &str) -> String {
+    if db.contains("://") || db.starts_with("sqlite:") {
+        db.to_string()
+    } else {
+        format!("sqlite://{db}?mode=rwc")
+    }
+}

@@ -1,0 +1,556 @@
+//! The REST/JSON front end for new integrators: the same operations, policies and
+//! log as SOAP, as `POST /rest/v1/{eservizio}/{indicatore|attestazione|soglia}`,
+//! with amounts as decimal strings and errors as RFC 7807 problem+json that name the
+//! failed check (`codice`) and, for invalid requests, every problem with its path.
+
+use crate::catalogo::{self, Divulgazione, EServizio};
+use crate::rifiuto::Rifiuto;
+use crate::servizio::{Canale, Chiamata, Dati, Servizio};
+use crate::soap::intestazione;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use isee_soap::{
+    DatiDomanda, ErroreRichiesta, Operazione, Problema, Ricerca, RicercaCf, RicercaProtDsu,
+    RicercaProtMittente, RichiestaSoap, StatoDomanda, TipoIndicatore,
+};
+use isee_tls::InfoConnessione;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{OpenApi, ToSchema};
+
+/// The body of every REST operation.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RichiestaRest {
+    /// `Ordinario`, `Minorenne`, `Universitario`, `SocioSanitario`, `Dottorato`,
+    /// `Residenziale` (default `Ordinario`; not used by `attestazione`).
+    #[serde(default)]
+    pub tipo_indicatore: Option<String>,
+    /// Threshold code, for `soglia` only (e.g. `ADIN26`).
+    #[serde(default)]
+    pub codice_soglia: Option<String>,
+    pub ricerca: RicercaRest,
+    /// INPS benefit code (`A1.07` Rette asili nido …): required.
+    #[serde(default)]
+    pub prestazione_da_erogare: Option<String>,
+    /// The ente's protocol of the citizen's application: required.
+    #[serde(default)]
+    pub protocollo_domanda_ente_erogatore: Option<String>,
+    /// `Da Erogare` or `Erogata`.
+    #[serde(default)]
+    pub stato_domanda_prestazione: Option<String>,
+}
+
+/// Exactly one of: `codice_fiscale` (with optional `data_validita`);
+/// `protocollo_dsu` + `codice_fiscale_beneficiario`; `protocollo_mittente` +
+/// `codice_fiscale_beneficiario`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RicercaRest {
+    #[serde(default)]
+    pub codice_fiscale: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub data_validita: Option<NaiveDate>,
+    #[serde(default)]
+    pub protocollo_dsu: Option<String>,
+    #[serde(default)]
+    pub protocollo_mittente: Option<String>,
+    #[serde(default)]
+    pub codice_fiscale_beneficiario: Option<String>,
+}
+
+/// A successful answer: exactly one of `soglia`, `indicatore`, `attestazione`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RispostaRest {
+    pub id_richiesta: i64,
+    /// Always `OK` here; other outcomes are problem+json.
+    pub esito: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soglia: Option<SogliaRest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicatore: Option<IndicatoreRest>,
+    /// The attestation, with INPS's structure (`isee_soap::DatiAttestazione`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub attestazione: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SogliaRest {
+    pub tipo_indicatore: String,
+    pub sotto_soglia: bool,
+    pub protocollo_dsu: String,
+    #[schema(value_type = String, format = Date)]
+    pub data_presentazione_dsu: NaiveDate,
+    pub presenza_difformita: bool,
+}
+
+/// Amounts are decimal strings with two digits (`"12345.67"`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IndicatoreRest {
+    pub tipo_indicatore: String,
+    pub isee: String,
+    pub ise: String,
+    pub isr: String,
+    pub isp: String,
+    pub scala_equivalenza: String,
+    pub protocollo_dsu: String,
+    #[schema(value_type = String, format = Date)]
+    pub data_presentazione: NaiveDate,
+    /// Nucleo Riscontro only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nucleo: Option<Vec<ComponenteRest>>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ComponenteRest {
+    pub rapporto_con_dichiarante: String,
+    pub cognome: String,
+    pub nome: String,
+    pub codice_fiscale: String,
+}
+
+/// RFC 7807 problem with the failed check's stable code.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProblemaRest {
+    #[serde(rename = "type")]
+    pub tipo: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub codice: String,
+    /// 0 when the call could not be logged (and no data was returned).
+    pub id_richiesta: i64,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "isee — consultazione ISEE (REST)",
+        description = "Le otto e-service di consultazione ISEE dell'INPS su PDND, in JSON. Stesse regole del servizio SOAP ConsultazioneISEE: voucher PDND (Authorization: Bearer), finalità e quota giornaliera, categoria IPA dell'ente, certificato client per Indicatore/Attestazione, evidenza dell'operatore (Agid-JWT-TrackingEvidence) per Operatori. Codici di errore: docs/CONSULTAZIONE.md."
+    ),
+    paths(indicatore, attestazione, soglia),
+    components(schemas(RichiestaRest, RicercaRest, RispostaRest, SogliaRest, IndicatoreRest, ComponenteRest, ProblemaRest))
+)]
+pub struct Documentazione;
+
+/// The OpenAPI document as pretty JSON (committed as `openapi.json`, drift-tested).
+pub fn openapi_json() -> String {
+    Documentazione::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"errore\":\"{e}\"}}"))
+}
+
+#[utoipa::path(post, path = "/rest/v1/{eservizio}/indicatore", request_body = RichiestaRest,
+    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori | indicatore-riscontro | nucleo-riscontro")),
+    responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
+        (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 422, body = ProblemaRest),
+        (status = 429, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
+pub async fn indicatore(
+    s: State<Arc<Servizio>>,
+    p: Path<String>,
+    c: Option<axum::Extension<InfoConnessione>>,
+    h: HeaderMap,
+    b: Bytes,
+) -> Response {
+    gestisci(s, p, c, h, b, Divulgazione::Indicatore).await
+}
+
+#[utoipa::path(post, path = "/rest/v1/{eservizio}/attestazione", request_body = RichiestaRest,
+    params(("eservizio" = String, Path, description = "attestazione | attestazione-residenti | attestazione-operatori")),
+    responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
+        (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
+        (status = 503, body = ProblemaRest)))]
+pub async fn attestazione(
+    s: State<Arc<Servizio>>,
+    p: Path<String>,
+    c: Option<axum::Extension<InfoConnessione>>,
+    h: HeaderMap,
+    b: Bytes,
+) -> Response {
+    gestisci(s, p, c, h, b, Divulgazione::Attestazione).await
+}
+
+#[utoipa::path(post, path = "/rest/v1/{eservizio}/soglia", request_body = RichiestaRest,
+    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori")),
+    responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
+        (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
+        (status = 503, body = ProblemaRest)))]
+pub async fn soglia(
+    s: State<Arc<Servizio>>,
+    p: Path<String>,
+    c: Option<axum::Extension<InfoConnessione>>,
+    h: HeaderMap,
+    b: Bytes,
+) -> Response {
+    gestisci(s, p, c, h, b, Divulgazione::Soglia).await
+}
+
+/// The e-service's operation for a disclosure level.
+fn operazione(e: &EServizio, livello: Divulgazione) -> Option<Operazione> {
+    e.operazioni
+        .iter()
+        .copied()
+        .find(|o| catalogo::divulgazione(*o) == livello)
+}
+
+async fn gestisci(
+    State(s): State<Arc<Servizio>>,
+    Path(codice): Path<String>,
+    connessione: Option<axum::Extension<InfoConnessione>>,
+    headers: HeaderMap,
+    corpo: Bytes,
+    livello: Divulgazione,
+) -> Response {
+    let Some(e) = catalogo::per_codice(&codice) else {
+        return problema(
+            &Rifiuto::accesso(
+                "ESERVIZIO_SCONOSCIUTO",
+                404,
+                format!("E-service «{codice}» inesistente"),
+            ),
+            0,
+        );
+    };
+    let richiesta = match operazione(e, livello) {
+        Some(op) => leggi(op, &corpo),
+        None => Err(ErroreRichiesta::Envelope {
+            messaggio: format!(
+                "L'e-service «{}» non offre questa operazione",
+                e.nome
+            ),
+        }),
+    };
+    let r = s
+        .consulta(Chiamata {
+            eservizio: e,
+            canale: Canale::Rest,
+            authorization: intestazione(&headers, "authorization"),
+            evidenza: intestazione(&headers, "agid-jwt-trackingevidence"),
+            connessione: connessione.map(|c| c.0),
+            request_id: intestazione(&headers, "x-request-id"),
+            richiesta,
+        })
+        .await;
+    match r.esito {
+        Ok(d) => {
+            let mut out = RispostaRest {
+                id_richiesta: r.id_richiesta,
+                esito: "OK".into(),
+                soglia: None,
+                indicatore: None,
+                attestazione: None,
+            };
+            match d {
+                Dati::Soglia(x) => {
+                    out.soglia = Some(SogliaRest {
+                        tipo_indicatore: x.tipo_indicatore.etichetta().to_string(),
+                        sotto_soglia: x.sotto_soglia,
+                        protocollo_dsu: x.protocollo_dsu,
+                        data_presentazione_dsu: x.data_presentazione_dsu,
+                        presenza_difformita: x.presenza_difformita,
+                    })
+                }
+                Dati::Indicatore(i) => {
+                    out.indicatore = Some(IndicatoreRest {
+                        tipo_indicatore: i.tipo.nome().to_string(),
+                        isee: format!("{:.2}", i.isee),
+                        ise: format!("{:.2}", i.ise),
+                        isr: format!("{:.2}", i.isr),
+                        isp: format!("{:.2}", i.isp),
+                        scala_equivalenza: format!("{:.2}", i.scala_equivalenza),
+                        protocollo_dsu: i.protocollo_dsu,
+                        data_presentazione: i.data_presentazione,
+                        nucleo: i.nucleo.map(|n| {
+                            n.into_iter()
+                                .map(|c| ComponenteRest {
+                                    rapporto_con_dichiarante: c.rapporto,
+                                    cognome: c.cognome,
+                                    nome: c.nome,
+                                    codice_fiscale: c.codice_fiscale,
+                                })
+                                .collect()
+                        }),
+                    })
+                }
+                Dati::Attestazione(a, _) => {
+                    out.attestazione = serde_json::to_value(&*a).ok();
+                }
+            }
+            (StatusCode::OK, Json(out)).into_response()
+        }
+        Err(rif) => problema(&rif, r.id_richiesta),
+    }
+}
+
+/// The JSON body as the request model shared with SOAP, with every problem at once.
+pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichiesta> {
+    let invalida = |problemi| ErroreRichiesta::Invalida {
+        operazione: op,
+        problemi,
+    };
+    let r: RichiestaRest = serde_json::from_slice(corpo).map_err(|e| {
+        invalida(vec![Problema {
+            percorso: "$".into(),
+            messaggio: format!("JSON non valido: {e}"),
+        }])
+    })?;
+    let mut problemi = Vec::new();
+    let mut p = |percorso: &str, messaggio: String| {
+        problemi.push(Problema {
+            percorso: percorso.to_string(),
+            messaggio,
+        })
+    };
+    let tipo_indicatore = match r.tipo_indicatore.as_deref() {
+        None => None,
+        Some(t) => match TipoIndicatore::da_nome(t) {
+            Some(t) => Some(t),
+            None => {
+                p("$.tipo_indicatore", format!("valore «{t}» non ammesso"));
+                None
+            }
+        },
+    };
+    if let Some(c) = &r.codice_soglia
+        && !soglia_valida(c)
+    {
+        p("$.codice_soglia", "formato atteso: 4 lettere e 2 cifre".into());
+    }
+    if op == Operazione::ConsultazioneSogliaIndicatore && r.codice_soglia.is_none() {
+        p("$.codice_soglia", "obbligatorio".into());
+    }
+    let stato_domanda = match r.stato_domanda_prestazione.as_deref() {
+        None => None,
+        Some("Da Erogare") => Some(StatoDomanda::DaErogare),
+        Some("Erogata") => Some(StatoDomanda::Erogata),
+        Some(x) => {
+            p(
+                "$.stato_domanda_prestazione",
+                format!("«{x}»: ammessi «Da Erogare» o «Erogata»"),
+            );
+            None
+        }
+    };
+    if let Some(x) = &r.prestazione_da_erogare
+        && !isee_soap::prestazione_valida(x)
+    {
+        p(
+            "$.prestazione_da_erogare",
+            format!("«{x}» non è un codice PrestazioneDaErogare INPS"),
+        );
+    }
+    if r.protocollo_domanda_ente_erogatore
+        .as_deref()
+        .is_some_and(|x| x.chars().count() > 256)
+    {
+        p("$.protocollo_domanda_ente_erogatore", "massimo 256 caratteri".into());
+    }
+    let domanda = DatiDomanda {
+        prestazione: r.prestazione_da_erogare.clone(),
+        protocollo_domanda: r.protocollo_domanda_ente_erogatore.clone(),
+        stato_domanda,
+    };
+    let q = &r.ricerca;
+    let scelte = [
+        q.codice_fiscale.is_some(),
+        q.protocollo_dsu.is_some(),
+        q.protocollo_mittente.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if scelte != 1 {
+        p(
+            "$.ricerca",
+            "indicare esattamente uno tra codice_fiscale, protocollo_dsu, protocollo_mittente".into(),
+        );
+    }
+    let cf_ok = |v: &str| cf_valido(v);
+    if let Some(cf) = &q.codice_fiscale
+        && !cf_ok(cf)
+    {
+        p("$.ricerca.codice_fiscale", "codice fiscale non valido".into());
+    }
+    if (q.protocollo_dsu.is_some() || q.protocollo_mittente.is_some())
+        && q.codice_fiscale_beneficiario.as_deref().is_none_or(|c| !cf_ok(c))
+    {
+        p(
+            "$.ricerca.codice_fiscale_beneficiario",
+            "obbligatorio e valido con protocollo_dsu o protocollo_mittente".into(),
+        );
+    }
+    if let Some(pd) = &q.protocollo_dsu
+        && !protocollo_valido(pd)
+    {
+        p(
+            "$.ricerca.protocollo_dsu",
+            "formato atteso INPS-ISEE-AAAA-NNNNNNNNX-NN".into(),
+        );
+    }
+    if q.protocollo_mittente.as_deref().is_some_and(|x| x.chars().count() > 29) {
+        p("$.ricerca.protocollo_mittente", "massimo 29 caratteri".into());
+    }
+    let riscontro = matches!(
+        op,
+        Operazione::ConsultazioneIndicatoreRiscontro
+            | Operazione::ConsultazioneIndicatoreNucleoRiscontro
+    );
+    let indicatore = catalogo::divulgazione(op) != Divulgazione::Attestazione;
+    if riscontro && q.protocollo_dsu.is_none() {
+        p("$.ricerca.protocollo_dsu", "obbligatorio per il riscontro".into());
+    } else if indicatore && !riscontro && q.codice_fiscale.is_none() {
+        p("$.ricerca.codice_fiscale", "obbligatorio per questa operazione".into());
+    }
+    if !problemi.is_empty() {
+        return Err(invalida(problemi));
+    }
+    let bene = q.codice_fiscale_beneficiario.clone().unwrap_or_default();
+    let ricerca = if let Some(cf) = &q.codice_fiscale {
+        Ricerca::Cf(RicercaCf {
+            codice_fiscale: cf.clone(),
+            data_validita: q.data_validita,
+            domanda,
+        })
+    } else if let Some(pd) = &q.protocollo_dsu {
+        Ricerca::ProtDsu(RicercaProtDsu {
+            protocollo_dsu: pd.clone(),
+            codice_fiscale_beneficiario: bene,
+            domanda,
+        })
+    } else {
+        Ricerca::ProtMittente(RicercaProtMittente {
+            protocollo_mittente: q.protocollo_mittente.clone().unwrap_or_default(),
+            codice_fiscale_beneficiario: bene,
+            domanda,
+        })
+    };
+    Ok(RichiestaSoap {
+        operazione: op,
+        identity: None,
+        tipo_indicatore: if indicatore {
+            Some(tipo_indicatore.unwrap_or(TipoIndicatore::Ordinario))
+        } else {
+            None
+        },
+        codice_soglia: r.codice_soglia,
+        ricerca,
+    })
+}
+
+fn cf_valido(s: &str) -> bool {
+    let b = s.as_bytes();
+    let lettera = |c: u8| c.is_ascii_uppercase();
+    let cifra = |c: u8| c.is_ascii_digit();
+    match b.len() {
+        11 => b.iter().all(|c| cifra(*c)),
+        16 => {
+            b[..6].iter().all(|c| lettera(*c))
+                && b[6..8].iter().all(|c| cifra(*c))
+                && lettera(b[8])
+                && b[9..11].iter().all(|c| cifra(*c))
+                && lettera(b[11])
+                && b[12..15].iter().all(|c| c.is_ascii_uppercase() || cifra(*c))
+                && lettera(b[15])
+        }
+        _ => false,
+    }
+}
+
+fn protocollo_valido(s: &str) -> bool {
+    // INPS-ISEE-[0-9]{4}-[0-9]{8}[A-Z]-[0-9]{2}
+    let b = s.as_bytes();
+    b.len() == 27
+        && s.starts_with("INPS-ISEE-")
+        && b[10..14].iter().all(u8::is_ascii_digit)
+        && b[14] == b'-'
+        && b[15..23].iter().all(u8::is_ascii_digit)
+        && b[23].is_ascii_uppercase()
+        && b[24] == b'-'
+        && b[25..27].iter().all(u8::is_ascii_digit)
+}
+
+fn soglia_valida(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 6 && b[..4].iter().all(u8::is_ascii_alphabetic) && b[4..].iter().all(u8::is_ascii_digit)
+}
+
+/// A refusal as problem+json (401 with `WWW-Authenticate`, RFC 6750).
+pub fn problema(r: &Rifiuto, id: i64) -> Response {
+    let corpo = ProblemaRest {
+        tipo: format!("https://isee.example/errori/{}", r.codice),
+        title: r.codice.to_string(),
+        status: r.http,
+        detail: r.messaggio.clone(),
+        codice: r.codice.to_string(),
+        id_richiesta: id,
+    };
+    let stato = StatusCode::from_u16(r.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut risposta = (
+        stato,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::to_vec(&corpo).unwrap_or_default(),
+    )
+        .into_response();
+    if r.http == 401 {
+        let v = HeaderValue::from_str(&format!(
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            r.codice
+        ))
+        .unwrap_or(HeaderValue::from_static("Bearer error=\"invalid_token\""));
+        risposta.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    risposta
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn tutti_i_problemi_con_il_percorso_json() {
+        let corpo = br#"{"tipo_indicatore":"Boh","ricerca":{"codice_fiscale":"XX","protocollo_dsu":"P"},"prestazione_da_erogare":"Z1.00","stato_domanda_prestazione":"forse"}"#;
+        let Err(ErroreRichiesta::Invalida { problemi, .. }) =
+            leggi(Operazione::ConsultazioneIndicatore, corpo)
+        else {
+            panic!("attesa richiesta invalida");
+        };
+        let percorsi: Vec<&str> = problemi.iter().map(|p| p.percorso.as_str()).collect();
+        for atteso in [
+            "$.tipo_indicatore",
+            "$.stato_domanda_prestazione",
+            "$.prestazione_da_erogare",
+            "$.ricerca",
+            "$.ricerca.codice_fiscale",
+            "$.ricerca.codice_fiscale_beneficiario",
+            "$.ricerca.protocollo_dsu",
+        ] {
+            assert!(percorsi.contains(&atteso), "manca {atteso} in {percorsi:?}");
+        }
+    }
+
+    #[test]
+    fn una_richiesta_valida_diventa_il_modello_comune() {
+        let corpo = br#"{"ricerca":{"protocollo_dsu":"INPS-ISEE-2026-00000001A-00","codice_fiscale_beneficiario":"RSSMRA85M01H199H"},"prestazione_da_erogare":"A1.07","protocollo_domanda_ente_erogatore":"N-1"}"#;
+        let r = leggi(Operazione::ConsultazioneIndicatoreRiscontro, corpo).unwrap();
+        assert_eq!(r.tipo_indicatore, Some(TipoIndicatore::Ordinario));
+        assert!(matches!(r.ricerca, Ricerca::ProtDsu(_)));
+        assert_eq!(r.ricerca.domanda().prestazione.as_deref(), Some("A1.07"));
+    }
+
+    #[test]
+    fn formati() {
+        assert!(cf_valido("RSSMRA85M01H199H"));
+        assert!(cf_valido("00354730392"));
+        assert!(!cf_valido("RSSMRA85M01H199"));
+        assert!(protocollo_valido("INPS-ISEE-2026-00000001A-00"));
+        assert!(!protocollo_valido("INPS-ISEE-2026-0000001A-00"));
+        assert!(soglia_valida("ADIN26"));
+        assert!(!soglia_valida("ADI026"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Why a consultation was not answered with data: one type for every refusal, with a
+//! stable code, an Italian message, the HTTP status and how SOAP carries it.
+//!
+//! Two families, as INPS/GovWay answer them (consultazione-pdnd.md §1.2):
+//! * access refusals (voucher, channel, ente, purpose, operator, quota) are SOAP
+//!   Faults with an RFC 7807 problem in `<detail>`, and problem+json on REST;
+//! * data outcomes (`RICHIESTA_INVALIDA`, `DATI_NON_TROVATI`, `RISCONTRO_NON_VALIDO`,
+//!   `DATABASE_OFFLINE`, `ERRORE_INTERNO`) are a normal SOAP answer with that `Esito`.
+//!
+//! Every code is listed in docs/CONSULTAZIONE.md; tests assert codes, not messages.
+
+use isee_soap::Esito;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rifiuto {
+    /// Stable code (e.g. `VOUCHER_SCADUTO`, `COMUNE_NON_CAPOLUOGO`).
+    pub codice: &'static str,
+    /// Italian, for the ente's operator or integrator: which check failed.
+    pub messaggio: String,
+    pub http: u16,
+    /// `Some`: answered in the SOAP body with this `Esito`; `None`: a SOAP Fault.
+    pub esito: Option<Esito>,
+    /// The code written to the access log when it must differ from the one answered
+    /// (a non-resident's DSU is logged as `NON_RESIDENTE`, answered as not found).
+    pub codice_registro: Option<&'static str>,
+}
+
+impl Rifiuto {
+    pub fn accesso(codice: &'static str, http: u16, messaggio: impl Into<String>) -> Rifiuto {
+        Rifiuto {
+            codice,
+            messaggio: messaggio.into(),
+            http,
+            esito: None,
+            codice_registro: None,
+        }
+    }
+
+    pub fn esito(esito: Esito, messaggio: impl Into<String>) -> Rifiuto {
+        let (codice, http) = match esito {
+            Esito::Ok => ("OK", 200),
+            Esito::RichiestaInvalida => ("RICHIESTA_INVALIDA", 400),
+            Esito::DatiNonTrovati => ("DATI_NON_TROVATI", 404),
+            Esito::DatabaseOffline => ("DATABASE_OFFLINE", 503),
+            Esito::ErroreInterno => ("ERRORE_INTERNO", 500),
+            Esito::RiscontroNonValido => ("RISCONTRO_NON_VALIDO", 422),
+        };
+        Rifiuto {
+            codice,
+            messaggio: messaggio.into(),
+            http,
+            esito: Some(esito),
+            codice_registro: None,
+        }
+    }
+
+    pub fn registrato_come(mut self, codice: &'static str) -> Rifiuto {
+        self.codice_registro = Some(codice);
+        self
+    }
+
+    /// The code for the access log.
+    pub fn codice_registro(&self) -> &'static str {
+        self.codice_registro.unwrap_or(self.codice)
+    }
+
+    pub fn quota_esaurita(limite: u64) -> Rifiuto {
+        Rifiuto::accesso(
+            "QUOTA_ESAURITA",
+            429,
+            format!(
+                "Quota giornaliera della finalità esaurita ({limite} chiamate): riprovare domani (giorno UTC)"
+            ),
+        )
+    }
+
+    pub fn registro_non_disponibile() -> Rifiuto {
+        Rifiuto::esito(
+            Esito::DatabaseOffline,
+            "Servizio temporaneamente non disponibile: riprovare più tardi",
+        )
+    }
+}

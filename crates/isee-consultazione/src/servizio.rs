@@ -1,0 +1,681 @@
+//! The consultation pipeline, shared by SOAP and REST: authenticate, authorise,
+//! bind to a purpose, count against the quota, look up, minimise, **log**, answer.
+//!
+//! Order of the checks (each failure has its own code, docs/CONSULTAZIONE.md):
+//! 1. the PDND voucher (isee-pdnd, §2.4 items 1-4), for this e-service's audience
+//!    and ids;
+//! 2. the purpose (known, active, of this e-service and of this consumer) and its
+//!    daily quota;
+//! 3. the ente behind the consumer (PDND tenant → IPA code → IPA/ISTAT register),
+//!    its category and, for the certificate services, the capoluogo flag;
+//! 4. the channel: the client certificate of that ente (ID_AUTH_CHANNEL_02);
+//! 5. the operator: AUDIT_REST_02 evidence bound to the voucher, and a valid
+//!    authorisation for this ente and e-service;
+//! 6. the request: well-formed, an operation of this e-service, bound to a benefit
+//!    application (`PrestazioneDaErogare`, `ProtocolloDomandaEnteErogatore`);
+//! 7. the lookup, with the residence check (Residenti) or the DSU protocol check
+//!    (Riscontro).
+//!
+//! The access log record is written and committed **before** the answer is built
+//! and sent; if it cannot be written, no data leaves (`DATABASE_OFFLINE`).
+
+use crate::catalogo::{CATEGORIA_COMUNI, EServizio};
+use crate::dati;
+use crate::quote::{EsitoQuota, Quote};
+use crate::rifiuto::Rifiuto;
+use chrono::{DateTime, NaiveDate, Utc};
+use isee_accessi::{NuovoAccesso, RegistroAccessi};
+use isee_core::Dsu;
+use isee_core::codice_fiscale::CodiceFiscale;
+use isee_enti::{AnagrafeEnti, CacheAbilitazioni, Ente};
+use isee_pdnd::evidenza::valida_evidenza;
+use isee_pdnd::stato::{DirectoryFile, DirectoryPdnd};
+use isee_pdnd::voucher::{AttesoVoucher, ValidatoreVoucher, Voucher};
+use isee_registro::store::{Registrazione, StatoDsu, Store, StoreSql, TipoRegistrazione};
+use isee_registro::{Protocollo, Registro};
+use isee_soap::{
+    DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Operazione, Ricerca,
+    RichiestaSoap, TipoIndicatore, TipoIndicatoreSoglia,
+};
+use isee_tls::InfoConnessione;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+/// How the call arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Canale {
+    Soap,
+    Rest,
+}
+
+impl Canale {
+    pub fn nome(self) -> &'static str {
+        match self {
+            Canale::Soap => "soap",
+            Canale::Rest => "rest",
+        }
+    }
+}
+
+/// One call, as both front ends hand it to [`Servizio::consulta`].
+pub struct Chiamata {
+    pub eservizio: &'static EServizio,
+    pub canale: Canale,
+    /// The `Authorization` header.
+    pub authorization: Option<String>,
+    /// The `Agid-JWT-TrackingEvidence` header (Operatori).
+    pub evidenza: Option<String>,
+    pub connessione: Option<InfoConnessione>,
+    pub request_id: Option<String>,
+    pub richiesta: Result<RichiestaSoap, ErroreRichiesta>,
+}
+
+/// What a successful consultation returns, by disclosure level.
+#[derive(Clone, Debug)]
+pub enum Dati {
+    Soglia(DatiSoglia),
+    Indicatore(DatiIndicatore),
+    Attestazione(Box<DatiAttestazione>, Ricerca),
+}
+
+/// The answer: the log sequence number is the `IdRichiesta`.
+#[derive(Clone, Debug)]
+pub struct Risposta {
+    pub id_richiesta: i64,
+    pub operazione: Option<Operazione>,
+    pub esito: Result<Dati, Rifiuto>,
+}
+
+/// A threshold the threshold query may be asked about (a code, never an amount: a
+/// caller who could choose the amount could binary-search the ISEE value).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Soglia {
+    pub tipo: TipoIsee2,
+    pub importo: Decimal,
+    pub descrizione: String,
+}
+
+/// `TipoIndicatore` as written in the configuration.
+pub type TipoIsee2 = String;
+
+/// Settings of the pipeline that are not collaborators.
+#[derive(Clone, Debug)]
+pub struct Impostazioni {
+    /// PDND voucher issuer (`interop.pagopa.it` in production).
+    pub issuer: String,
+    /// Audience prefix; an e-service's audience is `<base>/<endpoint>`.
+    pub base_audience: String,
+    /// The producer tenant (INPS's, on PDND).
+    pub producer_id: Option<String>,
+    /// Clock skew allowed on `exp`/`nbf`/`iat`, seconds.
+    pub tolleranza_s: i64,
+    pub soglie: HashMap<String, Soglia>,
+}
+
+/// The service and its collaborators.
+pub struct Servizio {
+    pub registro: Registro<StoreSql>,
+    pub voucher: ValidatoreVoucher,
+    pub directory: Arc<DirectoryFile>,
+    pub enti: RwLock<Arc<AnagrafeEnti>>,
+    pub abilitazioni: Arc<CacheAbilitazioni>,
+    pub accessi: RegistroAccessi,
+    pub quote: Quote,
+    pub impostazioni: Impostazioni,
+    /// The clock, injectable so that tests can exercise expiry and quotas by day.
+    pub orologio: Orologio,
+}
+
+/// A clock: `Utc::now` in production, a fixed instant in tests.
+pub type Orologio = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+fn accesso_negato(codice: &'static str, messaggio: impl Into<String>) -> Rifiuto {
+    Rifiuto::accesso(codice, 403, messaggio)
+}
+
+impl Servizio {
+    pub fn atteso(&self, e: &EServizio) -> AttesoVoucher {
+        AttesoVoucher {
+            issuer: self.impostazioni.issuer.clone(),
+            audience: e.audience(&self.impostazioni.base_audience),
+            eservice_id: e.id().to_string(),
+            descriptor_id: e.descriptor_id().to_string(),
+            producer_id: self.impostazioni.producer_id.clone(),
+            tolleranza_s: self.impostazioni.tolleranza_s,
+        }
+    }
+
+    /// Runs the pipeline, logs, and returns the answer to send.
+    pub async fn consulta(&self, c: Chiamata) -> Risposta {
+        let inizio = Instant::now();
+        let adesso = (self.orologio)();
+        let mut log = NuovoAccesso {
+            eservizio: c.eservizio.codice.to_string(),
+            canale: c.canale.nome().to_string(),
+            ts: adesso,
+            request_id: c.request_id.clone(),
+            ip_client: c.connessione.as_ref().map(|i| i.indirizzo.ip().to_string()),
+            ..NuovoAccesso::default()
+        };
+        let operazione = match &c.richiesta {
+            Ok(r) => Some(r.operazione),
+            Err(ErroreRichiesta::Invalida { operazione, .. }) => Some(*operazione),
+            Err(ErroreRichiesta::Envelope { .. }) => None,
+        };
+        if let Ok(r) = &c.richiesta {
+            log.operazione = r.operazione.nome().to_string();
+            let ricerca = &r.ricerca;
+            log.tipo_ricerca = Some(ricerca.tipo().to_string());
+            log.cf_ricercato_hash = Some(self.accessi.hash_cf(ricerca.codice_fiscale()));
+            let d = ricerca.domanda();
+            log.prestazione = d.prestazione.clone();
+            log.protocollo_domanda = d.protocollo_domanda.clone();
+            log.stato_domanda = d.stato_domanda.map(|s| s.nome().to_string());
+        } else if let Err(ErroreRichiesta::Invalida { operazione, .. }) = &c.richiesta {
+            log.operazione = operazione.nome().to_string();
+        }
+        let esito = self.valuta(&c, adesso, &mut log).await;
+        match &esito {
+            Ok(d) => {
+                log.esito = "OK".into();
+                log.http_status = 200;
+                log.protocollo_dsu = match d {
+                    Dati::Soglia(s) => Some(s.protocollo_dsu.clone()),
+                    Dati::Indicatore(i) => Some(i.protocollo_dsu.clone()),
+                    Dati::Attestazione(a, _) => Some(a.protocollo_dsu.clone()),
+                };
+            }
+            Err(r) => {
+                log.esito = r.codice_registro().to_string();
+                log.http_status = r.http;
+            }
+        }
+        log.latenza_us = i64::try_from(inizio.elapsed().as_micros()).unwrap_or(i64::MAX);
+        match self.accessi.registra(log).await {
+            Ok(ricevuta) => Risposta {
+                id_richiesta: ricevuta.seq,
+                operazione,
+                esito,
+            },
+            Err(e) => {
+                tracing::error!(errore = %e, "registro degli accessi non disponibile: nessun dato esce");
+                Risposta {
+                    id_richiesta: 0,
+                    operazione,
+                    esito: Err(Rifiuto::registro_non_disponibile()),
+                }
+            }
+        }
+    }
+
+    async fn valuta(
+        &self,
+        c: &Chiamata,
+        adesso: DateTime<Utc>,
+        log: &mut NuovoAccesso,
+    ) -> Result<Dati, Rifiuto> {
+        let e = c.eservizio;
+        let ora = adesso.timestamp();
+        // 1. The voucher.
+        let voucher = self
+            .voucher
+            .valida(c.authorization.as_deref(), &self.atteso(e), ora)
+            .await
+            .map_err(|v| Rifiuto::accesso(v.codice(), v.http_status(), v.messaggio()))?;
+        log.voucher_jti = Some(voucher.jti.clone());
+        log.client_id = Some(voucher.client_id.clone());
+        log.consumer_id = Some(voucher.consumer_id.clone());
+        log.purpose_id = Some(voucher.purpose_id.clone());
+
+        // 2. The purpose and its quota.
+        self.finalita(e, &voucher, adesso.date_naive())?;
+
+        // 3. The ente and its category.
+        let ente = self.ente(&voucher)?;
+        log.ente_ipa = Some(ente.codice_ipa.clone());
+        log.ente_categoria = Some(ente.categoria.clone());
+        let p = &e.politica;
+        if !p.categorie.contains(&ente.categoria.as_str()) {
+            return Err(accesso_negato(
+                "CATEGORIA_NON_AMMESSA",
+                format!(
+                    "La categoria IPA {} dell'ente {} non è tra quelle ammesse a «{}» ({})",
+                    ente.categoria,
+                    ente.codice_ipa,
+                    e.nome,
+                    p.categorie.join(", ")
+                ),
+            ));
+        }
+        if p.solo_capoluoghi && ente.categoria == CATEGORIA_COMUNI && !ente.capoluogo {
+            return Err(accesso_negato(
+                "COMUNE_NON_CAPOLUOGO",
+                format!(
+                    "«{}» è riservato, tra i Comuni, ai capoluoghi di provincia (messaggio INPS 3269/2025): {} non lo è secondo l'elenco ISTAT",
+                    e.nome, ente.denominazione
+                ),
+            ));
+        }
+
+        if p.solo_residenti && !ente.e_comune() {
+            return Err(accesso_negato(
+                "SOLO_COMUNI",
+                format!(
+                    "«{}» è riservato ai Comuni: {} è un'associazione o un consorzio di Comuni",
+                    e.nome, ente.denominazione
+                ),
+            ));
+        }
+
+        // 4. The client certificate.
+        if p.certificato_client {
+            let client = c
+                .connessione
+                .as_ref()
+                .and_then(|i| i.client.clone())
+                .ok_or_else(|| {
+                    Rifiuto::accesso(
+                        "CERTIFICATO_ASSENTE",
+                        401,
+                        format!(
+                            "«{}» richiede TLS reciproco con il certificato client rilasciato all'ente (ID_AUTH_CHANNEL_02): nessun certificato presentato",
+                            e.nome
+                        ),
+                    )
+                })?;
+            let stesso_ente = client.codice_ipa.as_deref() == Some(ente.codice_ipa.as_str())
+                || client.codice_fiscale.as_deref() == Some(ente.codice_fiscale.as_str());
+            if !stesso_ente {
+                return Err(accesso_negato(
+                    "CERTIFICATO_ALTRO_ENTE",
+                    format!(
+                        "Il certificato client (seriale {}) non è stato rilasciato all'ente {} del voucher",
+                        client.seriale, ente.codice_ipa
+                    ),
+                ));
+            }
+        }
+
+        // 5. The operator.
+        if p.operatore {
+            let audience = e.audience(&self.impostazioni.base_audience);
+            let ev = valida_evidenza(
+                c.evidenza.as_deref(),
+                &voucher,
+                &audience,
+                self.directory.as_ref(),
+                self.impostazioni.tolleranza_s,
+                ora,
+            )
+            .await
+            .map_err(|v| Rifiuto::accesso(v.codice(), v.http_status(), v.messaggio()))?;
+            log.operatore_cf_hash = Some(self.accessi.hash_cf(&ev.user_id));
+            log.operatore_loa = Some(format!("{:?}", ev.loa));
+            log.operatore_postazione = Some(ev.user_location.clone());
+            log.evidenza_jti = Some(ev.jti.clone());
+            self.abilitazioni
+                .verifica(&ev.user_id, &ente.codice_ipa, e.codice, adesso.date_naive())
+                .map_err(|m| accesso_negato(m.codice(), m.messaggio()))?;
+        }
+
+        // 6. The request.
+        let r = match &c.richiesta {
+            Ok(r) => r,
+            Err(ErroreRichiesta::Envelope { messaggio }) => {
+                return Err(Rifiuto::accesso(
+                    "RICHIESTA_MALFORMATA",
+                    400,
+                    messaggio.clone(),
+                ));
+            }
+            Err(ErroreRichiesta::Invalida { problemi, .. }) => {
+                let testo: Vec<String> = problemi
+                    .iter()
+                    .map(|p| format!("{}: {}", p.percorso, p.messaggio))
+                    .collect();
+                return Err(Rifiuto::esito(Esito::RichiestaInvalida, testo.join("; ")));
+            }
+        };
+        if !e.ammette(r.operazione) {
+            return Err(Rifiuto::accesso(
+                "OPERAZIONE_NON_AMMESSA",
+                400,
+                format!(
+                    "L'operazione {} non appartiene all'e-service «{}» (operazioni: {})",
+                    r.operazione.nome(),
+                    e.nome,
+                    e.operazioni
+                        .iter()
+                        .map(|o| o.nome())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        vincolo_domanda(r)?;
+
+        // 7. The lookup.
+        let giorno = match &r.ricerca {
+            Ricerca::Cf(cf) => cf.data_validita.unwrap_or(adesso.date_naive()),
+            _ => adesso.date_naive(),
+        };
+        self.cerca(e, r, &ente, giorno).await
+    }
+
+    fn finalita(&self, e: &EServizio, v: &Voucher, giorno: NaiveDate) -> Result<(), Rifiuto> {
+        let f = v.purpose_id.parse().ok().and_then(|id| self.directory.finalita(id)).ok_or_else(|| {
+            accesso_negato(
+                "FINALITA_SCONOSCIUTA",
+                format!("La finalità {} del voucher non è registrata su PDND", v.purpose_id),
+            )
+        })?;
+        if !f.attiva {
+            return Err(accesso_negato(
+                "FINALITA_NON_ATTIVA",
+                format!("La finalità {} non è attiva", v.purpose_id),
+            ));
+        }
+        if f.eservice_id.to_string() != e.id().to_string() {
+            return Err(accesso_negato(
+                "FINALITA_ALTRO_ESERVIZIO",
+                format!(
+                    "La finalità {} è stata richiesta per un altro e-service, non per «{}»",
+                    v.purpose_id, e.nome
+                ),
+            ));
+        }
+        if f.consumer_id.to_string() != v.consumer_id {
+            return Err(accesso_negato(
+                "FINALITA_ALTRO_FRUITORE",
+                format!(
+                    "La finalità {} appartiene a un altro ente fruitore",
+                    v.purpose_id
+                ),
+            ));
+        }
+        match self
+            .quote
+            .consuma(&v.purpose_id, u64::from(f.chiamate_giornaliere), giorno)
+        {
+            EsitoQuota::Concessa { .. } => Ok(()),
+            EsitoQuota::Esaurita { limite } => Err(Rifiuto::quota_esaurita(limite)),
+        }
+    }
+
+    fn ente(&self, v: &Voucher) -> Result<Ente, Rifiuto> {
+        let t = v.consumer_id.parse().ok().and_then(|id| self.directory.tenant(id)).ok_or_else(|| {
+            accesso_negato(
+                "ENTE_SCONOSCIUTO",
+                format!("L'ente fruitore {} non è noto a PDND", v.consumer_id),
+            )
+        })?;
+        let enti = self.enti.read().unwrap_or_else(|p| p.into_inner()).clone();
+        enti.per_ipa(&t.codice_ipa).cloned().ok_or_else(|| {
+            accesso_negato(
+                "ENTE_NON_IN_IPA",
+                format!(
+                    "L'ente con codice IPA {} non è nell'Indice PA importato: importare i dati IPA aggiornati (isee enti importa)",
+                    t.codice_ipa
+                ),
+            )
+        })
+    }
+
+    async fn cerca(
+        &self,
+        e: &EServizio,
+        r: &RichiestaSoap,
+        ente: &Ente,
+        giorno: NaiveDate,
+    ) -> Result<Dati, Rifiuto> {
+        use Operazione as Op;
+        let p = &e.politica;
+        match r.operazione {
+            Op::ConsultazioneIndicatoreRiscontro | Op::ConsultazioneIndicatoreNucleoRiscontro => {
+                let Ricerca::ProtDsu(pd) = &r.ricerca else {
+                    return Err(Rifiuto::esito(
+                        Esito::RichiestaInvalida,
+                        "request/RicercaProtDSU: obbligatoria per il riscontro",
+                    ));
+                };
+                let (reg, dsu) = self.riscontro(&pd.protocollo_dsu, &pd.codice_fiscale_beneficiario, giorno).await?;
+                let cf = CodiceFiscale::new(&pd.codice_fiscale_beneficiario);
+                let tipo = r.tipo_indicatore.unwrap_or(TipoIndicatore::Ordinario);
+                let nucleo = (r.operazione == Op::ConsultazioneIndicatoreNucleoRiscontro)
+                    .then(|| dati::nucleo(&dsu));
+                let v = dati::scegli_indicatore(&reg, dati::tipo_isee(tipo), &cf)
+                    .ok_or_else(non_trovati)?;
+                dati::indicatore(&reg, v, tipo, &r.ricerca, nucleo)
+                    .map(Dati::Indicatore)
+                    .ok_or_else(non_trovati)
+            }
+            Op::ConsultazioneAttestazione
+            | Op::ConsultazioneAttestazioneResidenti
+            | Op::ConsultazioneAttestazioneOperatori => {
+                let reg = self.per_ricerca(&r.ricerca, giorno).await?;
+                let (dsu, documenti) = self.dsu(&reg).await?;
+                if p.solo_residenti {
+                    residente(&dsu, ente)?;
+                }
+                let note = self
+                    .registro
+                    .store()
+                    .annotazioni(&reg.protocollo)
+                    .await
+                    .map_err(|_| Rifiuto::registro_non_disponibile())?;
+                let a = dati::attestazione(&reg, &dsu, &documenti, &note).map_err(|err| {
+                    tracing::error!(errore = %err, protocollo = %reg.protocollo, "attestazione memorizzata illeggibile");
+                    Rifiuto::esito(Esito::ErroreInterno, "Errore interno nella lettura dell'attestazione")
+                })?;
+                Ok(Dati::Attestazione(Box::new(a), r.ricerca.clone()))
+            }
+            Op::ConsultazioneIndicatore
+            | Op::ConsultazioneIndicatoreResidenti
+            | Op::ConsultazioneIndicatoreOperatori
+            | Op::ConsultazioneSogliaIndicatore => {
+                let cf = CodiceFiscale::new(r.ricerca.codice_fiscale());
+                let reg = self.per_ricerca(&r.ricerca, giorno).await?;
+                if p.solo_residenti {
+                    let (dsu, _) = self.dsu(&reg).await?;
+                    residente(&dsu, ente)?;
+                }
+                let (tipo, soglia) = if r.operazione == Op::ConsultazioneSogliaIndicatore {
+                    let codice = r.codice_soglia.as_deref().unwrap_or_default();
+                    let s = self.impostazioni.soglie.get(codice).ok_or_else(|| {
+                        Rifiuto::esito(
+                            Esito::RichiestaInvalida,
+                            format!("request/CodiceSoglia: soglia «{codice}» non configurata"),
+                        )
+                    })?;
+                    let t = TipoIndicatore::da_nome(&s.tipo).unwrap_or(TipoIndicatore::Ordinario);
+                    (t, Some(s))
+                } else {
+                    (r.tipo_indicatore.unwrap_or(TipoIndicatore::Ordinario), None)
+                };
+                let v = dati::scegli_indicatore(&reg, dati::tipo_isee(tipo), &cf)
+                    .ok_or_else(non_trovati)?;
+                match soglia {
+                    Some(s) => {
+                        let isee = v.valori.as_ref().map(|x| x.isee).ok_or_else(non_trovati)?;
+                        let note = self
+                            .registro
+                            .store()
+                            .annotazioni(&reg.protocollo)
+                            .await
+                            .map_err(|_| Rifiuto::registro_non_disponibile())?;
+                        Ok(Dati::Soglia(DatiSoglia {
+                            tipo_indicatore: tipo_soglia(tipo),
+                            sotto_soglia: isee <= s.importo,
+                            protocollo_dsu: reg.protocollo.to_string(),
+                            data_presentazione_dsu: reg.data_presentazione,
+                            presenza_difformita: !note.is_empty(),
+                        }))
+                    }
+                    None => dati::indicatore(&reg, v, tipo, &r.ricerca, None)
+                        .map(Dati::Indicatore)
+                        .ok_or_else(non_trovati),
+                }
+            }
+        }
+    }
+
+    /// The DSU a search designates, valid on `giorno`.
+    async fn per_ricerca(&self, ricerca: &Ricerca, giorno: NaiveDate) -> Result<Registrazione, Rifiuto> {
+        let offline = |_| Rifiuto::registro_non_disponibile();
+        match ricerca {
+            Ricerca::Cf(rc) => {
+                let cf = CodiceFiscale::new(&rc.codice_fiscale);
+                self.registro
+                    .dsu_valida(&cf, giorno)
+                    .await
+                    .map_err(offline)?
+                    .ok_or_else(non_trovati)
+            }
+            Ricerca::ProtDsu(pd) => {
+                let prot: Protocollo = pd.protocollo_dsu.parse().map_err(|_| non_trovati())?;
+                let reg = self
+                    .registro
+                    .per_protocollo(&prot)
+                    .await
+                    .map_err(offline)?
+                    .filter(|r| r.tipo == TipoRegistrazione::Dsu && r.stato == StatoDsu::Attiva)
+                    .ok_or_else(non_trovati)?;
+                let (dsu, _) = self.dsu(&reg).await?;
+                let cf = CodiceFiscale::new(&pd.codice_fiscale_beneficiario);
+                if dsu.componente(&cf).is_none() {
+                    return Err(non_trovati());
+                }
+                Ok(reg)
+            }
+            Ricerca::ProtMittente(pm) => {
+                let cf = CodiceFiscale::new(&pm.codice_fiscale_beneficiario);
+                self.registro
+                    .storico(&cf)
+                    .await
+                    .map_err(offline)?
+                    .into_iter()
+                    .rev()
+                    .find(|r| {
+                        r.tipo == TipoRegistrazione::Dsu
+                            && r.stato == StatoDsu::Attiva
+                            && r.protocollo_mittente.as_deref() == Some(pm.protocollo_mittente.as_str())
+                    })
+                    .ok_or_else(non_trovati)
+            }
+        }
+    }
+
+    /// The Riscontro check: the protocol must name an active DSU, valid today, whose
+    /// nucleus lists the fiscal code. One answer for every mismatch, so that the
+    /// service is not an oracle for which part was wrong.
+    async fn riscontro(
+        &self,
+        protocollo: &str,
+        cf: &str,
+        giorno: NaiveDate,
+    ) -> Result<(Registrazione, Dsu), Rifiuto> {
+        let non_valido = || {
+            Rifiuto::esito(
+                Esito::RiscontroNonValido,
+                "Il protocollo DSU indicato non corrisponde a una DSU valida del codice fiscale indicato",
+            )
+        };
+        let prot: Protocollo = protocollo.parse().map_err(|_| non_valido())?;
+        let reg = self
+            .registro
+            .per_protocollo(&prot)
+            .await
+            .map_err(|_| Rifiuto::registro_non_disponibile())?
+            .ok_or_else(non_valido)?;
+        if reg.tipo != TipoRegistrazione::Dsu
+            || reg.stato != StatoDsu::Attiva
+            || giorno < reg.validita.dal
+            || giorno > reg.validita.al
+        {
+            return Err(non_valido());
+        }
+        let (dsu, _) = self.dsu(&reg).await?;
+        if dsu.componente(&CodiceFiscale::new(cf)).is_none() {
+            return Err(non_valido());
+        }
+        Ok((reg, dsu))
+    }
+
+    /// The stored DSU and attestation JSON of a row.
+    async fn dsu(&self, reg: &Registrazione) -> Result<(Dsu, String), Rifiuto> {
+        let doc = self
+            .registro
+            .store()
+            .documenti(&reg.protocollo)
+            .await
+            .map_err(|_| Rifiuto::registro_non_disponibile())?
+            .ok_or_else(non_trovati)?;
+        let dsu = Dsu::da_json(&doc.dsu_json).map_err(|err| {
+            tracing::error!(errore = %err, protocollo = %reg.protocollo, "DSU memorizzata illeggibile");
+            Rifiuto::esito(Esito::ErroreInterno, "Errore interno nella lettura della DSU")
+        })?;
+        Ok((dsu, doc.attestazione_json))
+    }
+}
+
+fn non_trovati() -> Rifiuto {
+    Rifiuto::esito(
+        Esito::DatiNonTrovati,
+        "Nessuna DSU valida corrisponde alla ricerca",
+    )
+}
+
+/// Residenti: the nucleus must reside in the calling Comune. A non-resident's DSU is
+/// answered exactly like a missing one (the Comune learns nothing about people who
+/// do not live there) and logged as `NON_RESIDENTE`.
+fn residente(dsu: &Dsu, ente: &Ente) -> Result<(), Rifiuto> {
+    let comune = dati::comune_residenza(dsu);
+    match (&comune, &ente.codice_catastale) {
+        (Some(c), Some(e)) if c == e => Ok(()),
+        _ => Err(non_trovati().registrato_come("NON_RESIDENTE")),
+    }
+}
+
+/// Purpose binding (circolare INPS 73/2015; consultazione-pdnd.md §5.2): every
+/// consultation names the benefit and the ente's application it is for, although
+/// the XSD marks both optional.
+fn vincolo_domanda(r: &RichiestaSoap) -> Result<(), Rifiuto> {
+    let d = r.ricerca.domanda();
+    let radice = match &r.ricerca {
+        Ricerca::Cf(_) => "request/RicercaCF",
+        Ricerca::ProtDsu(_) => "request/RicercaProtDSU",
+        Ricerca::ProtMittente(_) => "request/RicercaProtMittente",
+    };
+    let mut problemi = Vec::new();
+    if d.prestazione.as_deref().is_none_or(str::is_empty) {
+        problemi.push(format!(
+            "{radice}/PrestazioneDaErogare: obbligatoria (la consultazione è consentita solo per una specifica prestazione)"
+        ));
+    }
+    if d.protocollo_domanda.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        problemi.push(format!(
+            "{radice}/ProtocolloDomandaEnteErogatore: obbligatorio (la consultazione è consentita solo per una domanda presentata all'ente)"
+        ));
+    }
+    if problemi.is_empty() {
+        Ok(())
+    } else {
+        Err(Rifiuto::esito(Esito::RichiestaInvalida, problemi.join("; ")))
+    }
+}
+
+/// The label of the old threshold service (`@TipoIndicatore`, §1.5) for the
+/// indicator compared: the plain variant of each type (the register keeps one
+/// indicator per type and beneficiary).
+pub fn tipo_soglia(t: TipoIndicatore) -> TipoIndicatoreSoglia {
+    match t {
+        TipoIndicatore::Ordinario => TipoIndicatoreSoglia::Ordinario,
+        TipoIndicatore::Minorenne => TipoIndicatoreSoglia::MinorenneOrdinario,
+        TipoIndicatore::Universitario => TipoIndicatoreSoglia::UniversitarioOrdinario,
+        TipoIndicatore::SocioSanitario => TipoIndicatoreSoglia::SociosanitarioRidotto,
+        TipoIndicatore::Dottorato => TipoIndicatoreSoglia::DottoratoRicercaRidotto,
+        TipoIndicatore::Residenziale => TipoIndicatoreSoglia::ResidenzialeStandardSenzaFigliAggiuntivi,
+    }
+}

@@ -1,0 +1,373 @@
+//! The test environment: a register with real DSUs, a sandbox (local PDND, CA,
+//! IPA/ISTAT extract, an authorised operator), the service built from the sandbox's
+//! configuration with a pinned clock, and helpers that mint vouchers and evidence the
+//! way PDND and an ente's software do.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt as _;
+use isee_consultazione::catalogo::per_codice;
+use isee_consultazione::sandbox::{
+    BASE_AUDIENCE_LOCALE, Fruitore, ISSUER_LOCALE, OpzioniSandbox, Sandbox, prepara, producer_inps,
+};
+use isee_consultazione::{Servizio, app::app, avvio};
+use isee_pdnd::jwk::ChiavePrivata;
+use isee_registro::store::sql::Configurazione as ConfigStore;
+use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_tls::{InfoConnessione, identita_da_der};
+use serde_json::{Value, json};
+use sha2::Digest as _;
+use std::sync::Arc;
+use tower::ServiceExt as _;
+
+pub const RAVENNA: &str = include_str!("../../../../esempi/ordinario-famiglia-ravenna.json");
+pub const ROMA: &str = include_str!("../../../../esempi/famiglia-2026-roma.json");
+pub const BOLOGNA: &str =
+    include_str!("../../../../esempi/minorenni-componente-aggiuntiva-bologna.json");
+
+/// The declarant of the Ravenna family (residence H199).
+pub const CF_RAVENNA: &str = "RSSMRA85M01H199H";
+/// A child of the Ravenna family.
+pub const CF_FIGLIO_RAVENNA: &str = "RSSGLI15P10H199Z";
+
+pub struct Ambiente {
+    pub _tmp: tempfile::TempDir,
+    pub sandbox: Sandbox,
+    pub servizio: Arc<Servizio>,
+    pub app: Router,
+    pub pdnd: ChiavePrivata,
+    pub adesso: DateTime<Utc>,
+    /// Protocols of the filed DSUs: Ravenna, Roma, Bologna.
+    pub protocolli: Vec<String>,
+}
+
+/// The pinned clock: mid-June 2026, inside the validity of the 2026 DSUs.
+pub fn adesso() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 15, 10, 0, 0).unwrap()
+}
+
+pub async fn ambiente() -> Ambiente {
+    ambiente_con(100_000, |_| {}).await
+}
+
+/// `modifica` may edit the PDND state file before the service reads it.
+pub async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value)) -> Ambiente {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("registro.db");
+    let store = StoreSql::connetti_con(ConfigStore::new(&format!(
+        "sqlite://{}?mode=rwc",
+        db.display()
+    )))
+    .await
+    .unwrap();
+    let registro = Registro::new(store);
+    let mut protocolli = Vec::new();
+    for (i, dsu) in [RAVENNA, ROMA, BOLOGNA].iter().enumerate() {
+        let r = registro
+            .presenta(PresentazioneDsu {
+                dsu_json: dsu.to_string(),
+                chiave_idempotenza: format!("k{i}"),
+                mittente: "CAF-PROVA".into(),
+                protocollo_mittente: Some(format!("CAF-PROVA-{i:04}")),
+                operazione: Operazione::Nuova,
+            })
+            .await
+            .unwrap();
+        protocolli.push(r.protocollo.to_string());
+    }
+    let sandbox = prepara(&OpzioniSandbox {
+        dir: tmp.path().join("sandbox"),
+        db_registro: db.display().to_string(),
+        indirizzo: "127.0.0.1:0".parse().unwrap(),
+        tls: true,
+        chiamate_giornaliere: chiamate,
+    })
+    .await
+    .unwrap();
+    let stato = sandbox.dir_pdnd.join("stato.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&stato).unwrap()).unwrap();
+    modifica(&mut v);
+    std::fs::write(&stato, serde_json::to_vec(&v).unwrap()).unwrap();
+    let pdnd = ChiavePrivata::da_pem(
+        &std::fs::read_to_string(sandbox.dir_pdnd.join("chiave-pdnd.pem")).unwrap(),
+    )
+    .unwrap();
+    let a = avvio::costruisci_con_orologio(&sandbox.configurazione, Arc::new(adesso))
+        .await
+        .unwrap();
+    let app = app(a.servizio.clone());
+    Ambiente {
+        _tmp: tmp,
+        sandbox,
+        servizio: a.servizio,
+        app,
+        pdnd,
+        adesso: adesso(),
+        protocolli,
+    }
+}
+
+/// What a call carries besides its body.
+#[derive(Clone, Default)]
+pub struct Credenziali {
+    pub voucher: Option<String>,
+    /// The IPA code of the fruitore whose client certificate is presented.
+    pub certificato: Option<String>,
+    pub evidenza: Option<String>,
+}
+
+pub struct Esito {
+    pub stato: StatusCode,
+    pub corpo: String,
+}
+
+impl Esito {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.corpo).unwrap_or(Value::Null)
+    }
+
+    pub fn codice(&self) -> String {
+        self.json()["codice"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl Ambiente {
+    pub fn fruitore(&self, ipa: &str) -> &Fruitore {
+        self.sandbox.fruitore(ipa).unwrap()
+    }
+
+    /// The claims PDND puts in a voucher for `ipa` on `eservizio`.
+    pub fn claims(&self, ipa: &str, eservizio: &str) -> Value {
+        let f = self.fruitore(ipa);
+        let e = per_codice(eservizio).unwrap();
+        let ora = self.adesso.timestamp();
+        let finalita = f
+            .finalita_per(eservizio)
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        json!({
+            "iss": ISSUER_LOCALE,
+            "sub": f.client_id.to_string(),
+            "aud": [e.audience(BASE_AUDIENCE_LOCALE)],
+            "exp": ora + 600,
+            "nbf": ora,
+            "iat": ora,
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "client_id": f.client_id.to_string(),
+            "purposeId": finalita,
+            "producerId": producer_inps().to_string(),
+            "consumerId": f.tenant_id.to_string(),
+            "eserviceId": e.id().to_string(),
+            "descriptorId": e.descriptor_id().to_string(),
+        })
+    }
+
+    pub fn voucher(&self, ipa: &str, eservizio: &str) -> String {
+        self.pdnd.firma("at+jwt", &self.claims(ipa, eservizio)).unwrap()
+    }
+
+    pub fn voucher_con(&self, ipa: &str, eservizio: &str, m: impl FnOnce(&mut Value)) -> String {
+        let mut c = self.claims(ipa, eservizio);
+        m(&mut c);
+        self.pdnd.firma("at+jwt", &c).unwrap()
+    }
+
+    /// AUDIT_REST_02 evidence signed with the fruitore's client key, and its digest.
+    pub fn evidenza(&self, ipa: &str, eservizio: &str, operatore: &str, m: impl FnOnce(&mut Value)) -> (String, String) {
+        let f = self.fruitore(ipa);
+        let chiave = ChiavePrivata::da_pem(&std::fs::read_to_string(&f.chiave).unwrap()).unwrap();
+        let e = per_codice(eservizio).unwrap();
+        let ora = self.adesso.timestamp();
+        let mut c = json!({
+            "iss": f.client_id.to_string(),
+            "aud": e.audience(BASE_AUDIENCE_LOCALE),
+            "iat": ora,
+            "exp": ora + 300,
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "purposeId": f.finalita_per(eservizio).unwrap().to_string(),
+            "dnonce": 1234567890123u64,
+            "userID": operatore,
+            "userLocation": "PDL-UFFICIO-SOCIALE-07",
+            "LoA": "https://www.spid.gov.it/SpidL2",
+            "authnAssertion": "PHNhbWw6QXNzZXJ0aW9uPi4uLjwvc2FtbDpBc3NlcnRpb24+",
+        });
+        m(&mut c);
+        let jws = chiave.firma("JWT", &c).unwrap();
+        let digest = hex::encode(sha2::Sha256::digest(jws.as_bytes()));
+        (jws, digest)
+    }
+
+    /// Voucher + evidence for an Operatori call, bound by the digest.
+    pub fn operatore(&self, ipa: &str, eservizio: &str, operatore: &str) -> Credenziali {
+        let (ev, digest) = self.evidenza(ipa, eservizio, operatore, |_| {});
+        let v = self.voucher_con(ipa, eservizio, |c| {
+            c["digest"] = json!({"alg": "SHA256", "value": digest});
+        });
+        Credenziali {
+            voucher: Some(v),
+            certificato: None,
+            evidenza: Some(ev),
+        }
+    }
+
+    fn connessione(&self, cert: Option<&str>) -> InfoConnessione {
+        let client = cert.map(|ipa| {
+            let (pem, _) = self.fruitore(ipa).certificato.clone().unwrap();
+            let testo = std::fs::read_to_string(pem).unwrap();
+            let der = rustls_pemfile_der(&testo);
+            Arc::new(identita_da_der(&der).unwrap())
+        });
+        InfoConnessione {
+            indirizzo: "127.0.0.1:40000".parse().unwrap(),
+            tls: true,
+            client,
+        }
+    }
+
+    pub async fn chiama(&self, percorso: &str, cred: &Credenziali, intestazioni: &[(&str, &str)], corpo: Vec<u8>) -> Esito {
+        let mut r = Request::post(percorso);
+        if let Some(v) = &cred.voucher {
+            r = r.header("authorization", format!("Bearer {v}"));
+        }
+        if let Some(e) = &cred.evidenza {
+            r = r.header("agid-jwt-trackingevidence", e);
+        }
+        for (k, v) in intestazioni {
+            r = r.header(*k, *v);
+        }
+        let mut req = r.body(Body::from(corpo)).unwrap();
+        req.extensions_mut()
+            .insert(self.connessione(cred.certificato.as_deref()));
+        let risposta = self.app.clone().oneshot(req).await.unwrap();
+        let stato = risposta.status();
+        let corpo = risposta.into_body().collect().await.unwrap().to_bytes();
+        Esito {
+            stato,
+            corpo: String::from_utf8_lossy(&corpo).into_owned(),
+        }
+    }
+
+    pub async fn rest(&self, eservizio: &str, op: &str, cred: &Credenziali, corpo: Value) -> Esito {
+        self.chiama(
+            &format!("/rest/v1/{eservizio}/{op}"),
+            cred,
+            &[("content-type", "application/json")],
+            corpo.to_string().into_bytes(),
+        )
+        .await
+    }
+
+    pub async fn soap(&self, endpoint: &str, operazione: &str, cred: &Credenziali, busta: String) -> Esito {
+        let azione = format!("\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/{operazione}\"");
+        self.chiama(
+            &format!("/pdnd/soap/ConsultazioneISEE/v2/{endpoint}"),
+            cred,
+            &[("content-type", "text/xml; charset=utf-8"), ("soapaction", &azione)],
+            busta.into_bytes(),
+        )
+        .await
+    }
+
+    /// The access log, verified, as JSON lines.
+    pub async fn registro_accessi(&self) -> Vec<isee_accessi::RecordAccesso> {
+        let esito = self.servizio.accessi.verifica().await.unwrap();
+        assert!(esito.problemi.is_empty(), "registro alterato: {:?}", esito.problemi);
+        self.servizio
+            .accessi
+            .elenca(&isee_accessi::Filtro::default())
+            .await
+            .unwrap()
+    }
+}
+
+/// The first certificate of a PEM text, as DER.
+fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+}
+
+/// A REST body searching by fiscal code, bound to an application.
+pub fn per_cf(cf: &str) -> Value {
+    json!({
+        "ricerca": {"codice_fiscale": cf, "data_validita": "2026-06-15"},
+        "prestazione_da_erogare": "A1.07",
+        "protocollo_domanda_ente_erogatore": "NIDO-2026-000123",
+        "stato_domanda_prestazione": "Da Erogare",
+    })
+}
+
+pub fn per_protocollo(protocollo: &str, cf: &str) -> Value {
+    json!({
+        "ricerca": {"protocollo_dsu": protocollo, "codice_fiscale_beneficiario": cf},
+        "prestazione_da_erogare": "A1.07",
+        "protocollo_domanda_ente_erogatore": "NIDO-2026-000123",
+    })
+}
+
+/// A SOAP envelope as INPS's consumers send it (consultazione-pdnd.md §1.4).
+pub fn busta_indicatore(operazione: &str, cf: &str, tipo: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
+  <soapenv:Header><inps:Identity xmlns:inps="http://inps.it/"><UserId>00354730392</UserId><CodiceUfficio>001</CodiceUfficio></inps:Identity></soapenv:Header>
+  <soapenv:Body>
+    <con:{operazione}><con:request>
+      <con:TipoIndicatore>{tipo}</con:TipoIndicatore>
+      <con:RicercaCF>
+        <con:CodiceFiscale>{cf}</con:CodiceFiscale>
+        <con:DataValidita>2026-06-15</con:DataValidita>
+        <con:PrestazioneDaErogare>A1.07</con:PrestazioneDaErogare>
+        <con:ProtocolloDomandaEnteErogatore>NIDO-2026-000123</con:ProtocolloDomandaEnteErogatore>
+        <con:StatodomandaPrestazione>Da Erogare</con:StatodomandaPrestazione>
+      </con:RicercaCF>
+    </con:request></con:{operazione}>
+  </soapenv:Body>
+</soapenv:Envelope>"#
+    )
+}
+
+pub fn busta_attestazione(operazione: &str, cf: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
+  <soapenv:Header><inps:Identity xmlns:inps="http://inps.it/"><UserId>00354730392</UserId><CodiceUfficio>001</CodiceUfficio></inps:Identity></soapenv:Header>
+  <soapenv:Body><con:{operazione}><con:request>
+      <con:RicercaCF><con:CodiceFiscale>{cf}</con:CodiceFiscale><con:DataValidita>2026-06-15</con:DataValidita>
+        <con:PrestazioneDaErogare>A1.07</con:PrestazioneDaErogare><con:ProtocolloDomandaEnteErogatore>NIDO-1</con:ProtocolloDomandaEnteErogatore></con:RicercaCF>
+  </con:request></con:{operazione}></soapenv:Body>
+</soapenv:Envelope>"#
+    )
+}
+
+pub fn busta_riscontro(operazione: &str, protocollo: &str, cf: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
+  <soapenv:Body><con:{operazione}><con:request>
+      <con:TipoIndicatore>Ordinario</con:TipoIndicatore>
+      <con:RicercaProtDSU><con:ProtocolloDSU>{protocollo}</con:ProtocolloDSU><con:CodiceFiscaleBeneficiario>{cf}</con:CodiceFiscaleBeneficiario>
+        <con:PrestazioneDaErogare>A1.07</con:PrestazioneDaErogare><con:ProtocolloDomandaEnteErogatore>NIDO-1</con:ProtocolloDomandaEnteErogatore></con:RicercaProtDSU>
+  </con:request></con:{operazione}></soapenv:Body>
+</soapenv:Envelope>"#
+    )
+}
+
+pub fn busta_soglia(codice: &str, cf: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
+  <soapenv:Body><con:ConsultazioneSogliaIndicatore><con:request>
+      <con:TipoIndicatore>Ordinario</con:TipoIndicatore><con:CodiceSoglia>{codice}</con:CodiceSoglia>
+      <con:RicercaCF><con:CodiceFiscale>{cf}</con:CodiceFiscale><con:DataValidita>2026-06-15</con:DataValidita>
+        <con:PrestazioneDaErogare>A2.08</con:PrestazioneDaErogare><con:ProtocolloDomandaEnteErogatore>ADI-1</con:ProtocolloDomandaEnteErogatore></con:RicercaCF>
+  </con:request></con:ConsultazioneSogliaIndicatore></soapenv:Body>
+</soapenv:Envelope>"#
+    )
+}
