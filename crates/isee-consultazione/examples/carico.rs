@@ -94,7 +94,9 @@ async fn esegui(o: Opzioni) -> Result<()> {
     let mut cf = Vec::new();
     for i in 0..o.nuclei {
         let dsu = isee_genera::nucleo(&imp, i);
-        let dich = dsu.dichiarante().map(|c| c.codice_fiscale.as_str().to_string());
+        let dich = dsu
+            .dichiarante()
+            .map(|c| c.codice_fiscale.as_str().to_string());
         let r = registro
             .presenta(PresentazioneDsu {
                 dsu_json: serde_json::to_string(&dsu)?,
@@ -130,8 +132,9 @@ async fn esegui(o: Opzioni) -> Result<()> {
     let ravenna = s.fruitore("c_h199").context("fruitore")?;
     let chiave_client = ChiavePrivata::da_pem(&std::fs::read_to_string(&ravenna.chiave)?)?;
     let stato = StatoPdnd::carica(&s.dir_pdnd.join("stato.json"))?;
-    let chiave_pdnd =
-        ChiavePrivata::da_pem(&std::fs::read_to_string(s.dir_pdnd.join("chiave-pdnd.pem"))?)?;
+    let chiave_pdnd = ChiavePrivata::da_pem(&std::fs::read_to_string(
+        s.dir_pdnd.join("chiave-pdnd.pem"),
+    )?)?;
     let adesso = isee_pdnd::adesso_unix();
     let finalita = ravenna.finalita_per("indicatore").context("finalità")?;
     let asserzione = crea_asserzione(
@@ -156,13 +159,24 @@ async fn esegui(o: Opzioni) -> Result<()> {
     let cliente = Cliente::tls(
         indirizzo,
         &std::fs::read_to_string(s.ca.join("ca.pem"))?,
-        Some((&std::fs::read_to_string(cert)?, &std::fs::read_to_string(key)?)),
+        Some((
+            &std::fs::read_to_string(cert)?,
+            &std::fs::read_to_string(key)?,
+        )),
     )?;
     let cf = Arc::new(cf);
     let voucher = Arc::new(format!("Bearer {voucher}"));
 
     // Warm-up, and a check that the calls succeed.
-    misura(&cliente, &cf, &voucher, Tipo::Rest, 4, Duration::from_secs(1)).await?;
+    misura(
+        &cliente,
+        &cf,
+        &voucher,
+        Tipo::Rest,
+        4,
+        Duration::from_secs(1),
+    )
+    .await?;
 
     println!(
         "consultazione ISEE su loopback: {} connessioni mTLS, {} s per misura, {} giri, {} nuclei",
@@ -171,8 +185,11 @@ async fn esegui(o: Opzioni) -> Result<()> {
         o.giri,
         cf.len()
     );
-    let mut tabella: Vec<(Tipo, Vec<Misura>)> =
-        vec![(Tipo::Base, vec![]), (Tipo::Rest, vec![]), (Tipo::Soap, vec![])];
+    let mut tabella: Vec<(Tipo, Vec<Misura>)> = vec![
+        (Tipo::Base, vec![]),
+        (Tipo::Rest, vec![]),
+        (Tipo::Soap, vec![]),
+    ];
     for giro in 1..=o.giri {
         for (tipo, misure) in tabella.iter_mut() {
             let m = misura(

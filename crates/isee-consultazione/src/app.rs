@@ -15,11 +15,19 @@ pub fn app(servizio: Arc<Servizio>) -> Router {
     Router::new()
         .route(soap::PERCORSO, post(soap::chiamata).get(soap::descrizione))
         .route("/rest/v1/{eservizio}/indicatore", post(rest::indicatore))
-        .route("/rest/v1/{eservizio}/attestazione", post(rest::attestazione))
+        .route(
+            "/rest/v1/{eservizio}/attestazione",
+            post(rest::attestazione),
+        )
         .route("/rest/v1/{eservizio}/soglia", post(rest::soglia))
         .route(
             "/rest/v1/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], rest::openapi_json()) }),
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    rest::openapi_json(),
+                )
+            }),
         )
         .route("/salute", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(CORPO_MASSIMO))

@@ -51,8 +51,11 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
         .await
         .with_context(|| format!("lettura delle chiavi PDND da {}", c.pdnd.jwks))?;
     let directory = Arc::new(
-        DirectoryFile::apri(&c.pdnd.stato, Duration::from_secs(c.pdnd.aggiornamento_min_s))
-            .with_context(|| format!("lettura della directory PDND {}", c.pdnd.stato.display()))?,
+        DirectoryFile::apri(
+            &c.pdnd.stato,
+            Duration::from_secs(c.pdnd.aggiornamento_min_s),
+        )
+        .with_context(|| format!("lettura della directory PDND {}", c.pdnd.stato.display()))?,
     );
 
     let registro_enti = RegistroEnti::apri(&url_db(&c.enti.db))
@@ -66,16 +69,20 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
         tracing::warn!("anagrafe degli enti vuota: importare IPA e ISTAT con `isee enti importa`");
     }
     let abilitazioni = Arc::new(
-        CacheAbilitazioni::carica(&registro_enti, Duration::from_secs(c.enti.aggiornamento_s.max(1)))
-            .await
-            .context("lettura delle abilitazioni degli operatori")?,
+        CacheAbilitazioni::carica(
+            &registro_enti,
+            Duration::from_secs(c.enti.aggiornamento_s.max(1)),
+        )
+        .await
+        .context("lettura delle abilitazioni degli operatori")?,
     );
 
     let chiavi = ChiaviAudit::da_file(&c.accessi.chiave)
         .with_context(|| format!("chiave del registro accessi {}", c.accessi.chiave.display()))?;
-    let accessi = RegistroAccessi::apri(&url_db(&c.accessi.db), chiavi, OpzioniScrittura::default())
-        .await
-        .context("apertura del registro degli accessi")?;
+    let accessi =
+        RegistroAccessi::apri(&url_db(&c.accessi.db), chiavi, OpzioniScrittura::default())
+            .await
+            .context("apertura del registro degli accessi")?;
     let oggi = orologio().date_naive();
     let usate = accessi
         .conteggi_giorno(oggi)
@@ -131,9 +138,13 @@ pub fn attivita(a: &Avviato, c: &Configurazione) {
         loop {
             t.tick().await;
             match s.accessi.conserva(giorni, Utc::now()).await {
-                Ok(n) if n > 0 => tracing::info!(eliminati = n, giorni, "conservazione del registro accessi"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(eliminati = n, giorni, "conservazione del registro accessi")
+                }
                 Ok(_) => {}
-                Err(e) => tracing::error!(errore = %e, "conservazione del registro accessi non riuscita"),
+                Err(e) => {
+                    tracing::error!(errore = %e, "conservazione del registro accessi non riuscita")
+                }
             }
         }
     });
@@ -141,7 +152,10 @@ pub fn attivita(a: &Avviato, c: &Configurazione) {
 
 /// Binds, serves (HTTPS with optional client certificates when `[tls]` is set,
 /// plain HTTP otherwise) and returns the bound address once listening.
-pub async fn servi(c: Configurazione, arresto: impl std::future::Future<Output = ()> + Send + 'static) -> Result<SocketAddr> {
+pub async fn servi(
+    c: Configurazione,
+    arresto: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<SocketAddr> {
     let a = costruisci(&c).await?;
     attivita(&a, &c);
     let router = app(a.servizio.clone());

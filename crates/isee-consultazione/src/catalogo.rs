@@ -150,7 +150,10 @@ pub const CATALOGO: [EServizio; 8] = [
         codice: "indicatore",
         nome: "Consultazione Indicatore ISEE",
         endpoint: "ConsultazioneIndicatore",
-        operazioni: &[Op::ConsultazioneIndicatore, Op::ConsultazioneSogliaIndicatore],
+        operazioni: &[
+            Op::ConsultazioneIndicatore,
+            Op::ConsultazioneSogliaIndicatore,
+        ],
         politica: CERTIFICATO,
     },
     EServizio {
@@ -245,7 +248,12 @@ mod test {
         assert_eq!(c.divulgazione_massima(), Divulgazione::Attestazione);
         let s = per_codice("indicatore").unwrap();
         assert_eq!(s.divulgazione_massima(), Divulgazione::Indicatore);
-        assert!(per_codice("indicatore-operatori").unwrap().politica.operatore);
+        assert!(
+            per_codice("indicatore-operatori")
+                .unwrap()
+                .politica
+                .operatore
+        );
         assert!(per_codice("nucleo-riscontro").unwrap().politica.riscontro);
     }
 }

@@ -83,9 +83,15 @@ pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
             println!("  configurazione: {}", s.percorso_configurazione.display());
             println!("  PDND locale:    {}", s.dir_pdnd.display());
             for f in &s.fruitori {
-                println!("  fruitore {} ({}): client {}", f.nome, f.codice_ipa, f.client_id);
+                println!(
+                    "  fruitore {} ({}): client {}",
+                    f.nome, f.codice_ipa, f.client_id
+                );
             }
-            println!("avvio: isee consultazione serve --config {}", s.percorso_configurazione.display());
+            println!(
+                "avvio: isee consultazione serve --config {}",
+                s.percorso_configurazione.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         ComandoConsultazione::Catalogo { base_audience } => {
@@ -99,7 +105,11 @@ pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
                 writeln!(
                     o,
                     "  operazioni    {}",
-                    e.operazioni.iter().map(|x| x.nome()).collect::<Vec<_>>().join(", ")
+                    e.operazioni
+                        .iter()
+                        .map(|x| x.nome())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )?;
                 writeln!(o, "  categorie IPA {}", p.categorie.join(", "))?;
                 let mut vincoli = Vec::new();

@@ -191,7 +191,9 @@ pub fn attestazione(
             })
             .collect()
     };
-    let sociosanitario = per_beneficiario(TipoIsee::Sociosanitario).into_iter().next();
+    let sociosanitario = per_beneficiario(TipoIsee::Sociosanitario)
+        .into_iter()
+        .next();
     Ok(DatiAttestazione {
         cf_dichiarante: dsu
             .dichiarante()

@@ -76,18 +76,39 @@ mod test {
         let q = Quote::default();
         assert_eq!(
             q.consuma("p", 2, g("2026-11-22")),
-            EsitoQuota::Concessa { usate: 1, limite: 2 }
+            EsitoQuota::Concessa {
+                usate: 1,
+                limite: 2
+            }
         );
-        assert!(matches!(q.consuma("p", 2, g("2026-11-22")), EsitoQuota::Concessa { .. }));
-        assert_eq!(q.consuma("p", 2, g("2026-11-22")), EsitoQuota::Esaurita { limite: 2 });
-        assert!(matches!(q.consuma("altra", 2, g("2026-11-22")), EsitoQuota::Concessa { .. }));
-        assert!(matches!(q.consuma("p", 2, g("2026-11-23")), EsitoQuota::Concessa { usate: 1, .. }));
+        assert!(matches!(
+            q.consuma("p", 2, g("2026-11-22")),
+            EsitoQuota::Concessa { .. }
+        ));
+        assert_eq!(
+            q.consuma("p", 2, g("2026-11-22")),
+            EsitoQuota::Esaurita { limite: 2 }
+        );
+        assert!(matches!(
+            q.consuma("altra", 2, g("2026-11-22")),
+            EsitoQuota::Concessa { .. }
+        ));
+        assert!(matches!(
+            q.consuma("p", 2, g("2026-11-23")),
+            EsitoQuota::Concessa { usate: 1, .. }
+        ));
     }
 
     #[test]
     fn i_conteggi_ripristinati_valgono_solo_per_il_loro_giorno() {
         let q = Quote::da_conteggi(g("2026-11-22"), HashMap::from([("p".to_string(), 5)]));
-        assert_eq!(q.consuma("p", 5, g("2026-11-22")), EsitoQuota::Esaurita { limite: 5 });
-        assert!(matches!(q.consuma("p", 5, g("2026-11-23")), EsitoQuota::Concessa { usate: 1, .. }));
+        assert_eq!(
+            q.consuma("p", 5, g("2026-11-22")),
+            EsitoQuota::Esaurita { limite: 5 }
+        );
+        assert!(matches!(
+            q.consuma("p", 5, g("2026-11-23")),
+            EsitoQuota::Concessa { usate: 1, .. }
+        ));
     }
 }

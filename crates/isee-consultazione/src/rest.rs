@@ -135,7 +135,15 @@ pub struct ProblemaRest {
         description = "Le otto e-service di consultazione ISEE dell'INPS su PDND, in JSON. Stesse regole del servizio SOAP ConsultazioneISEE: voucher PDND (Authorization: Bearer), finalità e quota giornaliera, categoria IPA dell'ente, certificato client per Indicatore/Attestazione, evidenza dell'operatore (Agid-JWT-TrackingEvidence) per Operatori. Codici di errore: docs/CONSULTAZIONE.md."
     ),
     paths(indicatore, attestazione, soglia),
-    components(schemas(RichiestaRest, RicercaRest, RispostaRest, SogliaRest, IndicatoreRest, ComponenteRest, ProblemaRest))
+    components(schemas(
+        RichiestaRest,
+        RicercaRest,
+        RispostaRest,
+        SogliaRest,
+        IndicatoreRest,
+        ComponenteRest,
+        ProblemaRest
+    ))
 )]
 pub struct Documentazione;
 
@@ -220,10 +228,7 @@ async fn gestisci(
     let richiesta = match operazione(e, livello) {
         Some(op) => leggi(op, &corpo),
         None => Err(ErroreRichiesta::Envelope {
-            messaggio: format!(
-                "L'e-service «{}» non offre questa operazione",
-                e.nome
-            ),
+            messaggio: format!("L'e-service «{}» non offre questa operazione", e.nome),
         }),
     };
     let r = s
@@ -320,7 +325,10 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
     if let Some(c) = &r.codice_soglia
         && !soglia_valida(c)
     {
-        p("$.codice_soglia", "formato atteso: 4 lettere e 2 cifre".into());
+        p(
+            "$.codice_soglia",
+            "formato atteso: 4 lettere e 2 cifre".into(),
+        );
     }
     if op == Operazione::ConsultazioneSogliaIndicatore && r.codice_soglia.is_none() {
         p("$.codice_soglia", "obbligatorio".into());
@@ -349,7 +357,10 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
         .as_deref()
         .is_some_and(|x| x.chars().count() > 256)
     {
-        p("$.protocollo_domanda_ente_erogatore", "massimo 256 caratteri".into());
+        p(
+            "$.protocollo_domanda_ente_erogatore",
+            "massimo 256 caratteri".into(),
+        );
     }
     let domanda = DatiDomanda {
         prestazione: r.prestazione_da_erogare.clone(),
@@ -368,17 +379,23 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
     if scelte != 1 {
         p(
             "$.ricerca",
-            "indicare esattamente uno tra codice_fiscale, protocollo_dsu, protocollo_mittente".into(),
+            "indicare esattamente uno tra codice_fiscale, protocollo_dsu, protocollo_mittente"
+                .into(),
         );
     }
     let cf_ok = |v: &str| cf_valido(v);
     if let Some(cf) = &q.codice_fiscale
         && !cf_ok(cf)
     {
-        p("$.ricerca.codice_fiscale", "codice fiscale non valido".into());
+        p(
+            "$.ricerca.codice_fiscale",
+            "codice fiscale non valido".into(),
+        );
     }
     if (q.protocollo_dsu.is_some() || q.protocollo_mittente.is_some())
-        && q.codice_fiscale_beneficiario.as_deref().is_none_or(|c| !cf_ok(c))
+        && q.codice_fiscale_beneficiario
+            .as_deref()
+            .is_none_or(|c| !cf_ok(c))
     {
         p(
             "$.ricerca.codice_fiscale_beneficiario",
@@ -393,8 +410,14 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
             "formato atteso INPS-ISEE-AAAA-NNNNNNNNX-NN".into(),
         );
     }
-    if q.protocollo_mittente.as_deref().is_some_and(|x| x.chars().count() > 29) {
-        p("$.ricerca.protocollo_mittente", "massimo 29 caratteri".into());
+    if q.protocollo_mittente
+        .as_deref()
+        .is_some_and(|x| x.chars().count() > 29)
+    {
+        p(
+            "$.ricerca.protocollo_mittente",
+            "massimo 29 caratteri".into(),
+        );
     }
     let riscontro = matches!(
         op,
@@ -403,9 +426,15 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
     );
     let indicatore = catalogo::divulgazione(op) != Divulgazione::Attestazione;
     if riscontro && q.protocollo_dsu.is_none() {
-        p("$.ricerca.protocollo_dsu", "obbligatorio per il riscontro".into());
+        p(
+            "$.ricerca.protocollo_dsu",
+            "obbligatorio per il riscontro".into(),
+        );
     } else if indicatore && !riscontro && q.codice_fiscale.is_none() {
-        p("$.ricerca.codice_fiscale", "obbligatorio per questa operazione".into());
+        p(
+            "$.ricerca.codice_fiscale",
+            "obbligatorio per questa operazione".into(),
+        );
     }
     if !problemi.is_empty() {
         return Err(invalida(problemi));
@@ -455,7 +484,9 @@ fn cf_valido(s: &str) -> bool {
                 && lettera(b[8])
                 && b[9..11].iter().all(|c| cifra(*c))
                 && lettera(b[11])
-                && b[12..15].iter().all(|c| c.is_ascii_uppercase() || cifra(*c))
+                && b[12..15]
+                    .iter()
+                    .all(|c| c.is_ascii_uppercase() || cifra(*c))
                 && lettera(b[15])
         }
         _ => false,
@@ -477,7 +508,9 @@ fn protocollo_valido(s: &str) -> bool {
 
 fn soglia_valida(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 6 && b[..4].iter().all(u8::is_ascii_alphabetic) && b[4..].iter().all(u8::is_ascii_digit)
+    b.len() == 6
+        && b[..4].iter().all(u8::is_ascii_alphabetic)
+        && b[4..].iter().all(u8::is_ascii_digit)
 }
 
 /// A refusal as problem+json (401 with `WWW-Authenticate`, RFC 6750).

@@ -187,7 +187,10 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
     });
 
     let autorita = if o.tls {
-        Some(Autorita::crea(&dir_ca, "isee — CA dei certificati client (sandbox)")?)
+        Some(Autorita::crea(
+            &dir_ca,
+            "isee — CA dei certificati client (sandbox)",
+        )?)
     } else {
         None
     };
@@ -259,7 +262,10 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
     let jwks = JwkSet {
         keys: vec![chiave_pdnd.jwk_pubblica()],
     };
-    std::fs::write(dir_pdnd.join("jwks.json"), serde_json::to_vec_pretty(&jwks)?)?;
+    std::fs::write(
+        dir_pdnd.join("jwks.json"),
+        serde_json::to_vec_pretty(&jwks)?,
+    )?;
     std::fs::write(
         dir_fruitori.join("fruitori.json"),
         serde_json::to_vec_pretty(&fruitori)?,
@@ -294,7 +300,10 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
         .abilita(NuovaAbilitazione {
             codice_fiscale_operatore: OPERATORE_DEMO.into(),
             ente_ipa: "c_h183".into(),
-            eservizi: vec!["indicatore-operatori".into(), "attestazione-operatori".into()],
+            eservizi: vec![
+                "indicatore-operatori".into(),
+                "attestazione-operatori".into(),
+            ],
             dal: NaiveDate::from_ymd_opt(2026, 1, 1).context("data")?,
             al: NaiveDate::from_ymd_opt(2027, 12, 31).context("data")?,
             riferimento: Some("MV62-SANDBOX-0001".into()),
@@ -333,7 +342,10 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
         },
         soglie: soglie_predefinite(),
     };
-    std::fs::write(&percorso_configurazione, toml::to_string_pretty(&configurazione)?)?;
+    std::fs::write(
+        &percorso_configurazione,
+        toml::to_string_pretty(&configurazione)?,
+    )?;
     Ok(Sandbox {
         dir: dir.clone(),
         configurazione,

@@ -365,12 +365,20 @@ impl Servizio {
     }
 
     fn finalita(&self, e: &EServizio, v: &Voucher, giorno: NaiveDate) -> Result<(), Rifiuto> {
-        let f = v.purpose_id.parse().ok().and_then(|id| self.directory.finalita(id)).ok_or_else(|| {
-            accesso_negato(
-                "FINALITA_SCONOSCIUTA",
-                format!("La finalità {} del voucher non è registrata su PDND", v.purpose_id),
-            )
-        })?;
+        let f = v
+            .purpose_id
+            .parse()
+            .ok()
+            .and_then(|id| self.directory.finalita(id))
+            .ok_or_else(|| {
+                accesso_negato(
+                    "FINALITA_SCONOSCIUTA",
+                    format!(
+                        "La finalità {} del voucher non è registrata su PDND",
+                        v.purpose_id
+                    ),
+                )
+            })?;
         if !f.attiva {
             return Err(accesso_negato(
                 "FINALITA_NON_ATTIVA",
@@ -405,12 +413,17 @@ impl Servizio {
     }
 
     fn ente(&self, v: &Voucher) -> Result<Ente, Rifiuto> {
-        let t = v.consumer_id.parse().ok().and_then(|id| self.directory.tenant(id)).ok_or_else(|| {
-            accesso_negato(
-                "ENTE_SCONOSCIUTO",
-                format!("L'ente fruitore {} non è noto a PDND", v.consumer_id),
-            )
-        })?;
+        let t = v
+            .consumer_id
+            .parse()
+            .ok()
+            .and_then(|id| self.directory.tenant(id))
+            .ok_or_else(|| {
+                accesso_negato(
+                    "ENTE_SCONOSCIUTO",
+                    format!("L'ente fruitore {} non è noto a PDND", v.consumer_id),
+                )
+            })?;
         let enti = self.enti.read().unwrap_or_else(|p| p.into_inner()).clone();
         enti.per_ipa(&t.codice_ipa).cloned().ok_or_else(|| {
             accesso_negato(
@@ -440,7 +453,9 @@ impl Servizio {
                         "request/RicercaProtDSU: obbligatoria per il riscontro",
                     ));
                 };
-                let (reg, dsu) = self.riscontro(&pd.protocollo_dsu, &pd.codice_fiscale_beneficiario, giorno).await?;
+                let (reg, dsu) = self
+                    .riscontro(&pd.protocollo_dsu, &pd.codice_fiscale_beneficiario, giorno)
+                    .await?;
                 let cf = CodiceFiscale::new(&pd.codice_fiscale_beneficiario);
                 let tipo = r.tipo_indicatore.unwrap_or(TipoIndicatore::Ordinario);
                 let nucleo = (r.operazione == Op::ConsultazioneIndicatoreNucleoRiscontro)
@@ -522,7 +537,11 @@ impl Servizio {
     }
 
     /// The DSU a search designates, valid on `giorno`.
-    async fn per_ricerca(&self, ricerca: &Ricerca, giorno: NaiveDate) -> Result<Registrazione, Rifiuto> {
+    async fn per_ricerca(
+        &self,
+        ricerca: &Ricerca,
+        giorno: NaiveDate,
+    ) -> Result<Registrazione, Rifiuto> {
         let offline = |_| Rifiuto::registro_non_disponibile();
         match ricerca {
             Ricerca::Cf(rc) => {
@@ -560,7 +579,8 @@ impl Servizio {
                     .find(|r| {
                         r.tipo == TipoRegistrazione::Dsu
                             && r.stato == StatoDsu::Attiva
-                            && r.protocollo_mittente.as_deref() == Some(pm.protocollo_mittente.as_str())
+                            && r.protocollo_mittente.as_deref()
+                                == Some(pm.protocollo_mittente.as_str())
                     })
                     .ok_or_else(non_trovati)
             }
@@ -654,7 +674,10 @@ fn vincolo_domanda(r: &RichiestaSoap) -> Result<(), Rifiuto> {
             "{radice}/PrestazioneDaErogare: obbligatoria (la consultazione è consentita solo per una specifica prestazione)"
         ));
     }
-    if d.protocollo_domanda.as_deref().is_none_or(|s| s.trim().is_empty()) {
+    if d.protocollo_domanda
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty())
+    {
         problemi.push(format!(
             "{radice}/ProtocolloDomandaEnteErogatore: obbligatorio (la consultazione è consentita solo per una domanda presentata all'ente)"
         ));
@@ -662,7 +685,10 @@ fn vincolo_domanda(r: &RichiestaSoap) -> Result<(), Rifiuto> {
     if problemi.is_empty() {
         Ok(())
     } else {
-        Err(Rifiuto::esito(Esito::RichiestaInvalida, problemi.join("; ")))
+        Err(Rifiuto::esito(
+            Esito::RichiestaInvalida,
+            problemi.join("; "),
+        ))
     }
 }
 
@@ -676,6 +702,8 @@ pub fn tipo_soglia(t: TipoIndicatore) -> TipoIndicatoreSoglia {
         TipoIndicatore::Universitario => TipoIndicatoreSoglia::UniversitarioOrdinario,
         TipoIndicatore::SocioSanitario => TipoIndicatoreSoglia::SociosanitarioRidotto,
         TipoIndicatore::Dottorato => TipoIndicatoreSoglia::DottoratoRicercaRidotto,
-        TipoIndicatore::Residenziale => TipoIndicatoreSoglia::ResidenzialeStandardSenzaFigliAggiuntivi,
+        TipoIndicatore::Residenziale => {
+            TipoIndicatoreSoglia::ResidenzialeStandardSenzaFigliAggiuntivi
+        }
     }
 }

@@ -10,8 +10,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use isee_soap::{
-    Contenuto, Esito, FaultCode, Problem, Risposta as RispostaSoap, leggi_richiesta,
-    scrivi_fault, scrivi_risposta, xml_esito_attestazione, xml_indicatore,
+    Contenuto, Esito, FaultCode, Problem, Risposta as RispostaSoap, leggi_richiesta, scrivi_fault,
+    scrivi_risposta, xml_esito_attestazione, xml_indicatore,
 };
 use isee_tls::InfoConnessione;
 use std::sync::Arc;
@@ -21,7 +21,9 @@ pub const PERCORSO: &str = "/pdnd/soap/ConsultazioneISEE/v2/{endpoint}";
 const XML: &str = "text/xml; charset=utf-8";
 
 pub fn intestazione(h: &HeaderMap, nome: &str) -> Option<String> {
-    h.get(nome).and_then(|v| v.to_str().ok()).map(str::to_string)
+    h.get(nome)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// GET: the WSDL (`?wsdl`) or the XSD (`?xsd`).
@@ -111,7 +113,11 @@ pub async fn chiamata(
 fn fault(r: &Rifiuto, id: i64) -> Response {
     let client = r.http < 500;
     let corpo = scrivi_fault(
-        if client { FaultCode::Client } else { FaultCode::Server },
+        if client {
+            FaultCode::Client
+        } else {
+            FaultCode::Server
+        },
         &r.messaggio,
         &Problem {
             tipo: format!("https://isee.example/errori/{}", r.codice),

@@ -50,7 +50,12 @@ async fn le_otto_eservizi_rest() {
     let a = ambiente().await;
     // Certificate services: Ravenna (a capoluogo) with its client certificate.
     let r = a
-        .rest("indicatore", "indicatore", &cert("c_h199", a.voucher("c_h199", "indicatore")), per_cf(CF_RAVENNA))
+        .rest(
+            "indicatore",
+            "indicatore",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            per_cf(CF_RAVENNA),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     let j = r.json();
@@ -61,7 +66,12 @@ async fn le_otto_eservizi_rest() {
     assert!(!r.corpo.contains("ROSSI") && !r.corpo.contains("Rossi"));
 
     let r = a
-        .rest("attestazione", "attestazione", &cert("c_h199", a.voucher("c_h199", "attestazione")), per_cf(CF_RAVENNA))
+        .rest(
+            "attestazione",
+            "attestazione",
+            &cert("c_h199", a.voucher("c_h199", "attestazione")),
+            per_cf(CF_RAVENNA),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     let att = &r.json()["attestazione"];
@@ -70,26 +80,59 @@ async fn le_otto_eservizi_rest() {
     assert!(att["ordinario"]["modalita"]["scala_equivalenza"].is_string());
 
     // Residenti: Ravenna, for a Ravenna household; no certificate needed.
-    for (e, op) in [("indicatore-residenti", "indicatore"), ("attestazione-residenti", "attestazione")] {
-        let r = a.rest(e, op, &solo_voucher(a.voucher("c_h199", e)), per_cf(CF_RAVENNA)).await;
+    for (e, op) in [
+        ("indicatore-residenti", "indicatore"),
+        ("attestazione-residenti", "attestazione"),
+    ] {
+        let r = a
+            .rest(
+                e,
+                op,
+                &solo_voucher(a.voucher("c_h199", e)),
+                per_cf(CF_RAVENNA),
+            )
+            .await;
         assert_eq!(r.stato, 200, "{e}: {}", r.corpo);
     }
 
     // Riscontro: the DSU protocol with the fiscal code; the Nucleo variant lists members.
     let r = a
-        .rest("indicatore-riscontro", "indicatore", &solo_voucher(a.voucher("c_h183", "indicatore-riscontro")), per_protocollo(&a.protocolli[0], CF_RAVENNA))
+        .rest(
+            "indicatore-riscontro",
+            "indicatore",
+            &solo_voucher(a.voucher("c_h183", "indicatore-riscontro")),
+            per_protocollo(&a.protocolli[0], CF_RAVENNA),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     assert!(r.json()["indicatore"].get("nucleo").is_none());
     let r = a
-        .rest("nucleo-riscontro", "indicatore", &solo_voucher(a.voucher("c_h183", "nucleo-riscontro")), per_protocollo(&a.protocolli[0], CF_FIGLIO_RAVENNA))
+        .rest(
+            "nucleo-riscontro",
+            "indicatore",
+            &solo_voucher(a.voucher("c_h183", "nucleo-riscontro")),
+            per_protocollo(&a.protocolli[0], CF_FIGLIO_RAVENNA),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
-    assert_eq!(r.json()["indicatore"]["nucleo"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        r.json()["indicatore"]["nucleo"].as_array().unwrap().len(),
+        4
+    );
 
     // Operatori: Rapallo's authorised operator, evidence bound to the voucher.
-    for (e, op) in [("indicatore-operatori", "indicatore"), ("attestazione-operatori", "attestazione")] {
-        let r = a.rest(e, op, &a.operatore("c_h183", e, sandbox_operatore()), per_cf(CF_RAVENNA)).await;
+    for (e, op) in [
+        ("indicatore-operatori", "indicatore"),
+        ("attestazione-operatori", "attestazione"),
+    ] {
+        let r = a
+            .rest(
+                e,
+                op,
+                &a.operatore("c_h183", e, sandbox_operatore()),
+                per_cf(CF_RAVENNA),
+            )
+            .await;
         assert_eq!(r.stato, 200, "{e}: {}", r.corpo);
     }
 
@@ -97,7 +140,12 @@ async fn le_otto_eservizi_rest() {
     let mut corpo = per_cf(CF_RAVENNA);
     corpo["codice_soglia"] = json!("BVAC20");
     let r = a
-        .rest("indicatore", "soglia", &cert("c_h199", a.voucher("c_h199", "indicatore")), corpo)
+        .rest(
+            "indicatore",
+            "soglia",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            corpo,
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     let s = &r.json()["soglia"];
@@ -121,7 +169,12 @@ async fn soap_per_ogni_operazione() {
     let a = ambiente().await;
     let v = |e: &str| cert("c_h199", a.voucher("c_h199", e));
     let r = a
-        .soap("ConsultazioneIndicatore", "ConsultazioneIndicatore", &v("indicatore"), busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"))
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneIndicatore",
+            &v("indicatore"),
+            busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     assert_eq!(esito_soap(&r.corpo), "OK");
@@ -129,8 +182,14 @@ async fn soap_per_ogni_operazione() {
     let doc = roxmltree::Document::parse(&ind).unwrap();
     let radice = doc.root_element();
     assert_eq!(radice.tag_name().name(), "Indicatore");
-    assert_eq!(radice.tag_name().namespace(), Some("http://inps.it/ISEERiforma"));
-    assert_eq!(radice.attribute("ProtocolloDSU"), Some(a.protocolli[0].as_str()));
+    assert_eq!(
+        radice.tag_name().namespace(),
+        Some("http://inps.it/ISEERiforma")
+    );
+    assert_eq!(
+        radice.attribute("ProtocolloDSU"),
+        Some(a.protocolli[0].as_str())
+    );
     assert_eq!(radice.attribute("TipoIndicatore"), Some("Ordinario"));
     for attr in ["ISE", "ScalaEquivalenza", "ISEE", "ISR", "ISP"] {
         let v = radice.attribute(attr).unwrap();
@@ -138,7 +197,12 @@ async fn soap_per_ogni_operazione() {
     }
 
     let r = a
-        .soap("ConsultazioneAttestazione", "ConsultazioneAttestazione", &v("attestazione"), busta_attestazione("ConsultazioneAttestazione", CF_RAVENNA))
+        .soap(
+            "ConsultazioneAttestazione",
+            "ConsultazioneAttestazione",
+            &v("attestazione"),
+            busta_attestazione("ConsultazioneAttestazione", CF_RAVENNA),
+        )
         .await;
     assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
     let att = interno(&r.corpo, "XmlEsitoAttestazione");
@@ -150,25 +214,75 @@ async fn soap_per_ogni_operazione() {
     assert_eq!(componenti, 4);
 
     for (e, op, busta) in [
-        ("indicatore-residenti", "ConsultazioneIndicatoreResidenti", busta_indicatore("ConsultazioneIndicatoreResidenti", CF_RAVENNA, "Ordinario")),
-        ("attestazione-residenti", "ConsultazioneAttestazioneResidenti", busta_attestazione("ConsultazioneAttestazioneResidenti", CF_RAVENNA)),
-        ("indicatore-riscontro", "ConsultazioneIndicatoreRiscontro", busta_riscontro("ConsultazioneIndicatoreRiscontro", &a.protocolli[0], CF_RAVENNA)),
-        ("nucleo-riscontro", "ConsultazioneIndicatoreNucleoRiscontro", busta_riscontro("ConsultazioneIndicatoreNucleoRiscontro", &a.protocolli[0], CF_RAVENNA)),
+        (
+            "indicatore-residenti",
+            "ConsultazioneIndicatoreResidenti",
+            busta_indicatore("ConsultazioneIndicatoreResidenti", CF_RAVENNA, "Ordinario"),
+        ),
+        (
+            "attestazione-residenti",
+            "ConsultazioneAttestazioneResidenti",
+            busta_attestazione("ConsultazioneAttestazioneResidenti", CF_RAVENNA),
+        ),
+        (
+            "indicatore-riscontro",
+            "ConsultazioneIndicatoreRiscontro",
+            busta_riscontro(
+                "ConsultazioneIndicatoreRiscontro",
+                &a.protocolli[0],
+                CF_RAVENNA,
+            ),
+        ),
+        (
+            "nucleo-riscontro",
+            "ConsultazioneIndicatoreNucleoRiscontro",
+            busta_riscontro(
+                "ConsultazioneIndicatoreNucleoRiscontro",
+                &a.protocolli[0],
+                CF_RAVENNA,
+            ),
+        ),
     ] {
-        let endpoint = isee_consultazione::catalogo::per_codice(e).unwrap().endpoint;
-        let r = a.soap(endpoint, op, &solo_voucher(a.voucher("c_h199", e)), busta).await;
+        let endpoint = isee_consultazione::catalogo::per_codice(e)
+            .unwrap()
+            .endpoint;
+        let r = a
+            .soap(endpoint, op, &solo_voucher(a.voucher("c_h199", e)), busta)
+            .await;
         assert_eq!(esito_soap(&r.corpo), "OK", "{op}: {}", r.corpo);
     }
     for (e, op, busta) in [
-        ("indicatore-operatori", "ConsultazioneIndicatoreOperatori", busta_indicatore("ConsultazioneIndicatoreOperatori", CF_RAVENNA, "Ordinario")),
-        ("attestazione-operatori", "ConsultazioneAttestazioneOperatori", busta_attestazione("ConsultazioneAttestazioneOperatori", CF_RAVENNA)),
+        (
+            "indicatore-operatori",
+            "ConsultazioneIndicatoreOperatori",
+            busta_indicatore("ConsultazioneIndicatoreOperatori", CF_RAVENNA, "Ordinario"),
+        ),
+        (
+            "attestazione-operatori",
+            "ConsultazioneAttestazioneOperatori",
+            busta_attestazione("ConsultazioneAttestazioneOperatori", CF_RAVENNA),
+        ),
     ] {
-        let endpoint = isee_consultazione::catalogo::per_codice(e).unwrap().endpoint;
-        let r = a.soap(endpoint, op, &a.operatore("c_h183", e, sandbox_operatore()), busta).await;
+        let endpoint = isee_consultazione::catalogo::per_codice(e)
+            .unwrap()
+            .endpoint;
+        let r = a
+            .soap(
+                endpoint,
+                op,
+                &a.operatore("c_h183", e, sandbox_operatore()),
+                busta,
+            )
+            .await;
         assert_eq!(esito_soap(&r.corpo), "OK", "{op}: {}", r.corpo);
     }
     let r = a
-        .soap("ConsultazioneIndicatore", "ConsultazioneSogliaIndicatore", &v("indicatore"), busta_soglia("ADIN25", CF_RAVENNA))
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneSogliaIndicatore",
+            &v("indicatore"),
+            busta_soglia("ADIN25", CF_RAVENNA),
+        )
         .await;
     assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
     let doc = roxmltree::Document::parse(&r.corpo).unwrap();
@@ -176,16 +290,18 @@ async fn soap_per_ogni_operazione() {
         .descendants()
         .find(|n| n.tag_name().name() == "DatiIndicatore")
         .unwrap();
-    assert!(matches!(dati.attribute("SottoSoglia"), Some("SI") | Some("NO")));
+    assert!(matches!(
+        dati.attribute("SottoSoglia"),
+        Some("SI") | Some("NO")
+    ));
     assert!(dati.attribute("ISEE").is_none());
 
     // WSDL.
-    let w = a
-        .app
-        .clone();
-    let req = axum::http::Request::get("/pdnd/soap/ConsultazioneISEE/v2/ConsultazioneIndicatore?wsdl")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let w = a.app.clone();
+    let req =
+        axum::http::Request::get("/pdnd/soap/ConsultazioneISEE/v2/ConsultazioneIndicatore?wsdl")
+            .body(axum::body::Body::empty())
+            .unwrap();
     let risposta = tower::ServiceExt::oneshot(w, req).await.unwrap();
     assert_eq!(risposta.status(), 200);
 }
@@ -231,7 +347,10 @@ async fn un_test_negativo_per_ogni_controllo() {
         let input = format!("{}.{}", b64(&testa), b64(&a.claims("c_h199", ind)));
         let segreto = a.pdnd.pubblica_pem().unwrap();
         let firma = hmac_sha256(segreto.as_bytes(), input.as_bytes());
-        format!("{input}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(firma))
+        format!(
+            "{input}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(firma)
+        )
     };
     let manomesso = {
         let v = buono();
@@ -247,68 +366,398 @@ async fn un_test_negativo_per_ogni_controllo() {
     };
     let ora = a.adesso.timestamp();
     let rapallo_op = || a.operatore("c_h183", "indicatore-operatori", sandbox_operatore());
-    let (ev_altra, _) = a.evidenza("c_h183", "indicatore-operatori", sandbox_operatore(), |_| {});
+    let (ev_altra, _) = a.evidenza(
+        "c_h183",
+        "indicatore-operatori",
+        sandbox_operatore(),
+        |_| {},
+    );
     let digest_sbagliato = {
-        let (ev, _) = a.evidenza("c_h183", "indicatore-operatori", sandbox_operatore(), |_| {});
+        let (ev, _) = a.evidenza(
+            "c_h183",
+            "indicatore-operatori",
+            sandbox_operatore(),
+            |_| {},
+        );
         let v = a.voucher_con("c_h183", "indicatore-operatori", |c| {
             c["digest"] = json!({"alg": "SHA256", "value": "0".repeat(64)});
         });
-        Credenziali { voucher: Some(v), certificato: None, evidenza: Some(ev) }
+        Credenziali {
+            voucher: Some(v),
+            certificato: None,
+            evidenza: Some(ev),
+        }
     };
     let _ = ev_altra;
     let non_abilitato = a.operatore("c_h183", "indicatore-operatori", "BNCLRA88R45H199W");
     let altro_ente_op = a.operatore("c_h199", "indicatore-operatori", sandbox_operatore());
     let mut senza_domanda = per_cf(CF_RAVENNA);
-    senza_domanda.as_object_mut().unwrap().remove("protocollo_domanda_ente_erogatore");
-    senza_domanda.as_object_mut().unwrap().remove("prestazione_da_erogare");
+    senza_domanda
+        .as_object_mut()
+        .unwrap()
+        .remove("protocollo_domanda_ente_erogatore");
+    senza_domanda
+        .as_object_mut()
+        .unwrap()
+        .remove("prestazione_da_erogare");
 
     let casi = vec![
-        Caso { nome: "senza voucher", eservizio: ind, op: ind, cred: Credenziali { certificato: Some("c_h199".into()), ..Default::default() }, corpo: cf.clone(), http: 401, codice: "VOUCHER_ASSENTE" },
-        Caso { nome: "alg RS512", eservizio: ind, op: ind, cred: cert("c_h199", rs512), corpo: cf.clone(), http: 401, codice: "VOUCHER_ALG" },
-        Caso { nome: "alg none", eservizio: ind, op: ind, cred: cert("c_h199", alg_none), corpo: cf.clone(), http: 401, codice: "VOUCHER_ALG" },
-        Caso { nome: "HS256 con la chiave pubblica", eservizio: ind, op: ind, cred: cert("c_h199", hs256), corpo: cf.clone(), http: 401, codice: "VOUCHER_ALG" },
-        Caso { nome: "typ JWT", eservizio: ind, op: ind, cred: cert("c_h199", a.pdnd.firma("JWT", &a.claims("c_h199", ind)).unwrap()), corpo: cf.clone(), http: 401, codice: "VOUCHER_TYP" },
-        Caso { nome: "firma manomessa", eservizio: ind, op: ind, cred: cert("c_h199", manomesso), corpo: cf.clone(), http: 401, codice: "VOUCHER_FIRMA" },
-        Caso { nome: "kid sconosciuto", eservizio: ind, op: ind, cred: cert("c_h199", altro_kid), corpo: cf.clone(), http: 401, codice: "VOUCHER_KID_SCONOSCIUTO" },
-        Caso { nome: "scaduto", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["exp"] = json!(ora - 3600); c["iat"] = json!(ora - 4200); c["nbf"] = json!(ora - 4200); })), corpo: cf.clone(), http: 401, codice: "VOUCHER_SCADUTO" },
-        Caso { nome: "non ancora valido", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["nbf"] = json!(ora + 3600); })), corpo: cf.clone(), http: 401, codice: "VOUCHER_NON_ANCORA_VALIDO" },
-        Caso { nome: "issuer sbagliato", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["iss"] = json!("interop.pagopa.it"); })), corpo: cf.clone(), http: 401, codice: "VOUCHER_ISS" },
-        Caso { nome: "audience di un'altra e-service", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["aud"] = a.claims("c_h199", "attestazione")["aud"].clone(); })), corpo: cf.clone(), http: 401, codice: "VOUCHER_AUD" },
-        Caso { nome: "senza purposeId", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c.as_object_mut().unwrap().remove("purposeId"); })), corpo: cf.clone(), http: 401, codice: "VOUCHER_PURPOSE_ASSENTE" },
-        Caso { nome: "eserviceId sbagliato", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["eserviceId"] = a.claims("c_h199", "attestazione")["eserviceId"].clone(); })), corpo: cf.clone(), http: 403, codice: "VOUCHER_ESERVICE" },
-        Caso { nome: "descriptorId sbagliato", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["descriptorId"] = json!(uuid::Uuid::new_v4().to_string()); })), corpo: cf.clone(), http: 403, codice: "VOUCHER_DESCRIPTOR" },
-        Caso { nome: "finalità di un'altra e-service", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["purposeId"] = json!(a.fruitore("c_h199").finalita_per("attestazione").unwrap().to_string()); })), corpo: cf.clone(), http: 403, codice: "FINALITA_ALTRO_ESERVIZIO" },
-        Caso { nome: "finalità sconosciuta", eservizio: ind, op: ind, cred: cert("c_h199", a.voucher_con("c_h199", ind, |c| { c["purposeId"] = json!(uuid::Uuid::new_v4().to_string()); })), corpo: cf.clone(), http: 403, codice: "FINALITA_SCONOSCIUTA" },
-        Caso { nome: "senza certificato client", eservizio: ind, op: ind, cred: solo_voucher(buono()), corpo: cf.clone(), http: 401, codice: "CERTIFICATO_ASSENTE" },
-        Caso { nome: "certificato di un altro ente", eservizio: ind, op: ind, cred: cert("c_h183", buono()), corpo: cf.clone(), http: 403, codice: "CERTIFICATO_ALTRO_ENTE" },
-        Caso { nome: "Comune non capoluogo", eservizio: ind, op: ind, cred: cert("c_h183", a.voucher("c_h183", ind)), corpo: cf.clone(), http: 403, codice: "COMUNE_NON_CAPOLUOGO" },
-        Caso { nome: "categoria non ammessa (Unione, L18)", eservizio: "indicatore-riscontro", op: ind, cred: solo_voucher(a.voucher("u_romfae", "indicatore-riscontro")), corpo: per_protocollo(&a.protocolli[0], CF_RAVENNA), http: 403, codice: "CATEGORIA_NON_AMMESSA" },
-        Caso { nome: "ASL su Residenti (solo Comuni)", eservizio: "indicatore-residenti", op: ind, cred: solo_voucher(a.voucher("ausl_rom", "indicatore-residenti")), corpo: cf.clone(), http: 403, codice: "CATEGORIA_NON_AMMESSA" },
-        Caso { nome: "DSU di un non residente", eservizio: "indicatore-residenti", op: ind, cred: solo_voucher(a.voucher("c_h183", "indicatore-residenti")), corpo: cf.clone(), http: 404, codice: "DATI_NON_TROVATI" },
-        Caso { nome: "riscontro con protocollo sbagliato", eservizio: "indicatore-riscontro", op: ind, cred: solo_voucher(a.voucher("c_h183", "indicatore-riscontro")), corpo: per_protocollo(&a.protocolli[1], CF_RAVENNA), http: 422, codice: "RISCONTRO_NON_VALIDO" },
-        Caso { nome: "riscontro con protocollo inesistente", eservizio: "indicatore-riscontro", op: ind, cred: solo_voucher(a.voucher("c_h183", "indicatore-riscontro")), corpo: per_protocollo("INPS-ISEE-2026-99999999Z-00", CF_RAVENNA), http: 422, codice: "RISCONTRO_NON_VALIDO" },
-        Caso { nome: "operatore senza evidenza", eservizio: "indicatore-operatori", op: ind, cred: solo_voucher(a.voucher("c_h183", "indicatore-operatori")), corpo: cf.clone(), http: 401, codice: "EVIDENZA_ASSENTE" },
-        Caso { nome: "digest diverso", eservizio: "indicatore-operatori", op: ind, cred: digest_sbagliato, corpo: cf.clone(), http: 401, codice: "EVIDENZA_DIGEST" },
-        Caso { nome: "operatore non abilitato", eservizio: "indicatore-operatori", op: ind, cred: non_abilitato, corpo: cf.clone(), http: 403, codice: "OPERATORE_NON_ABILITATO" },
-        Caso { nome: "operatore abilitato per un altro ente", eservizio: "indicatore-operatori", op: ind, cred: altro_ente_op, corpo: cf.clone(), http: 403, codice: "ABILITAZIONE_ALTRO_ENTE" },
-        Caso { nome: "senza domanda (vincolo di finalità)", eservizio: "indicatore-operatori", op: ind, cred: rapallo_op(), corpo: senza_domanda, http: 400, codice: "RICHIESTA_INVALIDA" },
-        Caso { nome: "operazione che l'e-service non offre", eservizio: "attestazione", op: "soglia", cred: cert("c_h199", a.voucher("c_h199", "attestazione")), corpo: cf.clone(), http: 400, codice: "RICHIESTA_MALFORMATA" },
+        Caso {
+            nome: "senza voucher",
+            eservizio: ind,
+            op: ind,
+            cred: Credenziali {
+                certificato: Some("c_h199".into()),
+                ..Default::default()
+            },
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_ASSENTE",
+        },
+        Caso {
+            nome: "alg RS512",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h199", rs512),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_ALG",
+        },
+        Caso {
+            nome: "alg none",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h199", alg_none),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_ALG",
+        },
+        Caso {
+            nome: "HS256 con la chiave pubblica",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h199", hs256),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_ALG",
+        },
+        Caso {
+            nome: "typ JWT",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.pdnd.firma("JWT", &a.claims("c_h199", ind)).unwrap(),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_TYP",
+        },
+        Caso {
+            nome: "firma manomessa",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h199", manomesso),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_FIRMA",
+        },
+        Caso {
+            nome: "kid sconosciuto",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h199", altro_kid),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_KID_SCONOSCIUTO",
+        },
+        Caso {
+            nome: "scaduto",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["exp"] = json!(ora - 3600);
+                    c["iat"] = json!(ora - 4200);
+                    c["nbf"] = json!(ora - 4200);
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_SCADUTO",
+        },
+        Caso {
+            nome: "non ancora valido",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["nbf"] = json!(ora + 3600);
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_NON_ANCORA_VALIDO",
+        },
+        Caso {
+            nome: "issuer sbagliato",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["iss"] = json!("interop.pagopa.it");
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_ISS",
+        },
+        Caso {
+            nome: "audience di un'altra e-service",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["aud"] = a.claims("c_h199", "attestazione")["aud"].clone();
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_AUD",
+        },
+        Caso {
+            nome: "senza purposeId",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c.as_object_mut().unwrap().remove("purposeId");
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "VOUCHER_PURPOSE_ASSENTE",
+        },
+        Caso {
+            nome: "eserviceId sbagliato",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["eserviceId"] = a.claims("c_h199", "attestazione")["eserviceId"].clone();
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "VOUCHER_ESERVICE",
+        },
+        Caso {
+            nome: "descriptorId sbagliato",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["descriptorId"] = json!(uuid::Uuid::new_v4().to_string());
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "VOUCHER_DESCRIPTOR",
+        },
+        Caso {
+            nome: "finalità di un'altra e-service",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["purposeId"] = json!(
+                        a.fruitore("c_h199")
+                            .finalita_per("attestazione")
+                            .unwrap()
+                            .to_string()
+                    );
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "FINALITA_ALTRO_ESERVIZIO",
+        },
+        Caso {
+            nome: "finalità sconosciuta",
+            eservizio: ind,
+            op: ind,
+            cred: cert(
+                "c_h199",
+                a.voucher_con("c_h199", ind, |c| {
+                    c["purposeId"] = json!(uuid::Uuid::new_v4().to_string());
+                }),
+            ),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "FINALITA_SCONOSCIUTA",
+        },
+        Caso {
+            nome: "senza certificato client",
+            eservizio: ind,
+            op: ind,
+            cred: solo_voucher(buono()),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "CERTIFICATO_ASSENTE",
+        },
+        Caso {
+            nome: "certificato di un altro ente",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h183", buono()),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "CERTIFICATO_ALTRO_ENTE",
+        },
+        Caso {
+            nome: "Comune non capoluogo",
+            eservizio: ind,
+            op: ind,
+            cred: cert("c_h183", a.voucher("c_h183", ind)),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "COMUNE_NON_CAPOLUOGO",
+        },
+        Caso {
+            nome: "categoria non ammessa (Unione, L18)",
+            eservizio: "indicatore-riscontro",
+            op: ind,
+            cred: solo_voucher(a.voucher("u_romfae", "indicatore-riscontro")),
+            corpo: per_protocollo(&a.protocolli[0], CF_RAVENNA),
+            http: 403,
+            codice: "CATEGORIA_NON_AMMESSA",
+        },
+        Caso {
+            nome: "ASL su Residenti (solo Comuni)",
+            eservizio: "indicatore-residenti",
+            op: ind,
+            cred: solo_voucher(a.voucher("ausl_rom", "indicatore-residenti")),
+            corpo: cf.clone(),
+            http: 403,
+            codice: "CATEGORIA_NON_AMMESSA",
+        },
+        Caso {
+            nome: "DSU di un non residente",
+            eservizio: "indicatore-residenti",
+            op: ind,
+            cred: solo_voucher(a.voucher("c_h183", "indicatore-residenti")),
+            corpo: cf.clone(),
+            http: 404,
+            codice: "DATI_NON_TROVATI",
+        },
+        Caso {
+            nome: "riscontro con protocollo sbagliato",
+            eservizio: "indicatore-riscontro",
+            op: ind,
+            cred: solo_voucher(a.voucher("c_h183", "indicatore-riscontro")),
+            corpo: per_protocollo(&a.protocolli[1], CF_RAVENNA),
+            http: 422,
+            codice: "RISCONTRO_NON_VALIDO",
+        },
+        Caso {
+            nome: "riscontro con protocollo inesistente",
+            eservizio: "indicatore-riscontro",
+            op: ind,
+            cred: solo_voucher(a.voucher("c_h183", "indicatore-riscontro")),
+            corpo: per_protocollo("INPS-ISEE-2026-99999999Z-00", CF_RAVENNA),
+            http: 422,
+            codice: "RISCONTRO_NON_VALIDO",
+        },
+        Caso {
+            nome: "operatore senza evidenza",
+            eservizio: "indicatore-operatori",
+            op: ind,
+            cred: solo_voucher(a.voucher("c_h183", "indicatore-operatori")),
+            corpo: cf.clone(),
+            http: 401,
+            codice: "EVIDENZA_ASSENTE",
+        },
+        Caso {
+            nome: "digest diverso",
+            eservizio: "indicatore-operatori",
+            op: ind,
+            cred: digest_sbagliato,
+            corpo: cf.clone(),
+            http: 401,
+            codice: "EVIDENZA_DIGEST",
+        },
+        Caso {
+            nome: "operatore non abilitato",
+            eservizio: "indicatore-operatori",
+            op: ind,
+            cred: non_abilitato,
+            corpo: cf.clone(),
+            http: 403,
+            codice: "OPERATORE_NON_ABILITATO",
+        },
+        Caso {
+            nome: "operatore abilitato per un altro ente",
+            eservizio: "indicatore-operatori",
+            op: ind,
+            cred: altro_ente_op,
+            corpo: cf.clone(),
+            http: 403,
+            codice: "ABILITAZIONE_ALTRO_ENTE",
+        },
+        Caso {
+            nome: "senza domanda (vincolo di finalità)",
+            eservizio: "indicatore-operatori",
+            op: ind,
+            cred: rapallo_op(),
+            corpo: senza_domanda,
+            http: 400,
+            codice: "RICHIESTA_INVALIDA",
+        },
+        Caso {
+            nome: "operazione che l'e-service non offre",
+            eservizio: "attestazione",
+            op: "soglia",
+            cred: cert("c_h199", a.voucher("c_h199", "attestazione")),
+            corpo: cf.clone(),
+            http: 400,
+            codice: "RICHIESTA_MALFORMATA",
+        },
     ];
     let n = casi.len();
     for c in casi {
         let r = a.rest(c.eservizio, c.op, &c.cred, c.corpo).await;
         assert_eq!(r.stato.as_u16(), c.http, "{}: {}", c.nome, r.corpo);
         assert_eq!(r.codice(), c.codice, "{}: {}", c.nome, r.corpo);
-        assert!(r.json()["detail"].as_str().is_some_and(|d| !d.is_empty()), "{}", c.nome);
+        assert!(
+            r.json()["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{}",
+            c.nome
+        );
         // No personal data: neither the household nor any value nor the protocol.
         for vietato in ["ROSSI", "\"isee\"", "RSSGLI", &a.protocolli[0]] {
-            assert!(!r.corpo.contains(vietato), "{}: {vietato} in {}", c.nome, r.corpo);
+            assert!(
+                !r.corpo.contains(vietato),
+                "{}: {vietato} in {}",
+                c.nome,
+                r.corpo
+            );
         }
     }
     let log = a.registro_accessi().await;
     assert_eq!(log.len(), n, "ogni tentativo è registrato");
     assert!(log.iter().all(|l| l.accesso.esito != "OK"));
-    assert!(log.iter().any(|l| l.accesso.esito == "NON_RESIDENTE"), "il non residente è registrato come tale");
+    assert!(
+        log.iter().any(|l| l.accesso.esito == "NON_RESIDENTE"),
+        "il non residente è registrato come tale"
+    );
     assert!(log.iter().any(|l| l.accesso.esito == "VOUCHER_ALG"));
 }
 
@@ -325,22 +774,43 @@ async fn quota_esaurita_e_abilitazione_scaduta() {
     let e = "indicatore-riscontro";
     let corpo = per_protocollo(&a.protocolli[0], CF_RAVENNA);
     for _ in 0..2 {
-        let r = a.rest(e, "indicatore", &solo_voucher(a.voucher("c_h183", e)), corpo.clone()).await;
+        let r = a
+            .rest(
+                e,
+                "indicatore",
+                &solo_voucher(a.voucher("c_h183", e)),
+                corpo.clone(),
+            )
+            .await;
         assert_eq!(r.stato, 200, "{}", r.corpo);
     }
-    let r = a.rest(e, "indicatore", &solo_voucher(a.voucher("c_h183", e)), corpo.clone()).await;
+    let r = a
+        .rest(
+            e,
+            "indicatore",
+            &solo_voucher(a.voucher("c_h183", e)),
+            corpo.clone(),
+        )
+        .await;
     assert_eq!(r.stato, 429, "{}", r.corpo);
     assert_eq!(r.codice(), "QUOTA_ESAURITA");
     // Another purpose of the same ente is not affected.
     let r = a
-        .rest("nucleo-riscontro", "indicatore", &solo_voucher(a.voucher("c_h183", "nucleo-riscontro")), corpo.clone())
+        .rest(
+            "nucleo-riscontro",
+            "indicatore",
+            &solo_voucher(a.voucher("c_h183", "nucleo-riscontro")),
+            corpo.clone(),
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
 
     // An expired authorisation.
-    let registro = isee_enti::RegistroEnti::apri(&isee_consultazione::configurazione::url_db(&a.sandbox.configurazione.enti.db))
-        .await
-        .unwrap();
+    let registro = isee_enti::RegistroEnti::apri(&isee_consultazione::configurazione::url_db(
+        &a.sandbox.configurazione.enti.db,
+    ))
+    .await
+    .unwrap();
     let scaduta = registro
         .abilita(isee_enti::registro::NuovaAbilitazione {
             codice_fiscale_operatore: "BNCLRA88R45H199W".into(),
@@ -352,10 +822,19 @@ async fn quota_esaurita_e_abilitazione_scaduta() {
         })
         .await
         .unwrap();
-    a.servizio.abilitazioni.aggiorna_subito(&registro).await.unwrap();
+    a.servizio
+        .abilitazioni
+        .aggiorna_subito(&registro)
+        .await
+        .unwrap();
     let _ = scaduta;
     let r = a
-        .rest("indicatore-operatori", "indicatore", &a.operatore("c_h183", "indicatore-operatori", "BNCLRA88R45H199W"), per_cf(CF_RAVENNA))
+        .rest(
+            "indicatore-operatori",
+            "indicatore",
+            &a.operatore("c_h183", "indicatore-operatori", "BNCLRA88R45H199W"),
+            per_cf(CF_RAVENNA),
+        )
         .await;
     assert_eq!(r.stato, 403, "{}", r.corpo);
     assert_eq!(r.codice(), "ABILITAZIONE_SCADUTA");
@@ -366,31 +845,73 @@ async fn soap_rifiuti_e_richieste_invalide() {
     let a = ambiente().await;
     // A refusal is a SOAP Fault with an RFC 7807 problem and the HTTP status.
     let r = a
-        .soap("ConsultazioneIndicatore", "ConsultazioneIndicatore", &Credenziali { certificato: Some("c_h199".into()), ..Default::default() }, busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"))
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneIndicatore",
+            &Credenziali {
+                certificato: Some("c_h199".into()),
+                ..Default::default()
+            },
+            busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"),
+        )
         .await;
     assert_eq!(r.stato, 401);
-    assert!(r.corpo.contains("Fault") && r.corpo.contains("VOUCHER_ASSENTE"), "{}", r.corpo);
+    assert!(
+        r.corpo.contains("Fault") && r.corpo.contains("VOUCHER_ASSENTE"),
+        "{}",
+        r.corpo
+    );
     let doc = roxmltree::Document::parse(&r.corpo).unwrap();
-    assert!(doc.descendants().any(|n| n.tag_name().namespace() == Some("urn:ietf:rfc:7807")));
+    assert!(
+        doc.descendants()
+            .any(|n| n.tag_name().namespace() == Some("urn:ietf:rfc:7807"))
+    );
 
     // Invalid fields: RICHIESTA_INVALIDA in the body, with every problem.
     let busta = busta_indicatore("ConsultazioneIndicatore", "NONVALIDO", "Boh");
     let r = a
-        .soap("ConsultazioneIndicatore", "ConsultazioneIndicatore", &cert("c_h199", a.voucher("c_h199", "indicatore")), busta)
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneIndicatore",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            busta,
+        )
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     assert_eq!(esito_soap(&r.corpo), "RICHIESTA_INVALIDA");
-    assert!(r.corpo.contains("CodiceFiscale") && r.corpo.contains("TipoIndicatore"), "{}", r.corpo);
+    assert!(
+        r.corpo.contains("CodiceFiscale") && r.corpo.contains("TipoIndicatore"),
+        "{}",
+        r.corpo
+    );
 
     // Not found.
     let r = a
-        .soap("ConsultazioneIndicatore", "ConsultazioneIndicatore", &cert("c_h199", a.voucher("c_h199", "indicatore")), busta_indicatore("ConsultazioneIndicatore", "BNCLRA88R45H199W", "Universitario"))
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneIndicatore",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            busta_indicatore(
+                "ConsultazioneIndicatore",
+                "BNCLRA88R45H199W",
+                "Universitario",
+            ),
+        )
         .await;
     assert_eq!(esito_soap(&r.corpo), "DATI_NON_TROVATI", "{}", r.corpo);
 
     // Riscontro mismatch.
     let r = a
-        .soap("ConsultazioneIndicatoreRiscontro", "ConsultazioneIndicatoreRiscontro", &solo_voucher(a.voucher("c_h183", "indicatore-riscontro")), busta_riscontro("ConsultazioneIndicatoreRiscontro", &a.protocolli[1], CF_RAVENNA))
+        .soap(
+            "ConsultazioneIndicatoreRiscontro",
+            "ConsultazioneIndicatoreRiscontro",
+            &solo_voucher(a.voucher("c_h183", "indicatore-riscontro")),
+            busta_riscontro(
+                "ConsultazioneIndicatoreRiscontro",
+                &a.protocolli[1],
+                CF_RAVENNA,
+            ),
+        )
         .await;
     assert_eq!(esito_soap(&r.corpo), "RISCONTRO_NON_VALIDO", "{}", r.corpo);
 }

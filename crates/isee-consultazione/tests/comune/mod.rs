@@ -131,7 +131,10 @@ impl Esito {
     }
 
     pub fn codice(&self) -> String {
-        self.json()["codice"].as_str().unwrap_or_default().to_string()
+        self.json()["codice"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -167,7 +170,9 @@ impl Ambiente {
     }
 
     pub fn voucher(&self, ipa: &str, eservizio: &str) -> String {
-        self.pdnd.firma("at+jwt", &self.claims(ipa, eservizio)).unwrap()
+        self.pdnd
+            .firma("at+jwt", &self.claims(ipa, eservizio))
+            .unwrap()
     }
 
     pub fn voucher_con(&self, ipa: &str, eservizio: &str, m: impl FnOnce(&mut Value)) -> String {
@@ -177,7 +182,13 @@ impl Ambiente {
     }
 
     /// AUDIT_REST_02 evidence signed with the fruitore's client key, and its digest.
-    pub fn evidenza(&self, ipa: &str, eservizio: &str, operatore: &str, m: impl FnOnce(&mut Value)) -> (String, String) {
+    pub fn evidenza(
+        &self,
+        ipa: &str,
+        eservizio: &str,
+        operatore: &str,
+        m: impl FnOnce(&mut Value),
+    ) -> (String, String) {
         let f = self.fruitore(ipa);
         let chiave = ChiavePrivata::da_pem(&std::fs::read_to_string(&f.chiave).unwrap()).unwrap();
         let e = per_codice(eservizio).unwrap();
@@ -228,7 +239,13 @@ impl Ambiente {
         }
     }
 
-    pub async fn chiama(&self, percorso: &str, cred: &Credenziali, intestazioni: &[(&str, &str)], corpo: Vec<u8>) -> Esito {
+    pub async fn chiama(
+        &self,
+        percorso: &str,
+        cred: &Credenziali,
+        intestazioni: &[(&str, &str)],
+        corpo: Vec<u8>,
+    ) -> Esito {
         let mut r = Request::post(percorso);
         if let Some(v) = &cred.voucher {
             r = r.header("authorization", format!("Bearer {v}"));
@@ -261,12 +278,21 @@ impl Ambiente {
         .await
     }
 
-    pub async fn soap(&self, endpoint: &str, operazione: &str, cred: &Credenziali, busta: String) -> Esito {
+    pub async fn soap(
+        &self,
+        endpoint: &str,
+        operazione: &str,
+        cred: &Credenziali,
+        busta: String,
+    ) -> Esito {
         let azione = format!("\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/{operazione}\"");
         self.chiama(
             &format!("/pdnd/soap/ConsultazioneISEE/v2/{endpoint}"),
             cred,
-            &[("content-type", "text/xml; charset=utf-8"), ("soapaction", &azione)],
+            &[
+                ("content-type", "text/xml; charset=utf-8"),
+                ("soapaction", &azione),
+            ],
             busta.into_bytes(),
         )
         .await
@@ -275,7 +301,11 @@ impl Ambiente {
     /// The access log, verified, as JSON lines.
     pub async fn registro_accessi(&self) -> Vec<isee_accessi::RecordAccesso> {
         let esito = self.servizio.accessi.verifica().await.unwrap();
-        assert!(esito.problemi.is_empty(), "registro alterato: {:?}", esito.problemi);
+        assert!(
+            esito.problemi.is_empty(),
+            "registro alterato: {:?}",
+            esito.problemi
+        );
         self.servizio
             .accessi
             .elenca(&isee_accessi::Filtro::default())
@@ -293,7 +323,9 @@ fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
         .skip(1)
         .take_while(|l| !l.starts_with("-----END"))
         .collect();
-    base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
 }
 
 /// A REST body searching by fiscal code, bound to an application.
