@@ -21,6 +21,10 @@ use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+// The allocator of the `isee` binary, which serves `isee consultazione serve`.
+#[global_allocator]
+static ALLOCATORE: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Opzioni {
     nuclei: u64,
     connessioni: usize,
