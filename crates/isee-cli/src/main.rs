@@ -48,7 +48,7 @@ enum Comando {
     Schema,
     /// Servizio REST del registro DSU (docs/API.md)
     Serve(isee_server::cli::ArgsServe),
-    /// Base dati nuova con DSU generate, servizio avviato e comandi curl pronti
+    /// Base dati nuova con DSU generate, servizio e consultazione via PDND locale avviati, comandi curl pronti
     Demo(isee_server::cli::ArgsDemo),
     /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
     #[command(subcommand)]
@@ -61,6 +61,24 @@ enum Comando {
         #[command(subcommand)]
         cmd: isee_tariffe::cli::ComandoTariffa,
     },
+    /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST), sandbox, catalogo
+    #[command(subcommand)]
+    Consultazione(isee_consultazione::cli::ComandoConsultazione),
+    /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
+    #[command(subcommand)]
+    Pdnd(isee_pdnd::cli::ComandoPdnd),
+    /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
+    #[command(subcommand)]
+    Audit(isee_accessi::cli::ComandoAudit),
+    /// Enti ammessi alla consultazione: importazione di IPA e ISTAT, anagrafe
+    #[command(subcommand)]
+    Enti(isee_enti::ComandoEnti),
+    /// Abilitazioni degli operatori degli enti alle e-service Operatori (come l'MV62): rilascio, revoca, elenco
+    #[command(subcommand)]
+    Operatori(isee_enti::ComandoOperatori),
+    /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
+    #[command(subcommand)]
+    Certificati(isee_tls::cli::ComandoCertificati),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -184,6 +202,12 @@ fn main() -> ExitCode {
         Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
         Comando::Serve(a) => isee_server::cli::serve(a),
         Comando::Demo(a) => isee_server::cli::demo(a),
+        Comando::Consultazione(cmd) => isee_consultazione::cli::esegui(cmd),
+        Comando::Pdnd(cmd) => isee_pdnd::cli::esegui(cmd),
+        Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
+        Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),
+        Comando::Operatori(cmd) => isee_enti::esegui_operatori(cmd),
+        Comando::Certificati(cmd) => isee_tls::cli::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

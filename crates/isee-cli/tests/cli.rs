@@ -295,3 +295,203 @@ fn registro_ente_importa_e_segnala_scadenze_e_tipo_sbagliato() {
         testo(&o.stdout)
     );
 }
+
+#[test]
+fn consultazione_sandbox_e_catalogo() {
+    let dir = tempfile::tempdir().unwrap();
+    let sb = dir.path().join("sandbox");
+    let registro = dir.path().join("registro.db");
+    let o = isee(&[
+        "consultazione",
+        "sandbox",
+        "--dir",
+        sb.to_str().unwrap(),
+        "--registro",
+        registro.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", testo(&o.stderr));
+    let s = testo(&o.stdout);
+    assert!(s.contains("Comune di Ravenna (c_h199)"), "{s}");
+    for f in [
+        "consultazione.toml",
+        "pdnd/stato.json",
+        "pdnd/jwks.json",
+        "pdnd/chiave-pdnd.pem",
+        "ca/ca.pem",
+        "tls-server.pem",
+        "fruitori/fruitori.json",
+        "fruitori/c_h199-client.pem",
+        "fruitori/c_h199-cert.pem",
+        "fruitori/c_h199-cert-chiave.pem",
+        "accessi.chiave",
+        "enti.db",
+    ] {
+        assert!(sb.join(f).is_file(), "manca {f} nella sandbox");
+    }
+    // A second sandbox in the same directory is refused, not overwritten.
+    let o = isee(&[
+        "consultazione",
+        "sandbox",
+        "--dir",
+        sb.to_str().unwrap(),
+        "--registro",
+        registro.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", testo(&o.stderr));
+
+    let o = isee(&["consultazione", "catalogo"]);
+    assert!(o.status.success(), "{}", testo(&o.stderr));
+    let s = testo(&o.stdout);
+    assert_eq!(s.matches("  eserviceId ").count(), 8, "{s}");
+    for nome in [
+        "Consultazione Indicatore ISEE",
+        "Consultazione Attestazione ISEE",
+        "Consultazione Indicatore Residenti ISEE",
+        "Consultazione Attestazione Residenti ISEE",
+        "Consultazione Indicatore Riscontro ISEE",
+        "Consultazione Indicatore Nucleo Riscontro ISEE",
+        "Consultazione Indicatore ISEE Operatori",
+        "Consultazione Attestazione ISEE Operatori",
+    ] {
+        assert!(s.contains(&format!(" — {nome}\n")), "manca {nome}: {s}");
+    }
+    assert!(
+        s.contains(
+            "audience      api.isee.local/pdnd/soap/ConsultazioneISEE/v2/ConsultazioneIndicatore\n"
+        ),
+        "{s}"
+    );
+}
+
+#[test]
+fn consultazione_openapi_con_i_tre_percorsi_rest() {
+    let o = isee(&["consultazione", "openapi"]);
+    assert!(o.status.success(), "{}", testo(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let percorsi = v["paths"].as_object().unwrap();
+    for p in [
+        "/rest/v1/{eservizio}/indicatore",
+        "/rest/v1/{eservizio}/attestazione",
+        "/rest/v1/{eservizio}/soglia",
+    ] {
+        assert!(percorsi.contains_key(p), "manca {p}: {:?}", percorsi.keys());
+    }
+}
+
+#[test]
+fn i_nuovi_comandi_sono_montati() {
+    for c in [
+        "consultazione",
+        "pdnd",
+        "audit",
+        "enti",
+        "operatori",
+        "certificati",
+    ] {
+        let o = isee(&[c, "--help"]);
+        assert!(o.status.success(), "{c}: {}", testo(&o.stderr));
+    }
+}
+
+/// Kills the demo when the test ends, however it ends.
+#[cfg(unix)]
+struct Processo(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for Processo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `isee demo` on free ports: the self-check of the PDND flow succeeds, and the
+/// printed commands work as printed (the curl ones only where curl is installed).
+#[cfg(unix)]
+#[test]
+fn demo_verifica_il_flusso_pdnd_e_stampa_comandi_che_funzionano() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Processo(
+        Command::new(env!("CARGO_BIN_EXE_isee"))
+            .args(["demo", "--porta", "0", "--nuclei", "3", "--dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let uscita = p.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for riga in std::io::BufReader::new(uscita).lines() {
+            let Ok(riga) = riga else { break };
+            let fine = riga.contains(" audit verifica ") || riga.contains("NON avviata");
+            if tx.send(riga).is_err() || fine {
+                break;
+            }
+        }
+    });
+    let mut righe = Vec::new();
+    while let Ok(r) = rx.recv_timeout(Duration::from_secs(120)) {
+        righe.push(r);
+    }
+    let s = righe.join("\n");
+    assert!(
+        s.contains("Consultazione ISEE via PDND (sandbox in "),
+        "{s}"
+    );
+    let verifica = righe
+        .iter()
+        .find(|r| r.contains("Verifica"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(
+        verifica.contains("ISEE Ordinario di ") && verifica.contains(" euro (DSU INPS-ISEE-"),
+        "{verifica}"
+    );
+    assert!(
+        s.contains("?wsdl") && s.contains("/rest/v1/openapi.json"),
+        "{s}"
+    );
+    assert!(
+        dir.path()
+            .join("consultazione/richiesta-indicatore.xml")
+            .is_file()
+    );
+
+    // The printed flow, as a shell script: the lines after the section's heading.
+    let comandi: Vec<&str> = righe
+        .iter()
+        .skip_while(|r| !r.contains("con «isee» e curl"))
+        .skip(1)
+        .map(|r| r.trim_start())
+        .collect();
+    assert_eq!(comandi.len(), 6, "{s}");
+    assert!(comandi[0].starts_with("S="), "{s}");
+    let curl = Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let script = if curl {
+        // An `echo` between commands ends the answers' lines.
+        comandi.join("\necho\n")
+    } else {
+        eprintln!("curl non disponibile: provo solo i comandi di isee");
+        [comandi[0], comandi[1], comandi[5]].join("\n")
+    };
+    let o = Command::new("sh")
+        .args(["-eu", "-c", &script])
+        .output()
+        .unwrap();
+    let out = testo(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", testo(&o.stderr));
+    if curl {
+        assert!(out.contains("\"esito\":\"OK\""), "REST: {out}");
+        assert!(out.contains("<Esito>OK</Esito>"), "SOAP: {out}");
+    }
+    assert!(out.contains("catena integra"), "{out}");
+}
