@@ -20,7 +20,7 @@ use std::time::Instant;
 /// The database and the key, common to every command that reads the log.
 #[derive(Clone, Debug, clap::Args)]
 pub struct DatabaseChiave {
-    /// URL del database: sqlite://percorso oppure postgres://utente@host/db
+    /// Database: un file SQLite esistente, sqlite://percorso oppure postgres://utente@host/db
     #[arg(long, value_name = "URL")]
     pub db: String,
     /// File della chiave di audit (32 byte in esadecimale)
@@ -357,13 +357,27 @@ fn leggi_data(s: &str, fine: bool) -> anyhow::Result<DateTime<Utc>> {
 /// is not the log's) read-only, depositing the CLI's own record.
 async fn apri(db: &DatabaseChiave) -> anyhow::Result<RegistroAccessi> {
     let chiavi = ChiaviAudit::da_file(&db.chiave)?;
-    match RegistroAccessi::apri(&db.db, chiavi.clone(), OpzioniScrittura::default()).await {
+    let url = url_db(&db.db)?;
+    match RegistroAccessi::apri(&url, chiavi.clone(), OpzioniScrittura::default()).await {
         Ok(r) => Ok(r),
         Err(ErroreAccessi::ScrittoreAttivo(_) | ErroreAccessi::ChiaveDiversa { .. }) => {
-            Ok(RegistroAccessi::apri_lettore(&db.db, chiavi).await?)
+            Ok(RegistroAccessi::apri_lettore(&url, chiavi).await?)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A plain path names an existing SQLite file (the form the service's configuration
+/// uses); auditing must never create an empty log where the real one was expected.
+fn url_db(db: &str) -> anyhow::Result<String> {
+    if db.contains("://") || db.starts_with("sqlite:") {
+        return Ok(db.to_string());
+    }
+    anyhow::ensure!(
+        std::path::Path::new(db).is_file(),
+        "il registro degli accessi {db} non esiste"
+    );
+    Ok(format!("sqlite://{db}"))
 }
 
 fn postazione() -> String {

@@ -22,51 +22,51 @@ use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Formato {
-    /// Readable text; operators' fiscal codes masked.
+    /// Testo leggibile; codici fiscali degli operatori mascherati.
     Testo,
-    /// JSON, fiscal codes in full (for the ente's own systems).
+    /// JSON, codici fiscali completi (per i sistemi dell'ente).
     Json,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ComandoEnti {
-    /// Imports IPA's list of enti and ISTAT's list of comuni, replacing the current
-    /// anagrafe in one transaction.
+    /// Importa l'elenco enti IPA e l'elenco comuni ISTAT, sostituendo l'anagrafe
+    /// corrente in una sola transazione.
     Importa {
-        /// Database URL: sqlite://FILE or postgres://user@host/db.
+        /// Database: sqlite://FILE oppure postgres://utente@host/db.
         #[arg(long)]
         db: String,
-        /// IPA's list of enti: CKAN dump (JSON) or CSV export.
+        /// Elenco enti IPA: dump CKAN (JSON) o esportazione CSV.
         #[arg(long)]
         ipa: PathBuf,
-        /// ISTAT's Elenco comuni italiani (CSV, `;`).
+        /// Elenco comuni italiani ISTAT (CSV, `;`).
         #[arg(long)]
         istat: PathBuf,
-        /// Date of the IPA snapshot (YYYY-MM-DD); default: the date in the file name.
+        /// Data dell'estratto IPA (AAAA-MM-GG); predefinita: la data nel nome del file.
         #[arg(long)]
         data_ipa: Option<NaiveDate>,
-        /// Date of the ISTAT snapshot (YYYY-MM-DD); default: the date in the file name.
+        /// Data dell'estratto ISTAT (AAAA-MM-GG); predefinita: la data nel nome del file.
         #[arg(long)]
         data_istat: Option<NaiveDate>,
-        /// Reads, joins and reports, without writing to the database.
+        /// Legge, unisce e riferisce, senza scrivere nel database.
         #[arg(long)]
         prova: bool,
     },
-    /// Shows one ente of the anagrafe.
+    /// Mostra un ente dell'anagrafe.
     Mostra {
         #[arg(long)]
         db: String,
-        /// IPA code (e.g. c_h199).
+        /// Codice IPA (es. c_h199).
         codice_ipa: String,
     },
-    /// Lists the enti of the anagrafe.
+    /// Elenca gli enti dell'anagrafe.
     Elenco {
         #[arg(long)]
         db: String,
-        /// Only this IPA category (e.g. L6).
+        /// Solo questa categoria IPA (es. L6).
         #[arg(long)]
         categoria: Option<String>,
-        /// Only Comuni capoluogo.
+        /// Solo i Comuni capoluogo.
         #[arg(long)]
         capoluoghi: bool,
     },
@@ -74,44 +74,44 @@ pub enum ComandoEnti {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ComandoOperatori {
-    /// Authorises an operator of an ente to use the Operatori e-services (the
-    /// equivalent of INPS's MV62 enablement).
+    /// Abilita un operatore dell'ente alle e-service Operatori (l'equivalente
+    /// dell'abilitazione INPS con modulo MV62).
     Abilita {
         #[arg(long)]
         db: String,
-        /// The operator's codice fiscale.
+        /// Codice fiscale dell'operatore.
         #[arg(long)]
         cf: String,
-        /// IPA code of the operator's ente.
+        /// Codice IPA dell'ente dell'operatore.
         #[arg(long)]
         ente: String,
-        /// indicatore-operatori or attestazione-operatori; repeatable.
+        /// indicatore-operatori o attestazione-operatori; ripetibile.
         #[arg(long = "servizio", required = true)]
         servizi: Vec<String>,
-        /// First day (YYYY-MM-DD).
+        /// Primo giorno (AAAA-MM-GG).
         #[arg(long)]
         dal: NaiveDate,
-        /// Last day, included (YYYY-MM-DD).
+        /// Ultimo giorno, compreso (AAAA-MM-GG).
         #[arg(long)]
         al: NaiveDate,
-        /// Reference of INPS's enablement (e.g. the MV62 protocol).
+        /// Riferimento dell'abilitazione INPS (es. il protocollo MV62).
         #[arg(long)]
         riferimento: Option<String>,
     },
-    /// Revokes an authorisation (from now, or from --quando).
+    /// Revoca un'abilitazione (da ora, o da --quando).
     Revoca {
         #[arg(long)]
         db: String,
         id: i64,
-        /// RFC 3339 instant of the revocation; default now.
+        /// Istante RFC 3339 della revoca; predefinito: ora.
         #[arg(long)]
         quando: Option<DateTime<Utc>>,
     },
-    /// Lists the authorisations, revoked and expired ones included.
+    /// Elenca le abilitazioni, comprese revocate e scadute.
     Elenco {
         #[arg(long)]
         db: String,
-        /// Only those of this ente (IPA code).
+        /// Solo quelle di questo ente (codice IPA).
         #[arg(long)]
         ente: Option<String>,
         #[arg(long, value_enum, default_value_t = Formato::Testo)]
