@@ -258,7 +258,11 @@ async fn esegui(o: Opzioni) -> Result<()> {
         "registro degli accessi: {} record (chiamate misurate {:.0} + riscaldamento), catena {} — verificata in {:.1} s",
         v.record_verificati,
         chiamate,
-        if v.problemi.is_empty() { "integra" } else { "ALTERATA" },
+        if v.problemi.is_empty() {
+            "integra"
+        } else {
+            "ALTERATA"
+        },
         t.elapsed().as_secs_f64()
     );
     Ok(())

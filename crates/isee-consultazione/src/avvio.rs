@@ -22,6 +22,8 @@ use std::time::Duration;
 pub struct Avviato {
     pub servizio: Arc<Servizio>,
     pub registro_enti: RegistroEnti,
+    /// The anagrafe counter read before the snapshot was loaded.
+    pub versione_anagrafe: Option<i64>,
 }
 
 /// Opens every store and loads every key set; fails with the first unusable piece.
@@ -61,6 +63,8 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
     let registro_enti = RegistroEnti::apri(&url_db(&c.enti.db))
         .await
         .context("apertura del registro degli enti")?;
+    // Read before the snapshot: an import in between is then seen as a change.
+    let versione_anagrafe = registro_enti.versione_anagrafe().await.ok();
     let anagrafe = registro_enti
         .anagrafe()
         .await
@@ -109,13 +113,18 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
     Ok(Avviato {
         servizio: Arc::new(servizio),
         registro_enti,
+        versione_anagrafe,
     })
 }
 
 /// Background work: refresh authorisations and the IPA snapshot; apply retention
 /// once at start and then daily.
 pub fn attivita(a: &Avviato, c: &Configurazione) {
-    let (s, r) = (a.servizio.clone(), a.registro_enti.clone());
+    let (s, r, mut versione) = (
+        a.servizio.clone(),
+        a.registro_enti.clone(),
+        a.versione_anagrafe,
+    );
     let ogni = Duration::from_secs(c.enti.aggiornamento_s.max(1));
     tokio::spawn(async move {
         let mut t = tokio::time::interval(ogni);
@@ -124,10 +133,17 @@ pub fn attivita(a: &Avviato, c: &Configurazione) {
             if let Err(e) = s.abilitazioni.aggiorna_se_cambiata(&r).await {
                 tracing::warn!(errore = %e, "aggiornamento delle abilitazioni non riuscito");
             }
-            if let Ok(nuova) = r.anagrafe().await {
-                let mut enti = s.enti.write().unwrap_or_else(|p| p.into_inner());
-                if nuova.len() != enti.len() || nuova.data_ipa != enti.data_ipa {
-                    *enti = Arc::new(nuova);
+            let attuale = r.versione_anagrafe().await.ok();
+            if attuale.is_some() && attuale != versione {
+                match r.anagrafe().await {
+                    Ok(nuova) => {
+                        tracing::info!(enti = nuova.len(), "nuova anagrafe degli enti caricata");
+                        *s.enti.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(nuova);
+                        versione = attuale;
+                    }
+                    Err(e) => {
+                        tracing::warn!(errore = %e, "lettura della nuova anagrafe non riuscita")
+                    }
                 }
             }
         }

@@ -867,6 +867,34 @@ async fn soap_rifiuti_e_richieste_invalide() {
             .any(|n| n.tag_name().namespace() == Some("urn:ietf:rfc:7807"))
     );
 
+    // An operation of another e-service, on this e-service's endpoint.
+    let r = a
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneAttestazione",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            busta_attestazione("ConsultazioneAttestazione", CF_RAVENNA),
+        )
+        .await;
+    assert_eq!(r.stato, 400, "{}", r.corpo);
+    assert!(
+        r.corpo.contains("OPERAZIONE_NON_AMMESSA") && !r.corpo.contains("ROSSI"),
+        "{}",
+        r.corpo
+    );
+
+    // Not SOAP at all: a Fault, and the attempt is logged.
+    let r = a
+        .soap(
+            "ConsultazioneIndicatore",
+            "ConsultazioneIndicatore",
+            &cert("c_h199", a.voucher("c_h199", "indicatore")),
+            "<html/>".into(),
+        )
+        .await;
+    assert_eq!(r.stato, 400, "{}", r.corpo);
+    assert!(r.corpo.contains("RICHIESTA_MALFORMATA"), "{}", r.corpo);
+
     // Invalid fields: RICHIESTA_INVALIDA in the body, with every problem.
     let busta = busta_indicatore("ConsultazioneIndicatore", "NONVALIDO", "Boh");
     let r = a
