@@ -6,7 +6,6 @@
 use crate::catalogo::{self, Divulgazione, EServizio};
 use crate::rifiuto::Rifiuto;
 use crate::servizio::{Canale, Chiamata, Dati, Servizio};
-use crate::soap::intestazione;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -232,15 +231,13 @@ async fn gestisci(
         }),
     };
     let r = s
-        .consulta(Chiamata {
-            eservizio: e,
-            canale: Canale::Rest,
-            authorization: intestazione(&headers, "authorization"),
-            evidenza: intestazione(&headers, "agid-jwt-trackingevidence"),
-            connessione: connessione.map(|c| c.0),
-            request_id: intestazione(&headers, "x-request-id"),
+        .consulta(Chiamata::da_http(
+            e,
+            Canale::Rest,
+            &headers,
+            connessione.map(|c| c.0),
             richiesta,
-        })
+        ))
         .await;
     match r.esito {
         Ok(d) => {
@@ -323,7 +320,7 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
         },
     };
     if let Some(c) = &r.codice_soglia
-        && !soglia_valida(c)
+        && !isee_soap::codice_soglia_valido(c)
     {
         p(
             "$.codice_soglia",
@@ -383,7 +380,7 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
                 .into(),
         );
     }
-    let cf_ok = |v: &str| cf_valido(v);
+    let cf_ok = isee_soap::codice_fiscale_valido;
     if let Some(cf) = &q.codice_fiscale
         && !cf_ok(cf)
     {
@@ -403,7 +400,7 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
         );
     }
     if let Some(pd) = &q.protocollo_dsu
-        && !protocollo_valido(pd)
+        && !isee_soap::protocollo_dsu_valido(pd)
     {
         p(
             "$.ricerca.protocollo_dsu",
@@ -472,47 +469,6 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
     })
 }
 
-fn cf_valido(s: &str) -> bool {
-    let b = s.as_bytes();
-    let lettera = |c: u8| c.is_ascii_uppercase();
-    let cifra = |c: u8| c.is_ascii_digit();
-    match b.len() {
-        11 => b.iter().all(|c| cifra(*c)),
-        16 => {
-            b[..6].iter().all(|c| lettera(*c))
-                && b[6..8].iter().all(|c| cifra(*c))
-                && lettera(b[8])
-                && b[9..11].iter().all(|c| cifra(*c))
-                && lettera(b[11])
-                && b[12..15]
-                    .iter()
-                    .all(|c| c.is_ascii_uppercase() || cifra(*c))
-                && lettera(b[15])
-        }
-        _ => false,
-    }
-}
-
-fn protocollo_valido(s: &str) -> bool {
-    // INPS-ISEE-[0-9]{4}-[0-9]{8}[A-Z]-[0-9]{2}
-    let b = s.as_bytes();
-    b.len() == 27
-        && s.starts_with("INPS-ISEE-")
-        && b[10..14].iter().all(u8::is_ascii_digit)
-        && b[14] == b'-'
-        && b[15..23].iter().all(u8::is_ascii_digit)
-        && b[23].is_ascii_uppercase()
-        && b[24] == b'-'
-        && b[25..27].iter().all(u8::is_ascii_digit)
-}
-
-fn soglia_valida(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 6
-        && b[..4].iter().all(u8::is_ascii_alphabetic)
-        && b[4..].iter().all(u8::is_ascii_digit)
-}
-
 /// A refusal as problem+json (401 with `WWW-Authenticate`, RFC 6750).
 pub fn problema(r: &Rifiuto, id: i64) -> Response {
     let corpo = ProblemaRest {
@@ -574,16 +530,5 @@ mod test {
         assert_eq!(r.tipo_indicatore, Some(TipoIndicatore::Ordinario));
         assert!(matches!(r.ricerca, Ricerca::ProtDsu(_)));
         assert_eq!(r.ricerca.domanda().prestazione.as_deref(), Some("A1.07"));
-    }
-
-    #[test]
-    fn formati() {
-        assert!(cf_valido("RSSMRA85M01H199H"));
-        assert!(cf_valido("00354730392"));
-        assert!(!cf_valido("RSSMRA85M01H199"));
-        assert!(protocollo_valido("INPS-ISEE-2026-00000001A-00"));
-        assert!(!protocollo_valido("INPS-ISEE-2026-0000001A-00"));
-        assert!(soglia_valida("ADIN26"));
-        assert!(!soglia_valida("ADI026"));
     }
 }

@@ -72,6 +72,34 @@ pub struct Chiamata {
     pub richiesta: Result<RichiestaSoap, ErroreRichiesta>,
 }
 
+impl Chiamata {
+    /// A call as it arrives over HTTP: the credentials are read from the headers
+    /// (`Authorization`, `Agid-JWT-TrackingEvidence`, `X-Request-Id`).
+    pub fn da_http(
+        eservizio: &'static EServizio,
+        canale: Canale,
+        headers: &axum::http::HeaderMap,
+        connessione: Option<InfoConnessione>,
+        richiesta: Result<RichiestaSoap, ErroreRichiesta>,
+    ) -> Chiamata {
+        let h = |nome: &str| {
+            headers
+                .get(nome)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Chiamata {
+            eservizio,
+            canale,
+            authorization: h("authorization"),
+            evidenza: h("agid-jwt-trackingevidence"),
+            connessione,
+            request_id: h("x-request-id"),
+            richiesta,
+        }
+    }
+}
+
 /// What a successful consultation returns, by disclosure level.
 #[derive(Clone, Debug)]
 pub enum Dati {

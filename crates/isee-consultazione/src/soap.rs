@@ -56,15 +56,13 @@ pub async fn chiamata(
     let azione = intestazione(&headers, "soapaction");
     let richiesta = leggi_richiesta(&corpo, azione.as_deref());
     let risposta = s
-        .consulta(Chiamata {
-            eservizio: e,
-            canale: Canale::Soap,
-            authorization: intestazione(&headers, "authorization"),
-            evidenza: intestazione(&headers, "agid-jwt-trackingevidence"),
-            connessione: connessione.map(|c| c.0),
-            request_id: intestazione(&headers, "x-request-id"),
+        .consulta(Chiamata::da_http(
+            e,
+            Canale::Soap,
+            &headers,
+            connessione.map(|c| c.0),
             richiesta,
-        })
+        ))
         .await;
     let id = risposta.id_richiesta;
     let op = risposta.operazione;
