@@ -1,6 +1,6 @@
 //! A minimal HTTP/1.1 client (hyper-util) for the JWKS, the Interop-like key lookup and
-//! the token request. Plain `http://` only: the local PDND listens on loopback, and a
-//! deployment that reaches the real PDND over TLS puts its own client in front.
+//! the token request: `http://` for the local PDND on loopback, `https://` for the
+//! real PDND, verified against Mozilla's root store (webpki-roots), never "trust all".
 
 use std::time::Duration;
 
@@ -27,17 +27,27 @@ fn errore(url: &str, motivo: impl std::fmt::Display) -> ErrorePdnd {
     }
 }
 
+/// The error with its causes: hyper's own text ("client error (Connect)") hides the
+/// one an operator needs (an untrusted certificate, a refused connection).
+fn con_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut testo = e.to_string();
+    let mut causa = e.source();
+    while let Some(c) = causa {
+        testo.push_str(": ");
+        testo.push_str(&c.to_string());
+        causa = c.source();
+    }
+    testo
+}
+
 pub(crate) async fn richiesta(
     metodo: hyper::Method,
     url: &str,
     content_type: Option<&str>,
     corpo: Vec<u8>,
 ) -> Result<Risposta> {
-    if !url.starts_with("http://") {
-        return Err(errore(
-            url,
-            "sono supportati solo URL http:// (per https usare un proxy o un file JWKS)",
-        ));
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        return Err(errore(url, "sono supportati solo URL http:// e https://"));
     }
     let uri: hyper::Uri = url.parse().map_err(|e| errore(url, e))?;
     let mut req = hyper::Request::builder().method(metodo).uri(uri);
@@ -47,9 +57,17 @@ pub(crate) async fn richiesta(
     let req = req
         .body(Full::new(Bytes::from(corpo)))
         .map_err(|e| errore(url, e))?;
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let connettore = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client = Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connettore);
     let lavoro = async {
-        let risp = client.request(req).await.map_err(|e| errore(url, e))?;
+        let risp = client
+            .request(req)
+            .await
+            .map_err(|e| errore(url, con_cause(&e)))?;
         let status = risp.status().as_u16();
         let corpo = Limited::new(risp.into_body(), LIMITE_RISPOSTA)
             .collect()
