@@ -217,7 +217,12 @@ impl Servizio {
             }
             Err(r) => {
                 log.esito = r.codice_registro().to_string();
-                log.http_status = r.http;
+                // The status actually sent: SOAP carries data outcomes in a 200 body.
+                log.http_status = if c.canale == Canale::Soap && r.esito.is_some() {
+                    200
+                } else {
+                    r.http
+                };
             }
         }
         log.latenza_us = i64::try_from(inizio.elapsed().as_micros()).unwrap_or(i64::MAX);
