@@ -610,13 +610,23 @@ async fn jwks_da_url_servito_dal_router() {
 }
 
 #[tokio::test]
-async fn jwks_url_irraggiungibile_o_https() {
+async fn jwks_url_irraggiungibile() {
+    // Port 1 on loopback: nothing listens there, and tests never touch the network
+    // (https against a real TLS server is in jwks_https.rs).
     let cache = CacheJwks::new(
-        SorgenteJwks::Url("https://interop.pagopa.it/.well-known/jwks.json".into()),
+        SorgenteJwks::Url("http://127.0.0.1:1/.well-known/jwks.json".into()),
         Duration::ZERO,
     );
     let e = cache.carica().await.unwrap_err();
-    assert!(e.to_string().contains("http://"), "{e}");
+    assert!(e.to_string().contains("127.0.0.1:1"), "{e}");
+    let e2 = CacheJwks::new(
+        SorgenteJwks::Url("ftp://pdnd/jwks.json".into()),
+        Duration::ZERO,
+    )
+    .carica()
+    .await
+    .unwrap_err();
+    assert!(e2.to_string().contains("https://"), "{e2}");
     // A failed refresh keeps the cache usable and still counts.
     assert!(cache.chiave("x").await.is_none());
     assert_eq!(cache.aggiornamenti(), 2);
