@@ -17,6 +17,7 @@
 pub mod api;
 pub mod chiavi;
 pub mod cli;
+mod demo_consultazione;
 pub mod modelli;
 pub mod problema;
 
