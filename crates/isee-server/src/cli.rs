@@ -203,6 +203,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         let registro = Registro::new(store);
         let (mut ok, mut rifiutate, mut a_ravenna) = (0u64, 0u64, 0u64);
         let mut esempio: Option<Esempio> = None;
+        let mut esempio_a_ravenna = false;
         for i in 0..a.nuclei {
             let dsu = isee_genera::nucleo(&imp, i);
             let cf = dsu.dichiarante().map(|c| c.codice_fiscale);
@@ -221,7 +222,10 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
                 Ok(r) => {
                     ok += 1;
                     a_ravenna += u64::from(ravenna);
-                    if esempio.is_none() {
+                    // The example is the first household resident in Ravenna (so the
+                    // Residenti e-services answer for it too), else the first filed.
+                    if esempio.is_none() || (ravenna && !esempio_a_ravenna) {
+                        esempio_a_ravenna = ravenna;
                         esempio = cf.map(|cf| Esempio {
                             protocollo: r.protocollo.to_string(),
                             cf: cf.as_str().to_string(),
