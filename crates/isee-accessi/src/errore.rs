@@ -51,11 +51,15 @@ pub enum ErroreAccessi {
 
 pub type Risultato<T> = Result<T, ErroreAccessi>;
 
-/// A URL without its password, for messages: `postgres://user:secret@host` would
-/// otherwise end up in logs.
-pub(crate) fn senza_credenziali(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
-        _ => url.to_string(),
+/// The shared opener's errors (`isee-sql`) as this crate's variants, messages unchanged.
+impl From<isee_sql::ErroreApertura> for ErroreAccessi {
+    fn from(e: isee_sql::ErroreApertura) -> ErroreAccessi {
+        match e {
+            isee_sql::ErroreApertura::UrlNonSupportato(url) => ErroreAccessi::UrlNonSupportato(url),
+            isee_sql::ErroreApertura::SchemaNonAmmesso(s) => {
+                ErroreAccessi::UrlNonSupportato(format!("schema «{s}»"))
+            }
+            isee_sql::ErroreApertura::Database(e) => ErroreAccessi::Database(e),
+        }
     }
 }

@@ -70,9 +70,8 @@ impl RegistroAccessi {
         chiavi: ChiaviAudit,
         opzioni: OpzioniScrittura,
     ) -> Risultato<RegistroAccessi> {
-        let backend = Backend::da_url(url)?;
         // One connection goes to the writer; the rest serve reads and retention.
-        let pool = schema::connetti(url, backend, 5).await?;
+        let (pool, backend) = schema::connetti(url, 5).await?;
         schema::crea_tabelle(&pool, backend).await?;
         let scrittore = Scrittore::prepara(&pool, backend, chiavi.clone(), opzioni).await?;
         let (tx, rx) = mpsc::channel(scrittore.opzioni().capacita_coda);
@@ -91,8 +90,7 @@ impl RegistroAccessi {
     /// and [`RegistroAccessi::deposita`] for a process (the CLI) that runs while the
     /// server is the writer.
     pub async fn apri_lettore(url: &str, chiavi: ChiaviAudit) -> Risultato<RegistroAccessi> {
-        let backend = Backend::da_url(url)?;
-        let pool = schema::connetti(url, backend, 2).await?;
+        let (pool, backend) = schema::connetti(url, 2).await?;
         schema::crea_tabelle(&pool, backend).await?;
         Ok(RegistroAccessi {
             interno: Arc::new(Interno {

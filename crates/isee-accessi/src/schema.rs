@@ -7,40 +7,15 @@
 //! placeholders, SQL in `const`s. Every table name starts with `accessi_` so that it
 //! cannot collide with the tables of the other crates.
 
-use crate::errore::{ErroreAccessi, Risultato, senza_credenziali};
+use crate::errore::{ErroreAccessi, Risultato};
 use crate::record::{COLONNE_DATI, Riga};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 /// The layout version this code writes and reads.
 pub(crate) const VERSIONE_SCHEMA: i64 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn da_url(url: &str) -> Risultato<Backend> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            Err(ErroreAccessi::UrlNonSupportato(senza_credenziali(url)))
-        }
-    }
-
-    /// Bind parameters allowed in one statement: SQLite ≥ 3.32 allows 32,766,
-    /// PostgreSQL 65,535.
-    pub fn massimo_parametri(self) -> usize {
-        match self {
-            Backend::Sqlite => 32_766,
-            Backend::Postgres => 65_535,
-        }
-    }
-}
+pub(crate) use isee_sql::Backend;
 
 /// SQLite settings for every connection. WAL lets readers (verification, listings)
 /// run beside the writer. `synchronous = FULL` because a record must survive a power
@@ -53,37 +28,16 @@ const PRAGMA_SQLITE: [&str; 3] = [
     "PRAGMA busy_timeout = 10000",
 ];
 
-/// Adds `mode=rwc` to a SQLite URL that has no mode, so the file is created on first run.
-pub(crate) fn url_normalizzato(url: &str, backend: Backend) -> String {
-    let mut url = url.to_string();
-    if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-        url.push_str(if url.contains('?') {
-            "&mode=rwc"
-        } else {
-            "?mode=rwc"
-        });
-    }
-    url
-}
-
-pub(crate) async fn connetti(url: &str, backend: Backend, connessioni: u32) -> Risultato<AnyPool> {
-    sqlx::any::install_default_drivers();
-    let url = url_normalizzato(url, backend);
-    let pool = AnyPoolOptions::new()
-        .max_connections(connessioni.max(1))
-        .after_connect(move |conn, _meta| {
-            Box::pin(async move {
-                if backend == Backend::Sqlite {
-                    for p in PRAGMA_SQLITE {
-                        sqlx::query(p).execute(&mut *conn).await?;
-                    }
-                }
-                Ok(())
-            })
-        })
-        .connect(&url)
-        .await?;
-    Ok(pool)
+/// A pool on the log's database, with the log's SQLite settings.
+pub(crate) async fn connetti(url: &str, connessioni: u32) -> Risultato<(AnyPool, Backend)> {
+    let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
+        url,
+        max_connessioni: connessioni,
+        schema: None,
+        pragma_sqlite: &PRAGMA_SQLITE,
+    })
+    .await?;
+    Ok((pool, backend))
 }
 
 const DDL_SQLITE: &[&str] = &[

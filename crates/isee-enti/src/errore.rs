@@ -99,3 +99,16 @@ pub enum ErroreEnti {
         il: chrono::DateTime<chrono::Utc>,
     },
 }
+
+/// The shared opener's errors (`isee-sql`) as this crate's variants, messages unchanged.
+impl From<isee_sql::ErroreApertura> for ErroreEnti {
+    fn from(e: isee_sql::ErroreApertura) -> ErroreEnti {
+        match e {
+            isee_sql::ErroreApertura::UrlNonSupportato(url) => ErroreEnti::UrlNonSupportato(url),
+            isee_sql::ErroreApertura::SchemaNonAmmesso(s) => {
+                ErroreEnti::UrlNonSupportato(format!("schema «{s}»"))
+            }
+            isee_sql::ErroreApertura::Database(e) => ErroreEnti::Database(e),
+        }
+    }
+}

@@ -19,7 +19,7 @@ use crate::errore::{ErroreEnti, ProblemaAbilitazione};
 use chrono::{DateTime, NaiveDate, Utc};
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
 use serde::Serialize;
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 use std::sync::Arc;
 
@@ -29,31 +29,7 @@ pub const ESERVIZI_OPERATORI: [&str; 2] = ["indicatore-operatori", "attestazione
 
 type Risultato<T> = Result<T, ErroreEnti>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn da_url(url: &str) -> Risultato<Backend> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            Err(ErroreEnti::UrlNonSupportato(senza_credenziali(url)))
-        }
-    }
-}
-
-/// A URL without its password, for messages and logs.
-fn senza_credenziali(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
-        _ => url.to_string(),
-    }
-}
+use isee_sql::{Backend, senza_credenziali};
 
 /// How to connect.
 #[derive(Clone)]
@@ -84,14 +60,6 @@ impl std::fmt::Debug for ConfigurazioneDb {
             .field("schema", &self.schema)
             .finish()
     }
-}
-
-fn schema_ammesso(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !s.as_bytes()[0].is_ascii_digit()
 }
 
 /// A request for a new authorisation.
@@ -326,52 +294,13 @@ impl RegistroEnti {
     }
 
     pub async fn apri_con(cfg: ConfigurazioneDb) -> Risultato<RegistroEnti> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::da_url(&cfg.url)?;
-        let mut url = cfg.url.clone();
-        if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-            // The first run must work: create the file.
-            url.push_str(if url.contains('?') {
-                "&mode=rwc"
-            } else {
-                "?mode=rwc"
-            });
-        }
-        let schema = match cfg.schema {
-            Some(s) if backend == Backend::Postgres => {
-                if !schema_ammesso(&s) {
-                    return Err(ErroreEnti::UrlNonSupportato(format!("schema «{s}»")));
-                }
-                Some(s)
-            }
-            _ => None,
-        };
-        let schema_conn = schema.clone();
-        let pool = AnyPoolOptions::new()
-            .max_connections(cfg.max_connessioni.max(1))
-            .after_connect(move |conn, _meta| {
-                let schema = schema_conn.clone();
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            for p in PRAGMA_SQLITE {
-                                sqlx::query(p).execute(&mut *conn).await?;
-                            }
-                        }
-                        Backend::Postgres => {
-                            if let Some(s) = schema {
-                                // Checked by `schema_ammesso`: only [a-z0-9_].
-                                sqlx::query(AssertSqlSafe(format!("SET search_path TO {s}")))
-                                    .execute(&mut *conn)
-                                    .await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+            url: &cfg.url,
+            max_connessioni: cfg.max_connessioni,
+            schema: cfg.schema.as_deref(),
+            pragma_sqlite: &PRAGMA_SQLITE,
+        })
+        .await?;
         let mut tx = pool.begin().await?;
         let ddl: &[&str] = match backend {
             Backend::Sqlite => &DDL_SQLITE,

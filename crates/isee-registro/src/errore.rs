@@ -89,3 +89,18 @@ impl ErroreRegistro {
 }
 
 pub type Risultato<T> = Result<T, ErroreRegistro>;
+
+/// The shared opener's errors (`isee-sql`) as this crate's variants, messages unchanged.
+impl From<isee_sql::ErroreApertura> for ErroreRegistro {
+    fn from(e: isee_sql::ErroreApertura) -> ErroreRegistro {
+        match e {
+            isee_sql::ErroreApertura::UrlNonSupportato(url) => {
+                ErroreRegistro::UrlNonSupportato(url)
+            }
+            isee_sql::ErroreApertura::SchemaNonAmmesso(s) => {
+                ErroreRegistro::UrlNonSupportato(format!("schema «{s}»"))
+            }
+            isee_sql::ErroreApertura::Database(e) => ErroreRegistro::Database(e),
+        }
+    }
+}

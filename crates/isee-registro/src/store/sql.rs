@@ -9,45 +9,20 @@ use super::*;
 use crate::errore::ErroreRegistro;
 use crate::importo::{da_centesimi, in_centesimi};
 use crate::omissioni::TipoOmissione;
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 static MIGRAZIONI_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRAZIONI_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
-/// The database behind a URL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use isee_sql::Backend;
+use isee_sql::senza_credenziali;
 
-impl Backend {
-    pub fn da_url(url: &str) -> Result<Backend, ErroreRegistro> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            Err(ErroreRegistro::UrlNonSupportato(senza_credenziali(url)))
-        }
-    }
-
-    fn migrazioni(self) -> &'static Migrator {
-        match self {
-            Backend::Sqlite => &MIGRAZIONI_SQLITE,
-            Backend::Postgres => &MIGRAZIONI_POSTGRES,
-        }
-    }
-}
-
-/// A URL without its password, for messages: `postgres://user:secret@host` would
-/// otherwise end up in logs.
-fn senza_credenziali(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
-        _ => url.to_string(),
+fn migrazioni(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &MIGRAZIONI_SQLITE,
+        Backend::Postgres => &MIGRAZIONI_POSTGRES,
     }
 }
 
@@ -104,14 +79,6 @@ pub struct StoreSql {
     scrittura: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
-fn schema_ammesso(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        && !s.as_bytes()[0].is_ascii_digit()
-}
-
 impl StoreSql {
     /// Connects and brings the schema up to date.
     pub async fn connetti(url: &str) -> Risultato<StoreSql> {
@@ -119,58 +86,19 @@ impl StoreSql {
     }
 
     pub async fn connetti_con(cfg: Configurazione) -> Risultato<StoreSql> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::da_url(&cfg.url)?;
-        let mut url = cfg.url.clone();
-        if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-            // The embedded default must work on first run: create the file.
-            url.push_str(if url.contains('?') {
-                "&mode=rwc"
-            } else {
-                "?mode=rwc"
-            });
-        }
-        let schema = match cfg.schema {
-            Some(s) if backend == Backend::Postgres => {
-                if !schema_ammesso(&s) {
-                    return Err(ErroreRegistro::UrlNonSupportato(format!("schema «{s}»")));
-                }
-                Some(s)
-            }
-            _ => None,
-        };
-        let schema_conn = schema.clone();
-        let pool = AnyPoolOptions::new()
-            .max_connections(cfg.max_connessioni.max(1))
-            .after_connect(move |conn, _meta| {
-                let schema = schema_conn.clone();
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            for p in PRAGMA_SQLITE {
-                                sqlx::query(p).execute(&mut *conn).await?;
-                            }
-                        }
-                        Backend::Postgres => {
-                            if let Some(s) = schema {
-                                // Checked by `schema_ammesso`: only [a-z0-9_].
-                                sqlx::query(AssertSqlSafe(format!("SET search_path TO {s}")))
-                                    .execute(&mut *conn)
-                                    .await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+            url: &cfg.url,
+            max_connessioni: cfg.max_connessioni,
+            schema: cfg.schema.as_deref(),
+            pragma_sqlite: &PRAGMA_SQLITE,
+        })
+        .await?;
         if let Some(s) = &schema {
             sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
                 .execute(&pool)
                 .await?;
         }
-        backend.migrazioni().run(&pool).await?;
+        migrazioni(backend).run(&pool).await?;
         let scrittura =
             (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         Ok(StoreSql {
@@ -976,7 +904,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("segreto"), "{e}");
-        assert!(schema_ammesso("t_ab12"));
-        assert!(!schema_ammesso("a; DROP"));
+        assert!(isee_sql::schema_ammesso("t_ab12"));
+        assert!(!isee_sql::schema_ammesso("a; DROP"));
     }
 }

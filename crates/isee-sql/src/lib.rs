@@ -1,0 +1,189 @@
+//! Opening a database the same way in every store (`isee-registro`, `isee-enti`,
+//! `isee-accessi`): one sqlx `Any` pool on SQLite (the embedded default) or
+//! PostgreSQL, chosen by the URL.
+//!
+//! Each store keeps its own tables, schema creation and SQLite pragmas (the access
+//! log needs `synchronous = FULL`, the register does not); what they share is here:
+//! which backend a URL names, creating the SQLite file on first run, running the
+//! pragmas or the PostgreSQL `search_path` on every new connection, and never
+//! putting a password in a message.
+
+use sqlx::AnyPool;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyPoolOptions;
+
+/// The database behind a URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a pool could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreApertura {
+    /// The URL names neither SQLite nor PostgreSQL (shown without its password).
+    #[error("URL del database non supportato: {0} (usare sqlite://… o postgres://…)")]
+    UrlNonSupportato(String),
+    /// A PostgreSQL schema name outside `[a-z_][a-z0-9_]{0,62}`.
+    #[error("schema PostgreSQL non ammesso: «{0}»")]
+    SchemaNonAmmesso(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl Backend {
+    pub fn da_url(url: &str) -> Result<Backend, ErroreApertura> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ErroreApertura::UrlNonSupportato(senza_credenziali(url)))
+        }
+    }
+
+    /// Bind parameters allowed in one statement: SQLite ≥ 3.32 allows 32,766,
+    /// PostgreSQL 65,535.
+    pub fn massimo_parametri(self) -> usize {
+        match self {
+            Backend::Sqlite => 32_766,
+            Backend::Postgres => 65_535,
+        }
+    }
+}
+
+/// A URL without its password, for messages: `postgres://user:secret@host` would
+/// otherwise end up in logs.
+pub fn senza_credenziali(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(i), Some(j)) if j > i => format!("{}://***{}", &url[..i], &url[j..]),
+        _ => url.to_string(),
+    }
+}
+
+/// A schema name that is safe to splice into `SET search_path` / `CREATE SCHEMA`.
+pub fn schema_ammesso(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+/// Adds `mode=rwc` to a SQLite URL that has no mode, so the file is created on the
+/// first run (the embedded default must work on a fresh machine).
+pub fn url_creabile(url: &str, backend: Backend) -> String {
+    let mut url = url.to_string();
+    if backend == Backend::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+        url.push_str(if url.contains('?') {
+            "&mode=rwc"
+        } else {
+            "?mode=rwc"
+        });
+    }
+    url
+}
+
+/// How to open a pool.
+#[derive(Clone, Copy, Debug)]
+pub struct Apertura<'a> {
+    pub url: &'a str,
+    pub max_connessioni: u32,
+    /// PostgreSQL only: the schema every connection works in (ignored on SQLite).
+    pub schema: Option<&'a str>,
+    /// SQLite only: statements run on every new connection.
+    pub pragma_sqlite: &'static [&'static str],
+}
+
+/// Opens the pool; returns it with its backend and the checked schema.
+pub async fn apri(a: Apertura<'_>) -> Result<(AnyPool, Backend, Option<String>), ErroreApertura> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::da_url(a.url)?;
+    let schema = match a.schema {
+        Some(s) if backend == Backend::Postgres => {
+            if !schema_ammesso(s) {
+                return Err(ErroreApertura::SchemaNonAmmesso(s.to_string()));
+            }
+            Some(s.to_string())
+        }
+        _ => None,
+    };
+    let schema_conn = schema.clone();
+    let pragma = a.pragma_sqlite;
+    let pool = AnyPoolOptions::new()
+        .max_connections(a.max_connessioni.max(1))
+        .after_connect(move |conn, _meta| {
+            let schema = schema_conn.clone();
+            Box::pin(async move {
+                match backend {
+                    Backend::Sqlite => {
+                        for p in pragma {
+                            sqlx::query(*p).execute(&mut *conn).await?;
+                        }
+                    }
+                    Backend::Postgres => {
+                        if let Some(s) = schema {
+                            // Checked by `schema_ammesso`: only [a-z0-9_].
+                            sqlx::query(AssertSqlSafe(format!("SET search_path TO {s}")))
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .connect(&url_creabile(a.url, backend))
+        .await?;
+    Ok((pool, backend, schema))
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn backend_dall_url_senza_mostrare_la_password() {
+        assert_eq!(Backend::da_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::da_url("postgresql://a@b/c").unwrap(),
+            Backend::Postgres
+        );
+        let e = Backend::da_url("mysql://u:segreto@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains("segreto") && e.contains("mysql://***@h/db"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn file_sqlite_creato_al_primo_avvio() {
+        assert_eq!(
+            url_creabile("sqlite://a.db", Backend::Sqlite),
+            "sqlite://a.db?mode=rwc"
+        );
+        assert_eq!(
+            url_creabile("sqlite://a.db?x=1", Backend::Sqlite),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            url_creabile("sqlite://a.db?mode=ro", Backend::Sqlite),
+            "sqlite://a.db?mode=ro"
+        );
+        assert_eq!(
+            url_creabile("postgres://h/d", Backend::Postgres),
+            "postgres://h/d"
+        );
+    }
+
+    #[test]
+    fn schemi_ammessi() {
+        assert!(schema_ammesso("t_ab12"));
+        assert!(!schema_ammesso("a; DROP"));
+        assert!(!schema_ammesso("1a"));
+        assert!(!schema_ammesso(""));
+    }
+}
