@@ -370,14 +370,13 @@ async fn apri(db: &DatabaseChiave) -> anyhow::Result<RegistroAccessi> {
 /// A plain path names an existing SQLite file (the form the service's configuration
 /// uses); auditing must never create an empty log where the real one was expected.
 fn url_db(db: &str) -> anyhow::Result<String> {
-    if db.contains("://") || db.starts_with("sqlite:") {
-        return Ok(db.to_string());
-    }
+    let url = isee_sql::url_da_percorso(db);
+    let da_percorso = url.strip_prefix("sqlite://") == Some(db);
     anyhow::ensure!(
-        std::path::Path::new(db).is_file(),
+        !da_percorso || std::path::Path::new(db).is_file(),
         "il registro degli accessi {db} non esiste"
     );
-    Ok(format!("sqlite://{db}"))
+    Ok(url)
 }
 
 fn postazione() -> String {

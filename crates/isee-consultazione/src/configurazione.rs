@@ -194,11 +194,8 @@ impl Configurazione {
     }
 }
 
-/// A path becomes a `sqlite://…?mode=rwc` URL; URLs pass through.
+/// A path becomes a `sqlite://` URL (the file is created on first open); URLs pass
+/// through.
 pub fn url_db(db: &str) -> String {
-    if db.contains("://") || db.starts_with("sqlite:") {
-        db.to_string()
-    } else {
-        format!("sqlite://{db}?mode=rwc")
-    }
+    isee_sql::url_da_percorso(db)
 }

@@ -91,12 +91,7 @@ fn runtime(thread: Option<usize>) -> Result<tokio::runtime::Runtime> {
 
 /// A path becomes a `sqlite://` URL; URLs pass through.
 pub fn url_db(db: &str) -> String {
-    if db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")
-    {
-        db.to_string()
-    } else {
-        format!("sqlite://{db}")
-    }
+    isee_sql::url_da_percorso(db)
 }
 
 async fn connetti(db: &str, connessioni: u32, schema: Option<String>) -> Result<StoreSql> {
@@ -112,10 +107,7 @@ async fn connetti(db: &str, connessioni: u32, schema: Option<String>) -> Result<
 }
 
 fn db_senza_password(db: &str) -> String {
-    match (db.find("://"), db.rfind('@')) {
-        (Some(i), Some(j)) if j > i => format!("{}://***{}", &db[..i], &db[j..]),
-        _ => db.to_string(),
-    }
+    isee_sql::senza_credenziali(db)
 }
 
 async fn ascolta(servizio: Arc<Servizio>, limiti: &Limiti, addr: SocketAddr) -> Result<SocketAddr> {

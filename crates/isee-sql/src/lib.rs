@@ -85,6 +85,16 @@ pub fn url_creabile(url: &str, backend: Backend) -> String {
     url
 }
 
+/// A database as users write it on the command line or in a configuration file: a
+/// URL passes through, anything else is the path of a SQLite file.
+pub fn url_da_percorso(db: &str) -> String {
+    if db.contains("://") || db.starts_with("sqlite:") {
+        db.to_string()
+    } else {
+        format!("sqlite://{db}")
+    }
+}
+
 /// How to open a pool.
 #[derive(Clone, Copy, Debug)]
 pub struct Apertura<'a> {
@@ -177,6 +187,16 @@ mod test {
             url_creabile("postgres://h/d", Backend::Postgres),
             "postgres://h/d"
         );
+    }
+
+    #[test]
+    fn percorso_o_url() {
+        assert_eq!(
+            url_da_percorso("dati/registro.db"),
+            "sqlite://dati/registro.db"
+        );
+        assert_eq!(url_da_percorso("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(url_da_percorso("sqlite::memory:"), "sqlite::memory:");
     }
 
     #[test]
