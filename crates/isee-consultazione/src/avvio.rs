@@ -4,7 +4,7 @@
 use crate::app::app;
 use crate::configurazione::{Configurazione, url_db};
 use crate::quote::Quote;
-use crate::servizio::{Impostazioni, Orologio, Servizio};
+use crate::servizio::{Attesi, Impostazioni, Orologio, Servizio};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use isee_accessi::{ChiaviAudit, OpzioniScrittura, RegistroAccessi};
@@ -93,7 +93,15 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
         .await
         .context("ripristino delle quote dal registro degli accessi")?;
 
+    let impostazioni = Impostazioni {
+        issuer: c.pdnd.issuer.clone(),
+        base_audience: c.base_audience.clone(),
+        producer_id: c.pdnd.producer_id.clone(),
+        tolleranza_s: c.tolleranza_s,
+        soglie: c.soglie.clone(),
+    };
     let servizio = Servizio {
+        attesi: Attesi::new(&impostazioni),
         registro: Registro::new(store),
         voucher: ValidatoreVoucher::new(jwks),
         directory,
@@ -101,13 +109,7 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
         abilitazioni,
         accessi,
         quote: Quote::da_conteggi(oggi, usate),
-        impostazioni: Impostazioni {
-            issuer: c.pdnd.issuer.clone(),
-            base_audience: c.base_audience.clone(),
-            producer_id: c.pdnd.producer_id.clone(),
-            tolleranza_s: c.tolleranza_s,
-            soglie: c.soglie.clone(),
-        },
+        impostazioni,
         orologio,
     };
     Ok(Avviato {

@@ -154,6 +154,49 @@ pub struct Servizio {
     pub impostazioni: Impostazioni,
     /// The clock, injectable so that tests can exercise expiry and quotas by day.
     pub orologio: Orologio,
+    /// Per e-service, what its vouchers must carry ([`Attesi::new`]).
+    pub attesi: Attesi,
+}
+
+/// What each e-service of the catalogue expects, computed once at start.
+pub struct Attesi(Vec<Atteso>);
+
+pub struct Atteso {
+    pub codice: &'static str,
+    pub eservice_id: uuid::Uuid,
+    pub voucher: AttesoVoucher,
+}
+
+impl Attesi {
+    pub fn new(i: &Impostazioni) -> Attesi {
+        Attesi(
+            crate::catalogo::CATALOGO
+                .iter()
+                .map(|e| Atteso {
+                    codice: e.codice,
+                    eservice_id: e.id(),
+                    voucher: AttesoVoucher {
+                        issuer: i.issuer.clone(),
+                        audience: e.audience(&i.base_audience),
+                        eservice_id: e.id().to_string(),
+                        descriptor_id: e.descriptor_id().to_string(),
+                        producer_id: i.producer_id.clone(),
+                        tolleranza_s: i.tolleranza_s,
+                    },
+                })
+                .collect(),
+        )
+    }
+
+    /// The entry of a catalogue e-service. Every `EServizio` the front ends hand over
+    /// is looked up in the catalogue this was built from, so a miss is a programming
+    /// error; falling back to another e-service's expectations would be a hole.
+    pub fn per(&self, e: &EServizio) -> &Atteso {
+        self.0
+            .iter()
+            .find(|a| a.codice == e.codice)
+            .expect("e-service fuori dal catalogo")
+    }
 }
 
 /// A clock: `Utc::now` in production, a fixed instant in tests.
@@ -164,15 +207,10 @@ fn accesso_negato(codice: &'static str, messaggio: impl Into<String>) -> Rifiuto
 }
 
 impl Servizio {
-    pub fn atteso(&self, e: &EServizio) -> AttesoVoucher {
-        AttesoVoucher {
-            issuer: self.impostazioni.issuer.clone(),
-            audience: e.audience(&self.impostazioni.base_audience),
-            eservice_id: e.id().to_string(),
-            descriptor_id: e.descriptor_id().to_string(),
-            producer_id: self.impostazioni.producer_id.clone(),
-            tolleranza_s: self.impostazioni.tolleranza_s,
-        }
+    /// What a voucher for `e` must say. Built once per e-service ([`Attesi::new`]):
+    /// the ids are UUID v5 (a SHA-1 each), not to be recomputed on every call.
+    pub fn atteso(&self, e: &EServizio) -> &AttesoVoucher {
+        &self.attesi.per(e).voucher
     }
 
     /// Runs the pipeline, logs, and returns the answer to send.
@@ -254,7 +292,7 @@ impl Servizio {
         // 1. The voucher.
         let voucher = self
             .voucher
-            .valida(c.authorization.as_deref(), &self.atteso(e), ora)
+            .valida(c.authorization.as_deref(), self.atteso(e), ora)
             .await
             .map_err(|v| Rifiuto::accesso(v.codice(), v.http_status(), v.messaggio()))?;
         log.voucher_jti = Some(voucher.jti.clone());
@@ -333,11 +371,10 @@ impl Servizio {
 
         // 5. The operator.
         if p.operatore {
-            let audience = e.audience(&self.impostazioni.base_audience);
             let ev = valida_evidenza(
                 c.evidenza.as_deref(),
                 &voucher,
-                &audience,
+                &self.atteso(e).audience,
                 self.directory.as_ref(),
                 self.impostazioni.tolleranza_s,
                 ora,
@@ -418,7 +455,7 @@ impl Servizio {
                 format!("La finalità {} non è attiva", v.purpose_id),
             ));
         }
-        if f.eservice_id.to_string() != e.id().to_string() {
+        if f.eservice_id != self.attesi.per(e).eservice_id {
             return Err(accesso_negato(
                 "FINALITA_ALTRO_ESERVIZIO",
                 format!(
