@@ -101,7 +101,14 @@ pub(crate) const SQL_LEGGI_META: &str = "SELECT valore FROM accessi_meta WHERE c
 
 /// Creates the tables if missing and checks the layout version.
 pub(crate) async fn crea_tabelle(pool: &AnyPool, backend: Backend) -> Risultato<()> {
-    let mut tx = pool.begin().await?;
+    // SQLite: take the write lock up front. A deferred transaction reads the schema
+    // first and then fails at once with "database is locked" when it must upgrade to
+    // write after the running writer has committed (WAL does not wait on upgrades);
+    // a reader opening beside the server hit exactly that.
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
     match backend {
         Backend::Sqlite => {
             for s in DDL_SQLITE {

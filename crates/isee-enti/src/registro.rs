@@ -301,7 +301,13 @@ impl RegistroEnti {
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        let mut tx = pool.begin().await?;
+        // SQLite: the write lock up front, or a deferred transaction that first only
+        // reads the schema fails with "database is locked" when it must upgrade while
+        // another process (the server, `isee operatori`) has just written.
+        let mut tx = match backend {
+            Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => pool.begin().await?,
+        };
         let ddl: &[&str] = match backend {
             Backend::Sqlite => &DDL_SQLITE,
             Backend::Postgres => {
