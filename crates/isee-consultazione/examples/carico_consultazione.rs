@@ -4,7 +4,7 @@
 //! ente, category, certificate binding), and every call logged durably before the
 //! answer leaves (HMAC-chained log on SQLite, `synchronous=FULL`, group commit).
 //!
-//! `cargo run --release -p isee-consultazione --example carico -- [opzioni]`
+//! `cargo run --release -p isee-consultazione --example carico_consultazione -- [opzioni]`
 //! (see `bench/consultazione.sh`). Prints, per round and as medians: calls/s, p50,
 //! p99 and max latency for a routing baseline (an unknown e-service: TLS + HTTP +
 //! routing, no work), REST `ConsultazioneIndicatore` and SOAP
