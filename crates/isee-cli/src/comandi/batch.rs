@@ -6,7 +6,7 @@
 //! validated or computed goes to the error report with its line number; the run goes
 //! on.
 
-use crate::{ArgsMotore, ArgsRichiesta};
+use crate::comandi::calcola::{ArgsMotore, ArgsRichiesta};
 use anyhow::{Context, Result};
 use isee_core::calcolo::{Motore, Richiesta, Righe};
 use isee_core::validazione::Gravita;
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::sync::mpsc::sync_channel;
 
 #[derive(clap::Args)]
-pub(crate) struct ArgsBatch {
+pub struct ArgsBatch {
     /// File JSON lines di DSU (- per lo standard input)
     input: String,
     /// File JSON lines dei risultati

@@ -7,7 +7,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub(crate) struct ArgsGenera {
+pub struct ArgsGenera {
     /// Numero di nuclei (DSU) da generare
     #[arg(long)]
     nuclei: u64,

@@ -1,0 +1,112 @@
+//! The command line of `isee`: every subcommand's arguments, file handling and
+//! terminal output, one module per area (`comandi/<area>.rs`). The library crates
+//! expose typed functions and errors; only this crate knows clap, anyhow and indicatif.
+
+pub mod batch;
+pub mod calcola;
+pub mod genera;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "isee",
+    version,
+    about = "ISEE: calcolo esatto e spiegato (DPCM 159/2013 e successive modifiche)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    comando: Comando,
+}
+
+#[derive(Subcommand)]
+enum Comando {
+    /// Calcola l'ISEE di una DSU (file JSON, o - per lo standard input)
+    Calcola(calcola::ArgsCalcola),
+    /// Valida una DSU e riporta tutti i problemi (uscita 0 valida, 1 non valida, 2 illeggibile)
+    Valida(calcola::ArgsValida),
+    /// Mostra i parametri in vigore a una data, con le fonti
+    Parametri(calcola::ArgsParametri),
+    /// Genera una popolazione sintetica riproducibile di DSU (JSON lines)
+    Genera(genera::ArgsGenera),
+    /// Calcola un file JSON lines di DSU in parallelo, a memoria costante
+    Batch(batch::ArgsBatch),
+    /// Stampa lo schema JSON del formato DSU
+    Schema,
+    /// Servizio REST del registro DSU (docs/API.md)
+    Serve(isee_server::cli::ArgsServe),
+    /// Base dati nuova con DSU generate, servizio e consultazione via PDND locale avviati, comandi curl pronti
+    Demo(isee_server::cli::ArgsDemo),
+    /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
+    #[command(subcommand)]
+    Registro(isee_registro::cli::ComandoRegistro),
+    /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
+    #[command(subcommand, name = "registro-ente")]
+    RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
+    /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
+    Tariffa {
+        #[command(subcommand)]
+        cmd: isee_tariffe::cli::ComandoTariffa,
+    },
+    /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST), sandbox, catalogo
+    #[command(subcommand)]
+    Consultazione(isee_consultazione::cli::ComandoConsultazione),
+    /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
+    #[command(subcommand)]
+    Pdnd(isee_pdnd::cli::ComandoPdnd),
+    /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
+    #[command(subcommand)]
+    Audit(isee_accessi::cli::ComandoAudit),
+    /// Enti ammessi alla consultazione: importazione di IPA e ISTAT, anagrafe
+    #[command(subcommand)]
+    Enti(isee_enti::ComandoEnti),
+    /// Abilitazioni degli operatori degli enti alle e-service Operatori (come l'MV62): rilascio, revoca, elenco
+    #[command(subcommand)]
+    Operatori(isee_enti::ComandoOperatori),
+    /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
+    #[command(subcommand)]
+    Certificati(isee_tls::cli::ComandoCertificati),
+}
+
+/// Parses the command line and runs the subcommand; the exit code of `isee`.
+pub fn esegui() -> ExitCode {
+    let cli = Cli::parse();
+    let esito = match cli.comando {
+        Comando::Calcola(a) => calcola::calcola(a),
+        Comando::Valida(a) => calcola::valida(a),
+        Comando::Parametri(a) => calcola::parametri(a).map(|_| ExitCode::SUCCESS),
+        Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
+        Comando::Batch(a) => batch::esegui(a),
+        Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
+        Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
+        Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
+        Comando::Serve(a) => isee_server::cli::serve(a),
+        Comando::Demo(a) => isee_server::cli::demo(a),
+        Comando::Consultazione(cmd) => isee_consultazione::cli::esegui(cmd),
+        Comando::Pdnd(cmd) => isee_pdnd::cli::esegui(cmd),
+        Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
+        Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),
+        Comando::Operatori(cmd) => isee_enti::esegui_operatori(cmd),
+        Comando::Certificati(cmd) => isee_tls::cli::esegui(cmd),
+        Comando::Schema => {
+            print!("{}", isee_core::schema::schema_dsu());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match esito {
+        Ok(c) => c,
+        Err(e) => {
+            // A closed pipe (`isee … | head`) is not a failure.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("errore: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+

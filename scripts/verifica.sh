@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The house rules, as CI runs them (README.md, "Checks CI runs"; CONTRIBUTING.md).
+#
+#   scripts/verifica.sh            # every check, then the tests
+#   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test
+#
+# It installs what it needs itself: cargo-deny (from crates.io, pinned) when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_DENY_VERSIONE=0.20.2
+passi=("$@")
+[ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test)
+
+intestazione() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+for passo in "${passi[@]}"; do
+  case "$passo" in
+    fmt)
+      intestazione "cargo fmt --check"
+      cargo fmt --all --check
+      ;;
+    clippy)
+      intestazione "cargo clippy --workspace --all-targets -- -D warnings"
+      cargo clippy --workspace --all-targets --locked -- -D warnings
+      ;;
+    doc)
+      intestazione "cargo doc --workspace --no-deps (warnings are errors)"
+      RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+      ;;
+    deny)
+      intestazione "cargo deny check (licences, bans, sources, advisories)"
+      if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSIONE"; then
+        cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSIONE"
+      fi
+      cargo deny --log-level error check licenses bans sources
+      # The advisory database is a git repository on github.com (RustSec). Where it can
+      # be fetched, advisories are checked; where the network does not reach it (this
+      # project's CI machines reach only the package registries), the run says so.
+      if timeout 60 cargo deny --log-level error fetch db >/dev/null 2>&1; then
+        cargo deny --log-level error check advisories
+      else
+        echo "avviso: banca dati RustSec non raggiungibile (github.com): controllo degli advisory non eseguito"
+      fi
+      ;;
+    test)
+      intestazione "cargo test --workspace"
+      cargo test --workspace --locked
+      ;;
+    *)
+      echo "passo sconosciuto: $passo (fmt clippy doc deny test)" >&2
+      exit 2
+      ;;
+  esac
+done
