@@ -7,13 +7,12 @@
 //!
 //! Architecture invariants:
 //! - the evaluation library does no I/O and reads no clock or environment: the rule file text is
-//!   passed in as a string; only the [`cli`] module touches files and the terminal;
+//!   passed in as a string; the `isee tariffa` command (crate `isee-cli`) reads files and prints;
 //! - money is never a float: every amount is a `rust_decimal::Decimal`, rule files refuse TOML
 //!   floats, and every rounding names its `RoundingStrategy`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod cli;
 mod compila;
 mod diagnostica;
 mod modello;

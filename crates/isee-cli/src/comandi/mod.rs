@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod calcola;
 pub mod genera;
+pub mod tariffa;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -47,7 +48,7 @@ enum Comando {
     /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
     Tariffa {
         #[command(subcommand)]
-        cmd: isee_tariffe::cli::ComandoTariffa,
+        cmd: tariffa::ComandoTariffa,
     },
     /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST), sandbox, catalogo
     #[command(subcommand)]
@@ -78,7 +79,7 @@ pub fn esegui() -> ExitCode {
         Comando::Parametri(a) => calcola::parametri(a).map(|_| ExitCode::SUCCESS),
         Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
         Comando::Batch(a) => batch::esegui(a),
-        Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
+        Comando::Tariffa { cmd } => tariffa::esegui(cmd),
         Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
         Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
         Comando::Serve(a) => isee_server::cli::serve(a),
@@ -109,4 +110,3 @@ pub fn esegui() -> ExitCode {
         }
     }
 }
-

@@ -1,8 +1,8 @@
 //! Command line for `isee tariffa`: check rule files, evaluate one case, bill a month of
 //! applications from a CSV.
 //!
-//! This is the only module of the crate that touches files and the terminal; the `isee` binary
-//! wires [`ComandoTariffa`] in as a subcommand and calls [`esegui`].
+//! The tariff engine (`isee-tariffe`) does no I/O: this module reads the rule files and the CSV,
+//! prints, and shows the progress bar; [`ComandoTariffa`] is the `isee tariffa` subcommand.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{
+use isee_tariffe::{
     Diagnostica, Domanda, Gravita, Mese, Percorso, Stato, Tariffa, TipoIsee, analizza_decimale,
     carica,
 };
@@ -421,7 +421,7 @@ impl Riepilogo {
             self.esenti,
             self.esclusi,
             self.errori,
-            crate::euro(self.totale)
+            isee_tariffe::euro(self.totale)
         );
         for (k, v) in &self.per_fascia {
             s.push_str(&format!("  {k}: {v}\n"));

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use isee_tariffe::cli::{Avanzamento, ComandoTariffa, esegui};
+use isee_cli::comandi::tariffa::{Avanzamento, ComandoTariffa, esegui};
 
 fn cartella(nome: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("isee-tariffe-{nome}-{}", std::process::id()));
@@ -14,7 +14,7 @@ fn cartella(nome: &str) -> PathBuf {
 
 fn regole(nome: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("regole")
+        .join("../isee-tariffe/regole")
         .join(nome)
 }
 
