@@ -8,7 +8,7 @@
 mod comune;
 
 use comune::*;
-use isee_consultazione::sandbox::{OPERATORE_DEMO, OpzioniSandbox, enti_campione, prepara};
+use isee_sandbox::{OPERATORE_DEMO, OpzioniSandbox, enti_campione, prepara};
 use isee_consultazione::{app::app, avvio};
 use isee_enti::RegistroEnti;
 use isee_pdnd::jwk::ChiavePrivata;

@@ -5,7 +5,7 @@
 mod comune;
 
 use comune::*;
-use isee_consultazione::cliente::Cliente;
+use isee_sandbox::cliente::Cliente;
 use isee_consultazione::{app::app, avvio};
 use std::sync::Arc;
 

@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::BodyExt as _;
 use isee_consultazione::catalogo::per_codice;
-use isee_consultazione::sandbox::{
+use isee_sandbox::{
     BASE_AUDIENCE_LOCALE, Fruitore, ISSUER_LOCALE, OpzioniSandbox, Sandbox, prepara, producer_inps,
 };
 use isee_consultazione::{Servizio, app::app, avvio};
