@@ -109,12 +109,10 @@ pub async fn costruisci_con_orologio(
         sorgente,
         Duration::from_secs(c.pdnd.aggiornamento_min_s),
     ));
-    jwks.carica()
-        .await
-        .map_err(|e| ErroreAvvio::ChiaviPdnd {
-            jwks: c.pdnd.jwks.clone(),
-            causa: e.into(),
-        })?;
+    jwks.carica().await.map_err(|e| ErroreAvvio::ChiaviPdnd {
+        jwks: c.pdnd.jwks.clone(),
+        causa: e.into(),
+    })?;
     let directory = Arc::new(
         DirectoryFile::apri(
             &c.pdnd.stato,
@@ -252,7 +250,9 @@ pub async fn servi(
             indirizzo: c.indirizzo,
             causa,
         })?;
-    let locale = listener.local_addr().map_err(ErroreAvvio::IndirizzoLocale)?;
+    let locale = listener
+        .local_addr()
+        .map_err(ErroreAvvio::IndirizzoLocale)?;
     match &c.tls {
         Some(t) => {
             let leggi = |p: &std::path::Path| {

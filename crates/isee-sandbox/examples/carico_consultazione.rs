@@ -11,13 +11,13 @@
 //! `ConsultazioneIndicatore`, and the SOAP/REST ratio.
 
 use anyhow::{Context, Result};
-use isee_sandbox::cliente::Cliente;
-use isee_sandbox::{OpzioniSandbox, prepara};
 use isee_pdnd::asserzione::{RichiestaToken, crea_asserzione, emetti_voucher};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_pdnd::stato::StatoPdnd;
 use isee_registro::store::sql::Configurazione as ConfigStore;
 use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_sandbox::cliente::Cliente;
+use isee_sandbox::{OpzioniSandbox, prepara};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
