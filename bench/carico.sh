@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 DB="${1:-}"
 RATE="${RATE:-1000}"
 DURATA="${DURATA:-20}"
-cargo build --release -q -p isee-server --bin isee-server --example carico
+cargo build --release -q -p isee-cli --bin isee
+cargo build --release -q -p isee-sandbox --example carico
 DIR="$(mktemp -d)"
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 CHIAVE="carico-$RANDOM$RANDOM"
@@ -22,7 +23,7 @@ if [[ -z "$DB" ]]; then
 else
   ARGS+=(--db "$DB" --schema-pg "carico_$(date +%s)"); NOME=postgres
 fi
-RUST_LOG=warn target/release/isee-server "${ARGS[@]}" > "$DIR/out" 2> "$DIR/err" &
+RUST_LOG=warn target/release/isee serve "${ARGS[@]}" > "$DIR/out" 2> "$DIR/err" &
 PID=$!
 for _ in $(seq 50); do grep -q 'in ascolto' "$DIR/out" 2>/dev/null && break; sleep 0.1; done
 ADDR="$(sed -n 's#.*http://##p' "$DIR/out" | head -1)"

@@ -9,7 +9,7 @@
 #   GIRI=5 SECONDI=10 CONNESSIONI=64 bench/consultazione.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p isee-consultazione --example carico_consultazione
+cargo build --release -q -p isee-sandbox --example carico_consultazione
 exec target/release/examples/carico_consultazione \
   --nuclei "${NUCLEI:-5000}" --connessioni "${CONNESSIONI:-32}" \
   --secondi "${SECONDI:-8}" --giri "${GIRI:-3}"

@@ -5,7 +5,6 @@ use crate::app::app;
 use crate::configurazione::{Configurazione, url_db};
 use crate::quote::Quote;
 use crate::servizio::{Attesi, Impostazioni, Orologio, Servizio};
-use anyhow::{Context, Result};
 use chrono::Utc;
 use isee_accessi::{ChiaviAudit, OpzioniScrittura, RegistroAccessi};
 use isee_enti::{CacheAbilitazioni, RegistroEnti};
@@ -15,8 +14,66 @@ use isee_pdnd::voucher::ValidatoreVoucher;
 use isee_registro::store::sql::Configurazione as ConfigStore;
 use isee_registro::{Registro, StoreSql};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// The cause of an [`ErroreAvvio`]: the error of the store, key set or file that
+/// failed, as its crate reports it.
+pub type Causa = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the service could not start: the first unusable piece, with its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreAvvio {
+    #[error("apertura del registro delle DSU")]
+    RegistroDsu(#[source] Causa),
+    #[error("lettura delle chiavi PDND da {jwks}")]
+    ChiaviPdnd {
+        jwks: String,
+        #[source]
+        causa: Causa,
+    },
+    #[error("lettura della directory PDND {}", percorso.display())]
+    DirectoryPdnd {
+        percorso: PathBuf,
+        #[source]
+        causa: Causa,
+    },
+    #[error("apertura del registro degli enti")]
+    RegistroEnti(#[source] Causa),
+    #[error("lettura dell'anagrafe degli enti")]
+    Anagrafe(#[source] Causa),
+    #[error("lettura delle abilitazioni degli operatori")]
+    Abilitazioni(#[source] Causa),
+    #[error("chiave del registro accessi {}", percorso.display())]
+    ChiaveAccessi {
+        percorso: PathBuf,
+        #[source]
+        causa: Causa,
+    },
+    #[error("apertura del registro degli accessi")]
+    RegistroAccessi(#[source] Causa),
+    #[error("ripristino delle quote dal registro degli accessi")]
+    Quote(#[source] Causa),
+    #[error("ascolto su {indirizzo}")]
+    Ascolto {
+        indirizzo: SocketAddr,
+        #[source]
+        causa: std::io::Error,
+    },
+    /// The bound listener's own address could not be read.
+    #[error(transparent)]
+    IndirizzoLocale(std::io::Error),
+    #[error("lettura di {}", percorso.display())]
+    FileTls {
+        percorso: PathBuf,
+        #[source]
+        causa: std::io::Error,
+    },
+    /// The server certificate, its key, the client CA or the CRL is unusable.
+    #[error(transparent)]
+    Tls(Causa),
+}
 
 /// The service and what its background tasks need.
 pub struct Avviato {
@@ -27,18 +84,21 @@ pub struct Avviato {
 }
 
 /// Opens every store and loads every key set; fails with the first unusable piece.
-pub async fn costruisci(c: &Configurazione) -> Result<Avviato> {
+pub async fn costruisci(c: &Configurazione) -> Result<Avviato, ErroreAvvio> {
     costruisci_con_orologio(c, Arc::new(Utc::now)).await
 }
 
 /// [`costruisci`] with a given clock (tests pin the date, so that DSU validity and
 /// voucher times do not depend on the day the tests run).
-pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> Result<Avviato> {
+pub async fn costruisci_con_orologio(
+    c: &Configurazione,
+    orologio: Orologio,
+) -> Result<Avviato, ErroreAvvio> {
     let mut cs = ConfigStore::new(&crate::configurazione::url_db(&c.registro.db));
     cs.max_connessioni = c.registro.connessioni;
     let store = StoreSql::connetti_con(cs)
         .await
-        .context("apertura del registro delle DSU")?;
+        .map_err(|e| ErroreAvvio::RegistroDsu(e.into()))?;
 
     let sorgente = if c.pdnd.jwks.starts_with("http://") || c.pdnd.jwks.starts_with("https://") {
         SorgenteJwks::Url(c.pdnd.jwks.clone())
@@ -49,26 +109,30 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
         sorgente,
         Duration::from_secs(c.pdnd.aggiornamento_min_s),
     ));
-    jwks.carica()
-        .await
-        .with_context(|| format!("lettura delle chiavi PDND da {}", c.pdnd.jwks))?;
+    jwks.carica().await.map_err(|e| ErroreAvvio::ChiaviPdnd {
+        jwks: c.pdnd.jwks.clone(),
+        causa: e.into(),
+    })?;
     let directory = Arc::new(
         DirectoryFile::apri(
             &c.pdnd.stato,
             Duration::from_secs(c.pdnd.aggiornamento_min_s),
         )
-        .with_context(|| format!("lettura della directory PDND {}", c.pdnd.stato.display()))?,
+        .map_err(|e| ErroreAvvio::DirectoryPdnd {
+            percorso: c.pdnd.stato.clone(),
+            causa: e.into(),
+        })?,
     );
 
     let registro_enti = RegistroEnti::apri(&url_db(&c.enti.db))
         .await
-        .context("apertura del registro degli enti")?;
+        .map_err(|e| ErroreAvvio::RegistroEnti(e.into()))?;
     // Read before the snapshot: an import in between is then seen as a change.
     let versione_anagrafe = registro_enti.versione_anagrafe().await.ok();
     let anagrafe = registro_enti
         .anagrafe()
         .await
-        .context("lettura dell'anagrafe degli enti")?;
+        .map_err(|e| ErroreAvvio::Anagrafe(e.into()))?;
     if anagrafe.is_empty() {
         tracing::warn!("anagrafe degli enti vuota: importare IPA e ISTAT con `isee enti importa`");
     }
@@ -78,20 +142,23 @@ pub async fn costruisci_con_orologio(c: &Configurazione, orologio: Orologio) -> 
             Duration::from_secs(c.enti.aggiornamento_s.max(1)),
         )
         .await
-        .context("lettura delle abilitazioni degli operatori")?,
+        .map_err(|e| ErroreAvvio::Abilitazioni(e.into()))?,
     );
 
-    let chiavi = ChiaviAudit::da_file(&c.accessi.chiave)
-        .with_context(|| format!("chiave del registro accessi {}", c.accessi.chiave.display()))?;
+    let chiavi =
+        ChiaviAudit::da_file(&c.accessi.chiave).map_err(|e| ErroreAvvio::ChiaveAccessi {
+            percorso: c.accessi.chiave.clone(),
+            causa: e.into(),
+        })?;
     let accessi =
         RegistroAccessi::apri(&url_db(&c.accessi.db), chiavi, OpzioniScrittura::default())
             .await
-            .context("apertura del registro degli accessi")?;
+            .map_err(|e| ErroreAvvio::RegistroAccessi(e.into()))?;
     let oggi = orologio().date_naive();
     let usate = accessi
         .conteggi_giorno(oggi)
         .await
-        .context("ripristino delle quote dal registro degli accessi")?;
+        .map_err(|e| ErroreAvvio::Quote(e.into()))?;
 
     let impostazioni = Impostazioni {
         issuer: c.pdnd.issuer.clone(),
@@ -173,18 +240,26 @@ pub fn attivita(a: &Avviato, c: &Configurazione) {
 pub async fn servi(
     c: Configurazione,
     arresto: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<SocketAddr> {
+) -> Result<SocketAddr, ErroreAvvio> {
     let a = costruisci(&c).await?;
     attivita(&a, &c);
     let router = app(a.servizio.clone());
     let listener = tokio::net::TcpListener::bind(c.indirizzo)
         .await
-        .with_context(|| format!("ascolto su {}", c.indirizzo))?;
-    let locale = listener.local_addr()?;
+        .map_err(|causa| ErroreAvvio::Ascolto {
+            indirizzo: c.indirizzo,
+            causa,
+        })?;
+    let locale = listener
+        .local_addr()
+        .map_err(ErroreAvvio::IndirizzoLocale)?;
     match &c.tls {
         Some(t) => {
             let leggi = |p: &std::path::Path| {
-                std::fs::read_to_string(p).with_context(|| format!("lettura di {}", p.display()))
+                std::fs::read_to_string(p).map_err(|causa| ErroreAvvio::FileTls {
+                    percorso: p.to_path_buf(),
+                    causa,
+                })
             };
             let crl = match &t.crl {
                 Some(p) if p.exists() => Some(leggi(p)?),
@@ -195,7 +270,8 @@ pub async fn servi(
                 &leggi(&t.chiave)?,
                 &leggi(&t.ca_client)?,
                 crl.as_deref(),
-            )?;
+            )
+            .map_err(|e| ErroreAvvio::Tls(e.into()))?;
             tokio::spawn(async move {
                 if let Err(e) = isee_tls::servi_tls(listener, tls, router, arresto).await {
                     tracing::error!(errore = %e, "servizio interrotto");

@@ -3,7 +3,6 @@
 //! sandbox directory can be moved as a whole.
 
 use crate::servizio::Soglia;
-use anyhow::{Context, Result};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -153,13 +152,36 @@ pub fn soglie_predefinite() -> HashMap<String, Soglia> {
     ])
 }
 
+/// Why a configuration file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreConfigurazione {
+    #[error("lettura di {}", percorso.display())]
+    Lettura {
+        percorso: PathBuf,
+        #[source]
+        causa: std::io::Error,
+    },
+    #[error("configurazione {}", percorso.display())]
+    Formato {
+        percorso: PathBuf,
+        #[source]
+        causa: toml::de::Error,
+    },
+}
+
 impl Configurazione {
     /// Reads the file and resolves relative paths against its directory.
-    pub fn leggi(percorso: &Path) -> Result<Configurazione> {
-        let testo = std::fs::read_to_string(percorso)
-            .with_context(|| format!("lettura di {}", percorso.display()))?;
-        let mut c: Configurazione = toml::from_str(&testo)
-            .with_context(|| format!("configurazione {}", percorso.display()))?;
+    pub fn leggi(percorso: &Path) -> Result<Configurazione, ErroreConfigurazione> {
+        let testo =
+            std::fs::read_to_string(percorso).map_err(|causa| ErroreConfigurazione::Lettura {
+                percorso: percorso.to_path_buf(),
+                causa,
+            })?;
+        let mut c: Configurazione =
+            toml::from_str(&testo).map_err(|causa| ErroreConfigurazione::Formato {
+                percorso: percorso.to_path_buf(),
+                causa,
+            })?;
         let base = percorso.parent().unwrap_or(Path::new("."));
         c.risolvi(base);
         Ok(c)

@@ -5,10 +5,11 @@
 //! * [`servizio`]: the pipeline every call goes through (voucher, purpose, quota,
 //!   ente, channel, operator, request, lookup, log);
 //! * [`soap`] and [`rest`]: the two front ends; [`app`] mounts them;
-//! * [`configurazione`] and [`avvio`]: the TOML configuration and the wiring;
-//! * [`sandbox`]: a complete local environment (PDND, certificates, enti, register)
-//!   for `isee demo` and for integrators' tests;
-//! * [`cli`]: `isee consultazione …`.
+//! * [`configurazione`] and [`avvio`]: the TOML configuration and the wiring.
+//!
+//! The command line (`isee consultazione …`) is in the `isee` binary; the sandbox
+//! (a complete local environment for the demo and integrators' tests), the mTLS test
+//! client and the load generator are in `isee-sandbox`.
 //!
 //! The collaborators live in their own crates: `isee-pdnd` (vouchers, evidence,
 //! local PDND), `isee-tls` (client certificates), `isee-enti` (IPA/ISTAT, operator
@@ -17,14 +18,11 @@
 pub mod app;
 pub mod avvio;
 pub mod catalogo;
-pub mod cli;
-pub mod cliente;
 pub mod configurazione;
 pub mod dati;
 pub mod quote;
 pub mod rest;
 pub mod rifiuto;
-pub mod sandbox;
 pub mod servizio;
 pub mod soap;
 

@@ -161,7 +161,7 @@ async fn le_otto_eservizi_rest() {
 }
 
 fn sandbox_operatore() -> &'static str {
-    isee_consultazione::sandbox::OPERATORE_DEMO
+    isee_sandbox::OPERATORE_DEMO
 }
 
 #[tokio::test]

@@ -8,12 +8,12 @@
 mod comune;
 
 use comune::*;
-use isee_consultazione::sandbox::{OPERATORE_DEMO, OpzioniSandbox, enti_campione, prepara};
 use isee_consultazione::{app::app, avvio};
 use isee_enti::RegistroEnti;
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_registro::store::sql::Configurazione as ConfigStore;
 use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_sandbox::{OPERATORE_DEMO, OpzioniSandbox, enti_campione, prepara};
 use sqlx::Connection as _;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,8 +5,8 @@
 mod comune;
 
 use comune::*;
-use isee_consultazione::cliente::Cliente;
 use isee_consultazione::{app::app, avvio};
+use isee_sandbox::cliente::Cliente;
 use std::sync::Arc;
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 //! * [`problema`]: every error as an `application/problem+json` document;
 //! * [`chiavi`]: authentication by static API key (SHA-256 in the configuration);
 //! * [`modelli`]: the JSON bodies and their schemas;
-//! * [`cli`]: `isee serve` and `isee demo`.
+//! * [`avvio`]: opening the store, binding, serving until Ctrl-C ([`avvia`]).
+//!
+//! The command line (`isee serve`, `isee demo`) is in the `isee` binary.
 //!
 //! See docs/API.md for the endpoints, the problem codes and curl examples.
 
@@ -15,11 +17,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod avvio;
 pub mod chiavi;
-pub mod cli;
-mod demo_consultazione;
 pub mod modelli;
 pub mod problema;
 
 pub use api::{Limiti, Servizio, app, documento_openapi};
+pub use avvio::{Configurazione, ErroreAvvio, InServizio, avvia};
 pub use chiavi::Clienti;

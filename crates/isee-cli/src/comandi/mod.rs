@@ -4,7 +4,10 @@
 
 pub mod batch;
 pub mod calcola;
+pub mod consultazione;
+pub mod demo;
 pub mod genera;
+pub mod serve;
 pub mod tariffa;
 
 use clap::{Parser, Subcommand};
@@ -36,9 +39,9 @@ enum Comando {
     /// Stampa lo schema JSON del formato DSU
     Schema,
     /// Servizio REST del registro DSU (docs/API.md)
-    Serve(isee_server::cli::ArgsServe),
+    Serve(serve::ArgsServe),
     /// Base dati nuova con DSU generate, servizio e consultazione via PDND locale avviati, comandi curl pronti
-    Demo(isee_server::cli::ArgsDemo),
+    Demo(demo::ArgsDemo),
     /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
     #[command(subcommand)]
     Registro(isee_registro::cli::ComandoRegistro),
@@ -52,7 +55,7 @@ enum Comando {
     },
     /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST), sandbox, catalogo
     #[command(subcommand)]
-    Consultazione(isee_consultazione::cli::ComandoConsultazione),
+    Consultazione(consultazione::ComandoConsultazione),
     /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
     #[command(subcommand)]
     Pdnd(isee_pdnd::cli::ComandoPdnd),
@@ -82,9 +85,9 @@ pub fn esegui() -> ExitCode {
         Comando::Tariffa { cmd } => tariffa::esegui(cmd),
         Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
         Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
-        Comando::Serve(a) => isee_server::cli::serve(a),
-        Comando::Demo(a) => isee_server::cli::demo(a),
-        Comando::Consultazione(cmd) => isee_consultazione::cli::esegui(cmd),
+        Comando::Serve(a) => serve::serve(a),
+        Comando::Demo(a) => demo::demo(a),
+        Comando::Consultazione(cmd) => consultazione::esegui(cmd),
         Comando::Pdnd(cmd) => isee_pdnd::cli::esegui(cmd),
         Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
         Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),

@@ -11,13 +11,13 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::BodyExt as _;
 use isee_consultazione::catalogo::per_codice;
-use isee_consultazione::sandbox::{
-    BASE_AUDIENCE_LOCALE, Fruitore, ISSUER_LOCALE, OpzioniSandbox, Sandbox, prepara, producer_inps,
-};
 use isee_consultazione::{Servizio, app::app, avvio};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_registro::store::sql::Configurazione as ConfigStore;
 use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_sandbox::{
+    BASE_AUDIENCE_LOCALE, Fruitore, ISSUER_LOCALE, OpzioniSandbox, Sandbox, prepara, producer_inps,
+};
 use isee_tls::{InfoConnessione, identita_da_der};
 use serde_json::{Value, json};
 use sha2::Digest as _;

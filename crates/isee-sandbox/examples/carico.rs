@@ -1,7 +1,7 @@
 //! Load generator for the service, on loopback, bounded in time.
 //!
 //! ```text
-//! cargo run --release -p isee-server --example carico -- \
+//! cargo run --release -p isee-sandbox --example carico -- \
 //!     --addr 127.0.0.1:8080 --chiave KEY --scenario presenta --rate 1000 --durata-s 20 [--pid SERVER_PID]
 //! ```
 //!
@@ -16,7 +16,8 @@
 //! connection sends back-to-back (maximum throughput). With `--pid` the server's
 //! peak resident memory (VmHWM) is reported.
 
-#[path = "../tests/http/mod.rs"]
+// The one-connection HTTP client of the register's tests.
+#[path = "../../isee-server/tests/http/mod.rs"]
 mod http;
 
 use axum::body::Bytes;

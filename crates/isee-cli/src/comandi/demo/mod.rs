@@ -1,55 +1,23 @@
-//! `isee serve` and `isee demo`: the command-line entry points of the service. Each
-//! builds its own tokio runtime, so the `isee` binary stays synchronous. `isee demo`
-//! also runs the PDND consultation flow on one machine: a sandbox
-//! (`isee_consultazione::sandbox`), the local PDND and the e-services, checked once
-//! end to end before the commands are printed.
+//! `isee demo`: a fresh register with a generated population, served locally, and
+//! the consultation e-services with a local PDND over it (a sandbox of
+//! `isee-sandbox`), checked once end to end before the commands are printed. This is
+//! composition: each piece is a library's ([`isee_server::avvio`],
+//! `isee_consultazione::avvio`, `isee_pdnd::server`); only the wiring and the printed
+//! flow are here.
 
-use crate::api::{Limiti, Servizio, app};
-use crate::chiavi::Clienti;
-use crate::demo_consultazione::{
+mod consultazione;
+
+use anyhow::{Context, Result};
+use consultazione::{
     BELFIORE_RAVENNA, Esempio, avvia_consultazione, stampa_consultazione, verifica,
 };
-use anyhow::{Context, Result};
-use isee_registro::store::sql::Configurazione;
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, Registro};
+use isee_server::{Clienti, Limiti, Servizio};
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// `isee serve`: the REST service of the DSU register.
-#[derive(clap::Args, Clone, Debug)]
-pub struct ArgsServe {
-    /// Base dati: un file SQLite (creato se manca), sqlite://… o postgres://utente@host/db
-    #[arg(long, default_value = "isee-registro.db")]
-    pub db: String,
-    /// Indirizzo di ascolto (solo locale, salvo scelta esplicita)
-    #[arg(long, default_value = "127.0.0.1")]
-    pub indirizzo: IpAddr,
-    /// Porta di ascolto (0: una porta libera, stampata all'avvio)
-    #[arg(long, short, default_value_t = 8080)]
-    pub porta: u16,
-    /// File TOML delle chiavi API: [[client]] id = "…", chiave_sha256 = "…"
-    #[arg(long)]
-    pub chiavi: Option<PathBuf>,
-    /// Dimensione massima del corpo di una richiesta, in KiB
-    #[arg(long, default_value_t = 512)]
-    pub limite_corpo_kib: usize,
-    /// Tempo massimo di una richiesta, in secondi
-    #[arg(long, default_value_t = 10)]
-    pub timeout_s: u64,
-    /// Connessioni alla base dati
-    #[arg(long, default_value_t = 8)]
-    pub connessioni: u32,
-    /// PostgreSQL: schema di lavoro (creato se manca)
-    #[arg(long)]
-    pub schema_pg: Option<String>,
-    /// Thread di lavoro del servizio (predefinito: uno per core)
-    #[arg(long)]
-    pub thread: Option<usize>,
-}
 
 /// `isee demo`: a fresh register with a generated population, served locally, and
 /// the consultation e-services with a local PDND over it.
@@ -69,105 +37,9 @@ pub struct ArgsDemo {
     pub dir: Option<PathBuf>,
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Every line emitted while
-/// serving a request carries the request's span, hence its id.
-fn telemetria() {
-    let filtro = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filtro)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
-fn runtime(thread: Option<usize>) -> Result<tokio::runtime::Runtime> {
-    let mut b = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = thread {
-        b.worker_threads(n.max(1));
-    }
-    b.enable_all().build().context("avvio del runtime")
-}
-
-/// A path becomes a `sqlite://` URL; URLs pass through.
-pub fn url_db(db: &str) -> String {
-    isee_sql::url_da_percorso(db)
-}
-
-async fn connetti(db: &str, connessioni: u32, schema: Option<String>) -> Result<StoreSql> {
-    let mut cfg = Configurazione::new(&url_db(db));
-    cfg.max_connessioni = connessioni;
-    cfg.schema = schema;
-    StoreSql::connetti_con(cfg).await.with_context(|| {
-        format!(
-            "apertura della base dati {cfg_dbg}",
-            cfg_dbg = db_senza_password(db)
-        )
-    })
-}
-
-fn db_senza_password(db: &str) -> String {
-    isee_sql::senza_credenziali(db)
-}
-
-async fn ascolta(servizio: Arc<Servizio>, limiti: &Limiti, addr: SocketAddr) -> Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("ascolto su {addr}"))?;
-    let locale = listener.local_addr()?;
-    let router = app(servizio, limiti);
-    tokio::spawn(async move {
-        let fine = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(fine)
-            .await
-        {
-            tracing::error!(errore = %e, "servizio interrotto");
-        }
-        std::process::exit(0);
-    });
-    Ok(locale)
-}
-
-/// `isee serve`.
-pub fn serve(a: ArgsServe) -> Result<ExitCode> {
-    telemetria();
-    let clienti = match &a.chiavi {
-        Some(p) => {
-            let testo = std::fs::read_to_string(p)
-                .with_context(|| format!("lettura di {}", p.display()))?;
-            Clienti::da_toml(&testo)
-                .with_context(|| format!("file delle chiavi {}", p.display()))?
-        }
-        None => Clienti::default(),
-    };
-    if clienti.is_empty() {
-        tracing::warn!(
-            "nessuna chiave API configurata (--chiavi): ogni richiesta a /api/v1 avrà risposta 401"
-        );
-    }
-    let limiti = Limiti {
-        corpo_max: a.limite_corpo_kib.saturating_mul(1024),
-        timeout: Duration::from_secs(a.timeout_s.max(1)),
-    };
-    runtime(a.thread)?.block_on(async move {
-        let store = connetti(&a.db, a.connessioni, a.schema_pg.clone()).await?;
-        let servizio = Arc::new(Servizio::new(Registro::new(store), clienti));
-        let locale = ascolta(servizio, &limiti, SocketAddr::new(a.indirizzo, a.porta)).await?;
-        // Tests and scripts read this line to learn the port.
-        println!("isee: in ascolto su http://{locale}");
-        std::io::stdout().flush()?;
-        tracing::info!(indirizzo = %locale, db = %db_senza_password(&a.db), "servizio avviato");
-        std::future::pending::<()>().await;
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
 /// `isee demo`.
 pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
-    telemetria();
+    super::serve::telemetria();
     let dir = match &a.dir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("isee-demo-{}", uuid::Uuid::new_v4().simple())),
@@ -190,8 +62,9 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
             "H501".into(),
         ],
     };
-    runtime(None)?.block_on(async move {
-        let store = connetti(&db.display().to_string(), 4, None).await?;
+    let rt = isee_server::avvio::runtime(None)?;
+    let esito = rt.block_on(async move {
+        let store = isee_server::avvio::connetti(&db.display().to_string(), 4, None).await?;
         let registro = Registro::new(store);
         let (mut ok, mut rifiutate, mut a_ravenna) = (0u64, 0u64, 0u64);
         let mut esempio: Option<Esempio> = None;
@@ -234,7 +107,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         let nuova = dir.join("dsu-esempio.json");
         std::fs::write(&nuova, serde_json::to_string_pretty(&isee_genera::nucleo(&imp, a.nuclei))?)?;
         let servizio = Arc::new(Servizio::new(registro, clienti));
-        let locale = ascolta(
+        let (locale, registro_in_servizio) = isee_server::avvio::ascolta(
             servizio,
             &Limiti::default(),
             SocketAddr::new(locale_ip, a.porta),
@@ -296,7 +169,11 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         }
         o.flush()?;
         drop(o);
-        std::future::pending::<()>().await;
+        // Until Ctrl-C: the register stops once its requests in flight are answered,
+        // and the demo with it.
+        let _ = registro_in_servizio.await;
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    rt.shutdown_background();
+    esito
 }

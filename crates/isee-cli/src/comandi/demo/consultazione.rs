@@ -1,5 +1,5 @@
-//! The consultation side of `isee demo`: the sandbox, the local PDND and the
-//! e-services started next to the register, one consultation run end to end through
+//! The consultation side of `isee demo`: the sandbox (`isee-sandbox`), the local PDND
+//! and the e-services started next to the register, one consultation run end to end through
 //! the real flow (client assertion, voucher, mTLS), and the commands printed for
 //! `isee` and `curl`.
 
@@ -33,7 +33,7 @@ pub(crate) struct Esempio {
 
 /// The running consultation side of the demo.
 pub(crate) struct Consultazione {
-    sandbox: isee_consultazione::sandbox::Sandbox,
+    sandbox: isee_sandbox::Sandbox,
     servizio: SocketAddr,
     pdnd: SocketAddr,
     /// The SOAP request for the example's declarant, written in the sandbox.
@@ -71,7 +71,7 @@ pub(crate) async fn avvia_consultazione(
     porta: u16,
     esempio: Option<&Esempio>,
 ) -> Result<Consultazione> {
-    use isee_consultazione::sandbox::{OpzioniSandbox, prepara};
+    use isee_sandbox::{OpzioniSandbox, prepara};
     let (porta_servizio, porta_pdnd) = porte_consultazione(porta)?;
     let locale = IpAddr::from([127, 0, 0, 1]);
     let (servizio, pdnd) = (
@@ -169,10 +169,7 @@ fn richiesta_soap(e: &Esempio) -> isee_soap::RichiestaSoap {
 /// The client-assertion audience of the sandbox's PDND (the default of
 /// `isee pdnd asserzione --aud`).
 fn aud_asserzione() -> String {
-    format!(
-        "{}/client-assertion",
-        isee_consultazione::sandbox::ISSUER_LOCALE
-    )
+    format!("{}/client-assertion", isee_sandbox::ISSUER_LOCALE)
 }
 
 /// The whole flow once, as the Comune di Ravenna: client assertion, voucher from the
@@ -210,7 +207,7 @@ pub(crate) async fn verifica(c: &Consultazione, e: &Esempio) -> Result<String> {
         .certificato
         .as_ref()
         .context("il fruitore non ha un certificato client")?;
-    let cliente = isee_consultazione::cliente::Cliente::tls(
+    let cliente = isee_sandbox::cliente::Cliente::tls(
         c.servizio,
         &leggi(&c.sandbox.ca.join("ca.pem"))?,
         Some((&leggi(cert)?, &leggi(chiave_cert)?)),

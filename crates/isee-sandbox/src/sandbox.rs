@@ -5,13 +5,13 @@
 //! service configuration. `isee demo`, the tests and the load test all start here,
 //! so what they exercise is what an integrator gets.
 
-use crate::catalogo::{CATALOGO, EServizio, NAMESPACE_ISEE};
-use crate::configurazione::{
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use isee_consultazione::catalogo::{CATALOGO, EServizio, NAMESPACE_ISEE};
+use isee_consultazione::configurazione::{
     Configurazione, SezioneAccessi, SezioneEnti, SezionePdnd, SezioneRegistro, SezioneTls,
     soglie_predefinite, url_db,
 };
-use anyhow::{Context, Result};
-use chrono::NaiveDate;
 use isee_enti::{NuovaAbilitazione, RegistroEnti};
 use isee_pdnd::jwk::{ChiavePrivata, JwkSet};
 use isee_pdnd::stato::{Client, EServizio as EServizioPdnd, Finalita, StatoPdnd, Tenant};
@@ -214,7 +214,8 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
         });
         let mut finalita = Vec::new();
         for codice in p.eservizi {
-            let e = crate::catalogo::per_codice(codice).context("e-service del piano")?;
+            let e =
+                isee_consultazione::catalogo::per_codice(codice).context("e-service del piano")?;
             let id = Uuid::new_v4();
             stato.purposes.push(Finalita {
                 id,

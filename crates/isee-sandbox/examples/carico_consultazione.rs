@@ -4,20 +4,20 @@
 //! ente, category, certificate binding), and every call logged durably before the
 //! answer leaves (HMAC-chained log on SQLite, `synchronous=FULL`, group commit).
 //!
-//! `cargo run --release -p isee-consultazione --example carico_consultazione -- [opzioni]`
+//! `cargo run --release -p isee-sandbox --example carico_consultazione -- [opzioni]`
 //! (see `bench/consultazione.sh`). Prints, per round and as medians: calls/s, p50,
 //! p99 and max latency for a routing baseline (an unknown e-service: TLS + HTTP +
 //! routing, no work), REST `ConsultazioneIndicatore` and SOAP
 //! `ConsultazioneIndicatore`, and the SOAP/REST ratio.
 
 use anyhow::{Context, Result};
-use isee_consultazione::cliente::Cliente;
-use isee_consultazione::sandbox::{OpzioniSandbox, prepara};
 use isee_pdnd::asserzione::{RichiestaToken, crea_asserzione, emetti_voucher};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_pdnd::stato::StatoPdnd;
 use isee_registro::store::sql::Configurazione as ConfigStore;
 use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_sandbox::cliente::Cliente;
+use isee_sandbox::{OpzioniSandbox, prepara};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -1,14 +1,15 @@
-//! "Nothing acknowledged is lost": the real server process is killed with SIGKILL in
-//! the middle of a stream of submissions; after a restart on the same database every
-//! protocol that was acknowledged (201) is there and complete, and a retry of its
-//! request with the same idempotency key returns the same protocol.
+//! "Nothing acknowledged is lost": the real server process (`isee serve`) is killed
+//! with SIGKILL in the middle of a stream of submissions; after a restart on the same
+//! database every protocol that was acknowledged (201) is there and complete, and a
+//! retry of its request with the same idempotency key returns the same protocol.
 //!
 //! SQLite runs in WAL mode with `synchronous = NORMAL`: a commit is in the WAL file
 //! (the operating system's page cache) before the answer is sent, so a process kill
 //! cannot lose it; only a power cut or kernel crash could lose the last commits
 //! (docs/API.md, "Durabilità").
 
-#[path = "http/mod.rs"]
+// The one-connection HTTP client of the register's tests.
+#[path = "../../isee-server/tests/http/mod.rs"]
 mod http;
 
 use axum::body::Bytes;
@@ -23,8 +24,8 @@ use std::time::{Duration, Instant};
 const CHIAVE: &str = "chiave-di-prova";
 
 fn avvia(dir: &std::path::Path) -> (Child, SocketAddr) {
-    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee-server"))
-        .args(["--porta", "0", "--db"])
+    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee"))
+        .args(["serve", "--porta", "0", "--db"])
         .arg(dir.join("t.db"))
         .arg("--chiavi")
         .arg(dir.join("chiavi.toml"))

@@ -1,10 +1,10 @@
-//! `isee consultazione …`: serve the e-services, create a sandbox, print the
-//! catalogue and the OpenAPI document.
+//! `isee consultazione …`: serve the e-services (`isee_consultazione::avvio`), create
+//! a sandbox (`isee-sandbox`), print the catalogue and the OpenAPI document.
 
-use crate::catalogo::CATALOGO;
-use crate::configurazione::Configurazione;
-use crate::sandbox::{OpzioniSandbox, prepara};
 use anyhow::{Context, Result};
+use isee_consultazione::catalogo::CATALOGO;
+use isee_consultazione::configurazione::Configurazione;
+use isee_sandbox::{OpzioniSandbox, prepara};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,13 +38,14 @@ pub enum ComandoConsultazione {
     },
     /// Elenca le otto e-service con id, descrittore, audience e politica di accesso
     Catalogo {
-        #[arg(long, default_value = crate::sandbox::BASE_AUDIENCE_LOCALE)]
+        #[arg(long, default_value = isee_sandbox::BASE_AUDIENCE_LOCALE)]
         base_audience: String,
     },
     /// Stampa il documento OpenAPI dell'interfaccia REST
     Openapi,
 }
 
+/// Runs `isee consultazione …`.
 pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
     match cmd {
         ComandoConsultazione::Serve { config } => {
@@ -52,7 +53,7 @@ pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
             let rt = runtime(c.thread)?;
             rt.block_on(async move {
                 let schema = if c.tls.is_some() { "https" } else { "http" };
-                let locale = crate::avvio::servi(c, async {
+                let locale = isee_consultazione::avvio::servi(c, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
@@ -133,7 +134,7 @@ pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ComandoConsultazione::Openapi => {
-            println!("{}", crate::rest::openapi_json());
+            println!("{}", isee_consultazione::rest::openapi_json());
             Ok(ExitCode::SUCCESS)
         }
     }

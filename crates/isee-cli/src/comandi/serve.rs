@@ -1,0 +1,86 @@
+//! `isee serve`: the REST service of the DSU register (docs/API.md). The arguments
+//! become an [`isee_server::Configurazione`]; the service is started by
+//! [`isee_server::avvia`], on a runtime of its own, so this binary stays synchronous.
+
+use anyhow::{Context, Result};
+use isee_server::{Clienti, Limiti};
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `isee serve`: the REST service of the DSU register.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ArgsServe {
+    /// Base dati: un file SQLite (creato se manca), sqlite://… o postgres://utente@host/db
+    #[arg(long, default_value = "isee-registro.db")]
+    pub db: String,
+    /// Indirizzo di ascolto (solo locale, salvo scelta esplicita)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub indirizzo: IpAddr,
+    /// Porta di ascolto (0: una porta libera, stampata all'avvio)
+    #[arg(long, short, default_value_t = 8080)]
+    pub porta: u16,
+    /// File TOML delle chiavi API: [[client]] id = "…", chiave_sha256 = "…"
+    #[arg(long)]
+    pub chiavi: Option<PathBuf>,
+    /// Dimensione massima del corpo di una richiesta, in KiB
+    #[arg(long, default_value_t = 512)]
+    pub limite_corpo_kib: usize,
+    /// Tempo massimo di una richiesta, in secondi
+    #[arg(long, default_value_t = 10)]
+    pub timeout_s: u64,
+    /// Connessioni alla base dati
+    #[arg(long, default_value_t = 8)]
+    pub connessioni: u32,
+    /// PostgreSQL: schema di lavoro (creato se manca)
+    #[arg(long)]
+    pub schema_pg: Option<String>,
+    /// Thread di lavoro del servizio (predefinito: uno per core)
+    #[arg(long)]
+    pub thread: Option<usize>,
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Every line emitted while
+/// serving a request carries the request's span, hence its id.
+pub(crate) fn telemetria() {
+    let filtro = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filtro)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// `isee serve`.
+pub fn serve(a: ArgsServe) -> Result<ExitCode> {
+    telemetria();
+    let clienti = match &a.chiavi {
+        Some(p) => {
+            let testo = std::fs::read_to_string(p)
+                .with_context(|| format!("lettura di {}", p.display()))?;
+            Clienti::da_toml(&testo)
+                .with_context(|| format!("file delle chiavi {}", p.display()))?
+        }
+        None => Clienti::default(),
+    };
+    let servizio = isee_server::avvia(isee_server::Configurazione {
+        db: a.db,
+        indirizzo: SocketAddr::new(a.indirizzo, a.porta),
+        clienti,
+        limiti: Limiti {
+            corpo_max: a.limite_corpo_kib.saturating_mul(1024),
+            timeout: Duration::from_secs(a.timeout_s.max(1)),
+        },
+        connessioni: a.connessioni,
+        schema_pg: a.schema_pg,
+        thread: a.thread,
+    })?;
+    // Tests and scripts read this line to learn the port.
+    println!("isee: in ascolto su http://{}", servizio.indirizzo());
+    std::io::stdout().flush()?;
+    servizio.attendi();
+    Ok(ExitCode::SUCCESS)
+}

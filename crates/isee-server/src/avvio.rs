@@ -1,0 +1,154 @@
+//! Starting the register's service: the store opened from a path or URL, the router
+//! with its limits bound to an address, a runtime of its own and a graceful stop on
+//! Ctrl-C. `isee serve` maps its arguments to a [`Configurazione`] and calls
+//! [`avvia`]; `isee demo` fills a store first, then uses [`connetti`] and [`ascolta`].
+
+use crate::api::{Limiti, Servizio, app};
+use crate::chiavi::Clienti;
+use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
+use isee_registro::{Registro, StoreSql};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// What the service needs to start.
+#[derive(Clone, Debug)]
+pub struct Configurazione {
+    /// The database: a SQLite file (created if missing), `sqlite://…` or `postgres://…`.
+    pub db: String,
+    /// Where to listen (port 0: a free port, see [`InServizio::indirizzo`]).
+    pub indirizzo: SocketAddr,
+    /// The API keys; with none, every request to `/api/v1` is refused (401).
+    pub clienti: Clienti,
+    pub limiti: Limiti,
+    /// Database connections.
+    pub connessioni: u32,
+    /// PostgreSQL: the working schema (created if missing).
+    pub schema_pg: Option<String>,
+    /// Worker threads (default: one per core).
+    pub thread: Option<usize>,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreAvvio {
+    #[error("avvio del runtime")]
+    Runtime(#[source] std::io::Error),
+    /// `db` is printed without its password.
+    #[error("apertura della base dati {db}")]
+    BaseDati {
+        db: String,
+        #[source]
+        causa: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("ascolto su {indirizzo}")]
+    Ascolto {
+        indirizzo: SocketAddr,
+        #[source]
+        causa: std::io::Error,
+    },
+    /// The bound listener's own address could not be read.
+    #[error(transparent)]
+    IndirizzoLocale(std::io::Error),
+}
+
+/// The service, listening; it runs until [`InServizio::attendi`] returns.
+#[derive(Debug)]
+pub struct InServizio {
+    runtime: tokio::runtime::Runtime,
+    indirizzo: SocketAddr,
+    servizio: JoinHandle<()>,
+}
+
+impl InServizio {
+    /// The address the service listens on (the chosen port when it was 0).
+    pub fn indirizzo(&self) -> SocketAddr {
+        self.indirizzo
+    }
+
+    /// Blocks until the service stops: on Ctrl-C, once the requests in flight are
+    /// answered. Nothing else is waited for: what is committed is in the database.
+    pub fn attendi(self) {
+        let _ = self.runtime.block_on(self.servizio);
+        self.runtime.shutdown_background();
+    }
+}
+
+/// Opens the store, binds the address and serves, on a runtime of its own (so the
+/// caller stays synchronous). Returns once the service listens.
+pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
+    if c.clienti.is_empty() {
+        tracing::warn!(
+            "nessuna chiave API configurata (--chiavi): ogni richiesta a /api/v1 avrà risposta 401"
+        );
+    }
+    let runtime = runtime(c.thread)?;
+    let db = c.db.clone();
+    let (indirizzo, servizio) = runtime.block_on(async move {
+        let store = connetti(&c.db, c.connessioni, c.schema_pg).await?;
+        let servizio = Arc::new(Servizio::new(Registro::new(store), c.clienti));
+        ascolta(servizio, &c.limiti, c.indirizzo).await
+    })?;
+    tracing::info!(indirizzo = %indirizzo, db = %isee_sql::senza_credenziali(&db), "servizio avviato");
+    Ok(InServizio {
+        runtime,
+        indirizzo,
+        servizio,
+    })
+}
+
+/// A multi-threaded runtime with `thread` workers (default: one per core).
+pub fn runtime(thread: Option<usize>) -> Result<tokio::runtime::Runtime, ErroreAvvio> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = thread {
+        b.worker_threads(n.max(1));
+    }
+    b.enable_all().build().map_err(ErroreAvvio::Runtime)
+}
+
+/// Opens (and migrates) the register's store: a path becomes a `sqlite://` URL, URLs
+/// pass through.
+pub async fn connetti(
+    db: &str,
+    connessioni: u32,
+    schema_pg: Option<String>,
+) -> Result<StoreSql, ErroreAvvio> {
+    let mut cfg = ConfigurazioneStore::new(&isee_sql::url_da_percorso(db));
+    cfg.max_connessioni = connessioni;
+    cfg.schema = schema_pg;
+    StoreSql::connetti_con(cfg)
+        .await
+        .map_err(|e| ErroreAvvio::BaseDati {
+            db: isee_sql::senza_credenziali(db),
+            causa: e.into(),
+        })
+}
+
+/// Binds `indirizzo` and serves `servizio` with `limiti` until Ctrl-C (requests in
+/// flight are answered first). Returns the bound address and the serving task, which
+/// ends when the service stops.
+pub async fn ascolta(
+    servizio: Arc<Servizio>,
+    limiti: &Limiti,
+    indirizzo: SocketAddr,
+) -> Result<(SocketAddr, JoinHandle<()>), ErroreAvvio> {
+    let listener = tokio::net::TcpListener::bind(indirizzo)
+        .await
+        .map_err(|causa| ErroreAvvio::Ascolto { indirizzo, causa })?;
+    let locale = listener
+        .local_addr()
+        .map_err(ErroreAvvio::IndirizzoLocale)?;
+    let router = app(servizio, limiti);
+    let servizio = tokio::spawn(async move {
+        let fine = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(fine)
+            .await
+        {
+            tracing::error!(errore = %e, "servizio interrotto");
+        }
+    });
+    Ok((locale, servizio))
+}
