@@ -332,7 +332,7 @@ impl Client {
         &'a self,
         uri: &Uri,
         url: &str,
-    ) -> Result<(Option<(&'a Tls, ServerName<'static>)>, String, u16), Error> {
+    ) -> Result<(TlsVerso<'a>, String, u16), Error> {
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
@@ -362,7 +362,7 @@ impl Client {
         &self,
         address: &str,
         destinazione: Destinazione<'_>,
-        tls: Option<(&Tls, ServerName<'static>)>,
+        tls: TlsVerso<'_>,
         host: HeaderValue,
     ) -> Result<Connection, Error> {
         let timeout = self.limits.connect_timeout;
@@ -374,6 +374,10 @@ impl Client {
             })?
     }
 }
+
+/// The TLS configuration and the name the server's certificate must carry; `None`:
+/// plain HTTP.
+type TlsVerso<'a> = Option<(&'a Tls, ServerName<'static>)>;
 
 enum Destinazione<'a> {
     Indirizzo(SocketAddr),
@@ -398,7 +402,7 @@ fn origin_form(uri: &Uri) -> Uri {
 async fn open(
     address: &str,
     destinazione: Destinazione<'_>,
-    tls: Option<(&Tls, ServerName<'static>)>,
+    tls: TlsVerso<'_>,
     host: HeaderValue,
     limits: Limits,
 ) -> Result<Connection, Error> {
