@@ -3,7 +3,7 @@
 //! * [`problema`]: every refusal as one RFC 9457 `application/problem+json`
 //!   document type, [`Problema`], for the register's REST API and the consultation
 //!   e-services alike;
-//! * [`client`] (feature `client`): one bounded HTTP/1.1 client, plain, https on the
+//! * `client` (feature `client`): one bounded HTTP/1.1 client, plain, https on the
 //!   public roots, or mutual TLS with a private CA.
 
 #![forbid(unsafe_code)]
