@@ -9,7 +9,7 @@ use crate::servizio::{Canale, Chiamata, Dati, Servizio};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use isee_soap::{
@@ -115,6 +115,10 @@ pub struct ComponenteRest {
 }
 
 /// RFC 7807 problem with the failed check's stable code.
+///
+/// The OpenAPI description of the e-services' problem documents (isee-http's
+/// `Problema` as [`Rifiuto::problema`] fills it: always `id_richiesta`, never
+/// `problemi`); a test checks that it names the members the documents carry.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ProblemaRest {
     #[serde(rename = "type")]
@@ -471,30 +475,7 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
 
 /// A refusal as problem+json (401 with `WWW-Authenticate`, RFC 6750).
 pub fn problema(r: &Rifiuto, id: i64) -> Response {
-    let corpo = ProblemaRest {
-        tipo: format!("https://isee.example/errori/{}", r.codice),
-        title: r.codice.to_string(),
-        status: r.http,
-        detail: r.messaggio.clone(),
-        codice: r.codice.to_string(),
-        id_richiesta: id,
-    };
-    let stato = StatusCode::from_u16(r.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut risposta = (
-        stato,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        serde_json::to_vec(&corpo).unwrap_or_default(),
-    )
-        .into_response();
-    if r.http == 401 {
-        let v = HeaderValue::from_str(&format!(
-            "Bearer error=\"invalid_token\", error_description=\"{}\"",
-            r.codice
-        ))
-        .unwrap_or(HeaderValue::from_static("Bearer error=\"invalid_token\""));
-        risposta.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    risposta
+    r.problema(id).into_response()
 }
 
 #[cfg(test)]
@@ -530,5 +511,32 @@ mod test {
         assert_eq!(r.tipo_indicatore, Some(TipoIndicatore::Ordinario));
         assert!(matches!(r.ricerca, Ricerca::ProtDsu(_)));
         assert_eq!(r.ricerca.domanda().prestazione.as_deref(), Some("A1.07"));
+    }
+
+    /// `ProblemaRest` documents exactly the members of a refusal's document, all
+    /// required.
+    #[test]
+    fn lo_schema_descrive_i_documenti_dei_rifiuti() {
+        let schema =
+            serde_json::to_value(<ProblemaRest as utoipa::PartialSchema>::schema()).unwrap();
+        let mut documentati: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut obbligatori: Vec<String> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let documento = serde_json::to_value(Rifiuto::quota_esaurita(3).problema(0)).unwrap();
+        let mut presenti: Vec<String> = documento.as_object().unwrap().keys().cloned().collect();
+        documentati.sort();
+        obbligatori.sort();
+        presenti.sort();
+        assert_eq!(documentati, presenti);
+        assert_eq!(obbligatori, presenti);
     }
 }

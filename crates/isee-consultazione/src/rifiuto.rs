@@ -7,8 +7,14 @@
 //! * data outcomes (`RICHIESTA_INVALIDA`, `DATI_NON_TROVATI`, `RISCONTRO_NON_VALIDO`,
 //!   `DATABASE_OFFLINE`, `ERRORE_INTERNO`) are a normal SOAP answer with that `Esito`.
 //!
+//! Both carry the same problem document ([`Rifiuto::problema`]): `type`
+//! `https://isee.example/errori/<codice>`, the code as `title`, and the call's
+//! access-log id; a 401 names the failed check in its `WWW-Authenticate` challenge.
+//!
 //! Every code is listed in docs/CONSULTAZIONE.md; tests assert codes, not messages.
 
+use axum::http::HeaderValue;
+use isee_http::Problema;
 use isee_soap::Esito;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +68,33 @@ impl Rifiuto {
     /// The code for the access log.
     pub fn codice_registro(&self) -> &'static str {
         self.codice_registro.unwrap_or(self.codice)
+    }
+
+    /// The refusal as a problem document, with the id under which the call was logged
+    /// (0: not logged).
+    pub fn problema(&self, id_richiesta: i64) -> Problema {
+        let p = Problema::new(self.http, self.codice, self.messaggio.clone())
+            .con_tipo(format!("https://isee.example/errori/{}", self.codice))
+            .con_titolo(self.codice)
+            .con_id_richiesta(id_richiesta);
+        if self.http == 401 {
+            p.con_sfida(self.sfida())
+        } else {
+            p
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 6750 §3): the failed check.
+    pub fn sfida(&self) -> String {
+        let sfida = format!(
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            self.codice
+        );
+        if HeaderValue::from_str(&sfida).is_ok() {
+            sfida
+        } else {
+            "Bearer error=\"invalid_token\"".to_string()
+        }
     }
 
     pub fn quota_esaurita(limite: u64) -> Rifiuto {

@@ -110,6 +110,7 @@ pub async fn chiamata(
 /// as INPS answers), with the HTTP status of the refusal.
 fn fault(r: &Rifiuto, id: i64) -> Response {
     let client = r.http < 500;
+    let p = r.problema(id);
     let corpo = scrivi_fault(
         if client {
             FaultCode::Client
@@ -118,22 +119,16 @@ fn fault(r: &Rifiuto, id: i64) -> Response {
         },
         &r.messaggio,
         &Problem {
-            tipo: format!("https://isee.example/errori/{}", r.codice),
-            titolo: r.codice.to_string(),
-            stato: r.http,
-            dettaglio: r.messaggio.clone(),
-            codice: r.codice.to_string(),
+            tipo: p.tipo,
+            titolo: p.title,
+            stato: p.status,
+            dettaglio: p.detail,
+            codice: p.codice,
             govway_id: (id > 0).then(|| id.to_string()),
         },
     );
     let stato = StatusCode::from_u16(r.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let auth = (r.http == 401).then(|| {
-        HeaderValue::from_str(&format!(
-            "Bearer error=\"invalid_token\", error_description=\"{}\"",
-            r.codice
-        ))
-        .unwrap_or(HeaderValue::from_static("Bearer error=\"invalid_token\""))
-    });
+    let auth = p.sfida.and_then(|s| HeaderValue::from_str(&s).ok());
     xml(stato, corpo, auth)
 }
 

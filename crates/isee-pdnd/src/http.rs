@@ -1,43 +1,34 @@
-//! A minimal HTTP/1.1 client (hyper-util) for the JWKS, the Interop-like key lookup and
-//! the token request: `http://` for the local PDND on loopback, `https://` for the
+//! The PDND's HTTP calls (the JWKS, the Interop-like key lookup, the token request)
+//! on isee-http's client: `http://` for the local PDND on loopback, `https://` for the
 //! real PDND, verified against Mozilla's root store (webpki-roots), never "trust all".
+//! Bounded: 5 s to connect, 10 s for the whole call, 1 MiB of answer (a JWKS or a
+//! token is a few kilobytes).
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use isee_http::{Client, Limits, Tls};
 
 use crate::errore::{ErrorePdnd, Result};
 
-/// Responses larger than this are refused: a JWKS or a token is a few kilobytes.
-const LIMITE_RISPOSTA: usize = 1 << 20;
-const TEMPO_MASSIMO: Duration = Duration::from_secs(10);
+const LIMITI: Limits = Limits {
+    connect_timeout: Duration::from_secs(5),
+    timeout: Duration::from_secs(10),
+    max_body: 1 << 20,
+};
 
 pub(crate) struct Risposta {
     pub status: u16,
     pub corpo: Bytes,
 }
 
-fn errore(url: &str, motivo: impl std::fmt::Display) -> ErrorePdnd {
+/// The error with its causes: the step alone ("handshake TLS non riuscito") hides the
+/// one an operator needs (an untrusted certificate, a refused connection).
+fn errore(url: &str, e: &isee_http::client::Error) -> ErrorePdnd {
     ErrorePdnd::Http {
         url: url.to_owned(),
-        motivo: motivo.to_string(),
+        motivo: e.full_message(),
     }
-}
-
-/// The error with its causes: hyper's own text ("client error (Connect)") hides the
-/// one an operator needs (an untrusted certificate, a refused connection).
-fn con_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut testo = e.to_string();
-    let mut causa = e.source();
-    while let Some(c) = causa {
-        testo.push_str(": ");
-        testo.push_str(&c.to_string());
-        causa = c.source();
-    }
-    testo
 }
 
 pub(crate) async fn richiesta(
@@ -46,39 +37,21 @@ pub(crate) async fn richiesta(
     content_type: Option<&str>,
     corpo: Vec<u8>,
 ) -> Result<Risposta> {
-    if !url.starts_with("http://") && !url.starts_with("https://") {
-        return Err(errore(url, "sono supportati solo URL http:// e https://"));
-    }
-    let uri: hyper::Uri = url.parse().map_err(|e| errore(url, e))?;
-    let mut req = hyper::Request::builder().method(metodo).uri(uri);
+    let client =
+        Client::https(Tls::public_roots().map_err(|e| errore(url, &e))?).with_limits(LIMITI);
+    let mut req = hyper::Request::builder().method(metodo).uri(url);
     if let Some(ct) = content_type {
         req = req.header(hyper::header::CONTENT_TYPE, ct);
     }
-    let req = req
-        .body(Full::new(Bytes::from(corpo)))
-        .map_err(|e| errore(url, e))?;
-    let connettore = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connettore);
-    let lavoro = async {
-        let risp = client
-            .request(req)
-            .await
-            .map_err(|e| errore(url, con_cause(&e)))?;
-        let status = risp.status().as_u16();
-        let corpo = Limited::new(risp.into_body(), LIMITE_RISPOSTA)
-            .collect()
-            .await
-            .map_err(|e| errore(url, e))?
-            .to_bytes();
-        Ok(Risposta { status, corpo })
-    };
-    tokio::time::timeout(TEMPO_MASSIMO, lavoro)
-        .await
-        .map_err(|_| errore(url, "tempo scaduto"))?
+    let req = req.body(Bytes::from(corpo)).map_err(|e| ErrorePdnd::Http {
+        url: url.to_owned(),
+        motivo: e.to_string(),
+    })?;
+    let risp = client.request(req).await.map_err(|e| errore(url, &e))?;
+    Ok(Risposta {
+        status: risp.status().as_u16(),
+        corpo: risp.into_body(),
+    })
 }
 
 pub(crate) async fn get(url: &str) -> Result<Risposta> {

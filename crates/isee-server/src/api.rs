@@ -9,7 +9,7 @@
 
 use crate::chiavi::Clienti;
 use crate::modelli::*;
-use crate::problema::{PROBLEM_JSON, Problema};
+use crate::problema::{PROBLEM_JSON, Problema, SchemaProblema, da_registro};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
@@ -198,7 +198,7 @@ fn protocollo_mittente(headers: &HeaderMap) -> Result<Option<String>, Problema> 
 fn protocollo(testo: &str) -> Result<Protocollo, Problema> {
     testo
         .parse::<Protocollo>()
-        .map_err(|e| Problema::from(ErroreRegistro::from(e)))
+        .map_err(|e| da_registro(ErroreRegistro::from(e)))
 }
 
 /// A JSON request body of the API's own (lookups), with the path of the first problem.
@@ -242,7 +242,7 @@ async fn in_task<T: Send + 'static>(
     use tracing::Instrument as _;
     // The task keeps the request's span: its log lines carry the request id.
     match tokio::spawn(f.instrument(tracing::Span::current())).await {
-        Ok(r) => r.map_err(Problema::from),
+        Ok(r) => r.map_err(da_registro),
         Err(e) => Err(Problema::interno(&e)),
     }
 }
@@ -295,11 +295,11 @@ const TAG_SERVIZIO: &str = "servizio";
     responses(
         (status = 201, description = "Registered (or the receipt of an earlier identical request)", body = RicevutaDsu,
          headers(("Location" = String, description = "The DSU's URL"))),
-        (status = 400, description = "Unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU (every problem with its path), idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU (every problem with its path), idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -318,8 +318,8 @@ async fn presenta_dsu(
     params(FiltroMittente),
     responses(
         (status = 200, description = "The caller's DSUs with this sender protocol, in filing order", body = Vec<RicevutaDsu>),
-        (status = 400, description = "Missing protocollo_mittente", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Missing protocollo_mittente", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -338,7 +338,8 @@ async fn elenco_dsu(
     let v = s
         .registro
         .per_protocollo_mittente(&cliente.0, &f.protocollo_mittente)
-        .await?;
+        .await
+        .map_err(da_registro)?;
     Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
 }
 
@@ -353,13 +354,13 @@ async fn elenco_dsu(
     request_body(content = Dsu, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered", body = RicevutaDsu),
-        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 409, description = "The DSU is not active", body = Problema, content_type = PROBLEM_JSON),
-        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU, idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -385,13 +386,13 @@ async fn rettifica(
     request_body(content = Dsu, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered", body = RicevutaDsu),
-        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 409, description = "The DSU is not active", body = Problema, content_type = PROBLEM_JSON),
-        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU, idempotency key reused", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -412,11 +413,11 @@ async fn sostituzione(
     params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
     responses(
         (status = 200, description = "Annulled", body = RicevutaDsu),
-        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 403, description = "Filed by another client", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 409, description = "Not active", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Filed by another client", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not active", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -429,8 +430,9 @@ async fn annullamento(
     let r = s
         .registro
         .per_protocollo(&p)
-        .await?
-        .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(p.to_string()))?;
+        .await
+        .map_err(da_registro)?
+        .ok_or_else(|| da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string())))?;
     if *r.mittente != *cliente.0 {
         return Err(Problema::new(
             403,
@@ -452,13 +454,13 @@ async fn annullamento(
     request_body(content = ModuloCorrente, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered; the protocol is the DSU's with the next suffix", body = RicevutaDsu),
-        (status = 400, description = "Bad protocol, unreadable module, missing header", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 409, description = "Not an active DSU", body = Problema, content_type = PROBLEM_JSON),
-        (status = 413, description = "Body over the limit", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid module, ISEE corrente not computable, key reused", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol, unreadable module, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not an active DSU", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid module, ISEE corrente not computable, key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -489,9 +491,9 @@ async fn corrente(
     params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
     responses(
         (status = 200, description = "The DSU", body = DettaglioDsu),
-        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -501,19 +503,26 @@ async fn dettaglio(
     _cliente: Cliente,
 ) -> Result<Json<DettaglioDsu>, Problema> {
     let p = protocollo(&p)?;
-    let sconosciuto = || Problema::from(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
+    let sconosciuto = || da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
     let r = s
         .registro
         .per_protocollo(&p)
-        .await?
+        .await
+        .map_err(da_registro)?
         .ok_or_else(sconosciuto)?;
     let doc = s
         .registro
         .store()
         .documenti(&p)
-        .await?
+        .await
+        .map_err(da_registro)?
         .ok_or_else(sconosciuto)?;
-    let annotazioni = s.registro.store().annotazioni(&p).await?;
+    let annotazioni = s
+        .registro
+        .store()
+        .annotazioni(&p)
+        .await
+        .map_err(da_registro)?;
     let dsu = isee_core::Dsu::da_json(&doc.dsu_json)
         .map_err(|e| Problema::interno(&format!("DSU memorizzata illeggibile: {e}")))?;
     let attestazione =
@@ -546,10 +555,10 @@ use serde_json::value::RawValue;
     params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
     responses(
         (status = 200, description = "The page", content_type = "text/html; charset=utf-8", body = String),
-        (status = 400, description = "Bad protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = Problema, content_type = PROBLEM_JSON),
-        (status = 409, description = "The stored attestation differs from today's engine: use the JSON", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The stored attestation differs from today's engine: use the JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -559,26 +568,33 @@ async fn attestazione_html(
     _cliente: Cliente,
 ) -> Result<Response, Problema> {
     let p = protocollo(&p)?;
-    let sconosciuto = || Problema::from(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
+    let sconosciuto = || da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
     let r = s
         .registro
         .per_protocollo(&p)
-        .await?
+        .await
+        .map_err(da_registro)?
         .ok_or_else(sconosciuto)?;
     let doc = s
         .registro
         .store()
         .documenti(&p)
-        .await?
+        .await
+        .map_err(da_registro)?
         .ok_or_else(sconosciuto)?;
-    let annotazioni = s.registro.store().annotazioni(&p).await?;
+    let annotazioni = s
+        .registro
+        .store()
+        .annotazioni(&p)
+        .await
+        .map_err(da_registro)?;
     let dsu = isee_core::Dsu::da_json(&doc.dsu_json)
         .map_err(|e| Problema::interno(&format!("DSU memorizzata illeggibile: {e}")))?;
-    let dsu = isee_core::valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+    let dsu = isee_core::valida(dsu).map_err(|e| da_registro(ErroreRegistro::DsuNonValida(e)))?;
     let motore = s.registro.motore();
     // The page shows the trace, so it is recomputed; it must say what was attested.
-    let semplice =
-        isee_core::attestazione::attestazione(motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
+    let semplice = isee_core::attestazione::attestazione(motore, &dsu)
+        .map_err(|e| da_registro(ErroreRegistro::Calcolo(e)))?;
     let memorizzata: serde_json::Value =
         serde_json::from_str(&doc.attestazione_json).map_err(|e| Problema::interno(&e))?;
     if serde_json::to_value(&semplice).ok().as_ref() != Some(&memorizzata) {
@@ -631,11 +647,11 @@ async fn attestazione_html(
     request_body(content = RicercaDsuValida, content_type = "application/json"),
     responses(
         (status = 200, description = "The DSU valid on the date (the latest filed)", body = RicevutaDsu),
-        (status = 400, description = "Bad JSON or date", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 404, description = "No valid DSU", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid fiscal code", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad JSON or date", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "No valid DSU", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid fiscal code", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -658,7 +674,12 @@ async fn ricerca_dsu_valida(
             )
         })?,
     };
-    match s.registro.dsu_valida(&cf, data).await? {
+    match s
+        .registro
+        .dsu_valida(&cf, data)
+        .await
+        .map_err(da_registro)?
+    {
         Some(r) => Ok(Json(RicevutaDsu::from(&r))),
         None => Err(Problema::new(
             404,
@@ -678,10 +699,10 @@ async fn ricerca_dsu_valida(
     request_body(content = RicercaStorico, content_type = "application/json"),
     responses(
         (status = 200, description = "Every row, oldest first", body = Vec<RicevutaDsu>),
-        (status = 400, description = "Bad JSON", body = Problema, content_type = PROBLEM_JSON),
-        (status = 401, description = "Missing or unknown API key", body = Problema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = Problema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid fiscal code", body = Problema, content_type = PROBLEM_JSON),
+        (status = 400, description = "Bad JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid fiscal code", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -694,7 +715,7 @@ async fn ricerca_storico(
     let corpo = corpo_json(&headers, corpo)?;
     let q: RicercaStorico = leggi(&corpo)?;
     let cf = codice_fiscale(&q.codice_fiscale)?;
-    let v = s.registro.storico(&cf).await?;
+    let v = s.registro.storico(&cf).await.map_err(da_registro)?;
     Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
 }
 
@@ -752,7 +773,7 @@ impl Modify for Sicurezza {
         (name = TAG_RICERCHE, description = "Ricerche per codice fiscale (nel corpo, mai nell'URL)"),
         (name = TAG_SERVIZIO, description = "Stato del servizio e documento OpenAPI"),
     ),
-    components(schemas(Problema)),
+    components(schemas(SchemaProblema)),
     modifiers(&Sicurezza),
 )]
 struct Documento;
@@ -788,48 +809,69 @@ fn riscrivi_ref(v: &mut serde_json::Value) {
     }
 }
 
-/// The OpenAPI document, as served and as committed (`crates/isee-server/openapi.json`).
+/// Why the OpenAPI document could not be put together. It is built from the code
+/// alone, so this is a programming error that the drift test
+/// (`tests/openapi.rs`) catches before a release, never something a request causes.
+#[derive(Debug, thiserror::Error)]
+pub enum ErroreOpenApi {
+    #[error("schema DSU «{0}» in conflitto con uno schema dell'API")]
+    Conflitto(String),
+    #[error("lo schema JSON della DSU non è un oggetto con $defs")]
+    SchemaDsuMalformato,
+    #[error("documento OpenAPI senza components.schemas")]
+    SenzaComponenti,
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The OpenAPI document (`crates/isee-server/openapi.json`), built from the code.
 ///
 /// utoipa describes the routes; the DSU's schema is the project's own JSON Schema
 /// (generated from the Rust types by isee-core), spliced into `components.schemas`
-/// so that the API and `schema/dsu.schema.json` describe the same format.
+/// so that the API and `schema/dsu.schema.json` describe the same format. A DSU
+/// schema whose name clashes with one of the API's is an error (it would silently
+/// replace it), except `ModuloCorrente`, which the API names only to point at it.
+pub fn genera_openapi() -> Result<String, ErroreOpenApi> {
+    let (_, mut api) = instradamenti().split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let mut v = serde_json::to_value(&api)?;
+    let mut dsu: serde_json::Value = serde_json::from_str(&isee_core::schema::schema_dsu())?;
+    let Some(radice) = dsu.as_object_mut() else {
+        return Err(ErroreOpenApi::SchemaDsuMalformato);
+    };
+    radice.remove("$schema");
+    radice.remove("$id");
+    let Some(serde_json::Value::Object(defs)) = radice.remove("$defs") else {
+        return Err(ErroreOpenApi::SchemaDsuMalformato);
+    };
+    let schemi = v
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+        .ok_or(ErroreOpenApi::SenzaComponenti)?;
+    for (nome, mut schema) in defs {
+        if nome != "ModuloCorrente" && schemi.contains_key(&nome) {
+            return Err(ErroreOpenApi::Conflitto(nome));
+        }
+        riscrivi_ref(&mut schema);
+        schemi.insert(nome, schema);
+    }
+    riscrivi_ref(&mut dsu);
+    schemi.insert("Dsu".into(), dsu);
+    let mut testo = serde_json::to_string_pretty(&v)?;
+    testo.push('\n');
+    Ok(testo)
+}
+
+/// The OpenAPI document as served: [`genera_openapi`], built once. Should it fail
+/// (see [`ErroreOpenApi`]), the error is logged and the document is a JSON object
+/// naming it, as the consultation service does.
 pub fn documento_openapi() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        let (_, mut api) = instradamenti().split_for_parts();
-        api.info.version = env!("CARGO_PKG_VERSION").to_string();
-        let mut v = serde_json::to_value(&api).unwrap_or_default();
-        let mut dsu: serde_json::Value =
-            serde_json::from_str(&isee_core::schema::schema_dsu()).unwrap_or_default();
-        let defs = dsu
-            .as_object_mut()
-            .and_then(|o| {
-                o.remove("$schema");
-                o.remove("$id");
-                o.remove("$defs")
-            })
-            .unwrap_or_default();
-        if let Some(schemi) = v
-            .pointer_mut("/components/schemas")
-            .and_then(|s| s.as_object_mut())
-        {
-            if let serde_json::Value::Object(defs) = defs {
-                for (nome, mut schema) in defs {
-                    riscrivi_ref(&mut schema);
-                    // A clash would silently replace one of the API's own schemas.
-                    assert!(
-                        nome == "ModuloCorrente" || !schemi.contains_key(&nome),
-                        "schema DSU «{nome}» in conflitto con uno schema dell'API"
-                    );
-                    schemi.insert(nome, schema);
-                }
-            }
-            riscrivi_ref(&mut dsu);
-            schemi.insert("Dsu".into(), dsu);
-        }
-        let mut testo = serde_json::to_string_pretty(&v).unwrap_or_default();
-        testo.push('\n');
-        testo
+        genera_openapi().unwrap_or_else(|e| {
+            tracing::error!(errore = %e, "documento OpenAPI non generato");
+            serde_json::json!({ "errore": e.to_string() }).to_string()
+        })
     })
 }
 

@@ -1,24 +1,30 @@
 //! Errors as RFC 9457 problem documents (`application/problem+json`).
 //!
-//! Every refusal of the API is one [`Problema`]: the HTTP status, a stable `codice`
-//! for programs (the register's own codes, `registro.*`, or the service's: `auth.*`,
-//! `richiesta.*`, `ricerca.*`, `servizio.*`), an Italian `detail` for people and, for
-//! a DSU, `problemi`: every validation problem with its JSON path. Server-side
-//! failures (5xx) log their cause and return a generic message: database errors can
-//! carry SQL text or data that the client must not see.
+//! Every refusal of the API is one [`Problema`] (the type shared by the services, in
+//! isee-http): the HTTP status, a stable `codice` for programs (the register's own
+//! codes, `registro.*`, or the service's: `auth.*`, `richiesta.*`, `ricerca.*`,
+//! `servizio.*`), an Italian `detail` for people and, for a DSU, `problemi`: every
+//! validation problem with its JSON path. Server-side failures (5xx) log their cause
+//! and return a generic message: database errors can carry SQL text or data that the
+//! client must not see.
+//!
+//! The register uses the `type` form `urn:isee:problema:<codice>`, the status's
+//! Italian title, `problemi`, and never `id_richiesta`: [`SchemaProblema`] documents
+//! exactly these members in the OpenAPI document.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use isee_registro::ErroreRegistro;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The media type of problem documents.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use isee_http::{PROBLEM_JSON, Problema, ProblemaCampo};
 
 /// A problem document (RFC 9457), with the register's extension members.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Problema {
+///
+/// The OpenAPI description of the register's [`Problema`]s (the component
+/// `Problema`); a test checks that it names the members the documents carry.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problema)]
+pub struct SchemaProblema {
     /// A URI naming the kind of problem: `urn:isee:problema:<codice>`.
     #[serde(rename = "type")]
     pub tipo: String,
@@ -34,125 +40,88 @@ pub struct Problema {
     pub problemi: Vec<ProblemaCampo>,
 }
 
-/// One problem of a DSU or of a request body.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ProblemaCampo {
-    /// JSON path: `$.componenti[1].codice_fiscale`.
-    pub percorso: String,
-    pub codice: String,
-    pub messaggio: String,
-    /// `errore` (the DSU is refused) or `avviso` (a warning, reported alongside).
-    pub gravita: String,
-}
-
-fn titolo(status: u16) -> &'static str {
-    match status {
-        400 => "Richiesta non valida",
-        401 => "Autenticazione richiesta",
-        403 => "Operazione non consentita",
-        404 => "Risorsa non trovata",
-        405 => "Metodo non consentito",
-        409 => "Conflitto con lo stato della risorsa",
-        413 => "Corpo della richiesta troppo grande",
-        415 => "Tipo di contenuto non supportato",
-        422 => "Richiesta non elaborabile",
-        503 => "Servizio non disponibile",
-        _ => "Errore interno",
-    }
-}
-
-impl Problema {
-    pub fn new(status: u16, codice: &str, dettaglio: impl Into<String>) -> Problema {
-        Problema {
-            tipo: format!("urn:isee:problema:{codice}"),
-            title: titolo(status).to_string(),
-            status,
-            detail: dettaglio.into(),
-            codice: codice.to_string(),
-            problemi: Vec::new(),
+/// The problem document of a register error: its status, its code, and for an
+/// invalid or unreadable DSU every problem with its path.
+pub fn da_registro(e: ErroreRegistro) -> Problema {
+    use ErroreRegistro as E;
+    let status = match &e {
+        E::DsuIlleggibile(_)
+        | E::ModuloCorrenteIlleggibile(_)
+        | E::ChiaveMancante
+        | E::MittenteMancante
+        | E::ProtocolloMittenteTroppoLungo
+        | E::ProtocolloNonValido(_) => 400,
+        E::ProtocolloSconosciuto(_) => 404,
+        E::ProtocolloNonAttivo { .. } | E::NonUnaDsu(_) => 409,
+        // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with another
+        // payload is 422.
+        E::ChiaveRiusata(_)
+        | E::DsuNonValida(_)
+        | E::Calcolo(_)
+        | E::CorrenteNonCalcolabile(_)
+        | E::Importo(_) => 422,
+        E::NumerazioneEsaurita(_) => 503,
+        E::UrlNonSupportato(_) | E::DatoCorrotto(_) | E::Database(_) | E::Migrazione(_) => {
+            return Problema::interno(&e);
         }
-    }
-
-    pub fn con_problemi(mut self, problemi: Vec<ProblemaCampo>) -> Problema {
-        self.problemi = problemi;
-        self
-    }
-
-    /// A 5xx whose cause goes to the log only.
-    pub fn interno(causa: &dyn std::fmt::Display) -> Problema {
-        tracing::error!(causa = %causa, "errore interno");
-        Problema::new(
-            500,
-            "servizio.errore_interno",
-            "errore interno del servizio; riprovare più tardi citando l'intestazione x-request-id della risposta",
-        )
-    }
+    };
+    let problemi = match &e {
+        E::DsuNonValida(v) => v
+            .iter()
+            .map(|p| ProblemaCampo {
+                percorso: p.percorso.clone(),
+                codice: p.codice.to_string(),
+                messaggio: p.messaggio.clone(),
+                gravita: match p.gravita {
+                    isee_core::validazione::Gravita::Errore => "errore",
+                    isee_core::validazione::Gravita::Avviso => "avviso",
+                }
+                .to_string(),
+            })
+            .collect(),
+        E::DsuIlleggibile(l) => vec![ProblemaCampo {
+            percorso: l.percorso.clone(),
+            codice: "dsu.illeggibile".into(),
+            messaggio: format!("{} (riga {}, colonna {})", l.messaggio, l.riga, l.colonna),
+            gravita: "errore".into(),
+        }],
+        _ => Vec::new(),
+    };
+    Problema::new(status, e.codice(), e.to_string()).con_problemi(problemi)
 }
 
-impl IntoResponse for Problema {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let corpo = serde_json::to_vec(&self).unwrap_or_default();
-        let mut r = (status, corpo).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if status == StatusCode::UNAUTHORIZED {
-            // RFC 6750 §3: tell the client which scheme is expected.
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"isee\""),
-            );
-        }
-        r
-    }
-}
+#[cfg(test)]
+mod test {
+    use super::*;
+    use std::collections::BTreeSet;
 
-impl From<ErroreRegistro> for Problema {
-    fn from(e: ErroreRegistro) -> Problema {
-        use ErroreRegistro as E;
-        let status = match &e {
-            E::DsuIlleggibile(_)
-            | E::ModuloCorrenteIlleggibile(_)
-            | E::ChiaveMancante
-            | E::MittenteMancante
-            | E::ProtocolloMittenteTroppoLungo
-            | E::ProtocolloNonValido(_) => 400,
-            E::ProtocolloSconosciuto(_) => 404,
-            E::ProtocolloNonAttivo { .. } | E::NonUnaDsu(_) => 409,
-            // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with another
-            // payload is 422.
-            E::ChiaveRiusata(_)
-            | E::DsuNonValida(_)
-            | E::Calcolo(_)
-            | E::CorrenteNonCalcolabile(_)
-            | E::Importo(_) => 422,
-            E::NumerazioneEsaurita(_) => 503,
-            E::UrlNonSupportato(_) | E::DatoCorrotto(_) | E::Database(_) | E::Migrazione(_) => {
-                return Problema::interno(&e);
-            }
-        };
-        let problemi = match &e {
-            E::DsuNonValida(v) => v
-                .iter()
-                .map(|p| ProblemaCampo {
-                    percorso: p.percorso.clone(),
-                    codice: p.codice.to_string(),
-                    messaggio: p.messaggio.clone(),
-                    gravita: match p.gravita {
-                        isee_core::validazione::Gravita::Errore => "errore",
-                        isee_core::validazione::Gravita::Avviso => "avviso",
-                    }
-                    .to_string(),
-                })
-                .collect(),
-            E::DsuIlleggibile(l) => vec![ProblemaCampo {
-                percorso: l.percorso.clone(),
-                codice: "dsu.illeggibile".into(),
-                messaggio: format!("{} (riga {}, colonna {})", l.messaggio, l.riga, l.colonna),
+    fn chiavi(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    }
+
+    /// The documented members are those of the register's documents, and the required
+    /// ones are always there.
+    #[test]
+    fn lo_schema_descrive_i_documenti_del_registro() {
+        let schema =
+            serde_json::to_value(<SchemaProblema as utoipa::PartialSchema>::schema()).unwrap();
+        let documentati = chiavi(&schema["properties"]);
+        let obbligatori: BTreeSet<String> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let pieno =
+            Problema::new(422, "registro.dsu_non_valida", "x").con_problemi(vec![ProblemaCampo {
+                percorso: "$".into(),
+                codice: "c".into(),
+                messaggio: "m".into(),
                 gravita: "errore".into(),
-            }],
-            _ => Vec::new(),
-        };
-        Problema::new(status, e.codice(), e.to_string()).con_problemi(problemi)
+            }]);
+        let pieno = chiavi(&serde_json::to_value(&pieno).unwrap());
+        assert_eq!(documentati, pieno);
+        let minimo = chiavi(&serde_json::to_value(Problema::new(404, "a", "b")).unwrap());
+        assert_eq!(obbligatori, minimo);
     }
 }

@@ -51,3 +51,11 @@ fn openapi_descrive_ogni_percorso_e_la_dsu() {
     }
     assert!(v["components"]["securitySchemes"]["chiave_api"].is_object());
 }
+
+/// The document is put together without error (no DSU schema clashes with one of the
+/// API's): what `documento_openapi` would otherwise log and replace.
+#[test]
+fn openapi_generato_senza_errori() {
+    let generato = isee_server::api::genera_openapi().unwrap();
+    assert_eq!(generato, isee_server::documento_openapi());
+}

@@ -1,22 +1,15 @@
-//! Real handshakes on 127.0.0.1: a tokio-rustls client that trusts only the test CA talks
+//! Real handshakes on 127.0.0.1: isee-http's client, trusting only the test CA, talks
 //! to `servi_tls`, and a tiny axum handler reports the `InfoConnessione` it sees.
 
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::routing::get;
-use http_body_util::{BodyExt as _, Empty};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use isee_http::{Client, Connection, Tls};
 use isee_tls::{
     Autorita, CertificatoRilasciato, EnteCertificato, InfoConnessione, Tempi, config_server,
     servi_http, servi_tls_con,
 };
-use rustls::{
-    AlertDescription, ClientConfig, HandshakeKind, RootCertStore, SupportedProtocolVersion,
-};
-use rustls_pki_types::pem::PemObject as _;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{AlertDescription, SupportedProtocolVersion};
 use std::error::Error;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -28,7 +21,6 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsConnector;
 
 type Errore = Box<dyn Error + Send + Sync>;
 
@@ -141,7 +133,7 @@ impl Banco {
         &self,
         cert: Option<&CertificatoRilasciato>,
         versione: &'static SupportedProtocolVersion,
-    ) -> Arc<ClientConfig> {
+    ) -> Client {
         config_client(self.ca.cert_pem(), cert, versione)
     }
 }
@@ -152,65 +144,25 @@ fn config_client(
     ca_pem: &str,
     cert: Option<&CertificatoRilasciato>,
     versione: &'static SupportedProtocolVersion,
-) -> Arc<ClientConfig> {
-    let mut radici = RootCertStore::empty();
-    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        radici.add(c.unwrap()).unwrap();
-    }
-    let fornitore = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let b = ClientConfig::builder_with_provider(fornitore)
-        .with_protocol_versions(&[versione])
+) -> Client {
+    let mut tls = Tls::builder()
+        .trust_pem(ca_pem)
         .unwrap()
-        .with_root_certificates(radici);
-    let mut config = match cert {
-        None => b.with_no_client_auth(),
-        Some(c) => {
-            let catena = CertificateDer::pem_slice_iter(c.cert_pem.as_bytes())
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap();
-            let chiave = PrivateKeyDer::from_pem_slice(c.chiave_pem.as_bytes()).unwrap();
-            b.with_client_auth_cert(catena, chiave).unwrap()
-        }
-    };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(config)
+        .protocol_versions(&[versione]);
+    if let Some(c) = cert {
+        tls = tls.client_certificate(&c.cert_pem, &c.chiave_pem).unwrap();
+    }
+    Client::https(tls.build().unwrap())
 }
 
-struct Client {
-    invio: SendRequest<Empty<Bytes>>,
-    connessione: JoinHandle<Result<(), hyper::Error>>,
-    locale: SocketAddr,
-    ripresa: bool,
+async fn connetti(indirizzo: SocketAddr, client: Client) -> Result<Connection, Errore> {
+    Ok(client.connect(indirizzo).await?)
 }
 
-async fn connetti(indirizzo: SocketAddr, config: Arc<ClientConfig>) -> Result<Client, Errore> {
-    let tcp = TcpStream::connect(indirizzo).await?;
-    let locale = tcp.local_addr()?;
-    let nome = ServerName::IpAddress(Ipv4Addr::LOCALHOST.into());
-    let tls = TlsConnector::from(config).connect(nome, tcp).await?;
-    let ripresa = tls.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
-    let (invio, connessione) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await?;
-    let connessione = tokio::spawn(connessione);
-    Ok(Client {
-        invio,
-        connessione,
-        locale,
-        ripresa,
-    })
-}
-
-async fn richiesta(
-    invio: &mut SendRequest<Empty<Bytes>>,
-    percorso: &str,
-) -> Result<String, Errore> {
-    invio.ready().await?;
-    let r = hyper::Request::get(percorso)
-        .header(hyper::header::HOST, "127.0.0.1")
-        .body(Empty::new())?;
-    let risposta = invio.send_request(r).await?;
+async fn richiesta(c: &mut Connection, percorso: &str) -> Result<String, Errore> {
+    let risposta = c.get(percorso).await?;
     assert_eq!(risposta.status(), 200);
-    let corpo = risposta.into_body().collect().await?.to_bytes();
-    Ok(String::from_utf8(corpo.to_vec())?)
+    Ok(String::from_utf8(risposta.into_body().to_vec())?)
 }
 
 /// The TLS alert the client received, looked for along the error's source chain
@@ -234,12 +186,12 @@ fn alert(errore: &(dyn Error + 'static)) -> Option<AlertDescription> {
 /// Connects and asks `/chi`; the server must refuse the handshake with `atteso`. With
 /// TLS 1.3 the client finishes its side of the handshake before the server has read the
 /// client certificate, so the refusal may only arrive with the first response.
-async fn deve_essere_rifiutato(banco: &Banco, config: Arc<ClientConfig>, atteso: AlertDescription) {
-    let ricevuto = match connetti(banco.indirizzo, config).await {
+async fn deve_essere_rifiutato(banco: &Banco, client: Client, atteso: AlertDescription) {
+    let ricevuto = match connetti(banco.indirizzo, client).await {
         Err(e) => alert(&*e),
-        Ok(mut c) => match richiesta(&mut c.invio, "/chi").await {
+        Ok(mut c) => match richiesta(&mut c, "/chi").await {
             Ok(corpo) => panic!("servito invece che rifiutato: {corpo}"),
-            Err(e) => alert(&*e).or(match c.connessione.await.unwrap() {
+            Err(e) => alert(&*e).or(match c.closed().await {
                 Err(e) => alert(&e),
                 Ok(()) => None,
             }),
@@ -261,9 +213,9 @@ async fn client_con_certificato_della_ca_e_identificato() {
         let mut c = connetti(banco.indirizzo, banco.client(Some(&cert), versione))
             .await
             .unwrap();
-        let corpo = richiesta(&mut c.invio, "/chi").await.unwrap();
+        let corpo = richiesta(&mut c, "/chi").await.unwrap();
         assert_eq!(campo(&corpo, "tls"), "true");
-        assert_eq!(campo(&corpo, "indirizzo"), c.locale.to_string());
+        assert_eq!(campo(&corpo, "indirizzo"), c.local_addr().to_string());
         assert_eq!(campo(&corpo, "ipa"), "c_h199");
         assert_eq!(campo(&corpo, "cf"), "00354730392");
         assert_eq!(campo(&corpo, "seriale"), cert.seriale);
@@ -278,7 +230,7 @@ async fn client_senza_certificato_e_servito_senza_identita() {
         let mut c = connetti(banco.indirizzo, banco.client(None, versione))
             .await
             .unwrap();
-        let corpo = richiesta(&mut c.invio, "/chi").await.unwrap();
+        let corpo = richiesta(&mut c, "/chi").await.unwrap();
         assert_eq!(campo(&corpo, "tls"), "true");
         assert_eq!(campo(&corpo, "ipa"), "-");
         assert_eq!(campo(&corpo, "seriale"), "-");
@@ -354,7 +306,7 @@ async fn certificato_revocato_e_rifiutato_gli_altri_no() {
     )
     .await
     .unwrap();
-    let corpo = richiesta(&mut c.invio, "/chi").await.unwrap();
+    let corpo = richiesta(&mut c, "/chi").await.unwrap();
     assert_eq!(campo(&corpo, "seriale"), valido.seriale);
 }
 
@@ -386,15 +338,12 @@ async fn keep_alive_due_richieste_sulla_stessa_connessione() {
     )
     .await
     .unwrap();
-    let primo = richiesta(&mut c.invio, "/chi").await.unwrap();
-    let secondo = richiesta(&mut c.invio, "/chi").await.unwrap();
+    let primo = richiesta(&mut c, "/chi").await.unwrap();
+    let secondo = richiesta(&mut c, "/chi").await.unwrap();
     assert_eq!(primo, secondo);
-    assert_eq!(campo(&secondo, "indirizzo"), c.locale.to_string());
+    assert_eq!(campo(&secondo, "indirizzo"), c.local_addr().to_string());
     assert_eq!(campo(&secondo, "ipa"), "c_h199");
-    assert!(
-        !c.connessione.is_finished(),
-        "la connessione deve restare aperta"
-    );
+    assert!(!c.is_closed(), "la connessione deve restare aperta");
     assert_eq!(banco.chiamate(), 2);
 }
 
@@ -406,14 +355,14 @@ async fn sessione_ripresa_conserva_l_identita() {
         // One client configuration, hence one session cache, for both connections.
         let config = banco.client(Some(&cert), versione);
         let mut prima = connetti(banco.indirizzo, config.clone()).await.unwrap();
-        richiesta(&mut prima.invio, "/chi").await.unwrap();
+        richiesta(&mut prima, "/chi").await.unwrap();
         let mut seconda = connetti(banco.indirizzo, config).await.unwrap();
-        assert!(!prima.ripresa);
+        assert!(!prima.is_resumed());
         assert!(
-            seconda.ripresa,
+            seconda.is_resumed(),
             "la seconda connessione doveva riprendere la sessione"
         );
-        let corpo = richiesta(&mut seconda.invio, "/chi").await.unwrap();
+        let corpo = richiesta(&mut seconda, "/chi").await.unwrap();
         assert_eq!(campo(&corpo, "ipa"), "c_h199");
         assert_eq!(campo(&corpo, "seriale"), cert.seriale);
     }
@@ -433,12 +382,12 @@ async fn sessione_ripresa_con_certificato_ormai_scaduto_e_chiusa() {
         .unwrap();
     let config = banco.client(Some(&cert), &rustls::version::TLS13);
     let mut prima = connetti(banco.indirizzo, config.clone()).await.unwrap();
-    richiesta(&mut prima.invio, "/chi").await.unwrap();
+    richiesta(&mut prima, "/chi").await.unwrap();
     tokio::time::sleep(Duration::from_millis(3200)).await;
     let mut seconda = connetti(banco.indirizzo, config).await.unwrap();
     // rustls resumes without looking at the certificate again; the listener does.
-    assert!(seconda.ripresa);
-    assert!(richiesta(&mut seconda.invio, "/chi").await.is_err());
+    assert!(seconda.is_resumed());
+    assert!(richiesta(&mut seconda, "/chi").await.is_err());
     assert_eq!(banco.chiamate(), 1);
 }
 
@@ -450,9 +399,9 @@ async fn arresto_ordinato_completa_le_richieste_in_corso() {
     let mut c = connetti(banco.indirizzo, config.clone()).await.unwrap();
     // An idle keep-alive connection must not hold the shutdown until the timeout.
     let mut inattiva = connetti(banco.indirizzo, config.clone()).await.unwrap();
-    richiesta(&mut inattiva.invio, "/chi").await.unwrap();
+    richiesta(&mut inattiva, "/chi").await.unwrap();
 
-    let in_corso = tokio::spawn(async move { richiesta(&mut c.invio, "/lento").await });
+    let in_corso = tokio::spawn(async move { richiesta(&mut c, "/lento").await });
     while banco.chiamate() < 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -472,7 +421,7 @@ async fn arresto_ordinato_completa_le_richieste_in_corso() {
     // …and its response reached the client.
     assert_eq!(in_corso.await.unwrap().unwrap(), "fatto");
     assert!(
-        inattiva.connessione.await.unwrap().is_ok(),
+        inattiva.closed().await.is_ok(),
         "chiusura pulita della connessione inattiva"
     );
     // Not accepting any more.
@@ -489,7 +438,7 @@ async fn arresto_limitato_dal_tempo_massimo() {
     let mut c = connetti(banco.indirizzo, banco.client(None, &rustls::version::TLS13))
         .await
         .unwrap();
-    let _in_corso = tokio::spawn(async move { richiesta(&mut c.invio, "/lento").await });
+    let _in_corso = tokio::spawn(async move { richiesta(&mut c, "/lento").await });
     while banco.chiamate() < 1 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -517,7 +466,7 @@ async fn handshake_lento_non_blocca_gli_altri_e_scade() {
     )
     .await
     .unwrap();
-    richiesta(&mut c.invio, "/chi").await.unwrap();
+    richiesta(&mut c, "/chi").await.unwrap();
     // The silent one is dropped once the handshake time is up.
     let mut buf = [0u8; 1];
     let letti = tokio::time::timeout(Duration::from_secs(3), muto.read(&mut buf))
@@ -538,15 +487,10 @@ async fn http_in_chiaro_con_la_stessa_estensione() {
             let _ = rx.await;
         },
     ));
-    let tcp = TcpStream::connect(indirizzo).await.unwrap();
-    let locale = tcp.local_addr().unwrap();
-    let (mut invio, connessione) =
-        hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(tcp))
-            .await
-            .unwrap();
-    tokio::spawn(connessione);
+    let mut c = connetti(indirizzo, Client::http()).await.unwrap();
+    let locale = c.local_addr();
     for _ in 0..2 {
-        let corpo = richiesta(&mut invio, "/chi").await.unwrap();
+        let corpo = richiesta(&mut c, "/chi").await.unwrap();
         assert_eq!(campo(&corpo, "tls"), "false");
         assert_eq!(campo(&corpo, "indirizzo"), locale.to_string());
         assert_eq!(campo(&corpo, "ipa"), "-");

@@ -1,0 +1,17 @@
+//! HTTP infrastructure shared by the services.
+//!
+//! * [`problema`]: every refusal as one RFC 9457 `application/problem+json`
+//!   document type, [`Problema`], for the register's REST API and the consultation
+//!   e-services alike;
+//! * `client` (feature `client`): one bounded HTTP/1.1 client, plain, https on the
+//!   public roots, or mutual TLS with a private CA.
+
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "client")]
+pub mod client;
+pub mod problema;
+
+#[cfg(feature = "client")]
+pub use client::{Client, Connection, Limits, Tls, TlsBuilder};
+pub use problema::{PROBLEM_JSON, Problema, ProblemaCampo};
