@@ -5,6 +5,8 @@
 pub mod batch;
 pub mod calcola;
 pub mod genera;
+pub mod registro;
+pub mod registro_ente;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,10 +42,10 @@ enum Comando {
     Demo(isee_server::cli::ArgsDemo),
     /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
     #[command(subcommand)]
-    Registro(isee_registro::cli::ComandoRegistro),
+    Registro(registro::ComandoRegistro),
     /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
     #[command(subcommand, name = "registro-ente")]
-    RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
+    RegistroEnte(registro_ente::ComandoRegistroEnte),
     /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
     Tariffa {
         #[command(subcommand)]
@@ -79,8 +81,8 @@ pub fn esegui() -> ExitCode {
         Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
         Comando::Batch(a) => batch::esegui(a),
         Comando::Tariffa { cmd } => isee_tariffe::cli::esegui(cmd),
-        Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
-        Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
+        Comando::RegistroEnte(cmd) => registro_ente::esegui(cmd),
+        Comando::Registro(cmd) => registro::esegui_registro(cmd),
         Comando::Serve(a) => isee_server::cli::serve(a),
         Comando::Demo(a) => isee_server::cli::demo(a),
         Comando::Consultazione(cmd) => isee_consultazione::cli::esegui(cmd),
@@ -109,4 +111,3 @@ pub fn esegui() -> ExitCode {
         }
     }
 }
-
