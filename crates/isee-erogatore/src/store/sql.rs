@@ -316,7 +316,7 @@ mod tests {
                 .map(|m| (m.version, m.description.to_string()))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(v(&*MIGRAZIONI_SQLITE), v(&*MIGRAZIONI_POSTGRES));
+        assert_eq!(v(&MIGRAZIONI_SQLITE), v(&MIGRAZIONI_POSTGRES));
     }
 
     #[test]
