@@ -8,7 +8,7 @@ use isee_core::calcolo::Righe;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::dsu::Dsu;
 use isee_registro::omissioni::Annotazione;
-use isee_registro::store::{Registrazione, ValoreIndicatore};
+use isee_registro::registrazione::{Registrazione, ValoreIndicatore};
 use isee_soap::{
     BloccoBeneficiario, BloccoIsee, ComponenteNucleo, DatiAttestazione, DatiIndicatore,
     EsitoBeneficiario, ModalitaCalcolo, OmissioneDifformita, RapportoOmesso, Ricerca,

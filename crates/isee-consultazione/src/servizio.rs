@@ -31,7 +31,8 @@ use isee_enti::{AnagrafeEnti, CacheAbilitazioni, Ente};
 use isee_pdnd::evidenza::valida_evidenza;
 use isee_pdnd::stato::{DirectoryFile, DirectoryPdnd};
 use isee_pdnd::voucher::{AttesoVoucher, ValidatoreVoucher, Voucher};
-use isee_registro::store::{Registrazione, StatoDsu, Store, StoreSql, TipoRegistrazione};
+use isee_registro::registrazione::{Registrazione, StatoDsu, TipoRegistrazione};
+use isee_registro::store::{StoreDsu, StoreOmissioni, StoreSql};
 use isee_registro::{Protocollo, Registro};
 use isee_soap::{
     DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Operazione, Ricerca,

@@ -6,15 +6,12 @@
 fn il_documento_openapi_committato_e_aggiornato() {
     let servito = isee_consultazione::rest::openapi_json();
     let percorso = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
-    if std::env::var_os("AGGIORNA_OPENAPI").is_some() {
-        std::fs::write(percorso, format!("{servito}\n")).unwrap();
-    }
-    let committato = std::fs::read_to_string(percorso).unwrap();
-    assert_eq!(
-        committato.trim_end(),
-        servito.trim_end(),
-        "openapi.json non aggiornato: rigenerarlo con AGGIORNA_OPENAPI=1 cargo test -p isee-consultazione --test openapi"
+    isee_prova::file_generato(
+        std::path::Path::new(percorso),
+        &format!("{}\n", servito.trim_end()),
+        "cargo run -p isee-cli -- consultazione openapi > crates/isee-consultazione/openapi.json",
     );
+    let committato = std::fs::read_to_string(percorso).unwrap();
     let v: serde_json::Value = serde_json::from_str(&committato).unwrap();
     for p in ["indicatore", "attestazione", "soglia"] {
         assert!(

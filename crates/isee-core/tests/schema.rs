@@ -15,19 +15,11 @@ fn radice() -> &'static Path {
 
 #[test]
 fn lo_schema_committato_corrisponde_ai_tipi() {
-    let atteso = isee_core::schema::schema_dsu();
-    let percorso = radice().join("schema/dsu.schema.json");
-    let committato = std::fs::read_to_string(&percorso).unwrap_or_default();
-    if committato != atteso {
-        if std::env::var_os("ISEE_AGGIORNA_SCHEMA").is_some() {
-            std::fs::write(&percorso, &atteso).unwrap();
-            return;
-        }
-        panic!(
-            "schema/dsu.schema.json differs from the Rust types: regenerate it with \
-             `cargo run -p isee-cli -- schema > schema/dsu.schema.json` (or run this test with ISEE_AGGIORNA_SCHEMA=1) and review the diff"
-        );
-    }
+    isee_prova::file_generato(
+        &radice().join("schema/dsu.schema.json"),
+        &isee_core::schema::schema_dsu(),
+        "cargo run -p isee-cli -- schema > schema/dsu.schema.json",
+    );
 }
 
 #[test]

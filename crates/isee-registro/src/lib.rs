@@ -1,28 +1,31 @@
-//! isee-registro: where DSUs and ISEE values are kept.
+//! isee-registro: INPS's side, where DSUs and their attestations are kept.
 //!
-//! * [`store`]: one async [`store::Store`] trait and its SQLite/PostgreSQL
-//!   implementation on sqlx `Any` (embedded migrations, money in cents);
+//! * [`registrazione`]: the DSU register's records (rows, states, indicator values);
+//! * [`omissioni`]: the tax agency's data compared with declared data (records and the
+//!   pure comparison); [`annotazioni`] writes the notes on the stored attestations;
+//! * [`store`]: one async trait per aggregate ([`store::StoreDsu`],
+//!   [`store::StoreOmissioni`]) and their SQLite/PostgreSQL implementation on sqlx
+//!   `Any` ([`store::StoreSql`]: embedded migrations, money in cents);
 //! * [`registro`]: the DSU register: INPS-style protocols ([`protocollo`]),
 //!   idempotent filing, rectification, substitution, annulment, ISEE corrente, queries
-//!   by protocol, sender protocol and fiscal code, recomputation;
-//! * [`ente`]: an ente's local register of applications and the ISEE obtained for
-//!   them, with expiry monitoring; [`cli`] is its command line;
-//! * [`omissioni`]: tax-agency data compared with declared data, noted on attestations.
+//!   by protocol, sender protocol and fiscal code, recomputation.
 //!
+//! The ente's local register of applications is the ente's side: crate
+//! `isee-erogatore`. The command line (`isee registro …`) is in `isee-cli`.
 //! See docs/REGISTRO.md for the schema, the protocol format and the test harness.
 
 #![forbid(unsafe_code)]
 
-pub mod cli;
-pub mod ente;
+pub mod annotazioni;
 pub mod errore;
 pub mod importo;
 pub mod omissioni;
 pub mod protocollo;
+pub mod registrazione;
 pub mod registro;
 pub mod store;
 
 pub use errore::{ErroreRegistro, Risultato};
 pub use protocollo::Protocollo;
 pub use registro::{Operazione, PresentazioneDsu, Registro};
-pub use store::{Store, StoreSql};
+pub use store::{StoreDsu, StoreOmissioni, StoreSql};

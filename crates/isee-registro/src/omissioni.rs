@@ -16,10 +16,11 @@
 //!   lower than the agency's;
 //! * **RedditiScostamento**: the declared reddito complessivo is lower than the
 //!   agency's.
+//!
+//! This module holds the records and the pure comparison; [`crate::annotazioni`]
+//! applies them to the stored DSUs through the store traits.
 
-use crate::errore::{ErroreRegistro, Risultato};
 use crate::protocollo::Protocollo;
-use crate::store::Store;
 use chrono::NaiveDate;
 use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
@@ -168,36 +169,6 @@ fn normalizza(id: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Compares the tax agency's data with one stored DSU and writes the notes. The
-/// stored attestation and its values are not touched. Returns the notes written.
-pub async fn annota_dsu<S: Store>(
-    store: &S,
-    protocollo: &Protocollo,
-    dati: &[DatiAgenzia],
-) -> Risultato<Vec<Annotazione>> {
-    let documenti = store
-        .documenti(protocollo)
-        .await?
-        .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
-    let dsu = Dsu::da_json(&documenti.dsu_json)
-        .map_err(|e| ErroreRegistro::DatoCorrotto(format!("DSU memorizzata: {e}")))?;
-    let mut out = Vec::new();
-    for ae in dati {
-        for a in confronta(protocollo, &dsu, ae) {
-            store.annota(&a).await?;
-            tracing::info!(
-                target: "registro",
-                protocollo = %protocollo,
-                componente = %a.codice_fiscale.mascherato(),
-                tipo = a.tipo.nome(),
-                "omissione o difformità annotata"
-            );
-            out.push(a);
-        }
-    }
-    Ok(out)
-}
-
 /// Reads the tax agency's JSON Lines file: per-line errors are collected, the rest
 /// is returned.
 pub fn leggi_dati_agenzia(testo: &str) -> (Vec<DatiAgenzia>, Vec<(usize, String)>) {
@@ -213,22 +184,4 @@ pub fn leggi_dati_agenzia(testo: &str) -> (Vec<DatiAgenzia>, Vec<(usize, String)
         }
     }
     (dati, errori)
-}
-
-/// Applies the tax agency's data to every active DSU (not the corrente modules, which
-/// share their DSU's declared assets) that lists the fiscal code of a line.
-pub async fn annota_registro<S: Store>(
-    store: &S,
-    dati: &[DatiAgenzia],
-) -> Risultato<Vec<Annotazione>> {
-    use crate::store::{StatoDsu, TipoRegistrazione};
-    let mut out = Vec::new();
-    for ae in dati {
-        for r in store.storico(&ae.codice_fiscale).await? {
-            if r.stato == StatoDsu::Attiva && r.tipo == TipoRegistrazione::Dsu {
-                out.extend(annota_dsu(store, &r.protocollo, std::slice::from_ref(ae)).await?);
-            }
-        }
-    }
-    Ok(out)
 }

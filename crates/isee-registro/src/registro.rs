@@ -1,5 +1,5 @@
 //! The DSU register: filing (new, rectification, substitution), ISEE corrente
-//! modules, annulment and queries, on any [`Store`].
+//! modules, annulment and queries, on any [`StoreDsu`].
 //!
 //! A filing is read and validated by isee-core (every problem at once; nothing is
 //! stored on error), numbered, computed in full (`attestazione`) and stored with its
@@ -9,10 +9,11 @@
 
 use crate::errore::{ErroreRegistro, Risultato};
 use crate::protocollo::{PREFISSO_INPS, Protocollo};
-use crate::store::{
-    NuovaRegistrazione, OperazioneRegistrata, Registrazione, Ricevuta, Store, TipoRegistrazione,
+use crate::registrazione::{
+    NuovaRegistrazione, OperazioneRegistrata, Registrazione, Ricevuta, TipoRegistrazione,
     ValoreIndicatore, Valori,
 };
+use crate::store::StoreDsu;
 use chrono::{Datelike, NaiveDate};
 use isee_core::attestazione::{Attestazione, EsitoIndicatore, attestazione};
 use isee_core::codice_fiscale::CodiceFiscale;
@@ -59,14 +60,14 @@ pub struct Ricalcolo {
 }
 
 /// The register: an engine and a store.
-pub struct Registro<S: Store> {
+pub struct Registro<S: StoreDsu> {
     motore: Motore,
     store: S,
     prefisso: String,
 }
 
 /// Now, in unix microseconds (the register's timestamps).
-pub(crate) fn adesso_us() -> i64 {
+fn adesso_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
@@ -174,7 +175,7 @@ impl Calcolato {
     }
 }
 
-impl<S: Store> Registro<S> {
+impl<S: StoreDsu> Registro<S> {
     /// The official parameters and INPS's prefix.
     pub fn new(store: S) -> Registro<S> {
         Registro::con_motore(Motore::predefinito(), store, PREFISSO_INPS)

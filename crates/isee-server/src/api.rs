@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
-use isee_registro::store::Store;
+use isee_registro::store::{StoreDsu, StoreOmissioni};
 use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, Registro, StoreSql};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -227,7 +227,7 @@ fn codice_fiscale(testo: &str) -> Result<CodiceFiscale, Problema> {
     Ok(cf)
 }
 
-fn creata(r: &isee_registro::store::Registrazione) -> Response {
+fn creata(r: &isee_registro::registrazione::Registrazione) -> Response {
     let mut risposta = (StatusCode::CREATED, Json(RicevutaDsu::from(r))).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/dsu/{}", r.protocollo)) {
         risposta.headers_mut().insert(header::LOCATION, v);

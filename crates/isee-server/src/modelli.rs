@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat};
 use isee_registro::omissioni::Annotazione;
-use isee_registro::store::{
+use isee_registro::registrazione::{
     OperazioneRegistrata, Registrazione, StatoDsu, TipoRegistrazione, ValoreIndicatore,
 };
 use serde::{Deserialize, Serialize};

@@ -1,20 +1,16 @@
 //! The committed OpenAPI document (`crates/isee-server/openapi.json`) must be the one
 //! the server serves: an API change shows up in review as a diff of that file.
 //!
-//! When they differ the test rewrites the file and fails; run it again to pass, and
-//! commit the new document (the rust-analyzer "codegen in tests" pattern).
+//! When they differ the test fails; `ISEE_AGGIORNA=1` rewrites the file (then review
+//! and commit the new document).
 
 #[test]
 fn openapi_committato_uguale_a_quello_servito() {
-    let percorso = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
-    let servito = isee_server::documento_openapi();
-    let committato = std::fs::read_to_string(percorso).unwrap_or_default();
-    if committato != servito {
-        std::fs::write(percorso, servito).unwrap();
-        panic!(
-            "openapi.json non corrispondeva all'API: riscritto; rilanciare il test e committare il file"
-        );
-    }
+    isee_prova::file_generato(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")),
+        isee_server::documento_openapi(),
+        "ISEE_AGGIORNA=1 cargo test -p isee-server --test openapi",
+    );
 }
 
 #[test]

@@ -7,6 +7,8 @@ pub mod calcola;
 pub mod consultazione;
 pub mod demo;
 pub mod genera;
+pub mod registro;
+pub mod registro_ente;
 pub mod serve;
 pub mod tariffa;
 
@@ -44,10 +46,10 @@ enum Comando {
     Demo(demo::ArgsDemo),
     /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
     #[command(subcommand)]
-    Registro(isee_registro::cli::ComandoRegistro),
+    Registro(registro::ComandoRegistro),
     /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)
     #[command(subcommand, name = "registro-ente")]
-    RegistroEnte(isee_registro::cli::ComandoRegistroEnte),
+    RegistroEnte(registro_ente::ComandoRegistroEnte),
     /// Tariffe e compartecipazioni di un ente in funzione dell'ISEE (docs/TARIFFE.md)
     Tariffa {
         #[command(subcommand)]
@@ -83,8 +85,8 @@ pub fn esegui() -> ExitCode {
         Comando::Genera(a) => genera::esegui(a).map(|_| ExitCode::SUCCESS),
         Comando::Batch(a) => batch::esegui(a),
         Comando::Tariffa { cmd } => tariffa::esegui(cmd),
-        Comando::RegistroEnte(cmd) => isee_registro::cli::esegui(cmd),
-        Comando::Registro(cmd) => isee_registro::cli::esegui_registro(cmd),
+        Comando::RegistroEnte(cmd) => registro_ente::esegui(cmd),
+        Comando::Registro(cmd) => registro::esegui_registro(cmd),
         Comando::Serve(a) => serve::serve(a),
         Comando::Demo(a) => demo::demo(a),
         Comando::Consultazione(cmd) => consultazione::esegui(cmd),

@@ -1,12 +1,14 @@
 -- The DSU register (PostgreSQL). Keep in step with ../sqlite/0001_registro_dsu.sql.
+-- IF NOT EXISTS: a database made before the register had its own migration table
+-- (_sqlx_migrations_registro) already has these tables; see docs/REGISTRO.md.
 -- Money: BIGINT cents. Dates: TEXT YYYY-MM-DD. Timestamps: BIGINT unix µs.
 -- Only types sqlx's Any driver decodes: BIGINT and TEXT (no NUMERIC, no TIMESTAMPTZ).
-CREATE TABLE sequenza_protocollo (
+CREATE TABLE IF NOT EXISTS sequenza_protocollo (
     anno BIGINT PRIMARY KEY,
     ultimo BIGINT NOT NULL
 );
 
-CREATE TABLE dsu (
+CREATE TABLE IF NOT EXISTS dsu (
     protocollo TEXT PRIMARY KEY,
     prefisso TEXT NOT NULL,
     anno BIGINT NOT NULL,
@@ -37,18 +39,18 @@ CREATE TABLE dsu (
     UNIQUE (prefisso, anno, numero, suffisso)
 );
 
-CREATE INDEX dsu_protocollo_mittente ON dsu (mittente, protocollo_mittente);
-CREATE INDEX dsu_riferimento ON dsu (riferimento);
+CREATE INDEX IF NOT EXISTS dsu_protocollo_mittente ON dsu (mittente, protocollo_mittente);
+CREATE INDEX IF NOT EXISTS dsu_riferimento ON dsu (riferimento);
 
-CREATE TABLE componente_dsu (
+CREATE TABLE IF NOT EXISTS componente_dsu (
     protocollo TEXT NOT NULL REFERENCES dsu (protocollo),
     codice_fiscale TEXT NOT NULL,
     PRIMARY KEY (protocollo, codice_fiscale)
 );
 
-CREATE INDEX componente_dsu_cf ON componente_dsu (codice_fiscale);
+CREATE INDEX IF NOT EXISTS componente_dsu_cf ON componente_dsu (codice_fiscale);
 
-CREATE TABLE indicatore (
+CREATE TABLE IF NOT EXISTS indicatore (
     protocollo TEXT NOT NULL REFERENCES dsu (protocollo),
     posizione BIGINT NOT NULL,
     tipo TEXT NOT NULL,

@@ -1,182 +1,31 @@
-//! The storage interface: one async [`Store`] trait that the register, the ente's
-//! register and the CLI call, and the records it reads and writes.
+//! The storage interfaces of INPS's side, one trait per aggregate:
 //!
-//! The trait speaks the domain (register a DSU, mark the old one, find the DSU valid
+//! * [`StoreDsu`]: the DSU register (filing, lookups, annulment, stored documents);
+//!   its records are in [`crate::registrazione`];
+//! * [`StoreOmissioni`]: the omissioni/difformità notes on stored attestations; its
+//!   records are in [`crate::omissioni`].
+//!
+//! The traits speak the domain (register a DSU, mark the old one, find the DSU valid
 //! on a date) rather than SQL, so that a backend with its own typed driver can be
 //! added later behind the same contract tests (docs/REGISTRO.md). Today one
-//! implementation, [`sql::StoreSql`], serves SQLite and PostgreSQL through sqlx `Any`.
+//! implementation, [`sql::StoreSql`], serves both traits on SQLite and PostgreSQL
+//! through sqlx `Any`. The ente's register of applications is not here: it is the
+//! ente's side (crate `isee-erogatore`).
 
 pub mod sql;
 
-use crate::ente::DomandaEnte;
 use crate::errore::Risultato;
 use crate::omissioni::Annotazione;
 use crate::protocollo::Protocollo;
+use crate::registrazione::{Documenti, NuovaRegistrazione, Registrazione, TipoRegistrazione};
 use chrono::NaiveDate;
-use isee_core::calcolo::Validita;
 use isee_core::codice_fiscale::CodiceFiscale;
-use isee_core::{Prestazione, TipoIsee};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub use sql::{Backend, Configurazione, StoreSql};
 
-/// What a row of the register is: a DSU, or an ISEE corrente module on top of one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TipoRegistrazione {
-    Dsu,
-    Corrente,
-}
-
-/// The lifecycle of a registered DSU (docs/REGISTRO.md, "Stati").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StatoDsu {
-    Attiva,
-    /// Replaced by a rectification (`sostituita_da` names it).
-    Rettificata,
-    /// Replaced by a substitution (`sostituita_da` names it).
-    Sostituita,
-    Annullata,
-}
-
-/// The operation that created a row (INPS `Operazione/@Tipo`, simplified).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OperazioneRegistrata {
-    Nuova,
-    Rettifica,
-    Sostituzione,
-    Corrente,
-}
-
-macro_rules! nomi {
-    ($t:ty { $($v:ident => $n:literal),* $(,)? }) => {
-        impl $t {
-            /// The name stored in the database and used in JSON.
-            pub fn nome(self) -> &'static str {
-                match self { $(<$t>::$v => $n),* }
-            }
-
-            pub fn da_nome(s: &str) -> Option<Self> {
-                match s { $($n => Some(<$t>::$v),)* _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.nome())
-            }
-        }
-    };
-}
-
-nomi!(TipoRegistrazione { Dsu => "dsu", Corrente => "corrente" });
-nomi!(StatoDsu {
-    Attiva => "attiva",
-    Rettificata => "rettificata",
-    Sostituita => "sostituita",
-    Annullata => "annullata",
-});
-nomi!(OperazioneRegistrata {
-    Nuova => "nuova",
-    Rettifica => "rettifica",
-    Sostituzione => "sostituzione",
-    Corrente => "corrente",
-});
-
-/// The values of one computed indicator, as stored (money exact to the cent).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Valori {
-    pub isee: Decimal,
-    pub ise: Decimal,
-    pub isr: Decimal,
-    pub isp: Decimal,
-    pub scala: Decimal,
-    pub validita: Validita,
-}
-
-/// One indicator of a stored attestation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValoreIndicatore {
-    pub tipo: TipoIsee,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prestazione: Option<Prestazione>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub beneficiario: Option<CodiceFiscale>,
-    /// `None` when the indicator is not computable (`motivo_non_calcolabile` says why).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valori: Option<Valori>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub motivo_non_calcolabile: Option<String>,
-}
-
-/// A row of the register as read back: the receipt of a filing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Registrazione {
-    pub protocollo: Protocollo,
-    pub tipo: TipoRegistrazione,
-    pub operazione: OperazioneRegistrata,
-    /// The DSU rectified, substituted, or (for a corrente) the DSU it stands on.
-    pub riferimento: Option<Protocollo>,
-    pub mittente: String,
-    pub protocollo_mittente: Option<String>,
-    pub data_presentazione: NaiveDate,
-    pub validita: Validita,
-    pub stato: StatoDsu,
-    pub sostituita_da: Option<Protocollo>,
-    pub versione_motore: String,
-    pub versione_parametri: String,
-    pub regole_dal: NaiveDate,
-    /// Unix microseconds.
-    pub registrata_il: i64,
-    pub annullata_il: Option<i64>,
-    pub indicatori: Vec<ValoreIndicatore>,
-}
-
-/// The receipt returned to the sender.
-pub type Ricevuta = Registrazione;
-
-/// Everything the store writes for a new row, in one transaction.
-#[derive(Clone, Debug)]
-pub struct NuovaRegistrazione {
-    /// Prefix of the protocol of a new DSU (a corrente keeps its DSU's).
-    pub prefisso: String,
-    /// Year of the per-year sequence (the filing year).
-    pub anno: i32,
-    pub tipo: TipoRegistrazione,
-    pub operazione: OperazioneRegistrata,
-    pub riferimento: Option<Protocollo>,
-    pub mittente: String,
-    pub chiave_idempotenza: String,
-    /// SHA-256 of the request (operation, reference, sender protocol, canonical DSU).
-    pub hash_richiesta: String,
-    pub protocollo_mittente: Option<String>,
-    pub data_presentazione: NaiveDate,
-    pub validita: Validita,
-    pub cf_dichiarante: CodiceFiscale,
-    pub componenti: Vec<CodiceFiscale>,
-    /// The canonical DSU JSON, from which the attestation can be recomputed.
-    pub dsu_json: String,
-    pub attestazione_json: String,
-    pub versione_motore: String,
-    pub versione_parametri: String,
-    pub regole_dal: NaiveDate,
-    pub registrata_il: i64,
-    pub indicatori: Vec<ValoreIndicatore>,
-}
-
-/// The documents stored with a row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Documenti {
-    pub dsu_json: String,
-    pub attestazione_json: String,
-}
-
-/// The storage interface. Every method is one statement or one transaction.
-pub trait Store: Send + Sync {
+/// The DSU register's storage. Every method is one statement or one transaction.
+pub trait StoreDsu: Send + Sync {
     /// Writes a new DSU or corrente row with its members and indicators, and marks
     /// the DSU it rectifies or substitutes, in one transaction. Errors:
     /// `ProtocolloSconosciuto`, `ProtocolloNonAttivo`, `NonUnaDsu` for the reference;
@@ -230,25 +79,16 @@ pub trait Store: Send + Sync {
         &self,
         protocollo: &Protocollo,
     ) -> impl Future<Output = Risultato<Option<Documenti>>> + Send;
+}
 
-    /// Inserts or replaces an application of the ente's register.
-    fn salva_domanda(&self, domanda: &DomandaEnte) -> impl Future<Output = Risultato<()>> + Send;
-
-    fn domanda(
-        &self,
-        ente: &str,
-        id: &str,
-    ) -> impl Future<Output = Risultato<Option<DomandaEnte>>> + Send;
-
-    /// Applications whose ISEE validity ends before `entro`, or that have none.
-    fn in_scadenza(
-        &self,
-        entro: NaiveDate,
-    ) -> impl Future<Output = Risultato<Vec<DomandaEnte>>> + Send;
-
-    /// Adds an omission/discrepancy note to a stored attestation.
+/// The omissioni/difformità notes' storage. The notes reference a registered
+/// protocol, so an implementation lives beside a [`StoreDsu`] on the same database.
+pub trait StoreOmissioni: Send + Sync {
+    /// Adds an omission/discrepancy note to a stored attestation (the same note
+    /// written again replaces its amounts).
     fn annota(&self, annotazione: &Annotazione) -> impl Future<Output = Risultato<()>> + Send;
 
+    /// The notes of one protocol, by fiscal code, kind, reference and date.
     fn annotazioni(
         &self,
         protocollo: &Protocollo,

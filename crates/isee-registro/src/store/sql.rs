@@ -1,20 +1,47 @@
-//! The [`Store`] on SQLite or PostgreSQL through sqlx's `Any` driver.
+//! [`StoreDsu`] and [`StoreOmissioni`] on SQLite or PostgreSQL through sqlx's `Any`
+//! driver: one pool, one set of migrations (recorded in `_sqlx_migrations_registro`,
+//! docs/REGISTRO.md "Migrazioni").
 //!
 //! The rules of docs/stile-rust.md B.3 apply: only BIGINT and TEXT columns (money in
 //! cents, dates as `YYYY-MM-DD` text, timestamps as unix µs), `$n` placeholders
 //! written by hand, SQL in `const`s, no `query!` macros, two migration directories in
 //! step. SQLite gets its PRAGMAs on every new connection (`after_connect`).
 
-use super::*;
+use super::{StoreDsu, StoreOmissioni};
 use crate::errore::ErroreRegistro;
+use crate::errore::Risultato;
 use crate::importo::{da_centesimi, in_centesimi};
+use crate::omissioni::Annotazione;
 use crate::omissioni::TipoOmissione;
+use crate::protocollo::Protocollo;
+use crate::registrazione::{
+    Documenti, NuovaRegistrazione, OperazioneRegistrata, Registrazione, StatoDsu,
+    TipoRegistrazione, ValoreIndicatore, Valori,
+};
+use chrono::NaiveDate;
+use isee_core::calcolo::Validita;
+use isee_core::codice_fiscale::CodiceFiscale;
+use rust_decimal::Decimal;
+use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+use std::sync::LazyLock;
 
-static MIGRAZIONI_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
-static MIGRAZIONI_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+/// The table where sqlx records the register's migrations. Not sqlx's default
+/// `_sqlx_migrations`: that one, in a database created before the ente's register
+/// moved to `isee-erogatore`, holds the old numbering (docs/REGISTRO.md).
+pub const TABELLA_MIGRAZIONI: &str = "_sqlx_migrations_registro";
+
+fn con_tabella(mut m: Migrator) -> Migrator {
+    m.dangerous_set_table_name(TABELLA_MIGRAZIONI);
+    m
+}
+
+static MIGRAZIONI_SQLITE: LazyLock<Migrator> =
+    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/sqlite")));
+static MIGRAZIONI_POSTGRES: LazyLock<Migrator> =
+    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/postgres")));
 
 pub use isee_sql::Backend;
 use isee_sql::senza_credenziali;
@@ -67,7 +94,7 @@ const PRAGMA_SQLITE: [&str; 4] = [
     "PRAGMA busy_timeout = 5000",
 ];
 
-/// The one implementation of [`Store`].
+/// The one implementation of [`StoreDsu`] and [`StoreOmissioni`].
 #[derive(Clone, Debug)]
 pub struct StoreSql {
     pool: AnyPool,
@@ -333,42 +360,6 @@ const SQL_ANNULLA_CORRENTI: &str = "UPDATE dsu SET stato = 'annullata', annullat
 
 const SQL_DOCUMENTI: &str = "SELECT dsu_json, attestazione_json FROM dsu WHERE protocollo = $1";
 
-const SQL_SALVA_DOMANDA: &str = "INSERT INTO domanda_ente (ente, id, servizio, codice_fiscale, \
-     tipo_richiesto, isee_tipo, isee_centesimi, ise_centesimi, isr_centesimi, isp_centesimi, \
-     scala, protocollo_dsu, data_presentazione_dsu, valida_al, fonte, evidenza, hash_evidenza, \
-     aggiornata_il) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-     ON CONFLICT (ente, id) DO UPDATE SET servizio = excluded.servizio, \
-     codice_fiscale = excluded.codice_fiscale, tipo_richiesto = excluded.tipo_richiesto, \
-     isee_tipo = excluded.isee_tipo, isee_centesimi = excluded.isee_centesimi, \
-     ise_centesimi = excluded.ise_centesimi, isr_centesimi = excluded.isr_centesimi, \
-     isp_centesimi = excluded.isp_centesimi, scala = excluded.scala, \
-     protocollo_dsu = excluded.protocollo_dsu, \
-     data_presentazione_dsu = excluded.data_presentazione_dsu, valida_al = excluded.valida_al, \
-     fonte = excluded.fonte, evidenza = excluded.evidenza, \
-     hash_evidenza = excluded.hash_evidenza, aggiornata_il = excluded.aggiornata_il";
-
-macro_rules! seleziona_domande {
-    ($dove:literal) => {
-        concat!(
-            "SELECT ente, id, servizio, codice_fiscale, tipo_richiesto, isee_tipo, \
-             isee_centesimi, ise_centesimi, isr_centesimi, isp_centesimi, scala, protocollo_dsu, \
-             data_presentazione_dsu, valida_al, fonte, evidenza, hash_evidenza, aggiornata_il \
-             FROM domanda_ente ",
-            $dove
-        )
-    };
-}
-
-const SQL_DOMANDA: &str = seleziona_domande!("WHERE ente = $1 AND id = $2");
-
-/// NULL sorts first in SQLite and last in PostgreSQL: `COALESCE` gives one order,
-/// with the applications without a validity end first.
-const SQL_IN_SCADENZA: &str = seleziona_domande!(
-    "WHERE valida_al IS NULL OR valida_al < $1 \
-     ORDER BY COALESCE(valida_al, ''), ente, id"
-);
-
 const SQL_ANNOTA: &str = "INSERT INTO omissione (protocollo, codice_fiscale, tipo, riferimento, \
      tipo_rapporto, dichiarato_centesimi, agenzia_entrate_centesimi, data_controllo) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -380,42 +371,6 @@ const SQL_ANNOTAZIONI: &str = "SELECT protocollo, codice_fiscale, tipo, riferime
      tipo_rapporto, dichiarato_centesimi, agenzia_entrate_centesimi, data_controllo \
      FROM omissione WHERE protocollo = $1 \
      ORDER BY codice_fiscale, tipo, riferimento, data_controllo";
-
-fn domanda_ente(r: &AnyRow) -> Risultato<DomandaEnte> {
-    use crate::ente::{FonteIsee, IseeOttenuto};
-    let s = |c: &str| r.try_get::<String, _>(c);
-    let so = |c: &str| r.try_get::<Option<String>, _>(c);
-    let io = |c: &str| r.try_get::<Option<i64>, _>(c);
-    let isee = match (so("isee_tipo")?, io("isee_centesimi")?) {
-        (Some(tipo), Some(isee)) => Some(IseeOttenuto {
-            tipo: leggi_enum(&tipo)?,
-            isee: da_centesimi(isee),
-            ise: io("ise_centesimi")?.map(da_centesimi),
-            isr: io("isr_centesimi")?.map(da_centesimi),
-            isp: io("isp_centesimi")?.map(da_centesimi),
-            scala: so("scala")?.as_deref().map(leggi_decimale).transpose()?,
-            protocollo_dsu: so("protocollo_dsu")?,
-            data_presentazione_dsu: leggi_data_opz(so("data_presentazione_dsu")?)?,
-            valida_al: leggi_data_opz(so("valida_al")?)?,
-            fonte: so("fonte")?
-                .as_deref()
-                .map(|f| FonteIsee::da_nome(f).ok_or_else(|| corrotto("fonte")))
-                .transpose()?,
-            evidenza: so("evidenza")?,
-            hash_evidenza: so("hash_evidenza")?,
-        }),
-        _ => None,
-    };
-    Ok(DomandaEnte {
-        ente: s("ente")?,
-        id: s("id")?,
-        servizio: s("servizio")?,
-        codice_fiscale: CodiceFiscale::new(&s("codice_fiscale")?),
-        tipo_richiesto: leggi_enum(&s("tipo_richiesto")?)?,
-        isee,
-        aggiornata_il: r.try_get("aggiornata_il")?,
-    })
-}
 
 fn e_violazione_unicita(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
@@ -592,7 +547,7 @@ impl StoreSql {
     }
 }
 
-impl Store for StoreSql {
+impl StoreDsu for StoreSql {
     async fn registra(&self, nuova: NuovaRegistrazione) -> Risultato<Registrazione> {
         let protocollo = {
             let _turno = match &self.scrittura {
@@ -733,54 +688,9 @@ impl Store for StoreSql {
         })
         .transpose()
     }
+}
 
-    async fn salva_domanda(&self, d: &DomandaEnte) -> Risultato<()> {
-        let i = d.isee.as_ref();
-        sqlx::query(SQL_SALVA_DOMANDA)
-            .bind(d.ente.clone())
-            .bind(d.id.clone())
-            .bind(d.servizio.clone())
-            .bind(d.codice_fiscale.as_str().to_string())
-            .bind(nome_enum(&d.tipo_richiesto))
-            .bind(i.map(|i| nome_enum(&i.tipo)))
-            .bind(centesimi_opz(i.map(|i| i.isee))?)
-            .bind(centesimi_opz(i.and_then(|i| i.ise))?)
-            .bind(centesimi_opz(i.and_then(|i| i.isr))?)
-            .bind(centesimi_opz(i.and_then(|i| i.isp))?)
-            .bind(i.and_then(|i| i.scala).map(|s| s.to_string()))
-            .bind(i.and_then(|i| i.protocollo_dsu.clone()))
-            .bind(i.and_then(|i| i.data_presentazione_dsu).map(testo_data))
-            .bind(i.and_then(|i| i.valida_al).map(testo_data))
-            .bind(i.and_then(|i| i.fonte).map(|f| f.nome().to_string()))
-            .bind(i.and_then(|i| i.evidenza.clone()))
-            .bind(i.and_then(|i| i.hash_evidenza.clone()))
-            .bind(d.aggiornata_il)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn domanda(&self, ente: &str, id: &str) -> Risultato<Option<DomandaEnte>> {
-        sqlx::query(SQL_DOMANDA)
-            .bind(ente.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(domanda_ente)
-            .transpose()
-    }
-
-    async fn in_scadenza(&self, entro: NaiveDate) -> Risultato<Vec<DomandaEnte>> {
-        sqlx::query(SQL_IN_SCADENZA)
-            .bind(testo_data(entro))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(domanda_ente)
-            .collect()
-    }
-
+impl StoreOmissioni for StoreSql {
     async fn annota(&self, a: &Annotazione) -> Risultato<()> {
         sqlx::query(SQL_ANNOTA)
             .bind(a.protocollo.to_string())

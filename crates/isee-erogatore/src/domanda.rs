@@ -1,12 +1,12 @@
-//! The ente's local ISEE register ("banca dati ISEE comunale", issue 4): each
-//! application with the ISEE obtained for it, where the value came from, and the
-//! expiry monitoring.
+//! The records of the ente's local ISEE register ("banca dati ISEE comunale",
+//! issue 4): each application with the ISEE obtained for it and where the value came
+//! from. The store ([`crate::store`]) and the register ([`crate::registro`]) speak in
+//! these; this module depends on neither.
 //!
 //! The DSU protocol is kept as text, unchecked: a value read from INPS carries
-//! INPS's own check letter, which this project does not compute (src/protocollo.rs).
+//! INPS's own check letter, which this project does not compute (isee-registro's
+//! `protocollo`).
 
-use crate::errore::Risultato;
-use crate::store::Store;
 use chrono::NaiveDate;
 use isee_core::TipoIsee;
 use isee_core::codice_fiscale::CodiceFiscale;
@@ -86,37 +86,4 @@ pub fn sha256_hex(testo: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The ente's register on a store.
-pub struct RegistroEnte<S: Store> {
-    store: S,
-}
-
-impl<S: Store> RegistroEnte<S> {
-    pub fn new(store: S) -> RegistroEnte<S> {
-        RegistroEnte { store }
-    }
-
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    /// Inserts or replaces an application; the evidence hash is (re)computed here.
-    pub async fn salva(&self, mut domanda: DomandaEnte) -> Risultato<()> {
-        if let Some(i) = &mut domanda.isee {
-            i.hash_evidenza = i.evidenza.as_deref().map(sha256_hex);
-        }
-        self.store.salva_domanda(&domanda).await
-    }
-
-    pub async fn domanda(&self, ente: &str, id: &str) -> Risultato<Option<DomandaEnte>> {
-        self.store.domanda(ente, id).await
-    }
-
-    /// Applications whose ISEE validity ends before `entro`, or that have no ISEE or
-    /// no validity end: those with none come first, then by validity end.
-    pub async fn in_scadenza(&self, entro: NaiveDate) -> Risultato<Vec<DomandaEnte>> {
-        self.store.in_scadenza(entro).await
-    }
 }

@@ -1,6 +1,8 @@
 -- Omissions and discrepancies noted on stored attestations (PostgreSQL).
--- Keep in step with ../sqlite/0003_omissioni.sql.
-CREATE TABLE omissione (
+-- IF NOT EXISTS: a database made before the register had its own migration table
+-- (_sqlx_migrations_registro) already has these tables; see docs/REGISTRO.md.
+-- Keep in step with ../sqlite/0002_omissioni.sql.
+CREATE TABLE IF NOT EXISTS omissione (
     protocollo TEXT NOT NULL REFERENCES dsu (protocollo),
     codice_fiscale TEXT NOT NULL,
     tipo TEXT NOT NULL CHECK (tipo IN ('PatrimoniMobiliari', 'RedditiScostamento')),

@@ -1,17 +1,15 @@
-//! The store contract: every test body is generic over `Store` and runs on SQLite and
-//! on PostgreSQL (see `comune/mod.rs` for the harness).
+//! The DSU register's store contract: every test body is generic over `StoreDsu` and
+//! runs on SQLite and on PostgreSQL (`isee_prova::su_entrambi!`, fixture in
+//! `comune/mod.rs`).
 
 mod comune;
 
 use chrono::NaiveDate;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::{Dsu, Motore, TipoIsee, valida};
-use isee_registro::ente::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte, sha256_hex};
-use isee_registro::omissioni::{TipoOmissione, annota_registro, leggi_dati_agenzia};
-use isee_registro::store::{OperazioneRegistrata, StatoDsu, Store, TipoRegistrazione};
+use isee_registro::registrazione::{OperazioneRegistrata, StatoDsu, TipoRegistrazione};
+use isee_registro::store::StoreDsu;
 use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, Registro};
-use rust_decimal::Decimal;
-use rust_decimal::dec;
 use serde_json::{Value, json};
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
@@ -42,14 +40,14 @@ fn presentazione(dsu_json: &str, chiave: &str, operazione: Operazione) -> Presen
     }
 }
 
-fn registro<S: Store>(s: S) -> Registro<S> {
+fn registro<S: StoreDsu>(s: S) -> Registro<S> {
     Registro::new(s)
 }
 
 // ---------------------------------------------------------------------------------
 // The bodies.
 
-async fn ritentativo_idempotente<S: Store + Clone + 'static>(s: S) {
+async fn ritentativo_idempotente<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -83,7 +81,7 @@ async fn ritentativo_idempotente<S: Store + Clone + 'static>(s: S) {
     assert_eq!(d.protocollo.numero(), 3);
 }
 
-async fn ritentativi_concorrenti<S: Store + Clone + 'static>(s: S) {
+async fn ritentativi_concorrenti<S: StoreDsu + Clone + 'static>(s: S) {
     let r = std::sync::Arc::new(registro(s));
     let mut compiti = Vec::new();
     for _ in 0..4 {
@@ -101,7 +99,7 @@ async fn ritentativi_concorrenti<S: Store + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn stessa_chiave_corpo_diverso<S: Store + Clone + 'static>(s: S) {
+async fn stessa_chiave_corpo_diverso<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     r.presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
         .await
@@ -118,7 +116,7 @@ async fn stessa_chiave_corpo_diverso<S: Store + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn dsu_non_valida_nulla_memorizzato<S: Store + Clone + 'static>(s: S) {
+async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let e = r
         .presenta(presentazione(ERRORI, "k", Operazione::Nuova))
@@ -146,7 +144,7 @@ async fn dsu_non_valida_nulla_memorizzato<S: Store + Clone + 'static>(s: S) {
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_di_protocollo_sconosciuto<S: Store + Clone + 'static>(s: S) {
+async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 4242, 0).unwrap();
     for op in [
@@ -169,7 +167,7 @@ async fn rettifica_di_protocollo_sconosciuto<S: Store + Clone + 'static>(s: S) {
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_marca_la_vecchia<S: Store + Clone + 'static>(s: S) {
+async fn rettifica_marca_la_vecchia<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let vecchia = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -231,7 +229,7 @@ async fn rettifica_marca_la_vecchia<S: Store + Clone + 'static>(s: S) {
     assert_eq!(n.sostituita_da.as_ref(), Some(&terza.protocollo));
 }
 
-async fn annullamento<S: Store + Clone + 'static>(s: S) {
+async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -283,7 +281,7 @@ async fn annullamento<S: Store + Clone + 'static>(s: S) {
     );
 }
 
-async fn ricerca_per_cf_alla_data_e_storico<S: Store + Clone + 'static>(s: S) {
+async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let del_2025 = modifica(RAVENNA, |v| v["data_presentazione"] = json!("2025-03-01"));
     let a = r
@@ -375,7 +373,7 @@ async fn ricerca_per_cf_alla_data_e_storico<S: Store + Clone + 'static>(s: S) {
     );
 }
 
-async fn ricerca_per_protocollo_mittente<S: Store + Clone + 'static>(s: S) {
+async fn ricerca_per_protocollo_mittente<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "a", Operazione::Nuova))
@@ -408,7 +406,7 @@ async fn ricerca_per_protocollo_mittente<S: Store + Clone + 'static>(s: S) {
     );
 }
 
-async fn importi_esatti_al_centesimo<S: Store + Clone + 'static>(s: S) {
+async fn importi_esatti_al_centesimo<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -436,40 +434,9 @@ async fn importi_esatti_al_centesimo<S: Store + Clone + 'static>(s: S) {
     // And the stored attestation recomputes to the same thing.
     let ric = r.ricalcola(&a.protocollo).await.unwrap();
     assert!(ric.uguale);
-
-    // Awkward amounts through the ente's register.
-    let ente = RegistroEnte::new(r.store().clone());
-    for (i, x) in [
-        dec!(0.01),
-        dec!(12345.67),
-        dec!(9999999999.99),
-        dec!(-0.99),
-        dec!(7.10),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let d = domanda("RA", &format!("m{i}"), Some((x, Some(data("2026-12-31")))));
-        ente.salva(d.clone()).await.unwrap();
-        let letta = ente.domanda("RA", &format!("m{i}")).await.unwrap().unwrap();
-        let li = letta.isee.unwrap();
-        assert_eq!(li.isee, x);
-        assert_eq!(
-            li.isee.to_string(),
-            format!("{x:.2}"),
-            "sempre due decimali"
-        );
-        assert_eq!(li.ise, Some(x));
-        assert_eq!(li.scala, Some(dec!(2.46)));
-    }
-    let e = ente
-        .salva(domanda("RA", "frazione", Some((dec!(1.005), None))))
-        .await
-        .unwrap_err();
-    assert_eq!(e.codice(), "registro.importo");
 }
 
-async fn modulo_corrente_sopra_una_dsu<S: Store + Clone + 'static>(s: S) {
+async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
     let r = registro(s);
     let v: Value = serde_json::from_str(GENOVA).unwrap();
     let modulo = v["corrente"].to_string();
@@ -550,164 +517,8 @@ async fn modulo_corrente_sopra_una_dsu<S: Store + Clone + 'static>(s: S) {
     );
 }
 
-fn domanda(ente: &str, id: &str, isee: Option<(Decimal, Option<NaiveDate>)>) -> DomandaEnte {
-    DomandaEnte {
-        ente: ente.into(),
-        id: id.into(),
-        servizio: "nido".into(),
-        codice_fiscale: mario(),
-        tipo_richiesto: TipoIsee::Minorenni,
-        isee: isee.map(|(x, al)| IseeOttenuto {
-            tipo: TipoIsee::Minorenni,
-            isee: x,
-            ise: Some(x),
-            isr: None,
-            isp: None,
-            scala: Some(dec!(2.46)),
-            protocollo_dsu: Some("INPS-ISEE-2026-00012345A-00".into()),
-            data_presentazione_dsu: Some(data("2026-01-20")),
-            valida_al: al,
-            fonte: Some(FonteIsee::ConsultazioneInps),
-            evidenza: Some("consultazione PDND 2026-01-21 id 77".into()),
-            hash_evidenza: None,
-        }),
-        aggiornata_il: 1,
-    }
-}
-
-async fn registro_ente_scadenze<S: Store + Clone + 'static>(s: S) {
-    let ente = RegistroEnte::new(s);
-    ente.salva(domanda(
-        "RA",
-        "1",
-        Some((dec!(9000), Some(data("2026-03-31")))),
-    ))
-    .await
-    .unwrap();
-    ente.salva(domanda(
-        "RA",
-        "2",
-        Some((dec!(9000), Some(data("2026-12-31")))),
-    ))
-    .await
-    .unwrap();
-    ente.salva(domanda("RA", "3", None)).await.unwrap();
-    ente.salva(domanda("BO", "4", Some((dec!(9000), None))))
-        .await
-        .unwrap();
-    ente.salva(domanda(
-        "RA",
-        "5",
-        Some((dec!(9000), Some(data("2026-06-30")))),
-    ))
-    .await
-    .unwrap();
-    let ids = |v: Vec<DomandaEnte>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
-    // Before 30 June: those ending on 30 June are still valid that day.
-    assert_eq!(
-        ids(ente.in_scadenza(data("2026-06-30")).await.unwrap()),
-        ["4", "3", "1"]
-    );
-    assert_eq!(
-        ids(ente.in_scadenza(data("2026-07-01")).await.unwrap()),
-        ["4", "3", "1", "5"]
-    );
-    assert_eq!(
-        ids(ente.in_scadenza(data("2026-01-01")).await.unwrap()),
-        ["4", "3"]
-    );
-    // Replacing an application updates it; the evidence hash is computed.
-    ente.salva(domanda(
-        "RA",
-        "3",
-        Some((dec!(1), Some(data("2027-01-15")))),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(
-        ids(ente.in_scadenza(data("2026-07-01")).await.unwrap()),
-        ["4", "1", "5"]
-    );
-    let d = ente.domanda("RA", "3").await.unwrap().unwrap();
-    let i = d.isee.unwrap();
-    assert_eq!(
-        i.hash_evidenza,
-        Some(sha256_hex("consultazione PDND 2026-01-21 id 77"))
-    );
-    assert_eq!(i.fonte, Some(FonteIsee::ConsultazioneInps));
-    assert_eq!(d.codice_fiscale, mario());
-}
-
-async fn omissioni_annotate_senza_cambiare_isee<S: Store + Clone + 'static>(s: S) {
-    let r = registro(s);
-    let a = r
-        .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
-        .await
-        .unwrap();
-    let file = concat!(
-        r#"{"codice_fiscale":"RSSMRA85M01H199H","data_controllo":"2026-03-01","rapporti":["#,
-        r#"{"tipo":"01","identificativo":"IT60 X054 2811 1010 0000 0123 456","saldo_31_12":"12000","giacenza_media":"10000"},"#,
-        r#"{"tipo":"03","identificativo":"LIB-9","saldo_31_12":"2500.50"}],"reddito_complessivo":"32500"}"#,
-        "\n",
-        "non json\n",
-        r#"{"codice_fiscale":"BNCLRA88R45H199W","data_controllo":"2026-03-01","reddito_complessivo":"18000"}"#
-    );
-    let (dati, errori) = leggi_dati_agenzia(file);
-    assert_eq!(errori.len(), 1);
-    assert_eq!(errori[0].0, 2);
-    let note = annota_registro(r.store(), &dati).await.unwrap();
-    let mut tipi: Vec<_> = note
-        .iter()
-        .map(|n| (n.tipo, n.riferimento.clone()))
-        .collect();
-    tipi.sort_by(|x, y| x.1.cmp(&y.1));
-    assert_eq!(
-        tipi,
-        vec![
-            (TipoOmissione::PatrimoniMobiliari, "LIB-9".to_string()),
-            (
-                TipoOmissione::RedditiScostamento,
-                "reddito_complessivo".to_string()
-            )
-        ]
-    );
-    let lette = r.store().annotazioni(&a.protocollo).await.unwrap();
-    assert_eq!(lette.len(), 2);
-    let lib = lette.iter().find(|n| n.riferimento == "LIB-9").unwrap();
-    assert_eq!(lib.agenzia_entrate, dec!(2500.50));
-    assert_eq!(lib.dichiarato, None);
-    assert_eq!(lib.tipo_rapporto.as_deref(), Some("03"));
-    let dopo = r.per_protocollo(&a.protocollo).await.unwrap().unwrap();
-    assert_eq!(dopo, a, "l'ISEE non cambia");
-    // Applying the same file again adds nothing.
-    annota_registro(r.store(), &dati).await.unwrap();
-    assert_eq!(r.store().annotazioni(&a.protocollo).await.unwrap().len(), 2);
-}
-
-/// Generates, for each body, one test on SQLite and one on PostgreSQL.
-macro_rules! contratto {
-    ($($nome:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $nome() {
-                    crate::comune::Banco::sqlite().await.esegui(super::$nome).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $nome() {
-                    let Some(banco) = crate::comune::Banco::postgres().await else { return };
-                    banco.esegui(super::$nome).await;
-                }
-            )*
-        }
-    };
-}
-
-contratto!(
+isee_prova::su_entrambi!(
+    apri = crate::comune::apri;
     ritentativo_idempotente,
     ritentativi_concorrenti,
     stessa_chiave_corpo_diverso,
@@ -719,6 +530,4 @@ contratto!(
     ricerca_per_protocollo_mittente,
     importi_esatti_al_centesimo,
     modulo_corrente_sopra_una_dsu,
-    registro_ente_scadenze,
-    omissioni_annotate_senza_cambiare_isee,
 );

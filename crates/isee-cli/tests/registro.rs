@@ -1,8 +1,8 @@
 //! `isee registro omissioni`: the command annotates a stored DSU from the tax
 //! agency's data and leaves its ISEE unchanged.
 
-use isee_registro::cli::{ComandoRegistro, esegui_registro};
-use isee_registro::store::Store;
+use isee_cli::comandi::registro::{ComandoRegistro, esegui_registro};
+use isee_registro::store::StoreOmissioni;
 use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
 use std::process::ExitCode;
 

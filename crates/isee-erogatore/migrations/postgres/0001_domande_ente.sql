@@ -1,5 +1,7 @@
--- The ente's local ISEE register (PostgreSQL). Keep in step with ../sqlite/0002_registro_ente.sql.
-CREATE TABLE domanda_ente (
+-- The ente's local ISEE register (PostgreSQL). Keep in step with ../sqlite/0001_domande_ente.sql.
+-- IF NOT EXISTS: a database made when this table belonged to isee-registro (its
+-- migration 0002) already has it; see docs/REGISTRO.md, "Migrazioni".
+CREATE TABLE IF NOT EXISTS domanda_ente (
     ente TEXT NOT NULL,
     id TEXT NOT NULL,
     servizio TEXT NOT NULL,
@@ -21,5 +23,5 @@ CREATE TABLE domanda_ente (
     PRIMARY KEY (ente, id)
 );
 
-CREATE INDEX domanda_ente_valida_al ON domanda_ente (valida_al);
-CREATE INDEX domanda_ente_cf ON domanda_ente (codice_fiscale);
+CREATE INDEX IF NOT EXISTS domanda_ente_valida_al ON domanda_ente (valida_al);
+CREATE INDEX IF NOT EXISTS domanda_ente_cf ON domanda_ente (codice_fiscale);

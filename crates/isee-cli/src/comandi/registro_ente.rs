@@ -1,6 +1,5 @@
-//! The command line of the ente's register (`isee registro-ente …`): CSV import and
-//! expiry report. The `isee` binary wires [`ComandoRegistroEnte`] in as a subcommand
-//! and calls [`esegui`].
+//! `isee registro-ente …`: the ente's local ISEE register (`isee-erogatore`): CSV
+//! import of applications and the expiry report.
 //!
 //! CSV columns (header required, order free; empty cell = absent):
 //! `ente,id,servizio,codice_fiscale,tipo_richiesto,isee_tipo,isee,ise,isr,isp,scala,
@@ -8,13 +7,11 @@
 //! with at most two decimals and a dot (`12345.67`). Each bad row is reported with its
 //! line number and skipped; the others are imported.
 
-use crate::ente::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte};
-use crate::registro::adesso_us;
-use crate::store::StoreSql;
 use anyhow::Context;
 use chrono::NaiveDate;
 use isee_core::TipoIsee;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
+use isee_erogatore::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte, StoreDomandeSql};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,64 +49,6 @@ pub enum ComandoRegistroEnte {
         #[arg(long, value_enum, default_value_t = Formato::Testo)]
         formato: Formato,
     },
-}
-
-/// Commands on the DSU register itself (the store `isee serve` uses).
-#[derive(Debug, clap::Subcommand)]
-pub enum ComandoRegistro {
-    /// Imports the tax agency's data (JSON Lines, docs/REGISTRO.md) and annotates the
-    /// active DSUs whose declared data omit a relationship or declare less. The ISEE
-    /// values do not change.
-    Omissioni {
-        /// The JSON Lines file from the tax agency.
-        file: PathBuf,
-        /// Database URL (sqlite://FILE or postgres://user@host/db), as for `isee serve`.
-        #[arg(long, default_value = "sqlite://isee-registro.db")]
-        db: String,
-    },
-}
-
-/// Runs a register command. Exit code: 0 on success; 1 when some input lines were
-/// refused (each reported with its line number).
-pub fn esegui_registro(cmd: ComandoRegistro) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("avvio del runtime asincrono")?;
-    rt.block_on(async move {
-        match cmd {
-            ComandoRegistro::Omissioni { file, db } => {
-                let testo = std::fs::read_to_string(&file)
-                    .with_context(|| format!("lettura di {}", file.display()))?;
-                let (dati, errori) = crate::omissioni::leggi_dati_agenzia(&testo);
-                for (riga, e) in &errori {
-                    eprintln!("riga {riga}: {e}");
-                }
-                let store = connetti(&db).await?;
-                let annotazioni = crate::omissioni::annota_registro(&store, &dati).await?;
-                for a in &annotazioni {
-                    println!(
-                        "{} {} {:?} {}",
-                        a.protocollo,
-                        a.codice_fiscale.mascherato(),
-                        a.tipo,
-                        a.riferimento
-                    );
-                }
-                eprintln!(
-                    "{} codici fiscali letti, {} righe rifiutate, {} annotazioni",
-                    dati.len(),
-                    errori.len(),
-                    annotazioni.len()
-                );
-                Ok(if errori.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                })
-            }
-        }
-    })
 }
 
 /// Runs a command. Exit code: 0 on success; 1 when some CSV rows were refused.
@@ -156,8 +95,16 @@ pub fn esegui(cmd: ComandoRegistroEnte) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn connetti(db: &str) -> anyhow::Result<StoreSql> {
-    Ok(StoreSql::connetti(db).await?)
+async fn connetti(db: &str) -> anyhow::Result<StoreDomandeSql> {
+    Ok(StoreDomandeSql::connetti(db).await?)
+}
+
+/// Now, in unix microseconds (the register's timestamps).
+fn adesso_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// A refused CSV line: its number and the reason.
@@ -414,7 +361,7 @@ RA,5,mensa,RSSMRA85M01H199H,ordinario,ordinario,100,,,,,,,2026-02-30,,
             .build()
             .unwrap();
         let scadenza = rt.block_on(async {
-            let r = RegistroEnte::new(StoreSql::connetti(&db).await.unwrap());
+            let r = RegistroEnte::new(StoreDomandeSql::connetti(&db).await.unwrap());
             let v = r.in_scadenza("2027-01-01".parse().unwrap()).await.unwrap();
             v.into_iter().map(|d| d.id).collect::<Vec<_>>()
         });

@@ -1,0 +1,24 @@
+//! This crate's fixture for the shared harness (`isee-prova`): the ente's register
+//! opened on a test's fresh database.
+
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
+use isee_erogatore::store::Configurazione;
+use isee_erogatore::{RegistroEnte, StoreDomandeSql};
+use isee_prova::Ambiente;
+
+pub async fn store(amb: &Ambiente) -> StoreDomandeSql {
+    let mut cfg = Configurazione::new(&amb.url);
+    cfg.schema = amb.schema.clone();
+    if amb.schema.is_some() {
+        cfg.max_connessioni = 3;
+    }
+    StoreDomandeSql::connetti_con(cfg)
+        .await
+        .expect("apertura del registro dell'ente")
+}
+
+pub async fn apri(amb: Ambiente) -> RegistroEnte<StoreDomandeSql> {
+    RegistroEnte::new(store(&amb).await)
+}
