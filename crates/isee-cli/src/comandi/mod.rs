@@ -4,7 +4,9 @@
 
 pub mod batch;
 pub mod calcola;
+pub mod certificati;
 pub mod genera;
+pub mod pdnd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -54,7 +56,7 @@ enum Comando {
     Consultazione(isee_consultazione::cli::ComandoConsultazione),
     /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
     #[command(subcommand)]
-    Pdnd(isee_pdnd::cli::ComandoPdnd),
+    Pdnd(pdnd::ComandoPdnd),
     /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
     #[command(subcommand)]
     Audit(isee_accessi::cli::ComandoAudit),
@@ -66,7 +68,7 @@ enum Comando {
     Operatori(isee_enti::ComandoOperatori),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
-    Certificati(isee_tls::cli::ComandoCertificati),
+    Certificati(certificati::ComandoCertificati),
 }
 
 /// Parses the command line and runs the subcommand; the exit code of `isee`.
@@ -84,11 +86,11 @@ pub fn esegui() -> ExitCode {
         Comando::Serve(a) => isee_server::cli::serve(a),
         Comando::Demo(a) => isee_server::cli::demo(a),
         Comando::Consultazione(cmd) => isee_consultazione::cli::esegui(cmd),
-        Comando::Pdnd(cmd) => isee_pdnd::cli::esegui(cmd),
+        Comando::Pdnd(cmd) => pdnd::esegui(cmd),
         Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
         Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => isee_enti::esegui_operatori(cmd),
-        Comando::Certificati(cmd) => isee_tls::cli::esegui(cmd),
+        Comando::Certificati(cmd) => certificati::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)
@@ -109,4 +111,3 @@ pub fn esegui() -> ExitCode {
         }
     }
 }
-
