@@ -11,7 +11,7 @@ use isee_pdnd::jwks::CacheJwks;
 use isee_pdnd::voucher::{AttesoVoucher, ValidatoreVoucher};
 use serde_json::json;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
         .nth(1)
         .map(|s| s.parse())

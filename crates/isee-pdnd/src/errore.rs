@@ -28,6 +28,13 @@ pub enum ErrorePdnd {
     Http { url: String, motivo: String },
     #[error("{0}")]
     Stato(String),
+    /// The local PDND could not listen on its address, or its listener failed.
+    #[error("PDND locale su {indirizzo}: {errore}")]
+    Ascolto {
+        indirizzo: std::net::SocketAddr,
+        #[source]
+        errore: std::io::Error,
+    },
 }
 
 pub type Result<T, E = ErrorePdnd> = std::result::Result<T, E>;

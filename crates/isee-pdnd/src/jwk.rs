@@ -2,16 +2,27 @@
 //!
 //! The `kid` of every key is its RFC 7638 SHA-256 thumbprint, because that is what PDND
 //! shows for an uploaded key and what it requires in a client assertion's header
-//! (`^[A-Za-z0-9_-]{43}$`). Cryptography is aws-lc-rs's; this module only encodes.
+//! (`^[A-Za-z0-9_-]{43}$`).
+//!
+//! [`Jwk`] is the PDND profile of a JWK (an RSA signing key: `kty`, `n`, `e`, `kid`,
+//! `alg`, `use`), the shape stored in `stato.json` and served in JWKS documents. What is
+//! generic is jsonwebtoken's: the thumbprint ([`jsonwebtoken::jwk::Jwk::thumbprint`]),
+//! the verification key ([`jsonwebtoken::DecodingKey::from_jwk`]) and RS256 signing
+//! ([`jsonwebtoken::encode`]); [`Jwk::in_jsonwebtoken`] is the bridge. This module
+//! keeps what jsonwebtoken does not do: generating an RSA key (aws-lc-rs), reading and
+//! writing it as PEM, the 2048-bit floor and the crate's error codes.
 
 use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, KeyAlgorithm, PublicKeyUse, RSAKeyParameters,
+    RSAKeyType, ThumbprintHash,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::Digest as _;
 
 use crate::errore::{ErrorePdnd, Result};
 
@@ -31,15 +42,21 @@ pub struct Jwk {
 }
 
 impl Jwk {
-    /// A `jsonwebtoken` key to verify signatures made with this key.
-    pub fn chiave_verifica(&self) -> Result<jsonwebtoken::DecodingKey> {
+    /// The same key as jsonwebtoken's JWK (members `kty`, `n`, `e`, `kid`, `alg`, `use`;
+    /// an `alg` jsonwebtoken does not know is left out). Only RSA keys are represented.
+    pub fn in_jsonwebtoken(&self) -> Result<jsonwebtoken::jwk::Jwk> {
         if self.kty != "RSA" {
             return Err(ErrorePdnd::Chiave(format!(
                 "tipo di chiave «{}» non supportato: solo RSA",
                 self.kty
             )));
         }
-        jsonwebtoken::DecodingKey::from_rsa_components(&self.n, &self.e)
+        Ok(jwk_jsonwebtoken(self))
+    }
+
+    /// A `jsonwebtoken` key to verify signatures made with this key.
+    pub fn chiave_verifica(&self) -> Result<jsonwebtoken::DecodingKey> {
+        jsonwebtoken::DecodingKey::from_jwk(&self.in_jsonwebtoken()?)
             .map_err(|e| ErrorePdnd::Chiave(format!("componenti RSA non valide: {e}")))
     }
 
@@ -87,18 +104,39 @@ pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }
 
-/// The RFC 7638 thumbprint of an RSA JWK: SHA-256 over `{"e":…,"kty":…,"n":…}`
-/// (members in that order, no whitespace), base64url without padding: 43 characters.
+/// jsonwebtoken's JWK of the RSA key `n`, `e` (whatever `kty` says: the callers check it).
+fn jwk_jsonwebtoken(jwk: &Jwk) -> jsonwebtoken::jwk::Jwk {
+    let public_key_use = jwk.use_.as_deref().map(|u| match u {
+        "sig" => PublicKeyUse::Signature,
+        "enc" => PublicKeyUse::Encryption,
+        altro => PublicKeyUse::Other(altro.to_owned()),
+    });
+    jsonwebtoken::jwk::Jwk {
+        common: CommonParameters {
+            public_key_use,
+            key_algorithm: jwk
+                .alg
+                .as_deref()
+                .and_then(|a| a.parse::<KeyAlgorithm>().ok()),
+            key_id: (!jwk.kid.is_empty()).then(|| jwk.kid.clone()),
+            ..CommonParameters::default()
+        },
+        algorithm: AlgorithmParameters::RSA(RSAKeyParameters {
+            key_type: RSAKeyType::RSA,
+            n: jwk.n.clone(),
+            e: jwk.e.clone(),
+        }),
+    }
+}
+
+/// The RFC 7638 thumbprint of an RSA JWK: SHA-256 over `{"e":…,"kty":"RSA","n":…}`,
+/// base64url without padding: 43 characters. `kid`, `alg` and `use` do not enter it.
 pub fn thumbprint(jwk: &Jwk) -> String {
-    // serde_json escapes the values exactly as RFC 7638 requires (RFC 7159 strings);
-    // the member order is fixed by hand because the RFC sorts them lexicographically.
-    let canonico = format!(
-        r#"{{"e":{},"kty":{},"n":{}}}"#,
-        Value::String(jwk.e.clone()),
-        Value::String(jwk.kty.clone()),
-        Value::String(jwk.n.clone()),
-    );
-    URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonico.as_bytes()))
+    // jsonwebtoken fails only for key types without an RFC 7638 form (Ed25519); an RSA
+    // key always has one, so the empty string is unreachable, and would match no kid.
+    jwk_jsonwebtoken(jwk)
+        .thumbprint(ThumbprintHash::SHA256)
+        .unwrap_or_default()
 }
 
 /// True when `kid` has the shape PDND requires: 43 base64url characters.
@@ -113,6 +151,8 @@ pub fn kid_ben_formato(kid: &str) -> bool {
 pub struct ChiavePrivata {
     coppia: RsaKeyPair,
     pkcs8: Vec<u8>,
+    /// The same key for [`jsonwebtoken::encode`].
+    firma: jsonwebtoken::EncodingKey,
     jwk: Jwk,
 }
 
@@ -166,15 +206,19 @@ impl ChiavePrivata {
             pubblica.modulus().big_endian_without_leading_zero(),
             pubblica.exponent().big_endian_without_leading_zero(),
         );
-        Ok(ChiavePrivata { coppia, pkcs8, jwk })
+        let firma = jsonwebtoken::EncodingKey::from_rsa_pem(pem_pkcs8(&pkcs8).as_bytes())
+            .map_err(|e| ErrorePdnd::Chiave(format!("chiave di firma non utilizzabile: {e}")))?;
+        Ok(ChiavePrivata {
+            coppia,
+            pkcs8,
+            firma,
+            jwk,
+        })
     }
 
     /// The key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), LF line endings.
     pub fn in_pem(&self) -> String {
-        pem::encode_config(
-            &pem::Pem::new("PRIVATE KEY", self.pkcs8.clone()),
-            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-        )
+        pem_pkcs8(&self.pkcs8)
     }
 
     /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), the form PDND's
@@ -210,29 +254,30 @@ impl ChiavePrivata {
     /// to RS256 and this key's thumbprint, whatever the map says.
     pub fn firma_con_intestazione(
         &self,
-        mut intestazione: Map<String, Value>,
+        intestazione: Map<String, Value>,
         claims: &Value,
     ) -> Result<String> {
-        intestazione.insert("alg".into(), Value::String("RS256".into()));
-        intestazione.insert("kid".into(), Value::String(self.jwk.kid.clone()));
-        let h = serde_json::to_vec(&intestazione).map_err(|e| ErrorePdnd::Firma(e.to_string()))?;
-        let p = serde_json::to_vec(claims).map_err(|e| ErrorePdnd::Firma(e.to_string()))?;
-        let mut messaggio = URL_SAFE_NO_PAD.encode(h);
-        messaggio.push('.');
-        messaggio.push_str(&URL_SAFE_NO_PAD.encode(p));
-        let mut firma = vec![0u8; self.coppia.public_modulus_len()];
-        self.coppia
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                messaggio.as_bytes(),
-                &mut firma,
-            )
-            .map_err(|_| ErrorePdnd::Firma("firma RSA non riuscita".into()))?;
-        messaggio.push('.');
-        messaggio.push_str(&URL_SAFE_NO_PAD.encode(firma));
-        Ok(messaggio)
+        let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        h.typ = None;
+        h.kid = Some(self.jwk.kid.clone());
+        for (nome, valore) in intestazione {
+            match (nome.as_str(), valore) {
+                ("alg" | "kid", _) => {}
+                ("typ", Value::String(typ)) => h.typ = Some(typ),
+                (_, valore) => h.extras.insert(nome, valore),
+            }
+        }
+        jsonwebtoken::encode(&h, claims, &self.firma)
+            .map_err(|e| ErrorePdnd::Firma(format!("firma RSA non riuscita: {e}")))
     }
+}
+
+/// PKCS#8 DER as PEM (`-----BEGIN PRIVATE KEY-----`), LF line endings.
+fn pem_pkcs8(der: &[u8]) -> String {
+    pem::encode_config(
+        &pem::Pem::new("PRIVATE KEY", der.to_vec()),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 #[cfg(test)]

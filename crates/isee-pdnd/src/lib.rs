@@ -5,14 +5,13 @@
 //! * [`voucher`]: provider-side validation of a PDND voucher, one error code per check.
 //! * [`evidenza`]: AUDIT_REST_02 `Agid-JWT-TrackingEvidence` of an operator, bound to the voucher.
 //! * [`stato`]: the state of a local PDND (tenants, e-services, clients, purposes) as a JSON file.
-//! * [`asserzione`] and [`server`]: a local stand-in for the PDND authorisation server.
-//! * [`cli`]: the `isee pdnd …` subcommands.
+//! * [`asserzione`] and [`server`]: a local stand-in for the PDND authorisation server
+//!   (`isee pdnd serve`; the `isee pdnd …` argument parsing lives in isee-cli).
 //!
 //! The wire names (claims, endpoints, JSON fields of PDND) are kept as PDND spells them;
 //! see `docs/consultazione-pdnd.md` §2 in the shared notes and this crate's README.
 
 pub mod asserzione;
-pub mod cli;
 pub mod errore;
 pub mod evidenza;
 mod http;

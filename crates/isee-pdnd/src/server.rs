@@ -26,6 +26,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::asserzione::{ErroreAsserzione, RichiestaToken, emetti_voucher};
+use crate::errore::{ErrorePdnd, Result};
 use crate::jwk::{ChiavePrivata, JwkSet};
 use crate::stato::StatoPdnd;
 
@@ -194,10 +195,12 @@ async fn eservizio(
 }
 
 /// Reads the directory of a local PDND: its state and its signing key.
-pub fn carica_dir(dir: &Path) -> anyhow::Result<(StatoPdnd, ChiavePrivata)> {
+pub fn carica_dir(dir: &Path) -> Result<(StatoPdnd, ChiavePrivata)> {
     let stato = StatoPdnd::carica(&dir.join(FILE_STATO))?;
-    let pem = std::fs::read_to_string(dir.join(FILE_CHIAVE))
-        .map_err(|e| anyhow::anyhow!("lettura di {}: {e}", dir.join(FILE_CHIAVE).display()))?;
+    let percorso = dir.join(FILE_CHIAVE);
+    // The same words as before the typed error: "lettura di <file>: <cause>".
+    let pem = std::fs::read_to_string(&percorso)
+        .map_err(|e| ErrorePdnd::Stato(format!("lettura di {}: {e}", percorso.display())))?;
     Ok((stato, ChiavePrivata::da_pem(&pem)?))
 }
 
@@ -206,7 +209,7 @@ fn data_modifica(p: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// Serves the local PDND of `dir` on `addr` until the process ends.
-pub async fn servi(dir: &Path, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn servi(dir: &Path, addr: SocketAddr) -> Result<()> {
     let (stato, chiave) = carica_dir(dir)?;
     let stato = Arc::new(RwLock::new(stato));
     let percorso: PathBuf = dir.join(FILE_STATO);
@@ -232,13 +235,19 @@ pub async fn servi(dir: &Path, addr: SocketAddr) -> anyhow::Result<()> {
             }
         });
     }
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(indirizzo = %listener.local_addr()?, kid = chiave.kid(), "PDND locale in ascolto");
+    let ascolto = |errore| ErrorePdnd::Ascolto {
+        indirizzo: addr,
+        errore,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(ascolto)?;
+    let locale = listener.local_addr().map_err(ascolto)?;
+    tracing::info!(indirizzo = %locale, kid = chiave.kid(), "PDND locale in ascolto");
     eprintln!(
-        "PDND locale in ascolto su http://{} (kid di firma {})",
-        listener.local_addr()?,
+        "PDND locale in ascolto su http://{locale} (kid di firma {})",
         chiave.kid()
     );
-    axum::serve(listener, router(stato, chiave, crate::adesso_unix)).await?;
+    axum::serve(listener, router(stato, chiave, crate::adesso_unix))
+        .await
+        .map_err(ascolto)?;
     Ok(())
 }

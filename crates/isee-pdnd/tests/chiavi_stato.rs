@@ -1,12 +1,11 @@
-//! Keys and PEM formats, the JWKS file source, the state file and its directory, the CLI.
+//! Keys and PEM formats, the JWKS file source, the state file and its directory.
+//! (The `isee pdnd …` commands are tested in isee-cli's tests/pdnd.rs.)
 
 mod comune;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use comune::*;
-use isee_pdnd::cli::{ComandoPdnd, esegui};
 use isee_pdnd::evidenza::ChiaviClient as _;
 use isee_pdnd::jwk::{ChiavePrivata, Jwk, kid_ben_formato, thumbprint};
 use isee_pdnd::jwks::{CacheJwks, SorgenteJwks, chiavi_rsa_da_json};
@@ -171,100 +170,4 @@ async fn directory_file_ricarica_limitata() {
     let (client, _) = veloce.chiave(CLIENT_A.kid()).await.unwrap();
     assert_eq!(client, client_a().to_string());
     assert_eq!(veloce.ricariche(), 1, "known ids never reload");
-}
-
-fn ok(c: ComandoPdnd) {
-    assert_eq!(esegui(c).unwrap(), ExitCode::SUCCESS);
-}
-
-#[test]
-fn cli_crea_un_pdnd_locale() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("pdnd");
-    ok(ComandoPdnd::Inizializza {
-        dir: dir.clone(),
-        issuer: "pdnd.prova".into(),
-    });
-    // Refuses to overwrite.
-    assert!(
-        esegui(ComandoPdnd::Inizializza {
-            dir: dir.clone(),
-            issuer: "x".into()
-        })
-        .is_err()
-    );
-    let s = StatoPdnd::carica(&dir.join("stato.json")).unwrap();
-    assert_eq!(s.audience_asserzione, "pdnd.prova/client-assertion");
-    assert!(
-        ChiavePrivata::da_pem(&std::fs::read_to_string(dir.join("chiave-pdnd.pem")).unwrap())
-            .is_ok()
-    );
-
-    ok(ComandoPdnd::Tenant {
-        dir: dir.clone(),
-        nome: "INPS".into(),
-        ipa: "inps".into(),
-    });
-    let inps = StatoPdnd::carica(&dir.join("stato.json")).unwrap().tenants[0].id;
-    ok(ComandoPdnd::Eservizio {
-        dir: dir.clone(),
-        nome: "Operatori".into(),
-        audience: AUD_ESERVICE.into(),
-        producer: inps,
-        id: Some(eservice()),
-        descriptor: Some(descriptor()),
-        durata: 600,
-    });
-    // A producer that does not exist is refused.
-    assert!(
-        esegui(ComandoPdnd::Eservizio {
-            dir: dir.clone(),
-            nome: "x".into(),
-            audience: "x".into(),
-            producer: comune::id(99),
-            id: None,
-            descriptor: None,
-            durata: 600,
-        })
-        .is_err()
-    );
-    ok(ComandoPdnd::Client {
-        dir: dir.clone(),
-        nome: "c".into(),
-        tenant: inps,
-    });
-    let client = StatoPdnd::carica(&dir.join("stato.json")).unwrap().clients[0].id;
-    let pem = tmp.path().join("chiave.pem");
-    std::fs::write(&pem, PKCS1_PUBBLICA).unwrap();
-    ok(ComandoPdnd::Chiave {
-        dir: dir.clone(),
-        client,
-        pem: Some(pem.clone()),
-        genera: None,
-    });
-    // The same key twice is refused.
-    assert!(
-        esegui(ComandoPdnd::Chiave {
-            dir: dir.clone(),
-            client,
-            pem: Some(pem),
-            genera: None
-        })
-        .is_err()
-    );
-    ok(ComandoPdnd::Finalita {
-        dir: dir.clone(),
-        tenant: inps,
-        eservizio: eservice(),
-        chiamate_giornaliere: 100,
-        nome: None,
-    });
-    let s = StatoPdnd::carica(&dir.join("stato.json")).unwrap();
-    assert_eq!(
-        s.clients[0].chiavi[0].kid,
-        Jwk::da_pem(PKCS1_PUBBLICA).unwrap().kid
-    );
-    assert_eq!(s.purposes.len(), 1);
-    assert!(s.purposes[0].attiva);
-    assert_eq!(s.eservices[0].descriptor_id, descriptor());
 }

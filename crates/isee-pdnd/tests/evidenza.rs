@@ -202,7 +202,8 @@ async fn alg_hs256_rifiutato() {
         Some(CLIENT_A.kid()),
         "JWT",
         &claims_evidenza(),
-        &jsonwebtoken::EncodingKey::from_secret(CLIENT_A.pubblica_pem().unwrap().as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(CLIENT_A.pubblica_pem().unwrap().as_bytes())
+            .unwrap(),
     );
     assert_eq!(
         valida(&t, &voucher_per(Some(&t)))

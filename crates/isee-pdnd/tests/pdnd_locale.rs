@@ -377,7 +377,8 @@ async fn hs256_rifiutato() {
         Some(CLIENT_A.kid()),
         "JWT",
         &claims_asserzione(),
-        &jsonwebtoken::EncodingKey::from_secret(CLIENT_A.pubblica_pem().unwrap().as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(CLIENT_A.pubblica_pem().unwrap().as_bytes())
+            .unwrap(),
     );
     assert_eq!(
         esito_errore(&client_a().to_string(), &a).await.0,

@@ -116,7 +116,7 @@ async fn hs256_con_la_chiave_pubblica_come_segreto_rifiutato() {
         Some(PDND.kid()),
         "at+jwt",
         &claims_voucher(),
-        &jsonwebtoken::EncodingKey::from_secret(segreto.as_bytes()),
+        &jsonwebtoken::EncodingKey::from_secret(segreto.as_bytes()).unwrap(),
     );
     assert_eq!(valida_token(&t).await.unwrap_err().codice(), "VOUCHER_ALG");
 }

@@ -1,10 +1,11 @@
 //! Reading a request: the SOAP 1.1 envelope, the `Identity` header and the
 //! body of each operation, checked against the contract's schema.
 //!
-//! Reading happens in two passes. The first turns the bytes into a small
-//! tree with resolved namespaces, refusing anything that is not well-formed
-//! XML or that declares a DTD (no entity is ever expanded, so XXE and
-//! "billion laughs" have nothing to work with). The second walks the tree and
+//! Reading happens in two passes. The first parses the bytes with roxmltree
+//! (resolved namespaces, DTDs refused) and keeps a small tree of the elements,
+//! refusing anything that is not well-formed UTF-8 XML, that declares a DTD
+//! (no entity is ever expanded, so XXE and "billion laughs" have nothing to
+//! work with) or that is too large or too deep. The second walks the tree and
 //! collects *every* schema violation with its path, so that a client learns
 //! all of its mistakes from one answer.
 //!
@@ -18,9 +19,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
 
 use crate::formato::{
     codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd, protocollo_dsu_valido,
@@ -36,6 +34,12 @@ use crate::{NS_CONSULTAZIONE, NS_IDENTITY, NS_SOAP11, NS_SOAP12};
 const PROFONDITA_MASSIMA: usize = 32;
 /// Most elements accepted in one request (a valid one has about 15).
 const ELEMENTI_MASSIMI: usize = 512;
+/// Most nodes roxmltree may build (elements, texts, comments, attributes' owners):
+/// a memory bound while parsing, wider than [`ELEMENTI_MASSIMI`], which is checked on
+/// the elements alone afterwards.
+const NODI_MASSIMI: u32 = 4096;
+/// Largest request accepted, in bytes (a valid one is about 1.5 KB).
+const DIMENSIONE_MASSIMA: usize = 256 * 1024;
 /// `ProtocolloMittente`: `maxLength`.
 const MAX_PROTOCOLLO_MITTENTE: usize = 29;
 /// `ProtocolloDomandaEnteErogatore`: `maxLength`.
@@ -106,7 +110,8 @@ pub fn leggi_richiesta(
     body: &[u8],
     soap_action: Option<&str>,
 ) -> Result<RichiestaSoap, ErroreRichiesta> {
-    let nodi = costruisci_albero(body).map_err(ErroreRichiesta::envelope)?;
+    let doc = analizza(body).map_err(ErroreRichiesta::envelope)?;
+    let nodi = costruisci_albero(&doc).map_err(ErroreRichiesta::envelope)?;
     let (operazione, header, elemento_operazione) = busta(&nodi)?;
 
     if let Some(azione) = soap_action {
@@ -176,12 +181,12 @@ enum Ns {
 }
 
 impl Ns {
-    fn da_uri(uri: &[u8]) -> Ns {
+    fn da_uri(uri: &str) -> Ns {
         match uri {
-            u if u == NS_SOAP11.as_bytes() => Ns::Soap11,
-            u if u == NS_SOAP12.as_bytes() => Ns::Soap12,
-            u if u == NS_CONSULTAZIONE.as_bytes() => Ns::Consultazione,
-            u if u == NS_IDENTITY.as_bytes() => Ns::Identity,
+            NS_SOAP11 => Ns::Soap11,
+            NS_SOAP12 => Ns::Soap12,
+            NS_CONSULTAZIONE => Ns::Consultazione,
+            NS_IDENTITY => Ns::Identity,
             _ => Ns::Altro,
         }
     }
@@ -200,196 +205,220 @@ struct Nodo<'a> {
     must_understand: bool,
 }
 
-fn aggiungi_testo<'a>(testo: &mut Cow<'a, str>, nuovo: Cow<'a, str>) {
-    if testo.is_empty() {
-        *testo = nuovo;
-    } else {
-        testo.to_mut().push_str(&nuovo);
-    }
-}
-
 fn solo_spazi(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-fn costruisci_albero(body: &[u8]) -> Result<Vec<Nodo<'_>>, String> {
+/// Parses the bytes with roxmltree: well-formed XML 1.0 in UTF-8, namespaces resolved,
+/// no DTD (so no entity is ever declared, let alone expanded). The checks roxmltree
+/// does not make are made here: the declared encoding, a DOCTYPE without internal
+/// subset (which roxmltree lets through), the size of the document.
+fn analizza(body: &[u8]) -> Result<roxmltree::Document<'_>, String> {
+    if body.len() > DIMENSIONE_MASSIMA {
+        return Err(format!(
+            "documento troppo grande ({} byte, massimo {DIMENSIONE_MASSIMA})",
+            body.len()
+        ));
+    }
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = NsReader::from_reader(body);
-    let mut nodi: Vec<Nodo<'_>> = Vec::with_capacity(24);
-    let mut pila: Vec<usize> = Vec::with_capacity(8);
-    let mut radice_chiusa = false;
-
-    loop {
-        let posizione = reader.buffer_position();
-        let letto = reader.read_resolved_event();
-        let (risolto, evento) = match letto {
-            Ok(x) => x,
-            Err(e) => {
-                let messaggio = e.to_string();
-                return Err(format!(
-                    "XML non ben formato (byte {}): {messaggio}",
-                    reader.error_position()
-                ));
-            }
-        };
-        let (ns, uri): (Ns, &[u8]) = match risolto {
-            ResolveResult::Bound(uri) => (Ns::da_uri(uri.0), uri.0),
-            ResolveResult::Unbound => (Ns::Nessuno, b""),
-            ResolveResult::Unknown(prefisso) => {
-                return Err(format!(
-                    "prefisso di namespace non dichiarato «{}»",
-                    String::from_utf8_lossy(&prefisso)
-                ));
-            }
-        };
-        let (e, vuoto) = match evento {
-            Event::Start(e) => (e, false),
-            Event::Empty(e) => (e, true),
-            Event::End(_) => {
-                pila.pop();
-                radice_chiusa = pila.is_empty();
-                continue;
-            }
-            Event::Text(t) => {
-                let testo = t
-                    .xml10_content()
-                    .map_err(|e| format!("testo non UTF-8: {e}"))?;
-                match pila.last() {
-                    Some(&i) => aggiungi_testo(&mut nodi[i].testo, testo),
-                    None if solo_spazi(&testo) => {}
-                    None => return Err("testo fuori dall'elemento radice".into()),
-                }
-                continue;
-            }
-            Event::CData(c) => {
-                let testo = c.decode().map_err(|e| format!("testo non UTF-8: {e}"))?;
-                match pila.last() {
-                    Some(&i) => aggiungi_testo(&mut nodi[i].testo, testo),
-                    None => return Err("testo fuori dall'elemento radice".into()),
-                }
-                continue;
-            }
-            Event::GeneralRef(r) => {
-                let carattere = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match r.as_ref() {
-                        b"lt" => '<',
-                        b"gt" => '>',
-                        b"amp" => '&',
-                        b"apos" => '\'',
-                        b"quot" => '"',
-                        altro => {
-                            return Err(format!(
-                                "entità non dichiarata «&{};»: le entità esterne e le DTD non sono ammesse",
-                                String::from_utf8_lossy(altro)
-                            ));
-                        }
-                    },
-                    Err(e) => return Err(format!("riferimento a carattere non valido: {e}")),
-                };
-                let Some(&i) = pila.last() else {
-                    return Err("testo fuori dall'elemento radice".into());
-                };
-                let mut buf = [0u8; 4];
-                aggiungi_testo(
-                    &mut nodi[i].testo,
-                    Cow::Owned(carattere.encode_utf8(&mut buf).to_owned()),
-                );
-                continue;
-            }
-            Event::Decl(d) => {
-                if posizione != 0 {
-                    return Err("la dichiarazione XML deve stare all'inizio del documento".into());
-                }
-                if let Some(codifica) = d.encoding() {
-                    let codifica =
-                        codifica.map_err(|e| format!("dichiarazione XML non valida: {e}"))?;
-                    if !codifica.eq_ignore_ascii_case(b"utf-8") {
-                        return Err(format!(
-                            "codifica «{}» non supportata: il servizio accetta solo UTF-8",
-                            String::from_utf8_lossy(&codifica)
-                        ));
-                    }
-                }
-                continue;
-            }
-            Event::DocType(_) => {
-                return Err(
-                    "DTD non ammessa: le dichiarazioni DOCTYPE e di entità sono rifiutate per sicurezza (XXE)"
-                        .into(),
-                );
-            }
-            Event::Comment(_) | Event::PI(_) => continue,
-            Event::Eof => break,
-        };
-
-        if radice_chiusa {
-            return Err("il documento contiene più di un elemento radice".into());
+    let testo = std::str::from_utf8(body).map_err(|e| {
+        format!(
+            "testo non UTF-8 (byte {}): il servizio accetta solo UTF-8",
+            e.valid_up_to()
+        )
+    })?;
+    let inizio = testo.trim_start_matches([' ', '\t', '\n', '\r']);
+    if inizio.is_empty() {
+        return Err("documento vuoto: attesa una busta SOAP 1.1".into());
+    }
+    if !inizio.starts_with('<') {
+        return Err("testo fuori dall'elemento radice".into());
+    }
+    codifica_dichiarata(testo)?;
+    let opzioni = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: NODI_MASSIMI,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(testo, opzioni)
+        .map_err(|e| errore_xml(testo, e))?;
+    // A DOCTYPE without internal subset is not a node: look for it in the prolog,
+    // outside the comments and processing instructions that are.
+    let radice = doc.root_element().range().start;
+    let mut da = 0;
+    for n in doc.root().children() {
+        let r = n.range();
+        if r.start >= radice {
+            break;
         }
+        if testo[da..r.start].contains("<!DOCTYPE") {
+            return Err(MESSAGGIO_DTD.into());
+        }
+        da = r.end;
+    }
+    if testo[da.min(radice)..radice].contains("<!DOCTYPE") {
+        return Err(MESSAGGIO_DTD.into());
+    }
+    Ok(doc)
+}
+
+const MESSAGGIO_DTD: &str =
+    "DTD non ammessa: le dichiarazioni DOCTYPE e di entità sono rifiutate per sicurezza (XXE)";
+
+/// The `encoding` of the XML declaration, when there is one, must be UTF-8.
+fn codifica_dichiarata(testo: &str) -> Result<(), String> {
+    let Some(resto) = testo.strip_prefix("<?xml") else {
+        return Ok(());
+    };
+    if !resto.starts_with([' ', '\t', '\n', '\r']) {
+        return Ok(());
+    }
+    let Some(fine) = resto.find("?>") else {
+        return Ok(()); // roxmltree reports the broken declaration
+    };
+    let dichiarazione = &resto[..fine];
+    let Some(dopo) = dichiarazione.split("encoding").nth(1) else {
+        return Ok(());
+    };
+    let valore = dopo
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .strip_prefix('=')
+        .map(|v| v.trim_start_matches([' ', '\t', '\n', '\r']))
+        .and_then(|v| {
+            let q = v.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+            v[1..].split(q).next()
+        });
+    match valore {
+        Some(c) if c.eq_ignore_ascii_case("utf-8") => Ok(()),
+        Some(c) => Err(format!(
+            "codifica «{}» non supportata: il servizio accetta solo UTF-8",
+            citazione(c)
+        )),
+        None => Err("dichiarazione XML non valida: codifica illeggibile".into()),
+    }
+}
+
+/// roxmltree's error in the reader's words (the faults' texts stay those of the hand
+/// parser this replaced).
+fn errore_xml(testo: &str, e: roxmltree::Error) -> String {
+    use roxmltree::Error as E;
+    match e {
+        // What follows the root element: another element, or text.
+        E::UnknownToken(pos) => {
+            let resto = &testo[scostamento(testo, pos)..];
+            let mut c = resto.chars();
+            match (c.next(), c.next()) {
+                (Some('<'), Some(n)) if n.is_alphabetic() || n == '_' || n == ':' => {
+                    "il documento contiene più di un elemento radice".into()
+                }
+                (Some(p), _) if p != '<' && !solo_spazi(&resto[..p.len_utf8()]) => {
+                    "testo fuori dall'elemento radice".into()
+                }
+                _ => format!("XML non ben formato: {e}"),
+            }
+        }
+        E::DtdDetected => MESSAGGIO_DTD.into(),
+        E::UnknownEntityReference(nome, _) => format!(
+            "entità non dichiarata «&{};»: le entità esterne e le DTD non sono ammesse",
+            citazione(&nome)
+        ),
+        E::UnknownNamespace(prefisso, _) => {
+            format!(
+                "prefisso di namespace non dichiarato «{}»",
+                citazione(&prefisso)
+            )
+        }
+        E::UnclosedRootNode => "documento XML incompleto: elementi non chiusi".into(),
+        E::NoRootNode => "documento vuoto: attesa una busta SOAP 1.1".into(),
+        E::NodesLimitReached => format!("troppi elementi (massimo {ELEMENTI_MASSIMI})"),
+        E::UnexpectedDeclaration(_) => {
+            "la dichiarazione XML deve stare all'inizio del documento".into()
+        }
+        altro => format!("XML non ben formato: {altro}"),
+    }
+}
+
+/// The byte offset of roxmltree's position (1-based row, 1-based column in characters).
+fn scostamento(testo: &str, pos: roxmltree::TextPos) -> usize {
+    let mut riga = 1;
+    let mut inizio_riga = 0;
+    if pos.row > 1 {
+        for (i, b) in testo.bytes().enumerate() {
+            if b == b'\n' {
+                riga += 1;
+                if riga == pos.row {
+                    inizio_riga = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    let colonna = usize::try_from(pos.col.saturating_sub(1)).unwrap_or(usize::MAX);
+    testo[inizio_riga..]
+        .char_indices()
+        .nth(colonna)
+        .map_or(testo.len(), |(i, _)| inizio_riga + i)
+}
+
+/// The tree the validator walks, built from roxmltree's: elements only, each with its
+/// namespace, local name, direct text (text and CDATA children joined) and
+/// `soap:mustUnderstand`.
+fn costruisci_albero<'a>(doc: &'a roxmltree::Document<'a>) -> Result<Vec<Nodo<'a>>, String> {
+    let mut nodi: Vec<Nodo<'a>> = Vec::with_capacity(24);
+    // (roxmltree node, index of the parent in `nodi`, depth)
+    let mut pila: Vec<(roxmltree::Node<'a, 'a>, Option<usize>, usize)> =
+        vec![(doc.root_element(), None, 1)];
+    while let Some((n, padre, profondita)) = pila.pop() {
         if nodi.len() >= ELEMENTI_MASSIMI {
             return Err(format!("troppi elementi (massimo {ELEMENTI_MASSIMI})"));
         }
-        if pila.len() >= PROFONDITA_MASSIMA {
+        if profondita > PROFONDITA_MASSIMA {
             return Err(format!(
                 "annidamento troppo profondo (massimo {PROFONDITA_MASSIMA} livelli)"
             ));
         }
-        let uri_altro = (ns == Ns::Altro).then(|| String::from_utf8_lossy(uri).into_owned());
-        let lunghezza_nome = e.name().as_ref().len();
-        let lunghezza_locale = e.local_name().as_ref().len();
-        // The name is borrowed from the input rather than copied: a start tag
-        // event begins exactly at its `<`, so the qualified name follows it.
-        let inizio = usize::try_from(posizione).map_err(|_| "documento troppo grande")? + 1;
-        let qualificato = body
-            .get(inizio..inizio + lunghezza_nome)
-            .filter(|q| *q == e.name().as_ref())
-            .ok_or("errore interno del lettore XML")?;
-        let nome = std::str::from_utf8(&qualificato[lunghezza_nome - lunghezza_locale..])
-            .map_err(|_| "nome di elemento non UTF-8".to_string())?;
-
-        let mut must_understand = false;
-        for attr in e.attributes() {
-            let attr = attr.map_err(|err| format!("attributo non valido: {err}"))?;
-            let (ns_attr, locale) = reader.resolve_attribute(attr.key);
-            let in_soap =
-                matches!(ns_attr, ResolveResult::Bound(u) if u.as_ref() == NS_SOAP11.as_bytes());
-            if in_soap && locale.as_ref() == b"mustUnderstand" {
-                let valore = attr
-                    .unescape_value()
-                    .map_err(|err| format!("attributo non valido: {err}"))?;
-                must_understand = matches!(valore.trim(), "1" | "true");
+        let (ns, uri_altro) = match n.tag_name().namespace() {
+            None => (Ns::Nessuno, None),
+            Some(uri) => {
+                let ns = Ns::da_uri(uri);
+                (ns, (ns == Ns::Altro).then(|| uri.to_owned()))
+            }
+        };
+        let mut testo: Cow<'a, str> = Cow::Borrowed("");
+        for t in n.children().filter(roxmltree::Node::is_text) {
+            let parte = t.text().unwrap_or("");
+            if testo.is_empty() {
+                testo = Cow::Borrowed(parte);
+            } else {
+                testo.to_mut().push_str(parte);
             }
         }
-
+        let must_understand = n
+            .attribute((NS_SOAP11, "mustUnderstand"))
+            .is_some_and(|v| matches!(v.trim(), "1" | "true"));
         let indice = nodi.len();
         nodi.push(Nodo {
             ns,
             uri_altro,
-            nome,
-            testo: Cow::Borrowed(""),
+            nome: n.tag_name().name(),
+            testo,
             primo_figlio: None,
             ultimo_figlio: None,
             fratello: None,
             must_understand,
         });
-        if let Some(&padre) = pila.last() {
+        if let Some(padre) = padre {
             match nodi[padre].ultimo_figlio {
                 Some(u) => nodi[u].fratello = Some(indice),
                 None => nodi[padre].primo_figlio = Some(indice),
             }
             nodi[padre].ultimo_figlio = Some(indice);
         }
-        if vuoto {
-            radice_chiusa = pila.is_empty();
-        } else {
-            pila.push(indice);
+        // Children pushed last-first, so they are numbered in document order.
+        let figli: Vec<_> = n.children().filter(roxmltree::Node::is_element).collect();
+        for f in figli.into_iter().rev() {
+            pila.push((f, Some(indice), profondita + 1));
         }
-    }
-    if !pila.is_empty() {
-        return Err("documento XML incompleto: elementi non chiusi".into());
-    }
-    if nodi.is_empty() {
-        return Err("documento vuoto: attesa una busta SOAP 1.1".into());
     }
     Ok(nodi)
 }

@@ -394,3 +394,21 @@ fn descrizione_errore_leggibile() {
         "richiesta ConsultazioneIndicatore non valida: request/TipoIndicatore: elemento obbligatorio mancante; request/RicercaCF: elemento obbligatorio mancante"
     );
 }
+
+#[test]
+fn doctype_senza_sottoinsieme_e_documento_troppo_grande() {
+    // roxmltree lets an empty DOCTYPE through; the reader does not.
+    let vuota = br#"<!-- c --><!DOCTYPE Envelope><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>"#;
+    assert!(messaggio_envelope(vuota, None).contains("DTD non ammessa"));
+    let commento = br#"<!-- <!DOCTYPE x> in un commento --><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>"#;
+    assert!(!messaggio_envelope(commento, None).contains("DTD"));
+    let enorme = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}</s:Body></s:Envelope>"#,
+        " ".repeat(300 * 1024)
+    );
+    assert!(messaggio_envelope(enorme.as_bytes(), None).contains("troppo grande"));
+    let testo_dopo = br#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope> coda"#;
+    assert!(messaggio_envelope(testo_dopo, None).contains("testo fuori dall'elemento radice"));
+    let non_utf8 = b"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\xff</s:Body></s:Envelope>";
+    assert!(messaggio_envelope(non_utf8, None).contains("solo UTF-8"));
+}

@@ -527,7 +527,7 @@ impl Autorita {
 }
 
 /// Lowercase hex without separators, the register's spelling of a serial.
-pub(crate) fn normalizza_seriale(s: &str) -> String {
+pub fn normalizza_seriale(s: &str) -> String {
     s.trim()
         .chars()
         .filter(|c| *c != ':')
@@ -640,7 +640,7 @@ pub(crate) fn pem_certificato(pem: &str, cosa: &'static str) -> Result<Vec<u8>> 
 }
 
 /// Writes a file that must not exist yet; `privato` restricts it to the owner (a key).
-pub(crate) fn scrivi_nuovo(percorso: &Path, testo: &str, privato: bool) -> Result<()> {
+pub fn scrivi_nuovo(percorso: &Path, testo: &str, privato: bool) -> Result<()> {
     let mut opzioni = fs::OpenOptions::new();
     opzioni.write(true).create_new(true);
     #[cfg(unix)]

@@ -11,15 +11,15 @@
 //!   (a client without a certificate still connects); a certificate, when offered, must
 //!   chain to the authority, carry `clientAuth`, be in date and not be revoked, or the
 //!   handshake fails. Every request carries an [`InfoConnessione`] extension with the
-//!   verified identity, so a handler decides at the application level;
-//! * [`cli`]: `isee certificati …`.
+//!   verified identity, so a handler decides at the application level.
+//!
+//! The `isee certificati …` commands live in the `isee` binary (isee-cli).
 //!
 //! See README.md for the trust model and what is out of scope.
 
 #![forbid(unsafe_code)]
 
 pub mod autorita;
-pub mod cli;
 mod errore;
 pub mod server;
 

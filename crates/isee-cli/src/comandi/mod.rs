@@ -4,9 +4,11 @@
 
 pub mod batch;
 pub mod calcola;
+pub mod certificati;
 pub mod consultazione;
 pub mod demo;
 pub mod genera;
+pub mod pdnd;
 pub mod registro;
 pub mod registro_ente;
 pub mod serve;
@@ -60,7 +62,7 @@ enum Comando {
     Consultazione(consultazione::ComandoConsultazione),
     /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
     #[command(subcommand)]
-    Pdnd(isee_pdnd::cli::ComandoPdnd),
+    Pdnd(pdnd::ComandoPdnd),
     /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
     #[command(subcommand)]
     Audit(isee_accessi::cli::ComandoAudit),
@@ -72,7 +74,7 @@ enum Comando {
     Operatori(isee_enti::ComandoOperatori),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
-    Certificati(isee_tls::cli::ComandoCertificati),
+    Certificati(certificati::ComandoCertificati),
 }
 
 /// Parses the command line and runs the subcommand; the exit code of `isee`.
@@ -90,11 +92,11 @@ pub fn esegui() -> ExitCode {
         Comando::Serve(a) => serve::serve(a),
         Comando::Demo(a) => demo::demo(a),
         Comando::Consultazione(cmd) => consultazione::esegui(cmd),
-        Comando::Pdnd(cmd) => isee_pdnd::cli::esegui(cmd),
+        Comando::Pdnd(cmd) => pdnd::esegui(cmd),
         Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
         Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => isee_enti::esegui_operatori(cmd),
-        Comando::Certificati(cmd) => isee_tls::cli::esegui(cmd),
+        Comando::Certificati(cmd) => certificati::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

@@ -2,7 +2,7 @@
 //! parses it.
 
 use clap::Parser;
-use isee_tls::cli::{ComandoCertificati, esegui};
+use isee_cli::comandi::certificati::{ComandoCertificati, esegui};
 use isee_tls::{Autorita, identita_da_der};
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};

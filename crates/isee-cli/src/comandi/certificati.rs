@@ -1,9 +1,9 @@
 //! `isee certificati …`: the operator's commands for the authority. Synchronous, plain
 //! files, output on stdout.
 
-use crate::autorita::{CertificatoRilasciato, scrivi_nuovo};
-use crate::{Autorita, EnteCertificato, TipoCertificato};
 use anyhow::{Context as _, Result};
+use isee_tls::autorita::{CertificatoRilasciato, scrivi_nuovo};
+use isee_tls::{Autorita, EnteCertificato, TipoCertificato};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
@@ -81,11 +81,11 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
             println!("Autorità «{nome}» creata in {}", dir.display());
             println!(
                 "  certificato: {}",
-                dir.join(crate::autorita::FILE_CA).display()
+                dir.join(isee_tls::autorita::FILE_CA).display()
             );
             println!(
                 "  chiave:      {} (conservarla con cura: chi la possiede rilascia certificati)",
-                dir.join(crate::autorita::FILE_CHIAVE_CA).display()
+                dir.join(isee_tls::autorita::FILE_CHIAVE_CA).display()
             );
             println!("  CRL:         {}", ca.percorso_crl().display());
         }
@@ -131,10 +131,9 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
         }
         ComandoCertificati::Revoca { dir, seriale } => {
             let ca = carica(&dir)?;
-            let gia = ca
-                .rilasciati()?
-                .iter()
-                .any(|r| r.revocato && r.seriale == crate::autorita::normalizza_seriale(&seriale));
+            let gia = ca.rilasciati()?.iter().any(|r| {
+                r.revocato && r.seriale == isee_tls::autorita::normalizza_seriale(&seriale)
+            });
             ca.revoca(&seriale)?;
             if gia {
                 println!("Il certificato {seriale} era già revocato; CRL riscritta");

@@ -12,11 +12,11 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use uuid::Uuid;
 
-use crate::asserzione::{crea_asserzione, richiedi_voucher};
-use crate::evidenza::{DatiEvidenza, LivelloAssicurazione, crea_evidenza};
-use crate::jwk::{ChiavePrivata, Jwk};
-use crate::server::{FILE_CHIAVE, FILE_STATO, servi};
-use crate::stato::{Client, EServizio, Finalita, StatoPdnd, Tenant};
+use isee_pdnd::asserzione::{crea_asserzione, richiedi_voucher};
+use isee_pdnd::evidenza::{DatiEvidenza, LivelloAssicurazione, crea_evidenza};
+use isee_pdnd::jwk::{ChiavePrivata, Jwk};
+use isee_pdnd::server::{FILE_CHIAVE, FILE_STATO, servi};
+use isee_pdnd::stato::{Client, EServizio, Finalita, StatoPdnd, Tenant};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ComandoPdnd {
@@ -361,7 +361,7 @@ pub fn esegui(cmd: ComandoPdnd) -> anyhow::Result<ExitCode> {
                 &finalita.to_string(),
                 &aud,
                 digest.as_deref(),
-                crate::adesso_unix(),
+                isee_pdnd::adesso_unix(),
                 durata_s,
             )?;
             println!("{a}");
@@ -396,12 +396,12 @@ pub fn esegui(cmd: ComandoPdnd) -> anyhow::Result<ExitCode> {
                     loa,
                     postazione,
                     asserzione_idp,
-                    iat: crate::adesso_unix(),
+                    iat: isee_pdnd::adesso_unix(),
                     durata_s,
                 },
             )?;
             println!("{e}");
-            eprintln!("{}", crate::sha256_hex(e.as_bytes()));
+            eprintln!("{}", isee_pdnd::sha256_hex(e.as_bytes()));
             Ok(ExitCode::SUCCESS)
         }
         ComandoPdnd::Voucher {
@@ -415,14 +415,14 @@ pub fn esegui(cmd: ComandoPdnd) -> anyhow::Result<ExitCode> {
             let chiave = leggi_chiave(&chiave)?;
             let digest = evidenza
                 .as_deref()
-                .map(|e| crate::sha256_hex(e.trim().as_bytes()));
+                .map(|e| isee_pdnd::sha256_hex(e.trim().as_bytes()));
             let a = crea_asserzione(
                 &chiave,
                 &client.to_string(),
                 &finalita.to_string(),
                 &aud,
                 digest.as_deref(),
-                crate::adesso_unix(),
+                isee_pdnd::adesso_unix(),
                 300,
             )?;
             let r = runtime()?.block_on(richiedi_voucher(&pdnd, &client.to_string(), &a))?;
