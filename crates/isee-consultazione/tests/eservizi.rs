@@ -762,10 +762,7 @@ async fn un_test_negativo_per_ogni_controllo() {
 }
 
 fn hmac_sha256(chiave: &[u8], dati: &[u8]) -> Vec<u8> {
-    use hmac::Mac as _;
-    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(chiave).unwrap();
-    m.update(dati);
-    m.finalize().into_bytes().to_vec()
+    isee_hash::hmac_sha256(chiave, &[dati]).to_vec()
 }
 
 #[tokio::test]

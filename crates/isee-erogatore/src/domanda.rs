@@ -12,7 +12,6 @@ use isee_core::TipoIsee;
 use isee_core::codice_fiscale::CodiceFiscale;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Where an ISEE value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,8 +81,5 @@ pub struct DomandaEnte {
 
 /// SHA-256 of a text, lower-case hex.
 pub fn sha256_hex(testo: &str) -> String {
-    Sha256::digest(testo.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    isee_hash::sha256_hex(testo.as_bytes())
 }

@@ -28,6 +28,11 @@ pub fn sha256_di(pezzi: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// [`sha256_di`] as 64 lowercase hexadecimal digits.
+pub fn sha256_hex_di(pezzi: &[&[u8]]) -> String {
+    hex::encode(sha256_di(pezzi))
+}
+
 /// HMAC-SHA256 (RFC 2104) of the concatenation of `dati` under `chiave`.
 pub fn hmac_sha256(chiave: &[u8], dati: &[&[u8]]) -> [u8; 32] {
     // HMAC takes keys of every length: `new_from_slice` cannot fail for it.

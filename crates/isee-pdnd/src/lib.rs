@@ -36,13 +36,4 @@ pub fn adesso_unix() -> i64 {
 }
 
 /// Lowercase hex of `sha256(bytes)`: the form of `digest.value` in AUDIT_REST_02.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    let h = sha2::Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in h {
-        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        s.push(char::from(b"0123456789abcdef"[usize::from(b & 0x0f)]));
-    }
-    s
-}
+pub use isee_hash::sha256_hex;

@@ -20,7 +20,6 @@ use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::dsu::ModuloCorrente;
 use isee_core::{Dsu, DsuValidata, Motore, TipoIsee, valida};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// What a filing does (INPS `Operazione/@Tipo` N, R, S).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,13 +74,17 @@ fn adesso_us() -> i64 {
 }
 
 fn hash_richiesta(parti: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for p in parti {
-        // Length-prefixed, so that no two different requests hash the same text.
-        h.update((p.len() as u64).to_be_bytes());
-        h.update(p.as_bytes());
+    // Length-prefixed, so that no two different requests hash the same text.
+    let lunghezze: Vec<[u8; 8]> = parti
+        .iter()
+        .map(|p| (p.len() as u64).to_be_bytes())
+        .collect();
+    let mut pezzi: Vec<&[u8]> = Vec::with_capacity(parti.len() * 2);
+    for (p, l) in parti.iter().zip(&lunghezze) {
+        pezzi.push(l);
+        pezzi.push(p.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    isee_hash::sha256_hex_di(&pezzi)
 }
 
 fn json<T: Serialize>(v: &T) -> Risultato<String> {

@@ -15,7 +15,6 @@
 //! marked sensitive in the trace layer).
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// One client of the API.
@@ -53,10 +52,7 @@ pub enum ErroreChiavi {
 
 /// The SHA-256 of a key, in hex (what the configuration file holds).
 pub fn sha256_hex(chiave: &str) -> String {
-    Sha256::digest(chiave.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    isee_hash::sha256_hex(chiave.as_bytes())
 }
 
 fn da_hex(s: &str) -> Option<[u8; 32]> {
@@ -115,7 +111,7 @@ impl Clienti {
 
     /// The client owning `chiave`, if any.
     pub fn verifica(&self, chiave: &str) -> Option<Arc<str>> {
-        let hash: [u8; 32] = Sha256::digest(chiave.as_bytes()).into();
+        let hash = isee_hash::sha256(chiave.as_bytes());
         let mut trovato = None;
         for (id, h) in &self.voci {
             if uguali_tempo_costante(h, &hash) {

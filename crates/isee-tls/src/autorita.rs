@@ -25,7 +25,6 @@ use rcgen::{
     PKCS_ECDSA_P256_SHA256, RevokedCertParams, SanType, SerialNumber,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::fs;
 use std::io::Write as _;
@@ -396,7 +395,7 @@ impl Autorita {
         let chiave = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let cert = params.signed_by(&chiave, &self.emittente)?;
         rilascio.seriale = hex::encode(seriale.to_bytes());
-        rilascio.impronta = hex::encode(Sha256::digest(cert.der()));
+        rilascio.impronta = isee_hash::sha256_hex(cert.der());
         rilascio.valido_dal = valido_dal;
         rilascio.scadenza = scadenza;
         self.registra(&rilascio)?;

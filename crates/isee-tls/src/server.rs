@@ -20,7 +20,6 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,7 +84,7 @@ pub fn identita_da_der(der: &[u8]) -> Result<IdentitaClient> {
         codice_fiscale,
         soggetto: cert.subject().to_string(),
         seriale: hex::encode(cert.raw_serial()),
-        impronta_sha256: hex::encode(Sha256::digest(der)),
+        impronta_sha256: isee_hash::sha256_hex(der),
         scadenza: cert.validity().not_after.to_datetime(),
     })
 }
@@ -457,7 +456,7 @@ mod tests {
         assert_eq!(id.codice_fiscale.as_deref(), Some("00354730392"));
         assert_eq!(id.seriale, c.seriale);
         assert_eq!(id.impronta_sha256, c.impronta_sha256);
-        assert_eq!(id.impronta_sha256, hex::encode(Sha256::digest(&der)));
+        assert_eq!(id.impronta_sha256, isee_hash::sha256_hex(&der));
         assert_eq!(id.scadenza, c.scadenza);
         assert!(
             id.soggetto.contains("CN=Comune di Ravenna"),

@@ -20,7 +20,6 @@ use isee_sandbox::{
 };
 use isee_tls::{InfoConnessione, identita_da_der};
 use serde_json::{Value, json};
-use sha2::Digest as _;
 use std::sync::Arc;
 use tower::ServiceExt as _;
 
@@ -208,7 +207,7 @@ impl Ambiente {
         });
         m(&mut c);
         let jws = chiave.firma("JWT", &c).unwrap();
-        let digest = hex::encode(sha2::Sha256::digest(jws.as_bytes()));
+        let digest = isee_hash::sha256_hex(jws.as_bytes());
         (jws, digest)
     }
 
