@@ -26,5 +26,6 @@ pub use cli::{ComandoAudit, esegui};
 pub use errore::{ErroreAccessi, Risultato};
 pub use record::{NuovoAccesso, RecordAccesso, Ricevuta, testo_istante};
 pub use registro::{Filtro, RegistroAccessi};
+pub use schema::TABELLA_MIGRAZIONI;
 pub use scrittore::OpzioniScrittura;
 pub use verifica::{EsitoVerifica, Problema, TipoProblema};
