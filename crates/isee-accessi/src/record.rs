@@ -61,7 +61,7 @@ pub struct RecordAccesso {
     pub accesso: NuovoAccesso,
     /// MAC of the record before (hex); 64 zeros for the first record.
     pub mac_precedente: String,
-    /// HMAC-SHA256 (hex) — see [`mac_record`].
+    /// HMAC-SHA256 (hex) — see `mac_record`.
     pub mac: String,
 }
 

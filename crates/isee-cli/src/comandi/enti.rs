@@ -1,7 +1,7 @@
 //! `isee enti …` (import and look up the anagrafe of the enti) and
 //! `isee operatori …` (the operator authorisations), over [`isee_enti`]: arguments,
 //! files, the printed summaries. [`ComandoEnti`] and [`ComandoOperatori`] are
-//! mounted in [`super::Comando`]; [`esegui_enti`] / [`esegui_operatori`] run them.
+//! mounted in `isee`'s `Comando`; [`esegui_enti`] / [`esegui_operatori`] run them.
 //!
 //! Exit codes: 0 done; 1 done with warnings (`importa`) or refused (`abilita`,
 //! `revoca`, `mostra` of an unknown ente), each reason printed; an `Err` for
