@@ -11,7 +11,7 @@ use isee_accessi::{ChiaviAudit, NuovoAccesso, OpzioniScrittura, RegistroAccessi}
 use std::time::{Duration, Instant};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let argomenti: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = argomenti.first().map_or(Ok(100_000), |s| s.parse())?;
     let c: usize = argomenti.get(1).map_or(Ok(64), |s| s.parse())?;

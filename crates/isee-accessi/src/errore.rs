@@ -10,6 +10,8 @@ pub enum ErroreAccessi {
     UrlNonSupportato(String),
     #[error("errore del database del registro degli accessi: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("aggiornamento dello schema del registro degli accessi non riuscito: {0}")]
+    Migrazione(sqlx::migrate::MigrateError),
     #[error("chiave di audit: {0}")]
     Chiave(String),
     #[error("file di chiave {percorso}: {errore}")]

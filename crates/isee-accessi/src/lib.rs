@@ -8,12 +8,11 @@
 //!   ([`scrittore`]).
 //! * Verification ([`verifica`]), retention with a MACed anchor
 //!   ([`RegistroAccessi::conserva`]), per-purpose daily counts for quotas, listings.
-//! * `isee audit …` ([`cli`]).
+//! * The command line (`isee audit …`) is in the `isee` binary (`isee-cli`).
 //!
 //! SQLite (`sqlite://path`) or PostgreSQL (`postgres://…`) through sqlx's `Any` driver.
 
 pub mod chiavi;
-pub mod cli;
 pub mod errore;
 pub mod record;
 mod registro;
@@ -22,9 +21,9 @@ pub mod scrittore;
 pub mod verifica;
 
 pub use chiavi::ChiaviAudit;
-pub use cli::{ComandoAudit, esegui};
 pub use errore::{ErroreAccessi, Risultato};
 pub use record::{NuovoAccesso, RecordAccesso, Ricevuta, testo_istante};
 pub use registro::{Filtro, RegistroAccessi};
+pub use schema::TABELLA_MIGRAZIONI;
 pub use scrittore::OpzioniScrittura;
 pub use verifica::{EsitoVerifica, Problema, TipoProblema};

@@ -61,7 +61,7 @@ pub struct RecordAccesso {
     pub accesso: NuovoAccesso,
     /// MAC of the record before (hex); 64 zeros for the first record.
     pub mac_precedente: String,
-    /// HMAC-SHA256 (hex) — see [`mac_record`].
+    /// HMAC-SHA256 (hex) — see `mac_record`.
     pub mac: String,
 }
 
@@ -88,7 +88,8 @@ pub(crate) fn testo_giorno(g: NaiveDate) -> String {
     format!("{}T00:00:00.000000Z", g.format("%Y-%m-%d"))
 }
 
-pub(crate) fn leggi_istante(s: &str) -> Option<DateTime<Utc>> {
+/// An RFC 3339 instant (any offset) as UTC; `None` if it is not one.
+pub fn leggi_istante(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.with_timezone(&Utc))
@@ -120,7 +121,7 @@ pub(crate) enum Valore<'a> {
 
 /// The data columns in chain order. The canonical bytes follow this order, so it
 /// must never change for version 1; `mac_precedente` and `mac` come after.
-pub(crate) const COLONNE_DATI: [&str; 27] = [
+pub const COLONNE_DATI: [&str; 27] = [
     "seq",
     "ts",
     "eservizio",

@@ -1,19 +1,20 @@
 //! Connection and tables, on SQLite or PostgreSQL through sqlx's `Any` driver.
 //!
-//! No sqlx migrations: another crate may share the database and its
-//! `_sqlx_migrations` table, so the tables are created with idempotent
-//! `CREATE TABLE IF NOT EXISTS` statements per backend and the layout version is a row
-//! of our own (`accessi_meta.versione_schema`). Only TEXT and BIGINT columns, `$n`
+//! The tables come from sqlx migrations embedded from `migrations/sqlite` and
+//! `migrations/postgres`, recorded in a table of the log's own
+//! ([`TABELLA_MIGRAZIONI`]) so that the log can share a database with the DSU and
+//! enti registers; the migration table is the layout version. The first migration
+//! uses `CREATE TABLE IF NOT EXISTS`, so a log created by the hand-written DDL of
+//! earlier versions opens as it is. Only TEXT and BIGINT columns, `$n`
 //! placeholders, SQL in `const`s. Every table name starts with `accessi_` so that it
 //! cannot collide with the tables of the other crates.
 
 use crate::errore::{ErroreAccessi, Risultato};
 use crate::record::{COLONNE_DATI, Riga};
 use sqlx::any::AnyRow;
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, Row};
-
-/// The layout version this code writes and reads.
-pub(crate) const VERSIONE_SCHEMA: i64 = 1;
+use std::sync::LazyLock;
 
 pub(crate) use isee_sql::Backend;
 
@@ -40,115 +41,46 @@ pub(crate) async fn connetti(url: &str, connessioni: u32) -> Risultato<(AnyPool,
     Ok((pool, backend))
 }
 
-const DDL_SQLITE: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS accessi_meta (chiave TEXT PRIMARY KEY, valore TEXT NOT NULL) STRICT",
-    // `seq INTEGER PRIMARY KEY` is SQLite's rowid: the chain order is the table order.
-    "CREATE TABLE IF NOT EXISTS accessi_record (
-        seq INTEGER PRIMARY KEY, ts TEXT NOT NULL,
-        eservizio TEXT NOT NULL, operazione TEXT NOT NULL, canale TEXT NOT NULL,
-        esito TEXT NOT NULL, http_status INTEGER NOT NULL,
-        voucher_jti TEXT, client_id TEXT, consumer_id TEXT, purpose_id TEXT,
-        ente_ipa TEXT, ente_categoria TEXT, operatore_cf_hash TEXT, operatore_loa TEXT,
-        operatore_postazione TEXT, evidenza_jti TEXT, tipo_ricerca TEXT,
-        cf_ricercato_hash TEXT, prestazione TEXT, protocollo_domanda TEXT,
-        stato_domanda TEXT, protocollo_dsu TEXT, id_richiesta INTEGER, request_id TEXT,
-        ip_client TEXT, latenza_us INTEGER NOT NULL,
-        mac_precedente TEXT NOT NULL, mac TEXT NOT NULL) STRICT",
-    "CREATE INDEX IF NOT EXISTS accessi_record_ts ON accessi_record (ts)",
-    "CREATE INDEX IF NOT EXISTS accessi_record_cf ON accessi_record (cf_ricercato_hash) \
-     WHERE cf_ricercato_hash IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS accessi_ancora (
-        id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, mac TEXT NOT NULL,
-        creata_il TEXT NOT NULL, eliminati_totali INTEGER NOT NULL,
-        mac_ancora TEXT NOT NULL) STRICT",
-    "CREATE TABLE IF NOT EXISTS accessi_processo (
-        id INTEGER PRIMARY KEY CHECK (id = 1), titolare TEXT NOT NULL,
-        descrizione TEXT NOT NULL, scadenza INTEGER NOT NULL) STRICT",
-    "CREATE TABLE IF NOT EXISTS accessi_in_attesa (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, dati TEXT NOT NULL, mac TEXT NOT NULL) STRICT",
-];
+/// The tables, one migrator per backend (`migrations/sqlite`, `migrations/postgres`:
+/// same versions, same names), recorded in a migration table of the log's own.
+static MIGRAZIONI_SQLITE: LazyLock<Migrator> =
+    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/sqlite")));
+static MIGRAZIONI_POSTGRES: LazyLock<Migrator> =
+    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/postgres")));
 
-const DDL_POSTGRES: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS accessi_meta (chiave TEXT PRIMARY KEY, valore TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS accessi_record (
-        seq BIGINT PRIMARY KEY, ts TEXT NOT NULL,
-        eservizio TEXT NOT NULL, operazione TEXT NOT NULL, canale TEXT NOT NULL,
-        esito TEXT NOT NULL, http_status BIGINT NOT NULL,
-        voucher_jti TEXT, client_id TEXT, consumer_id TEXT, purpose_id TEXT,
-        ente_ipa TEXT, ente_categoria TEXT, operatore_cf_hash TEXT, operatore_loa TEXT,
-        operatore_postazione TEXT, evidenza_jti TEXT, tipo_ricerca TEXT,
-        cf_ricercato_hash TEXT, prestazione TEXT, protocollo_domanda TEXT,
-        stato_domanda TEXT, protocollo_dsu TEXT, id_richiesta BIGINT, request_id TEXT,
-        ip_client TEXT, latenza_us BIGINT NOT NULL,
-        mac_precedente TEXT NOT NULL, mac TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS accessi_record_ts ON accessi_record (ts)",
-    "CREATE INDEX IF NOT EXISTS accessi_record_cf ON accessi_record (cf_ricercato_hash) \
-     WHERE cf_ricercato_hash IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS accessi_ancora (
-        id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, mac TEXT NOT NULL,
-        creata_il TEXT NOT NULL, eliminati_totali BIGINT NOT NULL, mac_ancora TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS accessi_processo (
-        id BIGINT PRIMARY KEY CHECK (id = 1), titolare TEXT NOT NULL,
-        descrizione TEXT NOT NULL, scadenza BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS accessi_in_attesa (
-        id BIGSERIAL PRIMARY KEY, dati TEXT NOT NULL, mac TEXT NOT NULL)",
-];
+/// The table where sqlx records which of the log's migrations were applied.
+pub const TABELLA_MIGRAZIONI: &str = "_sqlx_migrations_accessi";
 
-const SQL_VERSIONE_INIZIALE: &str = "INSERT INTO accessi_meta (chiave, valore) \
-     VALUES ('versione_schema', $1) ON CONFLICT (chiave) DO NOTHING";
+fn con_tabella(mut m: Migrator) -> Migrator {
+    m.dangerous_set_table_name(TABELLA_MIGRAZIONI);
+    m
+}
+
+fn migrazioni(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &MIGRAZIONI_SQLITE,
+        Backend::Postgres => &MIGRAZIONI_POSTGRES,
+    }
+}
 
 pub(crate) const SQL_LEGGI_META: &str = "SELECT valore FROM accessi_meta WHERE chiave = $1";
 
-/// Creates the tables if missing and checks the layout version.
+/// Brings the tables up to date. Safe beside another process that opens or writes
+/// the same log (`isee_sql::migra`: the SQLite write lock is taken up front, so a
+/// reader opening beside the running server waits instead of failing with
+/// "database is locked"; sqlx's advisory lock on PostgreSQL). A log written by a
+/// newer version (a migration this code does not know) is refused.
 pub(crate) async fn crea_tabelle(pool: &AnyPool, backend: Backend) -> Risultato<()> {
-    // SQLite: take the write lock up front. A deferred transaction reads the schema
-    // first and then fails at once with "database is locked" when it must upgrade to
-    // write after the running writer has committed (WAL does not wait on upgrades);
-    // a reader opening beside the server hit exactly that.
-    let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    };
-    match backend {
-        Backend::Sqlite => {
-            for s in DDL_SQLITE {
-                sqlx::query(*s).execute(&mut *tx).await?;
-            }
-        }
-        Backend::Postgres => {
-            // Two processes running CREATE TABLE IF NOT EXISTS at once can still
-            // collide in PostgreSQL's catalog; the transaction-scoped lock makes them
-            // take turns. Keyed by schema, so per-test schemas do not wait for each other.
-            sqlx::query(
-                "SELECT pg_advisory_xact_lock(hashtext('isee-accessi/ddl'), hashtext(current_schema()))",
-            )
-            .execute(&mut *tx)
-            .await?;
-            for s in DDL_POSTGRES {
-                sqlx::query(*s).execute(&mut *tx).await?;
-            }
-        }
-    }
-    sqlx::query(SQL_VERSIONE_INIZIALE)
-        .bind(VERSIONE_SCHEMA.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let versione: String = sqlx::query(SQL_LEGGI_META)
-        .bind("versione_schema")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    tx.commit().await?;
-    let trovata: i64 = versione
-        .parse()
-        .map_err(|_| ErroreAccessi::DatoCorrotto(format!("versione_schema «{versione}»")))?;
-    if trovata > VERSIONE_SCHEMA {
-        return Err(ErroreAccessi::SchemaPiuRecente {
-            trovata,
-            gestita: VERSIONE_SCHEMA,
-        });
-    }
-    Ok(())
+    let migratore = migrazioni(backend);
+    isee_sql::migra(pool, backend, migratore)
+        .await
+        .map_err(|e| match e {
+            MigrateError::VersionMissing(trovata) => ErroreAccessi::SchemaPiuRecente {
+                trovata,
+                gestita: migratore.iter().map(|m| m.version).max().unwrap_or(0),
+            },
+            altro => ErroreAccessi::Migrazione(altro),
+        })
 }
 
 /// `seq, ts, …, mac_precedente, mac`: the column list of every record SELECT.
@@ -191,4 +123,39 @@ pub(crate) fn riga(r: &AnyRow) -> Result<Riga, sqlx::Error> {
         mac_precedente: r.try_get("mac_precedente")?,
         mac: r.try_get("mac")?,
     })
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn file(dir: &str) -> BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect()
+    }
+
+    #[test]
+    fn migrazioni_in_passo() {
+        let sqlite = file("migrations/sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(
+            sqlite,
+            file("migrations/postgres"),
+            "stessi file, stesse versioni, stessi nomi"
+        );
+        let v = |m: &Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(v(&MIGRAZIONI_SQLITE), v(&MIGRAZIONI_POSTGRES));
+        for m in [&*MIGRAZIONI_SQLITE, &*MIGRAZIONI_POSTGRES] {
+            assert_eq!(m.table_name, TABELLA_MIGRAZIONI);
+        }
+    }
 }

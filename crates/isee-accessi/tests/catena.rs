@@ -94,6 +94,9 @@ su_entrambi!(
     elenco_con_filtri,
     deposito_da_altro_processo,
     riapertura_continua_la_catena,
+    registro_precedente_alle_migrazioni,
+    schema_piu_recente_rifiutato,
+    lettore_accanto_allo_scrittore,
 );
 
 async fn diecimila_concorrenti(amb: Ambiente) {
@@ -738,5 +741,81 @@ async fn conservazione_durante_la_scrittura(amb: Ambiente) {
     assert_eq!(e.record_verificati, 1_600);
     assert_eq!(e.ancora.as_ref().map(|a| a.0), Some(300));
     assert_eq!(e.testa.as_ref().map(|t| t.0), Some(1_900));
+    reg.chiudi().await;
+}
+
+/// A log created before the migrations (same tables, the layout version as a row of
+/// `accessi_meta`, no migration table) opens as it is and its chain still verifies.
+async fn registro_precedente_alle_migrazioni(amb: Ambiente) {
+    let reg = apri(&amb).await;
+    riempi(&reg, 5).await;
+    reg.chiudi().await;
+    amb.sql(&[
+        "DROP TABLE _sqlx_migrations_accessi",
+        "INSERT INTO accessi_meta (chiave, valore) VALUES ('versione_schema', '1')",
+    ])
+    .await;
+    let reg = apri(&amb).await;
+    let e = reg.verifica().await.unwrap();
+    assert!(e.integro(), "{:?}", e.problemi);
+    assert_eq!(e.record_verificati, 5);
+    reg.registra(accesso(6)).await.unwrap();
+    reg.chiudi().await;
+    let lettore = RegistroAccessi::apri_lettore(&amb.url, chiavi())
+        .await
+        .unwrap();
+    assert_eq!(lettore.testa().await.unwrap().map(|t| t.0), Some(6));
+    lettore.chiudi().await;
+}
+
+/// A log migrated by a newer version of the program is refused, with both versions.
+async fn schema_piu_recente_rifiutato(amb: Ambiente) {
+    apri(&amb).await.chiudi().await;
+    let checksum = match amb.tipo {
+        Tipo::Sqlite => "X'00'",
+        Tipo::Postgres => "decode('00', 'hex')",
+    };
+    let futura = format!(
+        "INSERT INTO _sqlx_migrations_accessi (version, description, success, checksum, \
+         execution_time) VALUES (99, 'futura', TRUE, {checksum}, 0)"
+    );
+    amb.sql(&[&futura]).await;
+    let r = RegistroAccessi::apri_lettore(&amb.url, chiavi()).await;
+    assert!(
+        matches!(
+            r,
+            Err(ErroreAccessi::SchemaPiuRecente {
+                trovata: 99,
+                gestita: 1
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+/// The CLI opening the log while the server writes: every opening succeeds (on
+/// SQLite it waits for the write lock instead of failing with "database is locked").
+async fn lettore_accanto_allo_scrittore(amb: Ambiente) {
+    let reg = apri(&amb).await;
+    let mut compiti = Vec::new();
+    for t in 0..4 {
+        let reg = reg.clone();
+        compiti.push(tokio::spawn(async move {
+            for i in 0..150 {
+                reg.registra(accesso(t * 1000 + i)).await.unwrap();
+            }
+        }));
+    }
+    for _ in 0..8 {
+        let lettore = RegistroAccessi::apri_lettore(&amb.url, chiavi())
+            .await
+            .expect("apertura accanto allo scrittore");
+        lettore.testa().await.unwrap();
+        lettore.chiudi().await;
+    }
+    for c in compiti {
+        c.await.unwrap();
+    }
+    assert_eq!(reg.testa().await.unwrap().map(|t| t.0), Some(600));
     reg.chiudi().await;
 }

@@ -13,7 +13,7 @@
 //!   `capoluogo = false` and a warning.
 
 use crate::categorie::COMUNI;
-use crate::errore::{Avviso, Fonte};
+use crate::errore::{Avviso, ErroreImport, Fonte};
 use crate::ipa::EnteIpa;
 use crate::istat::ComuneIstat;
 use chrono::NaiveDate;
@@ -132,6 +132,37 @@ impl<'a> IntoIterator for &'a AnagrafeEnti {
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
+}
+
+/// An import ready to be stored: the joined anagrafe, how many comuni ISTAT listed,
+/// and every warning of the two files and of the join, in that order.
+#[derive(Clone, Debug)]
+pub struct Importazione {
+    pub anagrafe: AnagrafeEnti,
+    pub comuni: usize,
+    pub avvisi: Vec<Avviso>,
+}
+
+/// Reads both files (bytes, as [`leggi_ipa`](crate::leggi_ipa) and
+/// [`leggi_istat`](crate::leggi_istat)) and joins them ([`unisci`]): what
+/// `isee enti importa` stores. Only a file that cannot be read at all is an error.
+pub fn importa(
+    ipa: &[u8],
+    istat: &[u8],
+    data_ipa: NaiveDate,
+    data_istat: NaiveDate,
+) -> Result<Importazione, ErroreImport> {
+    let (enti_ipa, mut avvisi) = crate::ipa::leggi_ipa(ipa)?;
+    let (comuni, avvisi_istat) = crate::istat::leggi_istat(istat)?;
+    avvisi.extend(avvisi_istat);
+    let n_comuni = comuni.len();
+    let (anagrafe, avvisi_unione) = unisci(enti_ipa, comuni, data_ipa, data_istat);
+    avvisi.extend(avvisi_unione);
+    Ok(Importazione {
+        anagrafe,
+        comuni: n_comuni,
+        avvisi,
+    })
 }
 
 /// Joins IPA and ISTAT (rules in the module docs). Warnings carry the IPA record's

@@ -83,6 +83,8 @@ pub enum ErroreEnti {
     UrlNonSupportato(String),
     #[error("errore del database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("aggiornamento dello schema del database degli enti non riuscito: {0}")]
+    Migrazione(#[from] sqlx::migrate::MigrateError),
     #[error("dato non valido nel database: {0}")]
     DatoCorrotto(String),
     #[error("nessuna anagrafe degli enti importata: eseguire «isee enti importa»")]

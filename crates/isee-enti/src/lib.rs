@@ -12,25 +12,23 @@
 //!   equivalent of INPS's MV62 enablement) on SQLite or PostgreSQL;
 //! * [`cache`] answers "may this operator call this e-service for this ente today?"
 //!   from memory, refreshed when the register changes;
-//! * [`cli`] is the command line (`isee enti …`, `isee operatori …`).
 //!
-//! Import is pure (bytes in, records out): no file, clock or network is touched, so
+//! The command line (`isee enti …`, `isee operatori …`) is in the `isee` binary
+//! (`isee-cli`). Import is pure (bytes in, records out): no file, clock or network is touched, so
 //! the dated sample files under `dati/` make every test reproducible.
 
 pub mod anagrafe;
 pub mod cache;
 pub mod categorie;
-pub mod cli;
 pub mod errore;
 pub mod ipa;
 pub mod istat;
 pub mod registro;
 mod testo;
 
-pub use anagrafe::{AnagrafeEnti, Ente, unisci};
+pub use anagrafe::{AnagrafeEnti, Ente, Importazione, importa, unisci};
 pub use cache::{CacheAbilitazioni, MotivoNegato};
 pub use categorie::{CATEGORIE_AMMESSE, Esclusione, GruppoEservizi, ammesso};
-pub use cli::{ComandoEnti, ComandoOperatori, esegui_enti, esegui_operatori};
 pub use errore::{Avviso, ErroreEnti, ErroreImport, Fonte, ProblemaAbilitazione};
 pub use ipa::{EnteIpa, leggi_ipa};
 pub use istat::{ComuneIstat, leggi_istat};

@@ -504,6 +504,104 @@ async fn abilitazioni_concorrenti(c: Contesto) {
     assert_eq!(r.versione_abilitazioni().await.unwrap(), v0 + 8);
 }
 
+/// A database created before the migrations (same tables, no migration table) opens
+/// as it is, data and version counters kept; and the migrations run once.
+async fn database_precedente_alle_migrazioni(c: Contesto) {
+    let r = &c.registro;
+    r.sostituisci_anagrafe(&spedita(), "spedita").await.unwrap();
+    let a = r
+        .abilita(nuova(
+            &rossi(),
+            "c_h199",
+            &[INDICATORE],
+            "2026-01-01",
+            "2026-12-31",
+        ))
+        .await
+        .unwrap();
+    let versione = r.versione_abilitazioni().await.unwrap();
+    sqlx::query("DROP TABLE _sqlx_migrations_enti")
+        .execute(r.pool())
+        .await
+        .unwrap();
+    let riaperto = c.riapri().await;
+    assert_eq!(riaperto.anagrafe().await.unwrap().len(), 40);
+    assert_eq!(riaperto.abilitazione(a.id).await.unwrap(), Some(a));
+    assert_eq!(riaperto.versione_abilitazioni().await.unwrap(), versione);
+    let applicate: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations_enti ORDER BY version")
+            .fetch_all(riaperto.pool())
+            .await
+            .unwrap();
+    assert_eq!(applicate, vec![1]);
+    riaperto.chiudi().await;
+    c.riapri().await.chiudi().await;
+}
+
+/// Servers starting together on a new database, and processes opening it while
+/// another one writes: every opening succeeds.
+async fn aperture_concorrenti(c: Contesto) {
+    c.registro
+        .sostituisci_anagrafe(&spedita(), "spedita")
+        .await
+        .unwrap();
+    let scrittore = {
+        let r = c.registro.clone();
+        tokio::spawn(async move {
+            for i in 0..20 {
+                let a = r
+                    .abilita(nuova(
+                        &rossi(),
+                        "c_h199",
+                        &[INDICATORE],
+                        "2026-01-01",
+                        "2026-12-31",
+                    ))
+                    .await
+                    .unwrap();
+                r.revoca(a.id, Utc::now()).await.unwrap();
+                if i % 5 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    let aperture: Vec<_> = (0..6)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                let r = c.riapri().await;
+                r.versione_abilitazioni().await.unwrap();
+                r.chiudi().await;
+            })
+        })
+        .collect();
+    for a in aperture {
+        a.await.unwrap();
+    }
+    scrittore.await.unwrap();
+}
+
+/// SQLite: several processes creating the same new file at once (here, pools).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_creato_da_piu_processi_insieme() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("nuovo.db").display());
+    let aperture: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let r = isee_enti::RegistroEnti::apri(&url).await.unwrap();
+                assert_eq!(r.versione_anagrafe().await.unwrap(), 0);
+                r.chiudi().await;
+            })
+        })
+        .collect();
+    for a in aperture {
+        a.await.unwrap();
+    }
+}
+
 macro_rules! su_entrambi {
     ($($nome:ident),* $(,)?) => {
         mod sqlite {
@@ -532,4 +630,6 @@ su_entrambi!(
     abilitazione_rifiutata_con_tutti_i_motivi,
     cache_aggiornata_dalla_versione,
     abilitazioni_concorrenti,
+    database_precedente_alle_migrazioni,
+    aperture_concorrenti,
 );

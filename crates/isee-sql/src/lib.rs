@@ -5,11 +5,17 @@
 //! Each store keeps its own tables, schema creation and SQLite pragmas (the access
 //! log needs `synchronous = FULL`, the register does not); what they share is here:
 //! which backend a URL names, creating the SQLite file on first run, running the
-//! pragmas or the PostgreSQL `search_path` on every new connection, and never
-//! putting a password in a message.
+//! pragmas or the PostgreSQL `search_path` on every new connection, never
+//! putting a password in a message, and running a store's migrations ([`migra`]).
 
 use sqlx::AnyPool;
 use sqlx::AssertSqlSafe;
+use sqlx::migrate::{MigrateError, Migrator};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future that can cross threads.
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 use sqlx::any::AnyPoolOptions;
 
 /// The database behind a URL.
@@ -147,6 +153,43 @@ pub async fn apri(a: Apertura<'_>) -> Result<(AnyPool, Backend, Option<String>),
         .connect(&url_creabile(a.url, backend))
         .await?;
     Ok((pool, backend, schema))
+}
+
+/// Brings a store's schema up to date with its embedded migrations, safely when several
+/// processes open the same database at once.
+///
+/// PostgreSQL: sqlx's migrator takes an advisory lock on the database for the run.
+/// SQLite: the migrator takes no lock, so the whole run (migration table, checks,
+/// every migration as a savepoint) happens inside one `BEGIN IMMEDIATE` transaction.
+/// The write lock is taken up front, waiting (busy timeout) for a running writer: a
+/// deferred transaction that first only reads would fail at once with "database is
+/// locked" when it has to upgrade after another process committed, and two processes
+/// starting together would both try to apply the same migration.
+pub async fn migra(
+    pool: &AnyPool,
+    backend: Backend,
+    migratore: &Migrator,
+) -> Result<(), MigrateError> {
+    match backend {
+        Backend::Postgres => migra_su(migratore, pool).await,
+        Backend::Sqlite => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            migra_su(migratore, &mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    }
+}
+
+/// `Migrator::run`, boxed where its lifetimes are named. Awaited directly inside an
+/// async fn, its generic `Acquire` bound makes the caller's future fail to be `Send`
+/// ("implementation of `Acquire` is not general enough"), and the servers spawn it.
+fn migra_su<'c, A>(migratore: &'c Migrator, dove: A) -> BoxFuture<'c, Result<(), MigrateError>>
+where
+    A: sqlx::Acquire<'c> + Send + 'c,
+    <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
+{
+    Box::pin(migratore.run(dove))
 }
 
 #[cfg(test)]

@@ -2,11 +2,13 @@
 //! terminal output, one module per area (`comandi/<area>.rs`). The library crates
 //! expose typed functions and errors; only this crate knows clap, anyhow and indicatif.
 
+pub mod audit;
 pub mod batch;
 pub mod calcola;
 pub mod certificati;
 pub mod consultazione;
 pub mod demo;
+pub mod enti;
 pub mod genera;
 pub mod pdnd;
 pub mod registro;
@@ -65,13 +67,13 @@ enum Comando {
     Pdnd(pdnd::ComandoPdnd),
     /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
     #[command(subcommand)]
-    Audit(isee_accessi::cli::ComandoAudit),
+    Audit(audit::ComandoAudit),
     /// Enti ammessi alla consultazione: importazione di IPA e ISTAT, anagrafe
     #[command(subcommand)]
-    Enti(isee_enti::ComandoEnti),
+    Enti(enti::ComandoEnti),
     /// Abilitazioni degli operatori degli enti alle e-service Operatori (come l'MV62): rilascio, revoca, elenco
     #[command(subcommand)]
-    Operatori(isee_enti::ComandoOperatori),
+    Operatori(enti::ComandoOperatori),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
     Certificati(certificati::ComandoCertificati),
@@ -93,9 +95,9 @@ pub fn esegui() -> ExitCode {
         Comando::Demo(a) => demo::demo(a),
         Comando::Consultazione(cmd) => consultazione::esegui(cmd),
         Comando::Pdnd(cmd) => pdnd::esegui(cmd),
-        Comando::Audit(cmd) => isee_accessi::cli::esegui(cmd),
-        Comando::Enti(cmd) => isee_enti::esegui_enti(cmd),
-        Comando::Operatori(cmd) => isee_enti::esegui_operatori(cmd),
+        Comando::Audit(cmd) => audit::esegui(cmd),
+        Comando::Enti(cmd) => enti::esegui_enti(cmd),
+        Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());

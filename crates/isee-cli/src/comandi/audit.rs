@@ -1,4 +1,5 @@
-//! `isee audit …`: key generation, verification, head export, retention, listings.
+//! `isee audit …`, over [`isee_accessi`]: key generation, verification, head export,
+//! retention, listings; arguments, key and database files, the printed output.
 //!
 //! Access to the log is itself logged: every command but `chiave` appends a record
 //! with `eservizio = "audit"`, `canale = "cli"` and `operazione` = the subcommand. When
@@ -8,10 +9,12 @@
 //! holds no personal data and is needed most when the database is damaged, is
 //! printed even if its record could not be stored (with a warning).
 
-use crate::record::{COLONNE_DATI, NuovoAccesso, RecordAccesso};
-use crate::{ChiaviAudit, ErroreAccessi, Filtro, OpzioniScrittura, RegistroAccessi, TipoProblema};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
+use isee_accessi::record::{COLONNE_DATI, NuovoAccesso, RecordAccesso};
+use isee_accessi::{
+    ChiaviAudit, ErroreAccessi, Filtro, OpzioniScrittura, RegistroAccessi, TipoProblema,
+};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -349,7 +352,7 @@ fn leggi_data(s: &str, fine: bool) -> anyhow::Result<DateTime<Utc>> {
         let g = if fine { g.succ_opt().unwrap_or(g) } else { g };
         return Ok(g.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    crate::record::leggi_istante(s)
+    isee_accessi::record::leggi_istante(s)
         .with_context(|| format!("data «{s}» non valida: AAAA-MM-GG oppure RFC 3339"))
 }
 
@@ -440,11 +443,20 @@ mod test {
     #[test]
     fn date_incluse() {
         let d = leggi_data("2026-03-10", false).unwrap();
-        assert_eq!(crate::testo_istante(&d), "2026-03-10T00:00:00.000000Z");
+        assert_eq!(
+            isee_accessi::testo_istante(&d),
+            "2026-03-10T00:00:00.000000Z"
+        );
         let a = leggi_data("2026-03-10", true).unwrap();
-        assert_eq!(crate::testo_istante(&a), "2026-03-11T00:00:00.000000Z");
+        assert_eq!(
+            isee_accessi::testo_istante(&a),
+            "2026-03-11T00:00:00.000000Z"
+        );
         let i = leggi_data("2026-03-10T12:00:00+01:00", true).unwrap();
-        assert_eq!(crate::testo_istante(&i), "2026-03-10T11:00:00.000000Z");
+        assert_eq!(
+            isee_accessi::testo_istante(&i),
+            "2026-03-10T11:00:00.000000Z"
+        );
         assert!(leggi_data("10/03/2026", false).is_err());
     }
 

@@ -1,21 +1,19 @@
-//! The command line: `isee enti …` (import and look up the anagrafe) and
-//! `isee operatori …` (the operator authorisations). The `isee` binary mounts
-//! [`ComandoEnti`] and [`ComandoOperatori`] as subcommands and calls
-//! [`esegui_enti`] / [`esegui_operatori`].
+//! `isee enti …` (import and look up the anagrafe of the enti) and
+//! `isee operatori …` (the operator authorisations), over [`isee_enti`]: arguments,
+//! files, the printed summaries. [`ComandoEnti`] and [`ComandoOperatori`] are
+//! mounted in `isee`'s `Comando`; [`esegui_enti`] / [`esegui_operatori`] run them.
 //!
 //! Exit codes: 0 done; 1 done with warnings (`importa`) or refused (`abilita`,
 //! `revoca`, `mostra` of an unknown ente), each reason printed; an `Err` for
 //! everything else (unreadable file, database down).
 
-use crate::anagrafe::{AnagrafeEnti, unisci};
-use crate::categorie;
-use crate::errore::ErroreEnti;
-use crate::ipa::leggi_ipa;
-use crate::istat::leggi_istat;
-use crate::registro::{Abilitazione, NuovaAbilitazione, RegistroEnti};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use isee_core::codice_fiscale::CodiceFiscale;
+use isee_enti::{
+    Abilitazione, AnagrafeEnti, ErroreEnti, Importazione, NuovaAbilitazione, RegistroEnti,
+    categorie,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -266,12 +264,11 @@ async fn importa(
     let byte_ipa = std::fs::read(ipa).with_context(|| format!("lettura di {}", ipa.display()))?;
     let byte_istat =
         std::fs::read(istat).with_context(|| format!("lettura di {}", istat.display()))?;
-    let (enti_ipa, mut avvisi) = leggi_ipa(&byte_ipa)?;
-    let (comuni, avvisi_istat) = leggi_istat(&byte_istat)?;
-    avvisi.extend(avvisi_istat);
-    let n_comuni = comuni.len();
-    let (anagrafe, avvisi_unione) = unisci(enti_ipa, comuni, data_ipa, data_istat);
-    avvisi.extend(avvisi_unione);
+    let Importazione {
+        anagrafe,
+        comuni: n_comuni,
+        avvisi,
+    } = isee_enti::importa(&byte_ipa, &byte_istat, data_ipa, data_istat)?;
 
     riepilogo(&anagrafe, n_comuni);
     for a in &avvisi {

@@ -1,13 +1,14 @@
-//! The command line end to end on SQLite: import the shipped extracts, then
+//! `isee enti` and `isee operatori` end to end on SQLite: import the shipped extracts, then
 //! authorise, list and revoke an operator.
 
-use isee_enti::{ComandoEnti, ComandoOperatori, RegistroEnti, esegui_enti, esegui_operatori};
+use isee_cli::comandi::enti::{ComandoEnti, ComandoOperatori, esegui_enti, esegui_operatori};
+use isee_enti::RegistroEnti;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn dati(nome: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("dati")
+        .join("../isee-enti/dati")
         .join(nome)
 }
 
@@ -93,7 +94,7 @@ fn importa_abilita_revoca() {
         esegui_operatori(ComandoOperatori::Elenco {
             db: db.clone(),
             ente: Some("c_h199".into()),
-            formato: isee_enti::cli::Formato::Json
+            formato: isee_cli::comandi::enti::Formato::Json
         })
         .unwrap(),
         ExitCode::SUCCESS

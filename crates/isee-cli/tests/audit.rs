@@ -1,10 +1,8 @@
 //! `isee audit …` end to end on SQLite: key file, exit codes, the CLI's own access
 //! records (written directly, or deposited when a server holds the writer's lock).
 
-use isee_accessi::cli::{DatabaseChiave, Formato};
-use isee_accessi::{
-    ChiaviAudit, ComandoAudit, Filtro, NuovoAccesso, OpzioniScrittura, RegistroAccessi, esegui,
-};
+use isee_accessi::{ChiaviAudit, Filtro, NuovoAccesso, OpzioniScrittura, RegistroAccessi};
+use isee_cli::comandi::audit::{ComandoAudit, DatabaseChiave, Formato, esegui};
 use std::process::ExitCode;
 
 fn accesso(i: i64, cf_hash: &str) -> NuovoAccesso {
