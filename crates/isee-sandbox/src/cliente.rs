@@ -2,27 +2,33 @@
 //! the demo's self-check and the load generator use to call the service the way an
 //! ente's software does (keep-alive connections, client certificate, headers).
 //! It trusts only the CA it is given: there is no "accept any certificate" mode.
+//! The connection itself is isee-http's client, the project's one HTTP client.
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::client::conn::http1::SendRequest;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use isee_http::client::{Client, Connection, Limits, Tls};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Cliente {
     indirizzo: SocketAddr,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
+    client: Client,
 }
 
 /// One keep-alive connection.
 pub struct Connessione {
-    invio: SendRequest<Full<Bytes>>,
+    connessione: Connection,
+}
+
+/// A load test keeps many requests in flight on a busy machine: more patience than
+/// isee-http's defaults, the same bound on what is read.
+fn limiti() -> Limits {
+    Limits {
+        connect_timeout: Duration::from_secs(10),
+        timeout: Duration::from_secs(30),
+        ..Limits::default()
+    }
 }
 
 impl Cliente {
@@ -30,7 +36,7 @@ impl Cliente {
     pub fn http(indirizzo: SocketAddr) -> Cliente {
         Cliente {
             indirizzo,
-            tls: None,
+            client: Client::http().with_limits(limiti()),
         }
     }
 
@@ -40,55 +46,28 @@ impl Cliente {
         ca_pem: &str,
         certificato: Option<(&str, &str)>,
     ) -> Result<Cliente> {
-        let mut radici = rustls::RootCertStore::empty();
-        for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-            radici.add(c.context("certificato della CA")?)?;
+        let mut b = Tls::builder()
+            .trust_pem(ca_pem)
+            .context("certificato della CA")?;
+        if let Some((cert, chiave)) = certificato {
+            b = b
+                .client_certificate(cert, chiave)
+                .context("certificato client")?;
         }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let b = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(radici);
-        let config = match certificato {
-            Some((cert, chiave)) => {
-                let catena = CertificateDer::pem_slice_iter(cert.as_bytes())
-                    .collect::<Result<Vec<_>, _>>()
-                    .context("certificato client")?;
-                let chiave = PrivateKeyDer::from_pem_slice(chiave.as_bytes())
-                    .context("chiave del certificato client")?;
-                b.with_client_auth_cert(catena, chiave)?
-            }
-            None => b.with_no_client_auth(),
-        };
-        let nome = ServerName::IpAddress(indirizzo.ip().into());
+        let tls = b.build().context("configurazione TLS")?;
         Ok(Cliente {
             indirizzo,
-            tls: Some((TlsConnector::from(Arc::new(config)), nome)),
+            client: Client::https(tls).with_limits(limiti()),
         })
     }
 
     pub async fn connetti(&self) -> Result<Connessione> {
-        let tcp = TcpStream::connect(self.indirizzo)
+        let connessione = self
+            .client
+            .connect(self.indirizzo)
             .await
             .with_context(|| format!("connessione a {}", self.indirizzo))?;
-        tcp.set_nodelay(true)?;
-        let invio = match &self.tls {
-            Some((connettore, nome)) => {
-                let flusso = connettore.connect(nome.clone(), tcp).await?;
-                let (invio, conn) =
-                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(flusso))
-                        .await?;
-                tokio::spawn(conn);
-                invio
-            }
-            None => {
-                let (invio, conn) =
-                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
-                        .await?;
-                tokio::spawn(conn);
-                invio
-            }
-        };
-        Ok(Connessione { invio })
+        Ok(Connessione { connessione })
     }
 }
 
@@ -104,11 +83,8 @@ impl Connessione {
         for (k, v) in intestazioni {
             r = r.header(*k, *v);
         }
-        let r = r.body(Full::new(Bytes::from(corpo)))?;
-        self.invio.ready().await?;
-        let risposta = self.invio.send_request(r).await?;
-        let stato = risposta.status().as_u16();
-        let corpo = risposta.into_body().collect().await?.to_bytes().to_vec();
-        Ok((stato, corpo))
+        let r = r.body(Bytes::from(corpo))?;
+        let risposta = self.connessione.send(r).await?;
+        Ok((risposta.status().as_u16(), risposta.into_body().to_vec()))
     }
 }
