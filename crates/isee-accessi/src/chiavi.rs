@@ -7,12 +7,8 @@
 //! derived value that reveals nothing about the keys.
 
 use crate::errore::{ErroreAccessi, Risultato};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::io::Write;
 use std::path::Path;
-
-pub(crate) type HmacSha256 = Hmac<Sha256>;
 
 const ETICHETTA_CATENA: &[u8] = b"isee-accessi/catena";
 const ETICHETTA_CF: &[u8] = b"isee-accessi/cf";
@@ -21,14 +17,9 @@ const ETICHETTA_IMPRONTA: &[u8] = b"isee-accessi/impronta";
 /// Length of the master secret in bytes.
 pub const LUNGHEZZA_SEGRETO: usize = 32;
 
-/// HMAC-SHA256 of `dati` under `chiave`.
+/// HMAC-SHA256 of `dati` under `chiave` (isee-hash, the project's one hashing helper).
 pub(crate) fn hmac(chiave: &[u8], dati: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
-    let mut m = HmacSha256::new_from_slice(chiave).expect("HMAC accetta chiavi di ogni lunghezza");
-    for d in dati {
-        m.update(d);
-    }
-    m.finalize().into_bytes().into()
+    isee_hash::hmac_sha256(chiave, dati)
 }
 
 /// The keys of one access log.

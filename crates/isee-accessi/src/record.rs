@@ -416,8 +416,8 @@ mod test {
         assert_ne!(mac_record(&k2, &MAC_INIZIALE, &r.canonica()), m);
         assert_ne!(mac_record(&k1, &[9; 32], &r.canonica()), m);
         // Recomputed independently: HMAC(k, prev ‖ canonical).
-        use hmac::Mac;
-        let mut h = crate::chiavi::HmacSha256::new_from_slice(&k1).unwrap();
+        use hmac::{KeyInit as _, Mac as _};
+        let mut h = hmac::Hmac::<sha2::Sha256>::new_from_slice(&k1).unwrap();
         h.update(&MAC_INIZIALE);
         h.update(&r.canonica());
         assert_eq!(&h.finalize().into_bytes()[..], &m[..]);
