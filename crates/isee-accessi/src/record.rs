@@ -99,11 +99,11 @@ mod istante_serde {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(ts: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(ts: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::testo_istante(ts))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let testo = String::deserialize(d)?;
         super::leggi_istante(&testo)
             .ok_or_else(|| serde::de::Error::custom(format!("istante non RFC 3339: {testo}")))
@@ -192,7 +192,7 @@ pub(crate) struct Riga {
 
 impl Riga {
     /// The stored form of a new access, not yet chained (`mac_precedente`, `mac` empty).
-    pub fn da_accesso(a: NuovoAccesso, seq: i64) -> Riga {
+    pub(crate) fn da_accesso(a: NuovoAccesso, seq: i64) -> Riga {
         Riga {
             seq,
             ts: testo_istante(&a.ts),
@@ -227,7 +227,7 @@ impl Riga {
     }
 
     /// The data values in [`COLONNE_DATI`] order.
-    pub fn valori(&self) -> [Valore<'_>; 27] {
+    pub(crate) fn valori(&self) -> [Valore<'_>; 27] {
         use Valore::*;
         fn o(s: &Option<String>) -> Option<&str> {
             s.as_deref()
@@ -268,7 +268,7 @@ impl Riga {
     /// `0x00` for NULL, or `0x01` followed by an 8-byte big-endian integer or by a
     /// 4-byte big-endian length and the UTF-8 text. Length prefixes make the encoding
     /// unambiguous: no two different records give the same bytes.
-    pub fn canonica(&self) -> Vec<u8> {
+    pub(crate) fn canonica(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(256);
         b.push(VERSIONE_CANONICA);
         for v in self.valori() {
@@ -290,14 +290,14 @@ impl Riga {
     }
 
     /// Chains the record after `precedente`: sets `mac_precedente` and `mac`.
-    pub fn incatena(&mut self, chiave: &[u8; 32], precedente: &[u8; 32]) -> [u8; 32] {
+    pub(crate) fn incatena(&mut self, chiave: &[u8; 32], precedente: &[u8; 32]) -> [u8; 32] {
         let mac = mac_record(chiave, precedente, &self.canonica());
         self.mac_precedente = hex::encode(precedente);
         self.mac = hex::encode(mac);
         mac
     }
 
-    pub fn in_record(self) -> Result<RecordAccesso, String> {
+    pub(crate) fn in_record(self) -> Result<RecordAccesso, String> {
         let ts =
             leggi_istante(&self.ts).ok_or_else(|| format!("seq {}: ts «{}»", self.seq, self.ts))?;
         let http_status = u16::try_from(self.http_status)

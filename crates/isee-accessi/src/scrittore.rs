@@ -151,7 +151,7 @@ fn testa_da(t: Option<(i64, String)>) -> Risultato<Testa> {
 
 impl Scrittore {
     /// Takes the writer's lock, checks the key and reads the head.
-    pub async fn prepara(
+    pub(crate) async fn prepara(
         pool: &AnyPool,
         backend: Backend,
         chiavi: ChiaviAudit,
@@ -246,12 +246,12 @@ impl Scrittore {
         Ok(())
     }
 
-    pub fn opzioni(&self) -> &OpzioniScrittura {
+    pub(crate) fn opzioni(&self) -> &OpzioniScrittura {
         &self.opzioni
     }
 
     /// The writer's loop, until `Chiudi` or until every sender is gone.
-    pub async fn esegui(mut self, mut coda: mpsc::Receiver<Messaggio>) {
+    pub(crate) async fn esegui(mut self, mut coda: mpsc::Receiver<Messaggio>) {
         let mut messaggi = Vec::with_capacity(self.opzioni.max_lotto);
         let mut orologio = tokio::time::interval(self.opzioni.intervallo_manutenzione);
         orologio.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

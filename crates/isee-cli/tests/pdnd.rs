@@ -13,15 +13,15 @@ const PKCS1_PUBBLICA: &str = include_str!("../../isee-pdnd/tests/dati/pkcs1-pubb
 mod comune {
     use uuid::Uuid;
 
-    pub const AUD_ESERVICE: &str = "https://inps.isee.local/consultazione/operatori/v1";
+    pub(crate) const AUD_ESERVICE: &str = "https://inps.isee.local/consultazione/operatori/v1";
 
-    pub fn id(n: u8) -> Uuid {
+    pub(crate) fn id(n: u8) -> Uuid {
         Uuid::from_bytes([n; 16])
     }
-    pub fn eservice() -> Uuid {
+    pub(crate) fn eservice() -> Uuid {
         id(10)
     }
-    pub fn descriptor() -> Uuid {
+    pub(crate) fn descriptor() -> Uuid {
         id(11)
     }
 }

@@ -45,23 +45,23 @@ pub(crate) struct Intestazione {
 }
 
 impl Intestazione {
-    pub fn alg(&self) -> Option<&str> {
+    pub(crate) fn alg(&self) -> Option<&str> {
         self.alg.as_ref().and_then(Value::as_str)
     }
-    pub fn typ(&self) -> Option<&str> {
+    pub(crate) fn typ(&self) -> Option<&str> {
         self.typ.as_ref().and_then(Value::as_str)
     }
-    pub fn kid(&self) -> Option<&str> {
+    pub(crate) fn kid(&self) -> Option<&str> {
         self.kid.as_ref().and_then(Value::as_str)
     }
     /// `alg` as written, for messages (a non-string `alg` is shown as JSON).
-    pub fn alg_testo(&self) -> Option<String> {
+    pub(crate) fn alg_testo(&self) -> Option<String> {
         self.alg.as_ref().map(|v| match v {
             Value::String(s) => s.clone(),
             altro => altro.to_string(),
         })
     }
-    pub fn typ_testo(&self) -> Option<String> {
+    pub(crate) fn typ_testo(&self) -> Option<String> {
         self.typ.as_ref().map(|v| match v {
             Value::String(s) => s.clone(),
             altro => altro.to_string(),

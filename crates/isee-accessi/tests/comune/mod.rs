@@ -9,14 +9,14 @@ use sqlx::Connection;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tipo {
+pub(crate) enum Tipo {
     Sqlite,
     Postgres,
 }
 
 /// What a test body gets: the URL to open, and a way to tamper with the tables.
 #[derive(Clone, Debug)]
-pub struct Ambiente {
+pub(crate) struct Ambiente {
     pub url: String,
     pub tipo: Tipo,
     /// SQLite: the database file.
@@ -26,7 +26,7 @@ pub struct Ambiente {
 impl Ambiente {
     /// Runs statements on a connection of their own, as an attacker (or an
     /// administrator) with database access but no key would.
-    pub async fn sql(&self, istruzioni: &[&str]) {
+    pub(crate) async fn sql(&self, istruzioni: &[&str]) {
         sqlx::any::install_default_drivers();
         let mut c = sqlx::AnyConnection::connect(&self.url)
             .await
@@ -48,7 +48,7 @@ impl Ambiente {
 }
 
 /// The shared harness's database as this crate's tests reach it.
-pub async fn apri(amb: isee_prova::Ambiente) -> Ambiente {
+pub(crate) async fn apri(amb: isee_prova::Ambiente) -> Ambiente {
     match amb.backend {
         isee_prova::Backend::Sqlite => Ambiente {
             url: format!("{}?mode=rwc", amb.url),

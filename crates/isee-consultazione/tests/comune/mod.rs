@@ -23,17 +23,17 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt as _;
 
-pub const RAVENNA: &str = include_str!("../../../../esempi/ordinario-famiglia-ravenna.json");
-pub const ROMA: &str = include_str!("../../../../esempi/famiglia-2026-roma.json");
-pub const BOLOGNA: &str =
+pub(crate) const RAVENNA: &str = include_str!("../../../../esempi/ordinario-famiglia-ravenna.json");
+pub(crate) const ROMA: &str = include_str!("../../../../esempi/famiglia-2026-roma.json");
+pub(crate) const BOLOGNA: &str =
     include_str!("../../../../esempi/minorenni-componente-aggiuntiva-bologna.json");
 
 /// The declarant of the Ravenna family (residence H199).
-pub const CF_RAVENNA: &str = "RSSMRA85M01H199H";
+pub(crate) const CF_RAVENNA: &str = "RSSMRA85M01H199H";
 /// A child of the Ravenna family.
-pub const CF_FIGLIO_RAVENNA: &str = "RSSGLI15P10H199Z";
+pub(crate) const CF_FIGLIO_RAVENNA: &str = "RSSGLI15P10H199Z";
 
-pub struct Ambiente {
+pub(crate) struct Ambiente {
     pub _tmp: tempfile::TempDir,
     pub sandbox: Sandbox,
     pub servizio: Arc<Servizio>,
@@ -45,16 +45,16 @@ pub struct Ambiente {
 }
 
 /// The pinned clock: mid-June 2026, inside the validity of the 2026 DSUs.
-pub fn adesso() -> DateTime<Utc> {
+pub(crate) fn adesso() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 15, 10, 0, 0).unwrap()
 }
 
-pub async fn ambiente() -> Ambiente {
+pub(crate) async fn ambiente() -> Ambiente {
     ambiente_con(100_000, |_| {}).await
 }
 
 /// `modifica` may edit the PDND state file before the service reads it.
-pub async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value)) -> Ambiente {
+pub(crate) async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value)) -> Ambiente {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("registro.db");
     let store = StoreSql::connetti_con(ConfigStore::new(&format!(
@@ -112,24 +112,24 @@ pub async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value)) -> A
 
 /// What a call carries besides its body.
 #[derive(Clone, Default)]
-pub struct Credenziali {
+pub(crate) struct Credenziali {
     pub voucher: Option<String>,
     /// The IPA code of the fruitore whose client certificate is presented.
     pub certificato: Option<String>,
     pub evidenza: Option<String>,
 }
 
-pub struct Esito {
+pub(crate) struct Esito {
     pub stato: StatusCode,
     pub corpo: String,
 }
 
 impl Esito {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.corpo).unwrap_or(Value::Null)
     }
 
-    pub fn codice(&self) -> String {
+    pub(crate) fn codice(&self) -> String {
         self.json()["codice"]
             .as_str()
             .unwrap_or_default()
@@ -138,12 +138,12 @@ impl Esito {
 }
 
 impl Ambiente {
-    pub fn fruitore(&self, ipa: &str) -> &Fruitore {
+    pub(crate) fn fruitore(&self, ipa: &str) -> &Fruitore {
         self.sandbox.fruitore(ipa).unwrap()
     }
 
     /// The claims PDND puts in a voucher for `ipa` on `eservizio`.
-    pub fn claims(&self, ipa: &str, eservizio: &str) -> Value {
+    pub(crate) fn claims(&self, ipa: &str, eservizio: &str) -> Value {
         let f = self.fruitore(ipa);
         let e = per_codice(eservizio).unwrap();
         let ora = self.adesso.timestamp();
@@ -168,20 +168,25 @@ impl Ambiente {
         })
     }
 
-    pub fn voucher(&self, ipa: &str, eservizio: &str) -> String {
+    pub(crate) fn voucher(&self, ipa: &str, eservizio: &str) -> String {
         self.pdnd
             .firma("at+jwt", &self.claims(ipa, eservizio))
             .unwrap()
     }
 
-    pub fn voucher_con(&self, ipa: &str, eservizio: &str, m: impl FnOnce(&mut Value)) -> String {
+    pub(crate) fn voucher_con(
+        &self,
+        ipa: &str,
+        eservizio: &str,
+        m: impl FnOnce(&mut Value),
+    ) -> String {
         let mut c = self.claims(ipa, eservizio);
         m(&mut c);
         self.pdnd.firma("at+jwt", &c).unwrap()
     }
 
     /// AUDIT_REST_02 evidence signed with the fruitore's client key, and its digest.
-    pub fn evidenza(
+    pub(crate) fn evidenza(
         &self,
         ipa: &str,
         eservizio: &str,
@@ -212,7 +217,7 @@ impl Ambiente {
     }
 
     /// Voucher + evidence for an Operatori call, bound by the digest.
-    pub fn operatore(&self, ipa: &str, eservizio: &str, operatore: &str) -> Credenziali {
+    pub(crate) fn operatore(&self, ipa: &str, eservizio: &str, operatore: &str) -> Credenziali {
         let (ev, digest) = self.evidenza(ipa, eservizio, operatore, |_| {});
         let v = self.voucher_con(ipa, eservizio, |c| {
             c["digest"] = json!({"alg": "SHA256", "value": digest});
@@ -238,7 +243,7 @@ impl Ambiente {
         }
     }
 
-    pub async fn chiama(
+    pub(crate) async fn chiama(
         &self,
         percorso: &str,
         cred: &Credenziali,
@@ -267,7 +272,13 @@ impl Ambiente {
         }
     }
 
-    pub async fn rest(&self, eservizio: &str, op: &str, cred: &Credenziali, corpo: Value) -> Esito {
+    pub(crate) async fn rest(
+        &self,
+        eservizio: &str,
+        op: &str,
+        cred: &Credenziali,
+        corpo: Value,
+    ) -> Esito {
         self.chiama(
             &format!("/rest/v1/{eservizio}/{op}"),
             cred,
@@ -277,7 +288,7 @@ impl Ambiente {
         .await
     }
 
-    pub async fn soap(
+    pub(crate) async fn soap(
         &self,
         endpoint: &str,
         operazione: &str,
@@ -298,7 +309,7 @@ impl Ambiente {
     }
 
     /// The access log, verified, as JSON lines.
-    pub async fn registro_accessi(&self) -> Vec<isee_accessi::RecordAccesso> {
+    pub(crate) async fn registro_accessi(&self) -> Vec<isee_accessi::RecordAccesso> {
         let esito = self.servizio.accessi.verifica().await.unwrap();
         assert!(
             esito.problemi.is_empty(),
@@ -328,7 +339,7 @@ fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
 }
 
 /// A REST body searching by fiscal code, bound to an application.
-pub fn per_cf(cf: &str) -> Value {
+pub(crate) fn per_cf(cf: &str) -> Value {
     json!({
         "ricerca": {"codice_fiscale": cf, "data_validita": "2026-06-15"},
         "prestazione_da_erogare": "A1.07",
@@ -337,7 +348,7 @@ pub fn per_cf(cf: &str) -> Value {
     })
 }
 
-pub fn per_protocollo(protocollo: &str, cf: &str) -> Value {
+pub(crate) fn per_protocollo(protocollo: &str, cf: &str) -> Value {
     json!({
         "ricerca": {"protocollo_dsu": protocollo, "codice_fiscale_beneficiario": cf},
         "prestazione_da_erogare": "A1.07",
@@ -346,7 +357,7 @@ pub fn per_protocollo(protocollo: &str, cf: &str) -> Value {
 }
 
 /// A SOAP envelope as INPS's consumers send it (consultazione-pdnd.md §1.4).
-pub fn busta_indicatore(operazione: &str, cf: &str, tipo: &str) -> String {
+pub(crate) fn busta_indicatore(operazione: &str, cf: &str, tipo: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
@@ -367,7 +378,7 @@ pub fn busta_indicatore(operazione: &str, cf: &str, tipo: &str) -> String {
     )
 }
 
-pub fn busta_attestazione(operazione: &str, cf: &str) -> String {
+pub(crate) fn busta_attestazione(operazione: &str, cf: &str) -> String {
     format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
   <soapenv:Header><inps:Identity xmlns:inps="http://inps.it/"><UserId>00354730392</UserId><CodiceUfficio>001</CodiceUfficio></inps:Identity></soapenv:Header>
@@ -379,7 +390,7 @@ pub fn busta_attestazione(operazione: &str, cf: &str) -> String {
     )
 }
 
-pub fn busta_riscontro(operazione: &str, protocollo: &str, cf: &str) -> String {
+pub(crate) fn busta_riscontro(operazione: &str, protocollo: &str, cf: &str) -> String {
     format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
   <soapenv:Body><con:{operazione}><con:request>
@@ -391,7 +402,7 @@ pub fn busta_riscontro(operazione: &str, protocollo: &str, cf: &str) -> String {
     )
 }
 
-pub fn busta_soglia(codice: &str, cf: &str) -> String {
+pub(crate) fn busta_soglia(codice: &str, cf: &str) -> String {
     format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
   <soapenv:Body><con:ConsultazioneSogliaIndicatore><con:request>

@@ -25,21 +25,21 @@ pub(crate) enum Membri<'a> {
 }
 
 impl<'a> Membri<'a> {
-    pub fn iter(&self) -> IterMembri<'_, 'a> {
+    pub(super) fn iter(&self) -> IterMembri<'_, 'a> {
         match self {
             Membri::Ordinari(c) => IterMembri::Ordinari(c.iter()),
             Membri::Lista(l) => IterMembri::Lista(l.iter()),
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Membri::Ordinari(c) => c.iter().filter(|c| c.rapporto != Rapporto::GNC).count(),
             Membri::Lista(l) => l.len(),
         }
     }
 
-    pub fn push(&mut self, m: Membro<'a>) {
+    pub(super) fn push(&mut self, m: Membro<'a>) {
         if let Membri::Ordinari(_) = self {
             *self = Membri::Lista(self.iter().collect());
         }
@@ -121,7 +121,7 @@ pub(crate) struct Condizioni {
 }
 
 impl<'a> Nucleo<'a> {
-    pub fn new(
+    pub(super) fn new(
         membri: Membri<'a>,
         abitazione: Option<&'a Abitazione>,
         condizioni: Option<&'a CondizioniNucleo>,
@@ -142,7 +142,7 @@ impl<'a> Nucleo<'a> {
     }
 
     /// Derives the facts from the members, then applies the DSU's `CondizioniNucleo`.
-    pub fn condizioni(&self, mesi_lavoro_minimi: u8) -> Condizioni {
+    pub(super) fn condizioni(&self, mesi_lavoro_minimi: u8) -> Condizioni {
         if let Some(c) = self.condizioni_fisse {
             return c;
         }
@@ -214,14 +214,14 @@ impl<'a> Nucleo<'a> {
         c
     }
 
-    pub fn variazione(&self, m: &Membro) -> Option<&'a Variazione> {
+    pub(super) fn variazione(&self, m: &Membro) -> Option<&'a Variazione> {
         self.variazioni
             .iter()
             .find(|v| v.codice_fiscale == m.c.codice_fiscale)
     }
 
     /// The member's financial assets: the updated ones on the patrimonio route.
-    pub fn mobiliare(&self, m: &Membro<'a>) -> &'a [RapportoFinanziario] {
+    pub(super) fn mobiliare(&self, m: &Membro<'a>) -> &'a [RapportoFinanziario] {
         match self.patrimonio_aggiornato {
             Some(p) => p
                 .iter()
@@ -232,7 +232,7 @@ impl<'a> Nucleo<'a> {
         }
     }
 
-    pub fn immobiliare(&self, m: &Membro<'a>) -> &'a [Immobile] {
+    pub(super) fn immobiliare(&self, m: &Membro<'a>) -> &'a [Immobile] {
         match self.patrimonio_aggiornato {
             Some(p) => p
                 .iter()
@@ -243,7 +243,7 @@ impl<'a> Nucleo<'a> {
         }
     }
 
-    pub fn codici(&self) -> Vec<crate::codice_fiscale::CodiceFiscale> {
+    pub(super) fn codici(&self) -> Vec<crate::codice_fiscale::CodiceFiscale> {
         self.membri.iter().map(|m| m.c.codice_fiscale).collect()
     }
 }

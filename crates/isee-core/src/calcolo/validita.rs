@@ -27,7 +27,7 @@ pub fn scadenza_dsu(regole: &Regole, data: NaiveDate) -> Validita {
 
 /// The ISEE corrente of the income route lasts `mesi` months from the module's filing,
 /// to the day before the same date `mesi` months later.
-pub fn scadenza_corrente_reddituale(data_modulo: NaiveDate, mesi: u32) -> Validita {
+pub(super) fn scadenza_corrente_reddituale(data_modulo: NaiveDate, mesi: u32) -> Validita {
     let al = data_modulo
         .checked_add_months(Months::new(mesi))
         .and_then(|d| d.pred_opt())
@@ -40,7 +40,7 @@ pub fn scadenza_corrente_reddituale(data_modulo: NaiveDate, mesi: u32) -> Validi
 
 /// The patrimonio route (alone or with incomes) lasts until 31 December of the
 /// module's year (D.I. 5-7-2021).
-pub fn scadenza_corrente_patrimoniale(data_modulo: NaiveDate) -> Validita {
+pub(super) fn scadenza_corrente_patrimoniale(data_modulo: NaiveDate) -> Validita {
     Validita {
         dal: data_modulo,
         al: NaiveDate::from_ymd_opt(data_modulo.year(), 12, 31).unwrap_or(data_modulo),

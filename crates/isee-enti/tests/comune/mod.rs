@@ -10,13 +10,13 @@ use std::future::Future;
 /// What a test body gets: the register, and the way to open a second connection
 /// pool on the same database (another server instance).
 #[derive(Clone)]
-pub struct Contesto {
+pub(crate) struct Contesto {
     pub registro: RegistroEnti,
     cfg: ConfigurazioneDb,
 }
 
 impl Contesto {
-    pub async fn riapri(&self) -> RegistroEnti {
+    pub(crate) async fn riapri(&self) -> RegistroEnti {
         RegistroEnti::apri_con(self.cfg.clone())
             .await
             .expect("riapertura")
@@ -25,7 +25,7 @@ impl Contesto {
 
 /// The register on the test's database (created by the register itself: no
 /// `mode=rwc`).
-pub async fn apri(amb: Ambiente) -> Contesto {
+pub(crate) async fn apri(amb: Ambiente) -> Contesto {
     let mut cfg = ConfigurazioneDb::new(&amb.url);
     cfg.schema = amb.schema.clone();
     if amb.schema.is_some() {
@@ -38,21 +38,21 @@ pub async fn apri(amb: Ambiente) -> Contesto {
 }
 
 /// One backend for one test body.
-pub struct Banco(Backend);
+pub(crate) struct Banco(Backend);
 
 impl Banco {
-    pub async fn sqlite() -> Banco {
+    pub(crate) async fn sqlite() -> Banco {
         Banco(Backend::Sqlite)
     }
 
     /// `None` when PostgreSQL is not there and `CI` is not set (the test skips).
-    pub async fn postgres() -> Option<Banco> {
+    pub(crate) async fn postgres() -> Option<Banco> {
         isee_prova::pg_disponibile().then_some(Banco(Backend::Postgres))
     }
 
     /// Runs a body on a fresh database, then closes the register and drops what the
     /// test created, also when the body panics.
-    pub async fn esegui<F, Fut>(self, corpo: F)
+    pub(crate) async fn esegui<F, Fut>(self, corpo: F)
     where
         F: FnOnce(Contesto) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,

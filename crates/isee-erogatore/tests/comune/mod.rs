@@ -8,7 +8,7 @@ use isee_erogatore::store::Configurazione;
 use isee_erogatore::{RegistroEnte, StoreDomandeSql};
 use isee_prova::Ambiente;
 
-pub async fn store(amb: &Ambiente) -> StoreDomandeSql {
+pub(crate) async fn store(amb: &Ambiente) -> StoreDomandeSql {
     let mut cfg = Configurazione::new(&amb.url);
     cfg.schema = amb.schema.clone();
     if amb.schema.is_some() {
@@ -19,6 +19,6 @@ pub async fn store(amb: &Ambiente) -> StoreDomandeSql {
         .expect("apertura del registro dell'ente")
 }
 
-pub async fn apri(amb: Ambiente) -> RegistroEnte<StoreDomandeSql> {
+pub(crate) async fn apri(amb: Ambiente) -> RegistroEnte<StoreDomandeSql> {
     RegistroEnte::new(store(&amb).await)
 }

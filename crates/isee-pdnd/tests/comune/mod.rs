@@ -13,61 +13,64 @@ use isee_pdnd::voucher::{AttesoVoucher, ValidatoreVoucher};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub static PDND: LazyLock<ChiavePrivata> = LazyLock::new(|| ChiavePrivata::genera().unwrap());
-pub static CLIENT_A: LazyLock<ChiavePrivata> = LazyLock::new(|| ChiavePrivata::genera().unwrap());
-pub static CLIENT_B: LazyLock<ChiavePrivata> = LazyLock::new(|| ChiavePrivata::genera().unwrap());
+pub(crate) static PDND: LazyLock<ChiavePrivata> =
+    LazyLock::new(|| ChiavePrivata::genera().unwrap());
+pub(crate) static CLIENT_A: LazyLock<ChiavePrivata> =
+    LazyLock::new(|| ChiavePrivata::genera().unwrap());
+pub(crate) static CLIENT_B: LazyLock<ChiavePrivata> =
+    LazyLock::new(|| ChiavePrivata::genera().unwrap());
 
-pub const ADESSO: i64 = 1_760_000_000;
-pub fn orologio() -> i64 {
+pub(crate) const ADESSO: i64 = 1_760_000_000;
+pub(crate) fn orologio() -> i64 {
     ADESSO
 }
 
-pub const ISSUER: &str = "pdnd.isee.local";
-pub const AUD_ASSERZIONE: &str = "pdnd.isee.local/client-assertion";
-pub const AUD_ESERVICE: &str = "https://inps.isee.local/consultazione/operatori/v1";
-pub const AUD_ALTRO: &str = "https://inps.isee.local/consultazione/residenti/v1";
+pub(crate) const ISSUER: &str = "pdnd.isee.local";
+pub(crate) const AUD_ASSERZIONE: &str = "pdnd.isee.local/client-assertion";
+pub(crate) const AUD_ESERVICE: &str = "https://inps.isee.local/consultazione/operatori/v1";
+pub(crate) const AUD_ALTRO: &str = "https://inps.isee.local/consultazione/residenti/v1";
 
-pub fn id(n: u8) -> Uuid {
+pub(crate) fn id(n: u8) -> Uuid {
     Uuid::from_bytes([n; 16])
 }
-pub fn inps() -> Uuid {
+pub(crate) fn inps() -> Uuid {
     id(1)
 }
-pub fn comune_a() -> Uuid {
+pub(crate) fn comune_a() -> Uuid {
     id(2)
 }
-pub fn comune_b() -> Uuid {
+pub(crate) fn comune_b() -> Uuid {
     id(3)
 }
-pub fn eservice() -> Uuid {
+pub(crate) fn eservice() -> Uuid {
     id(10)
 }
-pub fn descriptor() -> Uuid {
+pub(crate) fn descriptor() -> Uuid {
     id(11)
 }
-pub fn eservice_altro() -> Uuid {
+pub(crate) fn eservice_altro() -> Uuid {
     id(12)
 }
-pub fn client_a() -> Uuid {
+pub(crate) fn client_a() -> Uuid {
     id(20)
 }
-pub fn client_b() -> Uuid {
+pub(crate) fn client_b() -> Uuid {
     id(21)
 }
 /// Active purpose of Comune A on the e-service.
-pub fn finalita_a() -> Uuid {
+pub(crate) fn finalita_a() -> Uuid {
     id(30)
 }
 /// Inactive purpose of Comune A.
-pub fn finalita_inattiva() -> Uuid {
+pub(crate) fn finalita_inattiva() -> Uuid {
     id(31)
 }
 /// Active purpose of Comune B.
-pub fn finalita_b() -> Uuid {
+pub(crate) fn finalita_b() -> Uuid {
     id(32)
 }
 
-pub fn stato() -> StatoPdnd {
+pub(crate) fn stato() -> StatoPdnd {
     let mut s = StatoPdnd::nuovo(ISSUER);
     s.tenants = vec![
         Tenant {
@@ -147,7 +150,7 @@ pub fn stato() -> StatoPdnd {
     s
 }
 
-pub fn atteso() -> AttesoVoucher {
+pub(crate) fn atteso() -> AttesoVoucher {
     AttesoVoucher {
         issuer: ISSUER.into(),
         audience: AUD_ESERVICE.into(),
@@ -159,7 +162,7 @@ pub fn atteso() -> AttesoVoucher {
 }
 
 /// The claims of a valid voucher for client A at [`ADESSO`].
-pub fn claims_voucher() -> Value {
+pub(crate) fn claims_voucher() -> Value {
     json!({
         "iss": ISSUER,
         "sub": client_a().to_string(),
@@ -177,25 +180,25 @@ pub fn claims_voucher() -> Value {
     })
 }
 
-pub fn firma_voucher(claims: &Value) -> String {
+pub(crate) fn firma_voucher(claims: &Value) -> String {
     let mut h = serde_json::Map::new();
     h.insert("typ".into(), "at+jwt".into());
     h.insert("use".into(), "sig".into());
     PDND.firma_con_intestazione(h, claims).unwrap()
 }
 
-pub fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-pub fn validatore() -> ValidatoreVoucher {
+pub(crate) fn validatore() -> ValidatoreVoucher {
     ValidatoreVoucher::new(Arc::new(CacheJwks::da_set(JwkSet {
         keys: vec![PDND.jwk_pubblica()],
     })))
 }
 
 /// A compact JWS from raw header and payload JSON and signature bytes.
-pub fn forgia(header: &Value, claims: &Value, firma: &[u8]) -> String {
+pub(crate) fn forgia(header: &Value, claims: &Value, firma: &[u8]) -> String {
     format!(
         "{}.{}.{}",
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap()),
@@ -205,7 +208,7 @@ pub fn forgia(header: &Value, claims: &Value, firma: &[u8]) -> String {
 }
 
 /// Signs with `jsonwebtoken` under any algorithm and header, for forged tokens.
-pub fn firma_jsonwebtoken(
+pub(crate) fn firma_jsonwebtoken(
     alg: jsonwebtoken::Algorithm,
     kid: Option<&str>,
     typ: &str,
@@ -218,9 +221,9 @@ pub fn firma_jsonwebtoken(
     jsonwebtoken::encode(&h, claims, chiave).unwrap()
 }
 
-pub fn chiave_rsa_jsonwebtoken(c: &ChiavePrivata) -> jsonwebtoken::EncodingKey {
+pub(crate) fn chiave_rsa_jsonwebtoken(c: &ChiavePrivata) -> jsonwebtoken::EncodingKey {
     jsonwebtoken::EncodingKey::from_rsa_pem(c.in_pem().as_bytes()).unwrap()
 }
 
 /// A syntactically valid fiscal code (the textbook example).
-pub const CF_OPERATORE: &str = "RSSMRA80A01H501U";
+pub(crate) const CF_OPERATORE: &str = "RSSMRA80A01H501U";

@@ -7,7 +7,7 @@ use isee_registro::store::Configurazione;
 
 /// The store on the test's database: on PostgreSQL in the test's schema, with the
 /// pool size the contract tests have always used.
-pub async fn apri(amb: Ambiente) -> StoreSql {
+pub(crate) async fn apri(amb: Ambiente) -> StoreSql {
     let mut cfg = Configurazione::new(&amb.url);
     cfg.schema = amb.schema.clone();
     if amb.schema.is_some() {

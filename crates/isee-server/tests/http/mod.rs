@@ -7,17 +7,17 @@ use axum::body::Bytes;
 use axum::http::{Method, Request, StatusCode};
 use std::net::SocketAddr;
 
-pub struct Connessione(isee_http::Connection);
+pub(crate) struct Connessione(isee_http::Connection);
 
-pub type Errore = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Errore = Box<dyn std::error::Error + Send + Sync>;
 
 impl Connessione {
-    pub async fn apri(addr: SocketAddr) -> Result<Connessione, Errore> {
+    pub(crate) async fn apri(addr: SocketAddr) -> Result<Connessione, Errore> {
         Ok(Connessione(isee_http::Client::http().connect(addr).await?))
     }
 
     /// Sends one request; `corpo` is JSON when present.
-    pub async fn invia(
+    pub(crate) async fn invia(
         &mut self,
         metodo: Method,
         percorso: &str,

@@ -11,27 +11,27 @@ use isee_soap::*;
 use rust_decimal::Decimal;
 use rust_decimal::dec;
 
-pub const NS_SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const NS_CON: &str = "http://inps.it/ConsultazioneISEE";
-pub const NS_RIF: &str = "http://inps.it/ISEERiforma";
+pub(crate) const NS_SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub(crate) const NS_CON: &str = "http://inps.it/ConsultazioneISEE";
+pub(crate) const NS_RIF: &str = "http://inps.it/ISEERiforma";
 
-pub fn data(a: i32, m: u32, g: u32) -> NaiveDate {
+pub(crate) fn data(a: i32, m: u32, g: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(a, m, g).expect("data di prova valida")
 }
 
-pub fn percorso_golden(nome: &str) -> PathBuf {
+pub(crate) fn percorso_golden(nome: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(nome)
 }
 
-pub fn leggi_golden(nome: &str) -> Vec<u8> {
+pub(crate) fn leggi_golden(nome: &str) -> Vec<u8> {
     std::fs::read(percorso_golden(nome)).unwrap_or_else(|e| panic!("{nome}: {e}"))
 }
 
 /// Compares `prodotto` with the golden file byte for byte. With
 /// `AGGIORNA_GOLDEN=1` the file is (re)written instead: review the diff.
-pub fn confronta_golden(nome: &str, prodotto: &[u8]) {
+pub(crate) fn confronta_golden(nome: &str, prodotto: &[u8]) {
     let p = percorso_golden(nome);
     if std::env::var_os("AGGIORNA_GOLDEN").is_some() {
         std::fs::write(&p, prodotto).expect("scrittura golden");
@@ -47,7 +47,7 @@ pub fn confronta_golden(nome: &str, prodotto: &[u8]) {
     );
 }
 
-pub fn indicatore_ordinario(ricerca: Ricerca, tipo: TipoIndicatore) -> DatiIndicatore {
+pub(crate) fn indicatore_ordinario(ricerca: Ricerca, tipo: TipoIndicatore) -> DatiIndicatore {
     DatiIndicatore {
         tipo,
         ise: dec!(42911.75),
@@ -62,7 +62,7 @@ pub fn indicatore_ordinario(ricerca: Ricerca, tipo: TipoIndicatore) -> DatiIndic
     }
 }
 
-pub fn nucleo() -> Vec<ComponenteNucleo> {
+pub(crate) fn nucleo() -> Vec<ComponenteNucleo> {
     vec![
         ComponenteNucleo {
             rapporto: "D".into(),
@@ -91,7 +91,12 @@ pub fn nucleo() -> Vec<ComponenteNucleo> {
     ]
 }
 
-pub fn modalita(isr: Decimal, isp: Decimal, ise: Decimal, scala: Decimal) -> ModalitaCalcolo {
+pub(crate) fn modalita(
+    isr: Decimal,
+    isp: Decimal,
+    ise: Decimal,
+    scala: Decimal,
+) -> ModalitaCalcolo {
     ModalitaCalcolo {
         somma_redditi_componenti: dec!(36473.40),
         somma_redditi_componenti_corrente: None,
@@ -110,7 +115,7 @@ pub fn modalita(isr: Decimal, isp: Decimal, ise: Decimal, scala: Decimal) -> Mod
     }
 }
 
-pub fn blocco_ordinario() -> BloccoIsee {
+pub(crate) fn blocco_ordinario() -> BloccoIsee {
     BloccoIsee {
         valori: Valori {
             ise: dec!(42911.75),
@@ -124,7 +129,7 @@ pub fn blocco_ordinario() -> BloccoIsee {
     }
 }
 
-pub fn attestazione() -> DatiAttestazione {
+pub(crate) fn attestazione() -> DatiAttestazione {
     let agg = BloccoIsee {
         valori: Valori {
             ise: dec!(51000.10),
@@ -181,7 +186,7 @@ pub fn attestazione() -> DatiAttestazione {
 
 /// The result element of an answer, read with roxmltree, after checking the
 /// envelope, the namespaces and the response/result names.
-pub fn risultato<'a, 'i>(
+pub(crate) fn risultato<'a, 'i>(
     doc: &'a roxmltree::Document<'i>,
     op: Operazione,
 ) -> roxmltree::Node<'a, 'i> {
@@ -206,27 +211,27 @@ pub fn risultato<'a, 'i>(
 }
 
 /// The element children of a node by name, in order.
-pub fn figli<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<(String, roxmltree::Node<'a, 'i>)> {
+pub(crate) fn figli<'a, 'i>(n: roxmltree::Node<'a, 'i>) -> Vec<(String, roxmltree::Node<'a, 'i>)> {
     n.children()
         .filter(|c| c.is_element())
         .map(|c| (c.tag_name().name().to_owned(), c))
         .collect()
 }
 
-pub fn testo_figlio(n: roxmltree::Node<'_, '_>, nome: &str) -> Option<String> {
+pub(crate) fn testo_figlio(n: roxmltree::Node<'_, '_>, nome: &str) -> Option<String> {
     n.children()
         .find(|c| c.is_element() && c.tag_name().name() == nome)
         .map(|c| c.text().unwrap_or("").to_owned())
 }
 
-pub fn decodifica_base64(s: &str) -> Vec<u8> {
+pub(crate) fn decodifica_base64(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
         .expect("base64 valido")
 }
 
 /// `TypeDecimal` as written by INPS: digits, a point, exactly two digits.
-pub fn due_decimali(s: &str) -> bool {
+pub(crate) fn due_decimali(s: &str) -> bool {
     let Some((intero, frazione)) = s.split_once('.') else {
         return false;
     };
@@ -237,7 +242,7 @@ pub fn due_decimali(s: &str) -> bool {
         && frazione.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub fn attributi(n: roxmltree::Node<'_, '_>) -> Vec<(String, String)> {
+pub(crate) fn attributi(n: roxmltree::Node<'_, '_>) -> Vec<(String, String)> {
     n.attributes()
         .map(|a| {
             assert_eq!(a.namespace(), None, "attributi non qualificati");
@@ -246,7 +251,7 @@ pub fn attributi(n: roxmltree::Node<'_, '_>) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn attributo<'a>(n: roxmltree::Node<'a, '_>, nome: &str) -> &'a str {
+pub(crate) fn attributo<'a>(n: roxmltree::Node<'a, '_>, nome: &str) -> &'a str {
     n.attribute(nome)
         .unwrap_or_else(|| panic!("attributo {nome} mancante su {:?}", n.tag_name()))
 }
