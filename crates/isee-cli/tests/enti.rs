@@ -2,7 +2,7 @@
 //! authorise, list and revoke an operator.
 
 use isee_cli::comandi::enti::{ComandoEnti, ComandoOperatori, esegui_enti, esegui_operatori};
-use isee_enti::RegistroEnti;
+use isee_enti::StoreEnti;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,13 +12,13 @@ fn dati(nome: &str) -> PathBuf {
         .join(nome)
 }
 
-fn leggi<T>(db: &str, f: impl AsyncFnOnce(&RegistroEnti) -> T) -> T {
+fn leggi<T>(db: &str, f: impl AsyncFnOnce(&StoreEnti) -> T) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(async {
-            let r = RegistroEnti::apri(db).await.unwrap();
+            let r = StoreEnti::apri(db).await.unwrap();
             let esito = f(&r).await;
             r.chiudi().await;
             esito

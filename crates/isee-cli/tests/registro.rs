@@ -3,7 +3,7 @@
 
 use isee_cli::comandi::registro::{ComandoRegistro, esegui_registro};
 use isee_registro::store::StoreOmissioni;
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu, StoreSql};
 use std::process::ExitCode;
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
@@ -14,7 +14,7 @@ fn il_comando_annota_la_dsu_senza_cambiare_l_isee() {
     let db = format!("sqlite://{}", dir.path().join("registro.db").display());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (protocollo, prima) = rt.block_on(async {
-        let r = Registro::new(StoreSql::connetti(&db).await.unwrap());
+        let r = RegistroDsu::new(StoreSql::connetti(&db).await.unwrap());
         let ricevuta = r
             .presenta(PresentazioneDsu {
                 dsu_json: RAVENNA.to_string(),
@@ -54,7 +54,7 @@ fn il_comando_annota_la_dsu_senza_cambiare_l_isee() {
         assert_eq!(note.len(), 1, "{note:?}");
         assert_eq!(note[0].riferimento, "BFP-1");
         assert!(note[0].dichiarato.is_none(), "an omitted relationship");
-        let dopo = Registro::new(store)
+        let dopo = RegistroDsu::new(store)
             .per_protocollo(&protocollo)
             .await
             .unwrap()

@@ -7,12 +7,12 @@ use crate::quote::Quote;
 use crate::servizio::{Attesi, Impostazioni, Orologio, Servizio};
 use chrono::Utc;
 use isee_accessi::{ChiaviAudit, OpzioniScrittura, RegistroAccessi};
-use isee_enti::{CacheAbilitazioni, RegistroEnti};
+use isee_enti::{CacheAbilitazioni, StoreEnti};
 use isee_pdnd::jwks::{CacheJwks, SorgenteJwks};
 use isee_pdnd::stato::DirectoryFile;
 use isee_pdnd::voucher::ValidatoreVoucher;
 use isee_registro::store::sql::Configurazione as ConfigStore;
-use isee_registro::{Registro, StoreSql};
+use isee_registro::{RegistroDsu, StoreSql};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -78,7 +78,7 @@ pub enum ErroreAvvio {
 /// The service and what its background tasks need.
 pub struct Avviato {
     pub servizio: Arc<Servizio>,
-    pub registro_enti: RegistroEnti,
+    pub registro_enti: StoreEnti,
     /// The anagrafe counter read before the snapshot was loaded.
     pub versione_anagrafe: Option<i64>,
 }
@@ -124,7 +124,7 @@ pub async fn costruisci_con_orologio(
         })?,
     );
 
-    let registro_enti = RegistroEnti::apri(&url_db(&c.enti.db))
+    let registro_enti = StoreEnti::apri(&url_db(&c.enti.db))
         .await
         .map_err(|e| ErroreAvvio::RegistroEnti(e.into()))?;
     // Read before the snapshot: an import in between is then seen as a change.
@@ -169,7 +169,7 @@ pub async fn costruisci_con_orologio(
     };
     let servizio = Servizio {
         attesi: Attesi::new(&impostazioni),
-        registro: Registro::new(store),
+        registro: RegistroDsu::new(store),
         voucher: ValidatoreVoucher::new(jwks),
         directory,
         enti: RwLock::new(Arc::new(anagrafe)),

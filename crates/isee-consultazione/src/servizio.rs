@@ -33,7 +33,7 @@ use isee_pdnd::stato::{DirectoryFile, DirectoryPdnd};
 use isee_pdnd::voucher::{AttesoVoucher, ValidatoreVoucher, Voucher};
 use isee_registro::registrazione::{Registrazione, StatoDsu, TipoRegistrazione};
 use isee_registro::store::{StoreDsu, StoreOmissioni, StoreSql};
-use isee_registro::{Protocollo, Registro};
+use isee_registro::{Protocollo, RegistroDsu};
 use isee_soap::{
     DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Operazione, Ricerca,
     RichiestaSoap, TipoIndicatore, TipoIndicatoreSoglia,
@@ -145,7 +145,7 @@ pub struct Impostazioni {
 
 /// The service and its collaborators.
 pub struct Servizio {
-    pub registro: Registro<StoreSql>,
+    pub registro: RegistroDsu<StoreSql>,
     pub voucher: ValidatoreVoucher,
     pub directory: Arc<DirectoryFile>,
     pub enti: RwLock<Arc<AnagrafeEnti>>,

@@ -803,7 +803,7 @@ async fn quota_esaurita_e_abilitazione_scaduta() {
     assert_eq!(r.stato, 200, "{}", r.corpo);
 
     // An expired authorisation.
-    let registro = isee_enti::RegistroEnti::apri(&isee_consultazione::configurazione::url_db(
+    let registro = isee_enti::StoreEnti::apri(&isee_consultazione::configurazione::url_db(
         &a.sandbox.configurazione.enti.db,
     ))
     .await

@@ -9,10 +9,10 @@ mod comune;
 
 use comune::*;
 use isee_consultazione::{app::app, avvio};
-use isee_enti::RegistroEnti;
+use isee_enti::StoreEnti;
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_registro::store::sql::Configurazione as ConfigStore;
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu, StoreSql};
 use isee_sandbox::{OPERATORE_DEMO, OpzioniSandbox, enti_campione, prepara};
 use sqlx::Connection as _;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ impl Database {
 async fn il_servizio_intero_su_postgresql() {
     let Some(db) = database().await else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let registro = Registro::new(
+    let registro = RegistroDsu::new(
         StoreSql::connetti_con(ConfigStore::new(&db.url))
             .await
             .unwrap(),
@@ -104,7 +104,7 @@ async fn il_servizio_intero_su_postgresql() {
     .await
     .unwrap();
     // The enti register and the access log on PostgreSQL too.
-    let enti = RegistroEnti::apri(&db.url).await.unwrap();
+    let enti = StoreEnti::apri(&db.url).await.unwrap();
     enti.sostituisci_anagrafe(&enti_campione().unwrap(), "campione")
         .await
         .unwrap();

@@ -7,7 +7,7 @@
 //! bite at once.
 
 use crate::errore::ErroreEnti;
-use crate::registro::{Abilitazione, RegistroEnti};
+use crate::registro::{Abilitazione, StoreEnti};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -122,7 +122,7 @@ impl CacheAbilitazioni {
     /// Loads every authorisation; the version counter is then read at most once
     /// per `intervallo` by [`CacheAbilitazioni::aggiorna_se_cambiata`].
     pub async fn carica(
-        registro: &RegistroEnti,
+        registro: &StoreEnti,
         intervallo: Duration,
     ) -> Result<CacheAbilitazioni, ErroreEnti> {
         let (versione, tutte) = registro.istantanea_abilitazioni().await?;
@@ -195,7 +195,7 @@ impl CacheAbilitazioni {
     /// Reloads when the register's counter has moved, reading the counter at most
     /// once per interval. Returns whether it reloaded. When another task is already
     /// checking, returns at once: that task's reload serves everyone.
-    pub async fn aggiorna_se_cambiata(&self, registro: &RegistroEnti) -> Result<bool, ErroreEnti> {
+    pub async fn aggiorna_se_cambiata(&self, registro: &StoreEnti) -> Result<bool, ErroreEnti> {
         let Ok(mut ultimo) = self.ultimo_controllo.try_lock() else {
             return Ok(false);
         };
@@ -210,14 +210,14 @@ impl CacheAbilitazioni {
     }
 
     /// Reads the counter now, whatever the interval, and reloads if it moved.
-    pub async fn aggiorna_subito(&self, registro: &RegistroEnti) -> Result<bool, ErroreEnti> {
+    pub async fn aggiorna_subito(&self, registro: &StoreEnti) -> Result<bool, ErroreEnti> {
         let mut ultimo = self.ultimo_controllo.lock().await;
         let esito = self.ricarica_se_cambiata(registro).await;
         *ultimo = Instant::now();
         esito
     }
 
-    async fn ricarica_se_cambiata(&self, registro: &RegistroEnti) -> Result<bool, ErroreEnti> {
+    async fn ricarica_se_cambiata(&self, registro: &StoreEnti) -> Result<bool, ErroreEnti> {
         let attuale = registro.versione_abilitazioni().await?;
         if attuale == self.versione() {
             return Ok(false);
@@ -237,7 +237,7 @@ impl CacheAbilitazioni {
     /// not to refresh on the request path.
     pub fn aggiorna_periodicamente(
         cache: Arc<CacheAbilitazioni>,
-        registro: RegistroEnti,
+        registro: StoreEnti,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let passo = cache.intervallo.max(Duration::from_secs(1));

@@ -33,6 +33,5 @@ pub use errore::{Avviso, ErroreEnti, ErroreImport, Fonte, ProblemaAbilitazione};
 pub use ipa::{EnteIpa, leggi_ipa};
 pub use istat::{ComuneIstat, leggi_istat};
 pub use registro::{
-    Abilitazione, ConfigurazioneDb, ESERVIZI_OPERATORI, InfoAnagrafe, NuovaAbilitazione,
-    RegistroEnti,
+    Abilitazione, ConfigurazioneDb, ESERVIZI_OPERATORI, InfoAnagrafe, NuovaAbilitazione, StoreEnti,
 };

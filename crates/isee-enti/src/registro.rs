@@ -2,7 +2,7 @@
 //! and the operator authorisations.
 //!
 //! The tables carry the `enti_` prefix and are created by sqlx migrations embedded
-//! from `migrations/sqlite` and `migrations/postgres`, run at [`RegistroEnti::apri`]
+//! from `migrations/sqlite` and `migrations/postgres`, run at [`StoreEnti::apri`]
 //! and recorded in a table of their own ([`TABELLA_MIGRAZIONI`]), so the database may
 //! be shared with the DSU register and the access log. The first migration uses
 //! `CREATE TABLE IF NOT EXISTS`: a database created by the hand-written DDL of earlier
@@ -209,7 +209,7 @@ const VERSIONE_ANAGRAFE: &str = "anagrafe";
 
 /// The register of enti and operator authorisations.
 #[derive(Clone, Debug)]
-pub struct RegistroEnti {
+pub struct StoreEnti {
     pool: AnyPool,
     backend: Backend,
     /// SQLite admits one writer: writers of this process queue here instead of
@@ -277,13 +277,13 @@ fn abilitazione_da_riga(r: &AnyRow) -> Risultato<Abilitazione> {
     })
 }
 
-impl RegistroEnti {
+impl StoreEnti {
     /// Connects and brings the schema up to date (embedded migrations).
-    pub async fn apri(url: &str) -> Risultato<RegistroEnti> {
-        RegistroEnti::apri_con(ConfigurazioneDb::new(url)).await
+    pub async fn apri(url: &str) -> Risultato<StoreEnti> {
+        StoreEnti::apri_con(ConfigurazioneDb::new(url)).await
     }
 
-    pub async fn apri_con(cfg: ConfigurazioneDb) -> Risultato<RegistroEnti> {
+    pub async fn apri_con(cfg: ConfigurazioneDb) -> Risultato<StoreEnti> {
         let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
             url: &cfg.url,
             max_connessioni: cfg.max_connessioni,
@@ -303,7 +303,7 @@ impl RegistroEnti {
         // `isee_sql::migra` (the write lock up front on SQLite).
         isee_sql::migra(&pool, backend, migrazioni(backend)).await?;
         let scrittura = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(RegistroEnti {
+        Ok(StoreEnti {
             pool,
             backend,
             scrittura,

@@ -591,7 +591,7 @@ async fn sqlite_creato_da_piu_processi_insieme() {
         .map(|_| {
             let url = url.clone();
             tokio::spawn(async move {
-                let r = isee_enti::RegistroEnti::apri(&url).await.unwrap();
+                let r = isee_enti::StoreEnti::apri(&url).await.unwrap();
                 assert_eq!(r.versione_anagrafe().await.unwrap(), 0);
                 r.chiudi().await;
             })

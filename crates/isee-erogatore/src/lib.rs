@@ -6,7 +6,7 @@
 //! * [`store`]: its storage trait [`store::StoreDomande`] and the SQLite/PostgreSQL
 //!   implementation on sqlx `Any` ([`store::StoreDomandeSql`]), with its own
 //!   migrations and migration table (docs/REGISTRO.md);
-//! * [`registro`]: [`RegistroEnte`], the register over a store: saving an
+//! * [`registro`]: [`RegistroDomande`], the register over a store: saving an
 //!   application (with the evidence hash) and the expiry monitoring.
 //!
 //! The command line (`isee registro-ente …`) is in `isee-cli`.
@@ -20,5 +20,5 @@ pub mod store;
 
 pub use domanda::{DomandaEnte, FonteIsee, IseeOttenuto, sha256_hex};
 pub use errore::{ErroreRegistroEnte, Risultato};
-pub use registro::RegistroEnte;
+pub use registro::RegistroDomande;
 pub use store::{StoreDomande, StoreDomandeSql};

@@ -7,13 +7,13 @@ use crate::store::StoreDomande;
 use chrono::NaiveDate;
 
 /// The ente's register on a store.
-pub struct RegistroEnte<S: StoreDomande> {
+pub struct RegistroDomande<S: StoreDomande> {
     store: S,
 }
 
-impl<S: StoreDomande> RegistroEnte<S> {
-    pub fn new(store: S) -> RegistroEnte<S> {
-        RegistroEnte { store }
+impl<S: StoreDomande> RegistroDomande<S> {
+    pub fn new(store: S) -> RegistroDomande<S> {
+        RegistroDomande { store }
     }
 
     pub fn store(&self) -> &S {

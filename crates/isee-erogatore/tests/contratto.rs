@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use isee_core::TipoIsee;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_erogatore::store::StoreDomande;
-use isee_erogatore::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte, sha256_hex};
+use isee_erogatore::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroDomande, sha256_hex};
 use rust_decimal::{Decimal, dec};
 
 fn mario() -> CodiceFiscale {
@@ -43,7 +43,7 @@ fn domanda(ente: &str, id: &str, isee: Option<(Decimal, Option<NaiveDate>)>) -> 
     }
 }
 
-async fn registro_ente_scadenze<S: StoreDomande>(ente: RegistroEnte<S>) {
+async fn registro_ente_scadenze<S: StoreDomande>(ente: RegistroDomande<S>) {
     ente.salva(domanda(
         "RA",
         "1",
@@ -107,7 +107,7 @@ async fn registro_ente_scadenze<S: StoreDomande>(ente: RegistroEnte<S>) {
 
 /// Awkward amounts through the ente's register (the part of the DSU register's
 /// `importi_esatti_al_centesimo` that was about this register).
-async fn importi_esatti_al_centesimo<S: StoreDomande>(ente: RegistroEnte<S>) {
+async fn importi_esatti_al_centesimo<S: StoreDomande>(ente: RegistroDomande<S>) {
     for (i, x) in [
         dec!(0.01),
         dec!(12345.67),

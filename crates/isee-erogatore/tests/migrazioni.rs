@@ -6,10 +6,10 @@
 
 mod comune;
 
-use isee_erogatore::RegistroEnte;
+use isee_erogatore::RegistroDomande;
 use isee_prova::{Ambiente, Backend};
 use isee_registro::store::{Configurazione, StoreOmissioni};
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu, StoreSql};
 use sqlx::Connection;
 
 const VECCHIO_SQLITE: &str = include_str!("dati/registro_prima_della_separazione_sqlite.sql");
@@ -51,7 +51,7 @@ async fn il_database_vecchio_si_apre(amb: Ambiente) {
     database_vecchio(&amb).await;
     // Twice: the first opening records the migrations, the second finds them.
     for _ in 0..2 {
-        let ente = RegistroEnte::new(comune::store(&amb).await);
+        let ente = RegistroDomande::new(comune::store(&amb).await);
         let d = ente
             .domanda("RA", "1")
             .await
@@ -69,7 +69,7 @@ async fn il_database_vecchio_si_apre(amb: Ambiente) {
 
         let mut cfg = Configurazione::new(&amb.url);
         cfg.schema = amb.schema.clone();
-        let r = Registro::new(StoreSql::connetti_con(cfg).await.expect("registro"));
+        let r = RegistroDsu::new(StoreSql::connetti_con(cfg).await.expect("registro"));
         let ricevuta = r
             .presenta(PresentazioneDsu {
                 dsu_json: RAVENNA.to_string(),

@@ -27,5 +27,5 @@ pub mod store;
 
 pub use errore::{ErroreRegistro, Risultato};
 pub use protocollo::Protocollo;
-pub use registro::{Operazione, PresentazioneDsu, Registro};
+pub use registro::{Operazione, PresentazioneDsu, RegistroDsu};
 pub use store::{StoreDsu, StoreOmissioni, StoreSql};

@@ -59,7 +59,7 @@ pub struct Ricalcolo {
 }
 
 /// The register: an engine and a store.
-pub struct Registro<S: StoreDsu> {
+pub struct RegistroDsu<S: StoreDsu> {
     motore: Motore,
     store: S,
     prefisso: String,
@@ -178,14 +178,14 @@ impl Calcolato {
     }
 }
 
-impl<S: StoreDsu> Registro<S> {
+impl<S: StoreDsu> RegistroDsu<S> {
     /// The official parameters and INPS's prefix.
-    pub fn new(store: S) -> Registro<S> {
-        Registro::con_motore(Motore::predefinito(), store, PREFISSO_INPS)
+    pub fn new(store: S) -> RegistroDsu<S> {
+        RegistroDsu::con_motore(Motore::predefinito(), store, PREFISSO_INPS)
     }
 
-    pub fn con_motore(motore: Motore, store: S, prefisso: &str) -> Registro<S> {
-        Registro {
+    pub fn con_motore(motore: Motore, store: S, prefisso: &str) -> RegistroDsu<S> {
+        RegistroDsu {
             motore,
             store,
             prefisso: prefisso.to_string(),
@@ -315,7 +315,7 @@ impl<S: StoreDsu> Registro<S> {
 
     /// Files a DSU.
     pub async fn presenta(&self, p: PresentazioneDsu) -> Risultato<Ricevuta> {
-        Registro::<S>::controlla_mittente(&p.mittente, &p.chiave_idempotenza)?;
+        RegistroDsu::<S>::controlla_mittente(&p.mittente, &p.chiave_idempotenza)?;
         let dsu = Dsu::da_json(&p.dsu_json).map_err(ErroreRegistro::DsuIlleggibile)?;
         let protocollo_mittente = p
             .protocollo_mittente
@@ -379,7 +379,7 @@ impl<S: StoreDsu> Registro<S> {
         mittente: &str,
         chiave_idempotenza: &str,
     ) -> Risultato<Ricevuta> {
-        Registro::<S>::controlla_mittente(mittente, chiave_idempotenza)?;
+        RegistroDsu::<S>::controlla_mittente(mittente, chiave_idempotenza)?;
         let modulo: ModuloCorrente = serde_json::from_str(modulo_json)
             .map_err(|e| ErroreRegistro::ModuloCorrenteIlleggibile(e.to_string()))?;
         let base = self

@@ -9,7 +9,7 @@ use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::{Dsu, Motore, TipoIsee, valida};
 use isee_registro::registrazione::{OperazioneRegistrata, StatoDsu, TipoRegistrazione};
 use isee_registro::store::StoreDsu;
-use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, Registro};
+use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu};
 use serde_json::{Value, json};
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
@@ -40,8 +40,8 @@ fn presentazione(dsu_json: &str, chiave: &str, operazione: Operazione) -> Presen
     }
 }
 
-fn registro<S: StoreDsu>(s: S) -> Registro<S> {
-    Registro::new(s)
+fn registro<S: StoreDsu>(s: S) -> RegistroDsu<S> {
+    RegistroDsu::new(s)
 }
 
 // ---------------------------------------------------------------------------------

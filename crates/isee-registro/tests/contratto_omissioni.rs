@@ -7,7 +7,7 @@ mod comune;
 use isee_registro::annotazioni::annota_registro;
 use isee_registro::omissioni::{TipoOmissione, leggi_dati_agenzia};
 use isee_registro::store::{StoreDsu, StoreOmissioni};
-use isee_registro::{Operazione, PresentazioneDsu, Registro};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu};
 use rust_decimal::dec;
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
@@ -22,8 +22,8 @@ fn presentazione(dsu_json: &str, chiave: &str, operazione: Operazione) -> Presen
     }
 }
 
-fn registro<S: StoreDsu>(s: S) -> Registro<S> {
-    Registro::new(s)
+fn registro<S: StoreDsu>(s: S) -> RegistroDsu<S> {
+    RegistroDsu::new(s)
 }
 
 async fn omissioni_annotate_senza_cambiare_isee<S: StoreDsu + StoreOmissioni + Clone + 'static>(

@@ -15,7 +15,7 @@ use isee_pdnd::asserzione::{RichiestaToken, crea_asserzione, emetti_voucher};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_pdnd::stato::StatoPdnd;
 use isee_registro::store::sql::Configurazione as ConfigStore;
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu, StoreSql};
 use isee_sandbox::cliente::Cliente;
 use isee_sandbox::{OpzioniSandbox, prepara};
 use std::sync::Arc;
@@ -89,7 +89,7 @@ async fn esegui(o: Opzioni) -> Result<()> {
         db.display()
     )))
     .await?;
-    let registro = Registro::new(store);
+    let registro = RegistroDsu::new(store);
     let imp = isee_genera::Impostazioni {
         seed: 11,
         anno: 2026,

@@ -12,7 +12,7 @@ use isee_consultazione::configurazione::{
     Configurazione, SezioneAccessi, SezioneEnti, SezionePdnd, SezioneRegistro, SezioneTls,
     soglie_predefinite, url_db,
 };
-use isee_enti::{NuovaAbilitazione, RegistroEnti};
+use isee_enti::{NuovaAbilitazione, StoreEnti};
 use isee_pdnd::jwk::{ChiavePrivata, JwkSet};
 use isee_pdnd::stato::{Client, EServizio as EServizioPdnd, Finalita, StatoPdnd, Tenant};
 use isee_tls::{Autorita, EnteCertificato};
@@ -293,7 +293,7 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
 
     // The enti register: the IPA/ISTAT extract and one authorised operator.
     let db_enti = dir.join("enti.db");
-    let registro_enti = RegistroEnti::apri(&url_db(&db_enti.display().to_string())).await?;
+    let registro_enti = StoreEnti::apri(&url_db(&db_enti.display().to_string())).await?;
     registro_enti
         .sostituisci_anagrafe(&enti_campione()?, "campione isee-enti 2026-10-01")
         .await?;

@@ -21,7 +21,9 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
 use isee_registro::store::{StoreDsu, StoreOmissioni};
-use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, Registro, StoreSql};
+use isee_registro::{
+    ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu, StoreSql,
+};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -35,12 +37,12 @@ use utoipa_axum::routes;
 
 /// What every handler shares.
 pub struct Servizio {
-    pub registro: Registro<StoreSql>,
+    pub registro: RegistroDsu<StoreSql>,
     pub clienti: Clienti,
 }
 
 impl Servizio {
-    pub fn new(registro: Registro<StoreSql>, clienti: Clienti) -> Servizio {
+    pub fn new(registro: RegistroDsu<StoreSql>, clienti: Clienti) -> Servizio {
         // No writer lock here: one was tried on SQLite and it serialized the
         // validation and calculation too, lowering capacity below 1,000 filings/s
         // (docs/PERFORMANCE-server.md).

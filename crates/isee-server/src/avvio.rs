@@ -6,7 +6,7 @@
 use crate::api::{Limiti, Servizio, app};
 use crate::chiavi::Clienti;
 use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
-use isee_registro::{Registro, StoreSql};
+use isee_registro::{RegistroDsu, StoreSql};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -86,7 +86,7 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
     let db = c.db.clone();
     let (indirizzo, servizio) = runtime.block_on(async move {
         let store = connetti(&c.db, c.connessioni, c.schema_pg).await?;
-        let servizio = Arc::new(Servizio::new(Registro::new(store), c.clienti));
+        let servizio = Arc::new(Servizio::new(RegistroDsu::new(store), c.clienti));
         ascolta(servizio, &c.limiti, c.indirizzo).await
     })?;
     tracing::info!(indirizzo = %indirizzo, db = %isee_sql::senza_credenziali(&db), "servizio avviato");

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt as _;
-use isee_registro::{Registro, StoreSql};
+use isee_registro::{RegistroDsu, StoreSql};
 use isee_server::{Clienti, Limiti, Servizio, app};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ async fn banco_con(limiti: Limiti) -> Banco {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = StoreSql::connetti(&url).await.unwrap();
     let servizio = Arc::new(Servizio::new(
-        Registro::new(store),
+        RegistroDsu::new(store),
         Clienti::default()
             .con_chiave("caf-ra", CHIAVE)
             .con_chiave("comune-bo", CHIAVE_ALTRA),

@@ -11,8 +11,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_enti::{
-    Abilitazione, AnagrafeEnti, ErroreEnti, Importazione, NuovaAbilitazione, RegistroEnti,
-    categorie,
+    Abilitazione, AnagrafeEnti, ErroreEnti, Importazione, NuovaAbilitazione, StoreEnti, categorie,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -143,10 +142,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("avvio del runtime asincrono")
 }
 
-async fn apri(db: &str) -> anyhow::Result<RegistroEnti> {
-    RegistroEnti::apri(db)
-        .await
-        .context("apertura del database")
+async fn apri(db: &str) -> anyhow::Result<StoreEnti> {
+    StoreEnti::apri(db).await.context("apertura del database")
 }
 
 /// Runs an `isee enti` command.

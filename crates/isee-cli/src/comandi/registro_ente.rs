@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use isee_core::TipoIsee;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
-use isee_erogatore::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroEnte, StoreDomandeSql};
+use isee_erogatore::{DomandaEnte, FonteIsee, IseeOttenuto, RegistroDomande, StoreDomandeSql};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -62,7 +62,7 @@ pub fn esegui(cmd: ComandoRegistroEnte) -> anyhow::Result<ExitCode> {
             ComandoRegistroEnte::Importa { csv, db } => {
                 let testo = std::fs::read_to_string(&csv)
                     .with_context(|| format!("lettura di {}", csv.display()))?;
-                let registro = RegistroEnte::new(connetti(&db).await?);
+                let registro = RegistroDomande::new(connetti(&db).await?);
                 let (righe, errori) = leggi_csv(&testo, adesso_us());
                 let mut importate = 0usize;
                 let mut rifiutate = errori.len();
@@ -86,7 +86,7 @@ pub fn esegui(cmd: ComandoRegistroEnte) -> anyhow::Result<ExitCode> {
                 })
             }
             ComandoRegistroEnte::Scadenze { entro, db, formato } => {
-                let registro = RegistroEnte::new(connetti(&db).await?);
+                let registro = RegistroDomande::new(connetti(&db).await?);
                 let domande = registro.in_scadenza(entro).await?;
                 print!("{}", scrivi_scadenze(&domande, formato)?);
                 Ok(ExitCode::SUCCESS)
@@ -361,7 +361,7 @@ RA,5,mensa,RSSMRA85M01H199H,ordinario,ordinario,100,,,,,,,2026-02-30,,
             .build()
             .unwrap();
         let scadenza = rt.block_on(async {
-            let r = RegistroEnte::new(StoreDomandeSql::connetti(&db).await.unwrap());
+            let r = RegistroDomande::new(StoreDomandeSql::connetti(&db).await.unwrap());
             let v = r.in_scadenza("2027-01-01".parse().unwrap()).await.unwrap();
             v.into_iter().map(|d| d.id).collect::<Vec<_>>()
         });

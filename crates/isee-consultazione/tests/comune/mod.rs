@@ -14,7 +14,7 @@ use isee_consultazione::catalogo::per_codice;
 use isee_consultazione::{Servizio, app::app, avvio};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_registro::store::sql::Configurazione as ConfigStore;
-use isee_registro::{Operazione, PresentazioneDsu, Registro, StoreSql};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu, StoreSql};
 use isee_sandbox::{
     BASE_AUDIENCE_LOCALE, Fruitore, ISSUER_LOCALE, OpzioniSandbox, Sandbox, prepara, producer_inps,
 };
@@ -63,7 +63,7 @@ pub(crate) async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value
     )))
     .await
     .unwrap();
-    let registro = Registro::new(store);
+    let registro = RegistroDsu::new(store);
     let mut protocolli = Vec::new();
     for (i, dsu) in [RAVENNA, ROMA, BOLOGNA].iter().enumerate() {
         let r = registro

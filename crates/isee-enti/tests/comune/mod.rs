@@ -3,7 +3,7 @@
 //! register of the enti opened on it, and [`Banco`], the entry point the test files'
 //! `su_entrambi!` calls.
 
-use isee_enti::{ConfigurazioneDb, RegistroEnti};
+use isee_enti::{ConfigurazioneDb, StoreEnti};
 use isee_prova::{Ambiente, Backend};
 use std::future::Future;
 
@@ -11,13 +11,13 @@ use std::future::Future;
 /// pool on the same database (another server instance).
 #[derive(Clone)]
 pub(crate) struct Contesto {
-    pub registro: RegistroEnti,
+    pub registro: StoreEnti,
     cfg: ConfigurazioneDb,
 }
 
 impl Contesto {
-    pub(crate) async fn riapri(&self) -> RegistroEnti {
-        RegistroEnti::apri_con(self.cfg.clone())
+    pub(crate) async fn riapri(&self) -> StoreEnti {
+        StoreEnti::apri_con(self.cfg.clone())
             .await
             .expect("riapertura")
     }
@@ -31,7 +31,7 @@ pub(crate) async fn apri(amb: Ambiente) -> Contesto {
     if amb.schema.is_some() {
         cfg.max_connessioni = 3;
     }
-    let registro = RegistroEnti::apri_con(cfg.clone())
+    let registro = StoreEnti::apri_con(cfg.clone())
         .await
         .expect("apertura del registro degli enti");
     Contesto { registro, cfg }

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use isee_erogatore::store::Configurazione;
-use isee_erogatore::{RegistroEnte, StoreDomandeSql};
+use isee_erogatore::{RegistroDomande, StoreDomandeSql};
 use isee_prova::Ambiente;
 
 pub(crate) async fn store(amb: &Ambiente) -> StoreDomandeSql {
@@ -19,6 +19,6 @@ pub(crate) async fn store(amb: &Ambiente) -> StoreDomandeSql {
         .expect("apertura del registro dell'ente")
 }
 
-pub(crate) async fn apri(amb: Ambiente) -> RegistroEnte<StoreDomandeSql> {
-    RegistroEnte::new(store(&amb).await)
+pub(crate) async fn apri(amb: Ambiente) -> RegistroDomande<StoreDomandeSql> {
+    RegistroDomande::new(store(&amb).await)
 }

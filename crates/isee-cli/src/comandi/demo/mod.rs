@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use consultazione::{
     BELFIORE_RAVENNA, Esempio, avvia_consultazione, stampa_consultazione, verifica,
 };
-use isee_registro::{Operazione, PresentazioneDsu, Registro};
+use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu};
 use isee_server::{Clienti, Limiti, Servizio};
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -65,7 +65,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
     let rt = isee_server::avvio::runtime(None)?;
     let esito = rt.block_on(async move {
         let store = isee_server::avvio::connetti(&db.display().to_string(), 4, None).await?;
-        let registro = Registro::new(store);
+        let registro = RegistroDsu::new(store);
         let (mut ok, mut rifiutate, mut a_ravenna) = (0u64, 0u64, 0u64);
         let mut esempio: Option<Esempio> = None;
         let mut esempio_a_ravenna = false;
