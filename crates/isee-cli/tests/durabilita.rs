@@ -9,8 +9,7 @@
 //! (docs/API.md, "Durabilità").
 
 // The one-connection HTTP client of the register's tests.
-#[path = "../../isee-server/tests/http/mod.rs"]
-mod http;
+use isee_sandbox::registro_http as http;
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};

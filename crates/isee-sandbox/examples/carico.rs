@@ -17,8 +17,7 @@
 //! peak resident memory (VmHWM) is reported.
 
 // The one-connection HTTP client of the register's tests.
-#[path = "../../isee-server/tests/http/mod.rs"]
-mod http;
+use isee_sandbox::registro_http as http;
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};

@@ -9,7 +9,8 @@
 //!   authorised operator, the access-log key and the service configuration; used by
 //!   `isee demo`, `isee consultazione sandbox` and the e-services' tests;
 //! * [`cliente`]: a minimal HTTP/1.1 client with mutual TLS, to call the service the
-//!   way an ente's software does;
+//!   way an ente's software does; [`registro_http`]: a keep-alive connection to the
+//!   register's REST service;
 //! * `examples/carico_consultazione.rs` and `examples/carico.rs`: the load generators
 //!   of the consultation e-services and of the register's REST service
 //!   (`bench/consultazione.sh`, `bench/carico.sh`).
@@ -17,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cliente;
+pub mod registro_http;
 mod sandbox;
 
 pub use sandbox::{

@@ -1,23 +1,22 @@
-//! One keep-alive HTTP/1.1 connection to the server (isee-http's client), shared by
-//! the durability test and the load generator (`examples/carico.rs`).
+//! One keep-alive HTTP/1.1 connection to the register's REST service (isee-http's
+//! client), shared by the durability test of `isee serve` and the load generator
+//! (`examples/carico.rs`).
 
-#![allow(dead_code)]
-
-use axum::body::Bytes;
-use axum::http::{Method, Request, StatusCode};
+use bytes::Bytes;
+use hyper::{Method, Request, StatusCode};
 use std::net::SocketAddr;
 
-pub(crate) struct Connessione(isee_http::Connection);
+pub struct Connessione(isee_http::Connection);
 
-pub(crate) type Errore = Box<dyn std::error::Error + Send + Sync>;
+pub type Errore = Box<dyn std::error::Error + Send + Sync>;
 
 impl Connessione {
-    pub(crate) async fn apri(addr: SocketAddr) -> Result<Connessione, Errore> {
+    pub async fn apri(addr: SocketAddr) -> Result<Connessione, Errore> {
         Ok(Connessione(isee_http::Client::http().connect(addr).await?))
     }
 
     /// Sends one request; `corpo` is JSON when present.
-    pub(crate) async fn invia(
+    pub async fn invia(
         &mut self,
         metodo: Method,
         percorso: &str,
