@@ -114,11 +114,11 @@ pub struct ComponenteRest {
     pub codice_fiscale: String,
 }
 
+// The OpenAPI description of the e-services' problem documents (isee-http's
+// `Problema` as `Rifiuto::problema` fills it: always `id_richiesta`, never
+// `problemi`); a test checks that it names the members the documents carry. The doc
+// comment below is the schema's description in openapi.json.
 /// RFC 7807 problem with the failed check's stable code.
-///
-/// The OpenAPI description of the e-services' problem documents (isee-http's
-/// `Problema` as [`Rifiuto::problema`] fills it: always `id_richiesta`, never
-/// `problemi`); a test checks that it names the members the documents carry.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ProblemaRest {
     #[serde(rename = "type")]

@@ -18,10 +18,10 @@ use utoipa::ToSchema;
 
 pub use isee_http::{PROBLEM_JSON, Problema, ProblemaCampo};
 
+// The OpenAPI description of the register's `Problema`s (the component `Problema`);
+// a test checks that it names the members the documents carry. The doc comment below
+// is the schema's description in openapi.json.
 /// A problem document (RFC 9457), with the register's extension members.
-///
-/// The OpenAPI description of the register's [`Problema`]s (the component
-/// `Problema`); a test checks that it names the members the documents carry.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Problema)]
 pub struct SchemaProblema {
