@@ -23,6 +23,8 @@ pub struct ArgsServe {
     #[arg(long, short, default_value_t = 8080)]
     pub porta: u16,
     /// File TOML delle chiavi API: [[client]] id = "…", chiave_sha256 = "…"
+    // The line above is the option's help text, not a link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long)]
     pub chiavi: Option<PathBuf>,
     /// Dimensione massima del corpo di una richiesta, in KiB
