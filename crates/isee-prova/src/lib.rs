@@ -57,6 +57,18 @@ pub fn file_generato(percorso: &Path, contenuto: &str, rigenera: &str) {
     );
 }
 
+/// The `.sql` files of a crate's migration directory (`dir`, relative to the crate's
+/// manifest directory `radice`): what the "migrations in step" unit tests compare
+/// between `migrations/sqlite` and `migrations/postgres`.
+pub fn file_migrazioni(radice: &str, dir: &str) -> std::collections::BTreeSet<String> {
+    let path = Path::new(radice).join(dir);
+    std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect()
+}
+
 /// One async test body on both backends.
 ///
 /// `su_entrambi!(a, b)` makes `a::sqlite`, `a::postgres`, `b::sqlite`, `b::postgres`

@@ -294,12 +294,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn versioni(dir: &str) -> BTreeSet<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-        std::fs::read_dir(&path)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect()
+        isee_prova::file_migrazioni(env!("CARGO_MANIFEST_DIR"), dir)
     }
 
     #[test]
