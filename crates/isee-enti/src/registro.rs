@@ -128,18 +128,15 @@ const PRAGMA_SQLITE: [&str; 3] = [
 /// The schema, one migrator per backend (`migrations/sqlite`, `migrations/postgres`:
 /// same versions, same names), each with a migration table of its own so that the
 /// enti register can share a database with the DSU register and the access log.
-static MIGRAZIONI_SQLITE: LazyLock<Migrator> =
-    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/sqlite")));
-static MIGRAZIONI_POSTGRES: LazyLock<Migrator> =
-    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/postgres")));
+static MIGRAZIONI_SQLITE: LazyLock<Migrator> = LazyLock::new(|| {
+    isee_sql::con_tabella(sqlx::migrate!("migrations/sqlite"), TABELLA_MIGRAZIONI)
+});
+static MIGRAZIONI_POSTGRES: LazyLock<Migrator> = LazyLock::new(|| {
+    isee_sql::con_tabella(sqlx::migrate!("migrations/postgres"), TABELLA_MIGRAZIONI)
+});
 
 /// The table where sqlx records which of this crate's migrations were applied.
 pub const TABELLA_MIGRAZIONI: &str = "_sqlx_migrations_enti";
-
-fn con_tabella(mut m: Migrator) -> Migrator {
-    m.dangerous_set_table_name(TABELLA_MIGRAZIONI);
-    m
-}
 
 fn migrazioni(backend: Backend) -> &'static Migrator {
     match backend {
@@ -671,29 +668,14 @@ async fn inserisci_enti(tx: &mut Transaction<'static, Any>, enti: &[&Ente]) -> R
 #[cfg(test)]
 mod test {
     use super::*;
-    use std::collections::BTreeSet;
-
-    fn file(dir: &str) -> BTreeSet<String> {
-        isee_prova::file_migrazioni(env!("CARGO_MANIFEST_DIR"), dir)
-    }
 
     #[test]
     fn migrazioni_in_passo() {
-        let sqlite = file("migrations/sqlite");
-        assert!(!sqlite.is_empty());
-        assert_eq!(
-            sqlite,
-            file("migrations/postgres"),
-            "stessi file, stesse versioni, stessi nomi"
+        isee_prova::migrazioni::in_passo(
+            env!("CARGO_MANIFEST_DIR"),
+            &MIGRAZIONI_SQLITE,
+            &MIGRAZIONI_POSTGRES,
+            TABELLA_MIGRAZIONI,
         );
-        let v = |m: &Migrator| {
-            m.iter()
-                .map(|m| (m.version, m.description.to_string()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(v(&MIGRAZIONI_SQLITE), v(&MIGRAZIONI_POSTGRES));
-        for m in [&*MIGRAZIONI_SQLITE, &*MIGRAZIONI_POSTGRES] {
-            assert_eq!(m.table_name, TABELLA_MIGRAZIONI);
-        }
     }
 }

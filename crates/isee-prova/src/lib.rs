@@ -25,6 +25,8 @@ use std::path::Path;
 
 #[cfg(feature = "sql")]
 mod banco;
+#[cfg(feature = "sql")]
+pub mod migrazioni;
 
 #[cfg(feature = "sql")]
 pub use banco::{Ambiente, Backend, PG_PREDEFINITO, esegui, pg_disponibile, pg_url};
@@ -55,18 +57,6 @@ pub fn file_generato(percorso: &Path, contenuto: &str, rigenera: &str) {
          (oppure rilanciare il test con {VARIABILE_AGGIORNA}=1), rivedere e committare il diff",
         percorso.display()
     );
-}
-
-/// The `.sql` files of a crate's migration directory (`dir`, relative to the crate's
-/// manifest directory `radice`): what the "migrations in step" unit tests compare
-/// between `migrations/sqlite` and `migrations/postgres`.
-pub fn file_migrazioni(radice: &str, dir: &str) -> std::collections::BTreeSet<String> {
-    let path = Path::new(radice).join(dir);
-    std::fs::read_dir(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".sql"))
-        .collect()
 }
 
 /// One async test body on both backends.

@@ -6,7 +6,7 @@
 //! log needs `synchronous = FULL`, the register does not); what they share is here:
 //! which backend a URL names, creating the SQLite file on first run, running the
 //! pragmas or the PostgreSQL `search_path` on every new connection, never
-//! putting a password in a message, and running a store's migrations ([`migra`]).
+//! putting a password in a message, and running a store's migrations ([`migra`], each store in its own table: [`con_tabella`]).
 
 use sqlx::AnyPool;
 use sqlx::AssertSqlSafe;
@@ -153,6 +153,14 @@ pub async fn apri(a: Apertura<'_>) -> Result<(AnyPool, Backend, Option<String>),
         .connect(&url_creabile(a.url, backend))
         .await?;
     Ok((pool, backend, schema))
+}
+
+/// `m` recording its applied migrations in `tabella` instead of sqlx's default
+/// `_sqlx_migrations`: each store has a table of its own, so that several stores can
+/// share one database without seeing each other's migrations.
+pub fn con_tabella(mut m: Migrator, tabella: &'static str) -> Migrator {
+    m.dangerous_set_table_name(tabella);
+    m
 }
 
 /// Brings a store's schema up to date with its embedded migrations, safely when several

@@ -33,15 +33,12 @@ use std::sync::LazyLock;
 /// moved to `isee-erogatore`, holds the old numbering (docs/REGISTRO.md).
 pub const TABELLA_MIGRAZIONI: &str = "_sqlx_migrations_registro";
 
-fn con_tabella(mut m: Migrator) -> Migrator {
-    m.dangerous_set_table_name(TABELLA_MIGRAZIONI);
-    m
-}
-
-static MIGRAZIONI_SQLITE: LazyLock<Migrator> =
-    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/sqlite")));
-static MIGRAZIONI_POSTGRES: LazyLock<Migrator> =
-    LazyLock::new(|| con_tabella(sqlx::migrate!("migrations/postgres")));
+static MIGRAZIONI_SQLITE: LazyLock<Migrator> = LazyLock::new(|| {
+    isee_sql::con_tabella(sqlx::migrate!("migrations/sqlite"), TABELLA_MIGRAZIONI)
+});
+static MIGRAZIONI_POSTGRES: LazyLock<Migrator> = LazyLock::new(|| {
+    isee_sql::con_tabella(sqlx::migrate!("migrations/postgres"), TABELLA_MIGRAZIONI)
+});
 
 pub use isee_sql::Backend;
 use isee_sql::senza_credenziali;
@@ -736,66 +733,25 @@ impl StoreOmissioni for StoreSql {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
-
-    fn versioni(dir: &str) -> BTreeSet<String> {
-        isee_prova::file_migrazioni(env!("CARGO_MANIFEST_DIR"), dir)
-    }
 
     #[test]
     fn migrazioni_in_passo() {
-        let sqlite = versioni("migrations/sqlite");
-        let postgres = versioni("migrations/postgres");
-        assert!(!sqlite.is_empty());
-        assert_eq!(
-            sqlite, postgres,
-            "stessi file, stesse versioni, stessi nomi"
+        isee_prova::migrazioni::in_passo(
+            env!("CARGO_MANIFEST_DIR"),
+            &MIGRAZIONI_SQLITE,
+            &MIGRAZIONI_POSTGRES,
+            TABELLA_MIGRAZIONI,
         );
-        let v = |m: &Migrator| {
-            m.iter()
-                .map(|m| (m.version, m.description.to_string()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(v(&MIGRAZIONI_SQLITE), v(&MIGRAZIONI_POSTGRES));
     }
 
     #[test]
     fn nessun_tipo_decimale_o_in_virgola_mobile() {
-        for dir in ["migrations/sqlite", "migrations/postgres"] {
-            for f in versioni(dir) {
-                let sql = std::fs::read_to_string(
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join(dir)
-                        .join(&f),
-                )
-                .unwrap()
-                .lines()
-                .map(|l| l.split("--").next().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n")
-                .to_uppercase();
-                for vietato in ["REAL", "FLOAT", "DOUBLE", "NUMERIC", "DECIMAL", "TIMESTAMP"] {
-                    assert!(!sql.contains(vietato), "{dir}/{f} usa {vietato}");
-                }
-            }
-        }
+        isee_prova::migrazioni::tipi_portabili(env!("CARGO_MANIFEST_DIR"));
     }
 
     #[test]
     fn tabelle_sqlite_strict() {
-        for f in versioni("migrations/sqlite") {
-            let sql = std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("migrations/sqlite")
-                    .join(&f),
-            )
-            .unwrap();
-            assert_eq!(
-                sql.matches("CREATE TABLE").count(),
-                sql.matches(") STRICT;").count(),
-                "{f}"
-            );
-        }
+        isee_prova::migrazioni::sqlite_strict(env!("CARGO_MANIFEST_DIR"));
     }
 
     #[test]
