@@ -2,15 +2,16 @@
 # The house rules, as CI runs them (README.md, "Checks CI runs"; CONTRIBUTING.md).
 #
 #   scripts/verifica.sh            # every check, then the tests
-#   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test
+#   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test schemathesis fuzz
 #
-# It installs what it needs itself: cargo-deny (from crates.io, pinned) when missing.
+# It installs what it needs itself: cargo-deny and cargo-fuzz (from crates.io, pinned)
+# when missing, schemathesis (PyPI, pinned) in a venv under the target directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_DENY_VERSIONE=0.20.2
 passi=("$@")
-[ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test)
+[ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test schemathesis fuzz)
 
 intestazione() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
@@ -47,8 +48,16 @@ for passo in "${passi[@]}"; do
       intestazione "cargo test --workspace"
       cargo test --workspace --locked
       ;;
+    schemathesis)
+      intestazione "scripts/schemathesis.sh (both OpenAPI documents against the running services)"
+      scripts/schemathesis.sh
+      ;;
+    fuzz)
+      intestazione "fuzz/esegui.sh 6 (every fuzz target, 6 s each)"
+      fuzz/esegui.sh 6
+      ;;
     *)
-      echo "passo sconosciuto: $passo (fmt clippy doc deny test)" >&2
+      echo "passo sconosciuto: $passo (fmt clippy doc deny test schemathesis fuzz)" >&2
       exit 2
       ;;
   esac

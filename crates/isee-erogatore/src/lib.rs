@@ -6,6 +6,7 @@
 //! * [`store`]: its storage trait [`store::StoreDomande`] and the SQLite/PostgreSQL
 //!   implementation on sqlx `Any` ([`store::StoreDomandeSql`]), with its own
 //!   migrations and migration table (docs/REGISTRO.md);
+//! * [`importa`]: the CSV import of applications ([`leggi_csv`]);
 //! * [`registro`]: [`RegistroDomande`], the register over a store: saving an
 //!   application (with the evidence hash) and the expiry monitoring.
 //!
@@ -15,10 +16,12 @@
 
 pub mod domanda;
 pub mod errore;
+pub mod importa;
 pub mod registro;
 pub mod store;
 
 pub use domanda::{DomandaEnte, FonteIsee, IseeOttenuto, sha256_hex};
 pub use errore::{ErroreRegistroEnte, Risultato};
+pub use importa::{RigaRifiutata, leggi_csv};
 pub use registro::RegistroDomande;
 pub use store::{StoreDomande, StoreDomandeSql};

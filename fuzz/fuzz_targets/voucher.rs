@@ -1,0 +1,34 @@
+//! PDND voucher validation (`isee_pdnd::voucher::ValidatoreVoucher::valida`): the
+//! `Authorization` header of every e-service call. No panic; a voucher accepted
+//! satisfies what the e-service expects.
+#![no_main]
+
+use isee_fuzz::{ADESSO, Ingresso, PDND, VALIDATORE, atteso, esegui};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|dati: &[u8]| {
+    let Some(ingresso) = Ingresso::leggi(dati) else {
+        return;
+    };
+    let authorization = match ingresso {
+        Ingresso::Grezzo(t) => t.to_owned(),
+        firmare => match firmare.token(&PDND) {
+            Some(t) => format!("Bearer {t}"),
+            None => return,
+        },
+    };
+    let a = atteso();
+    if let Ok(v) = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO)) {
+        assert!(v.aud.iter().any(|x| *x == a.audience), "aud: {:?}", v.aud);
+        assert_eq!(v.iss, a.issuer);
+        assert_eq!(v.eservice_id, a.eservice_id);
+        assert_eq!(v.descriptor_id, a.descriptor_id);
+        assert!(v.exp + a.tolleranza_s > ADESSO, "scaduto: {}", v.exp);
+        assert!(v.nbf - a.tolleranza_s <= ADESSO, "non ancora valido: {}", v.nbf);
+    }
+    // Every refusal has its stable code and a message; neither may panic.
+    if let Err(e) = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO)) {
+        assert!(!e.codice().is_empty());
+        let _ = (e.messaggio(), e.http_status(), e.www_authenticate());
+    }
+});
