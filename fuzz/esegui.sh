@@ -29,6 +29,9 @@ if [ ${#bersagli[@]} -eq 0 ]; then
   mapfile -t bersagli < <(cargo fuzz list)
 fi
 
+# The crate is outside the workspace, so `cargo fmt --all` does not see it.
+cargo fmt --check
+
 inizio=$(date +%s)
 cargo fuzz build "${opzioni[@]}"
 echo "fuzz: compilazione in $(($(date +%s) - inizio)) s"

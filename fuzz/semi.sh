@@ -11,12 +11,21 @@ copia() { # target, files…
   shift
   mkdir -p "corpus/$t"
   for f in "$@"; do
-    [ -f "$f" ] && cp "$f" "corpus/$t/$(echo "$f" | tr '/' '_' | sed 's/^\._*//')"
+    [ -f "$f" ] && cp "$f" "corpus/$t/$(echo "$f" | tr '/' '_' | sed 's/^[._]*//')"
   done
   return 0
 }
 
-copia dsu_json "$radice"/esempi/*.json "$radice"/crates/isee-core/tests/golden/*.json
+copia dsu_json "$radice"/esempi/*.json
+# The core's golden cases hold the DSU under "dsu", next to the expected results.
+python3 - "$radice"/crates/isee-core/tests/golden/*.json <<'PY'
+import json, os, sys
+for f in sys.argv[1:]:
+    dsu = json.load(open(f)).get("dsu")
+    if dsu is not None:
+        with open(os.path.join("corpus/dsu_json", "golden_" + os.path.basename(f)), "w") as o:
+            json.dump(dsu, o, ensure_ascii=False, indent=1)
+PY
 copia soap_richiesta "$radice"/crates/isee-soap/tests/golden/*.richiesta*.xml
 # The same requests with their SOAPAction header line (the target's `#` first line).
 mkdir -p corpus/soap_richiesta

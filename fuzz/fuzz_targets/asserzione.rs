@@ -4,22 +4,28 @@
 //! voucher issued passes the e-service's voucher validation.
 #![no_main]
 
-use isee_fuzz::{ADESSO, CLIENT, Ingresso, PDND, STATO, VALIDATORE, atteso, client, esegui};
+use isee_fuzz::{
+    ADESSO, CLIENT, Ingresso, PDND, STATO, VALIDATORE, atteso, client, esegui, traccia,
+};
 use isee_pdnd::asserzione::{RichiestaToken, emetti_voucher};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|dati: &[u8]| {
     let richiesta = match Ingresso::leggi(dati) {
-        Some(Ingresso::Grezzo(_)) | None => match serde_urlencoded::from_bytes::<RichiestaToken>(dati) {
-            Ok(r) => r,
-            Err(_) => return,
-        },
+        Some(Ingresso::Grezzo(_)) | None => {
+            match serde_urlencoded::from_bytes::<RichiestaToken>(dati) {
+                Ok(r) => r,
+                Err(_) => return,
+            }
+        }
         Some(firmare) => match firmare.token(&CLIENT) {
             Some(a) => RichiestaToken::new(&client().to_string(), &a),
             None => return,
         },
     };
-    match emetti_voucher(&STATO, &PDND, &richiesta, ADESSO) {
+    let esito = emetti_voucher(&STATO, &PDND, &richiesta, ADESSO);
+    traccia(&esito);
+    match esito {
         Ok(r) => {
             assert_eq!(r.token_type, "Bearer");
             let v = esegui(VALIDATORE.valida(

@@ -14,7 +14,7 @@ static DSU: LazyLock<Dsu> = LazyLock::new(|| {
     Dsu::da_json(include_str!("../../esempi/ordinario-famiglia-ravenna.json")).expect("esempio")
 });
 static PROTOCOLLO: LazyLock<Protocollo> =
-    LazyLock::new(|| "INPS-ISEE-2026-00012345A-00".parse().expect("protocollo"));
+    LazyLock::new(|| Protocollo::new("INPS-ISEE", 2026, 12345, 0).expect("protocollo"));
 
 fuzz_target!(|dati: &[u8]| {
     let Ok(testo) = std::str::from_utf8(dati) else {
@@ -22,7 +22,11 @@ fuzz_target!(|dati: &[u8]| {
     };
     let (letti, errori) = leggi_dati_agenzia(testo);
     let righe = testo.lines().filter(|r| !r.trim().is_empty()).count();
-    assert_eq!(letti.len() + errori.len(), righe, "ogni riga letta o segnalata");
+    assert_eq!(
+        letti.len() + errori.len(),
+        righe,
+        "ogni riga letta o segnalata"
+    );
     for ae in letti {
         let _ = confronta(&PROTOCOLLO, &DSU, &ae);
         for c in &DSU.componenti {

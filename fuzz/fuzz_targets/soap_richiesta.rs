@@ -11,7 +11,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|dati: &[u8]| {
     let (azione, corpo) = match dati.strip_prefix(b"#") {
         Some(resto) => {
-            let fine = resto.iter().position(|&b| b == b'\n').unwrap_or(resto.len());
+            let fine = resto
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(resto.len());
             let Ok(a) = std::str::from_utf8(&resto[..fine]) else {
                 return;
             };

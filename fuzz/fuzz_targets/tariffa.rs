@@ -15,7 +15,14 @@ fuzz_target!(|dati: &[u8]| {
         return;
     };
     let t = c.tariffa;
-    for isee in [None, Some(0), Some(1), Some(7_500_00), Some(15_000_00), Some(100_000_000_00)] {
+    for isee in [
+        None,
+        Some(0),
+        Some(1),
+        Some(7_500_00),
+        Some(15_000_00),
+        Some(100_000_000_00),
+    ] {
         for tipo in [TipoIsee::Ordinario, TipoIsee::Minorenni, TipoIsee::Corrente] {
             let mut d = Domanda::nuova(isee.map(|c| Decimal::new(c, 2)), tipo);
             d.presenze = Some(Decimal::from(20));

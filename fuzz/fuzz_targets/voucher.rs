@@ -3,7 +3,7 @@
 //! satisfies what the e-service expects.
 #![no_main]
 
-use isee_fuzz::{ADESSO, Ingresso, PDND, VALIDATORE, atteso, esegui};
+use isee_fuzz::{ADESSO, Ingresso, PDND, VALIDATORE, atteso, esegui, traccia};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|dati: &[u8]| {
@@ -18,16 +18,22 @@ fuzz_target!(|dati: &[u8]| {
         },
     };
     let a = atteso();
-    if let Ok(v) = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO)) {
+    let esito = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO));
+    traccia(&esito);
+    if let Ok(v) = &esito {
         assert!(v.aud.iter().any(|x| *x == a.audience), "aud: {:?}", v.aud);
         assert_eq!(v.iss, a.issuer);
         assert_eq!(v.eservice_id, a.eservice_id);
         assert_eq!(v.descriptor_id, a.descriptor_id);
         assert!(v.exp + a.tolleranza_s > ADESSO, "scaduto: {}", v.exp);
-        assert!(v.nbf - a.tolleranza_s <= ADESSO, "non ancora valido: {}", v.nbf);
+        assert!(
+            v.nbf - a.tolleranza_s <= ADESSO,
+            "non ancora valido: {}",
+            v.nbf
+        );
     }
     // Every refusal has its stable code and a message; neither may panic.
-    if let Err(e) = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO)) {
+    if let Err(e) = &esito {
         assert!(!e.codice().is_empty());
         let _ = (e.messaggio(), e.http_status(), e.www_authenticate());
     }

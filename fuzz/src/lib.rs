@@ -185,3 +185,13 @@ impl<'a> Ingresso<'a> {
         }
     }
 }
+
+/// With `ISEE_FUZZ_TRACCIA` set, prints a target's outcome: to check that a seed goes
+/// where it is meant to (`cargo fuzz run T semi/T/valido.txt` with the variable set).
+pub fn traccia(esito: &dyn std::fmt::Debug) {
+    static ATTIVA: LazyLock<bool> =
+        LazyLock::new(|| std::env::var_os("ISEE_FUZZ_TRACCIA").is_some());
+    if *ATTIVA {
+        eprintln!("esito: {esito:?}");
+    }
+}
