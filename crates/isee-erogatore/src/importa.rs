@@ -170,5 +170,4 @@ RA,5,mensa,RSSMRA85M01H199H,ordinario,ordinario,100,,,,,,,2026-02-30,,
         assert!(errori[1].1.contains("due decimali"));
         assert!(errori[2].1.contains("valida_al"));
     }
-
 }
