@@ -31,6 +31,8 @@ fi
 
 # The crate is outside the workspace, so `cargo fmt --all` does not see it.
 cargo fmt --check
+# cargo fuzz has no --locked: fail here when fuzz/Cargo.lock is not up to date.
+cargo metadata --locked --format-version 1 >/dev/null
 
 inizio=$(date +%s)
 cargo fuzz build "${opzioni[@]}"

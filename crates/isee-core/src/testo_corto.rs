@@ -26,6 +26,17 @@ impl TestoCorto {
         }
     }
 
+    /// The text without surrounding white space, cut like [`TestoCorto::new`]; the cut
+    /// may expose white space, which is trimmed too, so that reading back what this
+    /// returns gives the same value (a DSU written and read again is the same DSU).
+    pub fn senza_spazi(s: &str) -> TestoCorto {
+        let t = TestoCorto::new(s.trim());
+        match t.as_str().trim_end() {
+            corto if corto.len() < t.as_str().len() => TestoCorto::new(corto),
+            _ => t,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         // Built from a `&str` cut at a char boundary: always valid UTF-8.
         std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
@@ -77,7 +88,7 @@ pub struct CodiceComune(TestoCorto);
 
 impl CodiceComune {
     pub fn new(s: &str) -> CodiceComune {
-        CodiceComune(TestoCorto::new(s.trim()))
+        CodiceComune(TestoCorto::senza_spazi(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -126,5 +137,16 @@ mod tests {
         assert!(t.as_str().len() <= 31);
         assert!(t.as_str().chars().all(|c| c == 'è'));
         assert_eq!(TestoCorto::new("H501").as_str(), "H501");
+    }
+
+    /// Found by the `dsu_json` fuzz target: trimming before the cut left a trailing
+    /// space at the cut, which the next read trimmed, so a DSU written and read back
+    /// differed from the one read.
+    #[test]
+    fn senza_spazi_anche_dopo_il_taglio() {
+        let t = TestoCorto::senza_spazi("  PLMLEI11CDI_CUI_LAVORO_DIPEND: 03G478K ");
+        assert_eq!(t.as_str(), "PLMLEI11CDI_CUI_LAVORO_DIPEND:");
+        assert_eq!(TestoCorto::senza_spazi(t.as_str()), t);
+        assert_eq!(TestoCorto::senza_spazi(" H501 ").as_str(), "H501");
     }
 }
