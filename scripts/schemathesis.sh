@@ -132,8 +132,28 @@ for eservizio in indicatore attestazione indicatore-residenti attestazione-resid
   fi
   voucher=$(isee pdnd voucher --pdnd "http://127.0.0.1:$porta_p" --client "$client" \
     --chiave "$chiave_c" --finalita "$finalita" "${evidenza[@]}")
+  # One well-formed call first: the credentials must open the e-service (no 401/403),
+  # so that what schemathesis generates reaches the whole pipeline, not the door.
   case $eservizio in
-    attestazione*) percorsi='/attestazione$' ;;
+    attestazione*) op=attestazione ;;
+    *) op=indicatore ;;
+  esac
+  stato=$(curl -s -o "$tmp/sonda.json" -w '%{http_code}' --cacert "$ca" \
+    --cert "$cert" --key "$cert_chiave" -H "Authorization: Bearer $voucher" "${intestazioni[@]}" \
+    -H 'Content-Type: application/json' \
+    -d '{"ricerca":{"codice_fiscale":"RSSMRA85M01H199H"},"prestazione_da_erogare":"A1.07","protocollo_domanda_ente_erogatore":"ST-1"}' \
+    "$url_c/rest/v1/$eservizio/$op")
+  echo "== sonda $eservizio/$op: HTTP $stato $(head -c 160 "$tmp/sonda.json")"
+  case $stato in
+    200 | 400 | 404 | 422) ;;
+    *)
+      echo "le credenziali di prova non aprono l'e-service $eservizio (HTTP $stato)" >&2
+      esito=1
+      continue
+      ;;
+  esac
+  case $op in
+    attestazione) percorsi='/attestazione$' ;;
     *) percorsi='/(indicatore|soglia)$' ;;
   esac
   printf '[parameters]\n"path.eservizio" = "%s"\n' "$eservizio" >"$tmp/st-$eservizio.toml"

@@ -47,10 +47,18 @@ for passo in "${passi[@]}"; do
     test)
       intestazione "cargo test --workspace"
       cargo test --workspace --locked
+      test_fatto=1
       ;;
     schemathesis)
       intestazione "scripts/schemathesis.sh (both OpenAPI documents against the running services)"
-      scripts/schemathesis.sh
+      # After `test` the binary its integration tests ran is fresh: use it rather than
+      # building another with other features.
+      bin="${CARGO_TARGET_DIR:-target}/debug/isee"
+      if [ -n "${test_fatto:-}" ] && [ -x "$bin" ]; then
+        ISEE_BIN="$bin" scripts/schemathesis.sh
+      else
+        scripts/schemathesis.sh
+      fi
       ;;
     fuzz)
       intestazione "fuzz/esegui.sh 6 (every fuzz target, 6 s each)"
