@@ -17,6 +17,7 @@
 #
 #   scripts/schemathesis.sh          # CI: ISEE_ST_ESEMPI examples per operation (default 25)
 #   ISEE_ST_ESEMPI=500 scripts/schemathesis.sh
+#   ISEE_ST_TIENI=1 scripts/schemathesis.sh   # keep the databases, logs and sandbox
 #
 # Needs python3 (venv + pip) and curl. schemathesis is installed, pinned, in a venv
 # under the cache directory (ISEE_CACHE, default $CARGO_TARGET_DIR or target/), never
@@ -48,7 +49,11 @@ pids=()
 fine() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$tmp"
+  if [ -n "${ISEE_ST_TIENI:-}" ]; then
+    echo "file della prova (ISEE_ST_TIENI): $tmp"
+  else
+    rm -rf "$tmp"
+  fi
 }
 trap fine EXIT
 
@@ -77,7 +82,9 @@ comuni=(--checks "$controlli" --max-examples "$ESEMPI" --seed 10 --workers 1
 chiave=$(python3 -c 'import secrets;print(secrets.token_hex(24))')
 printf '[[client]]\nid = "caf-st"\nchiave_sha256 = "%s"\n' \
   "$(printf '%s' "$chiave" | sha256sum | cut -d' ' -f1)" >"$tmp/chiavi.toml"
-isee serve --db "$tmp/registro.db" --porta 0 --chiavi "$tmp/chiavi.toml" \
+# Services are started from the binary itself, not through the function, so that `$!`
+# is their process id and the trap above stops them.
+"$ISEE_BIN" serve --db "$tmp/registro.db" --porta 0 --chiavi "$tmp/chiavi.toml" \
   >"$tmp/registro.out" 2>"$tmp/registro.out.err" &
 pids+=($!)
 url_registro=$(attendi_url "$tmp/registro.out")
@@ -94,10 +101,10 @@ porta_c=$(porta_libera)
 porta_p=$(porta_libera)
 isee consultazione sandbox --dir "$tmp/c" --registro "$tmp/registro.db" \
   --indirizzo "127.0.0.1:$porta_c" >"$tmp/sandbox.out"
-isee pdnd serve --dir "$tmp/c/pdnd" --addr "127.0.0.1:$porta_p" \
+"$ISEE_BIN" pdnd serve --dir "$tmp/c/pdnd" --addr "127.0.0.1:$porta_p" \
   >"$tmp/pdnd.out" 2>"$tmp/pdnd.out.err" &
 pids+=($!)
-isee consultazione serve --config "$tmp/c/consultazione.toml" \
+"$ISEE_BIN" consultazione serve --config "$tmp/c/consultazione.toml" \
   >"$tmp/consultazione.out" 2>"$tmp/consultazione.out.err" &
 pids+=($!)
 url_c=$(attendi_url "$tmp/consultazione.out")
