@@ -31,7 +31,7 @@ fuzz_target!(|dati: &[u8]| {
         let _ = confronta(&PROTOCOLLO, &DSU, &ae);
         for c in &DSU.componenti {
             let mut legato = ae.clone();
-            legato.codice_fiscale = c.codice_fiscale.clone();
+            legato.codice_fiscale = c.codice_fiscale;
             let _ = confronta(&PROTOCOLLO, &DSU, &legato);
         }
     }

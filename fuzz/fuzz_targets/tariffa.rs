@@ -15,13 +15,14 @@ fuzz_target!(|dati: &[u8]| {
         return;
     };
     let t = c.tariffa;
+    // Cents: none, 0, 0.01, 7,500, 15,000, 100 million euros.
     for isee in [
         None,
         Some(0),
         Some(1),
-        Some(7_500_00),
-        Some(15_000_00),
-        Some(100_000_000_00),
+        Some(750_000),
+        Some(1_500_000),
+        Some(10_000_000_000),
     ] {
         for tipo in [TipoIsee::Ordinario, TipoIsee::Minorenni, TipoIsee::Corrente] {
             let mut d = Domanda::nuova(isee.map(|c| Decimal::new(c, 2)), tipo);

@@ -21,7 +21,7 @@ fuzz_target!(|dati: &[u8]| {
     let esito = esegui(VALIDATORE.valida(Some(&authorization), &a, ADESSO));
     traccia(&esito);
     if let Ok(v) = &esito {
-        assert!(v.aud.iter().any(|x| *x == a.audience), "aud: {:?}", v.aud);
+        assert!(v.aud.contains(&a.audience), "aud: {:?}", v.aud);
         assert_eq!(v.iss, a.issuer);
         assert_eq!(v.eservice_id, a.eservice_id);
         assert_eq!(v.descriptor_id, a.descriptor_id);
