@@ -2,14 +2,14 @@
 # Property-based API tests of both OpenAPI documents with schemathesis (issue 10;
 # docs/SICUREZZA.md), against the real services started here:
 #
-# * the register (`isee serve`, temporary SQLite database, one API key, a DSU filed so
-#   that lookups can find something), from the document it serves at
-#   /api/v1/openapi.json;
+# * the register (`isee serve`, temporary SQLite database, two API keys, a DSU filed by
+#   each), from the document it serves at /api/v1/openapi.json;
 # * the consultation e-services (`isee consultazione sandbox` + the local PDND +
 #   `isee consultazione serve`, mutual TLS), from `isee consultazione openapi`: one run
 #   per e-service, with its `eservizio` path parameter fixed, a voucher of a consumer
 #   admitted to it, that consumer's client certificate and, for the Operatori
-#   e-services, an AUDIT_REST_02 evidence bound to the voucher.
+#   e-services, an AUDIT_REST_02 evidence bound to the voucher; first one well-formed
+#   call must answer 200 with a body matching the document.
 #
 # Checks: no 5xx (not_a_server_error), every response matches its schema
 # (response_schema_conformance) and its documented status codes
@@ -79,18 +79,29 @@ comuni=(--checks "$controlli" --max-examples "$ESEMPI" --seed 10 --workers 1
   --request-timeout 20 --suppress-health-check all --output-truncate false)
 
 # --- the register -------------------------------------------------------------------
+# Two clients: schemathesis acts as the first (it may annul what it finds, and does);
+# the second files the DSU the e-services are then asked about, which the first may not
+# annul (only the sender may).
 chiave=$(python3 -c 'import secrets;print(secrets.token_hex(24))')
-printf '[[client]]\nid = "caf-st"\nchiave_sha256 = "%s"\n' \
-  "$(printf '%s' "$chiave" | sha256sum | cut -d' ' -f1)" >"$tmp/chiavi.toml"
+chiave_ente=$(python3 -c 'import secrets;print(secrets.token_hex(24))')
+hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+printf '[[client]]\nid = "caf-st"\nchiave_sha256 = "%s"\n\n[[client]]\nid = "caf-ente"\nchiave_sha256 = "%s"\n' \
+  "$(hash "$chiave")" "$(hash "$chiave_ente")" >"$tmp/chiavi.toml"
 # Services are started from the binary itself, not through the function, so that `$!`
 # is their process id and the trap above stops them.
 "$ISEE_BIN" serve --db "$tmp/registro.db" --porta 0 --chiavi "$tmp/chiavi.toml" \
   >"$tmp/registro.out" 2>"$tmp/registro.out.err" &
 pids+=($!)
 url_registro=$(attendi_url "$tmp/registro.out")
-curl -sf -o /dev/null -H "Authorization: Bearer $chiave" -H 'Content-Type: application/json' \
-  -H 'Idempotency-Key: st-1' --data-binary @esempi/ordinario-famiglia-ravenna.json \
-  "$url_registro/api/v1/dsu"
+deposita() { # key, idempotency key → the receipt
+  curl -sf -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: $2" --data-binary @esempi/ordinario-famiglia-ravenna.json \
+    "$url_registro/api/v1/dsu"
+}
+deposita "$chiave" st-1 >/dev/null
+deposita "$chiave_ente" st-ente >"$tmp/ricevuta.json"
+protocollo=$(json "$tmp/ricevuta.json" "d['protocollo']")
+cf=RSSMRA85M01H199H # the dichiarante of esempi/ordinario-famiglia-ravenna.json (Ravenna, H199)
 
 echo "== schemathesis: registro ($url_registro)"
 st run "$url_registro/api/v1/openapi.json" --url "$url_registro" \
@@ -139,26 +150,39 @@ for eservizio in indicatore attestazione indicatore-residenti attestazione-resid
   fi
   voucher=$(isee pdnd voucher --pdnd "http://127.0.0.1:$porta_p" --client "$client" \
     --chiave "$chiave_c" --finalita "$finalita" "${evidenza[@]}")
-  # One well-formed call first: the credentials must open the e-service (no 401/403),
-  # so that what schemathesis generates reaches the whole pipeline, not the door.
+  # One well-formed call first, about the DSU the second client filed: it must get
+  # through every check and answer 200 with a body that matches the document, so that
+  # the generated calls below test the whole pipeline, not only the door.
   case $eservizio in
     attestazione*) op=attestazione ;;
     *) op=indicatore ;;
   esac
+  case $eservizio in
+    *riscontro) ricerca="{\"protocollo_dsu\":\"$protocollo\",\"codice_fiscale_beneficiario\":\"$cf\"}" ;;
+    *) ricerca="{\"codice_fiscale\":\"$cf\"}" ;;
+  esac
   stato=$(curl -s -o "$tmp/sonda.json" -w '%{http_code}' --cacert "$ca" \
     --cert "$cert" --key "$cert_chiave" -H "Authorization: Bearer $voucher" "${intestazioni[@]}" \
     -H 'Content-Type: application/json' \
-    -d '{"ricerca":{"codice_fiscale":"RSSMRA85M01H199H"},"prestazione_da_erogare":"A1.07","protocollo_domanda_ente_erogatore":"ST-1"}' \
+    -d "{\"ricerca\":$ricerca,\"prestazione_da_erogare\":\"A1.07\",\"protocollo_domanda_ente_erogatore\":\"ST-1\"}" \
     "$url_c/rest/v1/$eservizio/$op")
-  echo "== sonda $eservizio/$op: HTTP $stato $(head -c 160 "$tmp/sonda.json")"
-  case $stato in
-    200 | 400 | 404 | 422) ;;
-    *)
-      echo "le credenziali di prova non aprono l'e-service $eservizio (HTTP $stato)" >&2
-      esito=1
-      continue
-      ;;
-  esac
+  echo "== sonda $eservizio/$op: HTTP $stato"
+  if [ "$stato" != 200 ] || ! "$venv/bin/python" - "$tmp/eservizi.json" "$tmp/sonda.json" "/rest/v1/{eservizio}/$op" <<'PY'
+import json, sys
+import jsonschema_rs
+doc = json.load(open(sys.argv[1]))
+schema = doc["paths"][sys.argv[3]]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+schema = dict(schema, components=doc["components"])
+errori = list(jsonschema_rs.validator_for(schema).iter_errors(json.load(open(sys.argv[2]))))
+for e in errori:
+    print(f"risposta 200 non conforme: {e}", file=sys.stderr)
+sys.exit(1 if errori else 0)
+PY
+  then
+    echo "la chiamata di prova a $eservizio non ha dato 200 conforme: $(head -c 400 "$tmp/sonda.json")" >&2
+    esito=1
+    continue
+  fi
   case $op in
     attestazione) percorsi='/attestazione$' ;;
     *) percorsi='/(indicatore|soglia)$' ;;
