@@ -10,6 +10,10 @@
 # from crates.io, pinned, when missing. CARGO_TARGET_DIR is honoured (default
 # fuzz/target).
 set -euo pipefail
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  CARGO_TARGET_DIR=$(realpath -m "$CARGO_TARGET_DIR")
+  export CARGO_TARGET_DIR
+fi
 cd "$(dirname "$0")"
 
 CARGO_FUZZ_VERSIONE=0.13.1
