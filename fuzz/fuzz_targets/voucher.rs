@@ -23,8 +23,17 @@ fuzz_target!(|dati: &[u8]| {
     if let Ok(v) = &esito {
         assert!(v.aud.contains(&a.audience), "aud: {:?}", v.aud);
         assert_eq!(v.iss, a.issuer);
-        assert_eq!(v.eservice_id, a.eservice_id);
-        assert_eq!(v.descriptor_id, a.descriptor_id);
+        // Ids are UUIDs, compared as the validator does: case-insensitively (RFC 9562).
+        assert!(
+            v.eservice_id.eq_ignore_ascii_case(&a.eservice_id),
+            "{}",
+            v.eservice_id
+        );
+        assert!(
+            v.descriptor_id.eq_ignore_ascii_case(&a.descriptor_id),
+            "{}",
+            v.descriptor_id
+        );
         assert!(v.exp + a.tolleranza_s > ADESSO, "scaduto: {}", v.exp);
         assert!(
             v.nbf - a.tolleranza_s <= ADESSO,
