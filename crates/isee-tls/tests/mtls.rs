@@ -6,7 +6,7 @@ use axum::extract::{Extension, State};
 use axum::routing::get;
 use isee_http::{Client, Connection, Tls};
 use isee_tls::{
-    Autorita, CertificatoRilasciato, EnteCertificato, InfoConnessione, Tempi, config_server,
+    Autorita, CertificatoRilasciato, EnteCertificato, InfoConnessione, Limits, config_server,
     servi_http, servi_tls_con,
 };
 use rustls::{AlertDescription, SupportedProtocolVersion};
@@ -87,7 +87,7 @@ struct Banco {
 impl Banco {
     /// A CA, a server certificate for 127.0.0.1, and `servi_tls` on an ephemeral port.
     /// `prepara` runs on the CA before the CRL is read (to revoke something).
-    async fn avvia(prepara: impl FnOnce(&Autorita), tempi: Tempi) -> Banco {
+    async fn avvia(prepara: impl FnOnce(&Autorita), tempi: Limits) -> Banco {
         let dir = tempfile::tempdir().unwrap();
         let ca = Autorita::crea(dir.path(), "CA di prova").unwrap();
         prepara(&ca);
@@ -207,7 +207,7 @@ async fn deve_essere_rifiutato(banco: &Banco, client: Client, atteso: AlertDescr
 
 #[tokio::test]
 async fn client_con_certificato_della_ca_e_identificato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     for versione in VERSIONI {
         let mut c = connetti(banco.indirizzo, banco.client(Some(&cert), versione))
@@ -225,7 +225,7 @@ async fn client_con_certificato_della_ca_e_identificato() {
 
 #[tokio::test]
 async fn client_senza_certificato_e_servito_senza_identita() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     for versione in VERSIONI {
         let mut c = connetti(banco.indirizzo, banco.client(None, versione))
             .await
@@ -239,7 +239,7 @@ async fn client_senza_certificato_e_servito_senza_identita() {
 
 #[tokio::test]
 async fn certificato_di_un_altra_ca_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let altra_dir = tempfile::tempdir().unwrap();
     let altra = Autorita::crea(altra_dir.path(), "Altra CA").unwrap();
     // Same ente, same subject: only the issuer differs.
@@ -256,7 +256,7 @@ async fn certificato_di_un_altra_ca_e_rifiutato() {
 
 #[tokio::test]
 async fn certificato_scaduto_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let adesso = OffsetDateTime::now_utc();
     let cert = banco
         .ca
@@ -285,7 +285,7 @@ async fn certificato_revocato_e_rifiutato_gli_altri_no() {
             ca.revoca(&c.seriale).unwrap();
             *revocato.lock().unwrap() = Some(c);
         },
-        Tempi::default(),
+        Limits::default(),
     )
     .await;
     let revocato = revocato.into_inner().unwrap().unwrap();
@@ -312,7 +312,7 @@ async fn certificato_revocato_e_rifiutato_gli_altri_no() {
 
 #[tokio::test]
 async fn certificato_server_usato_come_client_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     // Same CA, valid, but EKU serverAuth only.
     let cert = banco
         .ca
@@ -330,7 +330,7 @@ async fn certificato_server_usato_come_client_e_rifiutato() {
 
 #[tokio::test]
 async fn keep_alive_due_richieste_sulla_stessa_connessione() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     let mut c = connetti(
         banco.indirizzo,
@@ -349,7 +349,7 @@ async fn keep_alive_due_richieste_sulla_stessa_connessione() {
 
 #[tokio::test]
 async fn sessione_ripresa_conserva_l_identita() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     for versione in VERSIONI {
         // One client configuration, hence one session cache, for both connections.
@@ -370,7 +370,7 @@ async fn sessione_ripresa_conserva_l_identita() {
 
 #[tokio::test]
 async fn sessione_ripresa_con_certificato_ormai_scaduto_e_chiusa() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let adesso = OffsetDateTime::now_utc();
     let cert = banco
         .ca
@@ -393,7 +393,7 @@ async fn sessione_ripresa_con_certificato_ormai_scaduto_e_chiusa() {
 
 #[tokio::test]
 async fn arresto_ordinato_completa_le_richieste_in_corso() {
-    let mut banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let mut banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     let config = banco.client(Some(&cert), &rustls::version::TLS13);
     let mut c = connetti(banco.indirizzo, config.clone()).await.unwrap();
@@ -430,9 +430,9 @@ async fn arresto_ordinato_completa_le_richieste_in_corso() {
 
 #[tokio::test]
 async fn arresto_limitato_dal_tempo_massimo() {
-    let tempi = Tempi {
-        arresto: Duration::from_millis(100),
-        ..Tempi::default()
+    let tempi = Limits {
+        shutdown: Duration::from_millis(100),
+        ..Limits::default()
     };
     let mut banco = Banco::avvia(|_| {}, tempi).await;
     let mut c = connetti(banco.indirizzo, banco.client(None, &rustls::version::TLS13))
@@ -452,9 +452,9 @@ async fn arresto_limitato_dal_tempo_massimo() {
 
 #[tokio::test]
 async fn handshake_lento_non_blocca_gli_altri_e_scade() {
-    let tempi = Tempi {
+    let tempi = Limits {
         handshake: Duration::from_millis(300),
-        ..Tempi::default()
+        ..Limits::default()
     };
     let banco = Banco::avvia(|_| {}, tempi).await;
     // Opens a socket and never says a word.
