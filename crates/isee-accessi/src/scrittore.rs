@@ -189,7 +189,8 @@ impl Processo {
     /// another process started since. Anything else (another machine, unreadable
     /// `/proc`) is not a proof: the lease then waits for its expiry.
     pub(crate) fn terminato(&self, io: &Processo) -> bool {
-        if (&self.host, &self.boot, &self.ns_pid, self.uid) != (&io.host, &io.boot, &io.ns_pid, io.uid)
+        if (&self.host, &self.boot, &self.ns_pid, self.uid)
+            != (&io.host, &io.boot, &io.ns_pid, io.uid)
         {
             return false;
         }
@@ -290,7 +291,12 @@ impl Scrittore {
                     // A holder that crashed on this machine (its pid is gone) need
                     // not be waited for.
                     let morto = match (&io, serde_json::from_str::<Titolare>(&vecchio)) {
-                        (Some(io), Ok(Titolare { processo: Some(p), .. })) => p.terminato(io),
+                        (
+                            Some(io),
+                            Ok(Titolare {
+                                processo: Some(p), ..
+                            }),
+                        ) => p.terminato(io),
                         _ => false,
                     };
                     let subentrato = morto

@@ -12,7 +12,14 @@ use std::time::{Duration, Instant};
 fn sandbox(dir: &Path) -> PathBuf {
     let sb = dir.join("sandbox");
     let o = Command::new(env!("CARGO_BIN_EXE_isee"))
-        .args(["consultazione", "sandbox", "--senza-tls", "--indirizzo", "127.0.0.1:0", "--dir"])
+        .args([
+            "consultazione",
+            "sandbox",
+            "--senza-tls",
+            "--indirizzo",
+            "127.0.0.1:0",
+            "--dir",
+        ])
         .arg(&sb)
         .arg("--registro")
         .arg(dir.join("registro.db"))
@@ -36,7 +43,12 @@ fn avvia(config: &Path) -> Result<(Child, SocketAddr), String> {
     BufReader::new(figlio.stdout.take().unwrap())
         .read_line(&mut riga)
         .unwrap();
-    match riga.trim().rsplit("http://").next().and_then(|a| a.parse().ok()) {
+    match riga
+        .trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+    {
         Some(a) if riga.contains("in ascolto") => Ok((figlio, a)),
         _ => {
             let _ = figlio.wait();
@@ -66,7 +78,10 @@ fn uscita(figlio: &mut Child, entro: Duration) -> ExitStatus {
         if let Some(s) = figlio.try_wait().unwrap() {
             return s;
         }
-        assert!(inizio.elapsed() < entro, "il servizio non è uscito entro {entro:?}");
+        assert!(
+            inizio.elapsed() < entro,
+            "il servizio non è uscito entro {entro:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -321,7 +321,12 @@ fn json(h: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let essenza = tipo.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essenza = tipo
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essenza == "application/json"
         || (essenza.starts_with("application/") && essenza.ends_with("+json"))
 }

@@ -168,5 +168,9 @@ fn la_tabella_dei_codici_e_quella_del_codice() {
             errori.push(format!("{c} inviato ma non documentato"));
         }
     }
-    assert!(errori.is_empty(), "docs/CONSULTAZIONE.md:\n{}", errori.join("\n"));
+    assert!(
+        errori.is_empty(),
+        "docs/CONSULTAZIONE.md:\n{}",
+        errori.join("\n")
+    );
 }

@@ -146,7 +146,11 @@ content-type: application/problem+json\r\nconnection: close\r\nretry-after: 1\r\
 impl Handshake for Plain {
     type Io = TcpStream;
 
-    async fn handshake(&self, stream: TcpStream, peer: SocketAddr) -> Option<(TcpStream, Extensions)> {
+    async fn handshake(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+    ) -> Option<(TcpStream, Extensions)> {
         let mut e = Extensions::new();
         e.insert(ConnectInfo(peer));
         Some((stream, e))
@@ -442,8 +446,14 @@ mod test {
     fn il_503_dichiara_la_lunghezza_giusta() {
         let testo = std::str::from_utf8(REFUSAL_503).unwrap();
         let (testa, corpo) = testo.split_once("\r\n\r\n").unwrap();
-        assert!(testa.contains(&format!("content-length: {}", corpo.len())), "{testa}");
+        assert!(
+            testa.contains(&format!("content-length: {}", corpo.len())),
+            "{testa}"
+        );
         let p: Problema = serde_json::from_str(corpo).unwrap();
-        assert_eq!((p.status, p.codice.as_str()), (503, "servizio.sovraccarico"));
+        assert_eq!(
+            (p.status, p.codice.as_str()),
+            (503, "servizio.sovraccarico")
+        );
     }
 }

@@ -94,8 +94,8 @@ async fn corpo_fermo_riceve_408_allo_scadere_del_corpo() {
         "Content-Type: application/json\r\n",
         Duration::from_secs(5),
     )
-        .await
-        .expect("connessione ancora aperta");
+    .await
+    .expect("connessione ancora aperta");
     assedio::circa(Some(t), CORPO, "corpo fermo");
     assert_eq!(assedio::stato(risposta.as_bytes()), Some(408), "{risposta}");
     assert!(risposta.contains("application/problem+json"), "{risposta}");
@@ -130,13 +130,17 @@ async fn i_posti_tornano_quando_scadono_le_connessioni_mute() {
     let _folla = assedio::folla(b.indirizzo, 4).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(
-        assedio::get(b.indirizzo, "/salute", Duration::from_secs(2)).await.0,
+        assedio::get(b.indirizzo, "/salute", Duration::from_secs(2))
+            .await
+            .0,
         Some(503)
     );
     // The attacker does not let go, but its silent sockets time out.
     tokio::time::sleep(INTESTAZIONI + Duration::from_millis(300)).await;
     assert_eq!(
-        assedio::get(b.indirizzo, "/salute", Duration::from_secs(2)).await.0,
+        assedio::get(b.indirizzo, "/salute", Duration::from_secs(2))
+            .await
+            .0,
         Some(200)
     );
 }

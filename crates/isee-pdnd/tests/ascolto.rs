@@ -27,9 +27,15 @@ async fn avvia(dir: &tempfile::TempDir) -> SocketAddr {
     };
     let percorso = dir.path().to_path_buf();
     tokio::spawn(async move {
-        servi_su(&percorso, (stato(), chiave), listener, limiti, std::future::pending())
-            .await
-            .unwrap();
+        servi_su(
+            &percorso,
+            (stato(), chiave),
+            listener,
+            limiti,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
     });
     a
 }
@@ -64,17 +70,25 @@ async fn al_limite_di_connessioni_rifiuta_subito_e_poi_risponde() {
     let dir = tempfile::tempdir().unwrap();
     let a = avvia(&dir).await;
     let mut servito = TcpStream::connect(a).await.unwrap();
-    assert_eq!(assedio::get_su(&mut servito, "/.well-known/jwks.json").await, Some(200));
+    assert_eq!(
+        assedio::get_su(&mut servito, "/.well-known/jwks.json").await,
+        Some(200)
+    );
     let folla = assedio::folla(a, MASSIMO - 1).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let (stato, tempo) = assedio::get(a, "/.well-known/jwks.json", Duration::from_secs(2)).await;
     assert_eq!(stato, Some(503));
     assert!(tempo < Duration::from_millis(200), "{tempo:?}");
-    assert_eq!(assedio::get_su(&mut servito, "/.well-known/jwks.json").await, Some(200));
+    assert_eq!(
+        assedio::get_su(&mut servito, "/.well-known/jwks.json").await,
+        Some(200)
+    );
     drop(folla);
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(
-        assedio::get(a, "/.well-known/jwks.json", Duration::from_secs(2)).await.0,
+        assedio::get(a, "/.well-known/jwks.json", Duration::from_secs(2))
+            .await
+            .0,
         Some(200)
     );
 }

@@ -90,7 +90,11 @@ pub async fn folla(indirizzo: SocketAddr, n: usize) -> Vec<TcpStream> {
 /// One `GET percorso` on a new plain connection: the status code, or `None` when the
 /// connection was refused, closed without an answer, or did not answer within
 /// `entro`; with the time it took.
-pub async fn get(indirizzo: SocketAddr, percorso: &str, entro: Duration) -> (Option<u16>, Duration) {
+pub async fn get(
+    indirizzo: SocketAddr,
+    percorso: &str,
+    entro: Duration,
+) -> (Option<u16>, Duration) {
     let inizio = Instant::now();
     let esito = tokio::time::timeout(entro, async {
         let mut s = TcpStream::connect(indirizzo).await.ok()?;

@@ -130,9 +130,10 @@ async fn esegui(o: Opzioni) -> Result<()> {
         chiamate_giornaliere: u32::MAX,
     })
     .await?;
-    let indirizzo = isee_consultazione::avvio::servi(s.configurazione.clone(), std::future::pending())
-        .await?
-        .indirizzo;
+    let indirizzo =
+        isee_consultazione::avvio::servi(s.configurazione.clone(), std::future::pending())
+            .await?
+            .indirizzo;
 
     // The voucher, through the local PDND's own issuing code.
     let ravenna = s.fruitore("c_h199").context("fruitore")?;

@@ -6,8 +6,8 @@
 
 use crate::api::{Limiti, Servizio, app};
 use crate::chiavi::Clienti;
-use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
 pub use isee_http::server::Limits;
+use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
 use isee_registro::{RegistroDsu, StoreSql};
 use std::net::SocketAddr;
 use std::sync::Arc;

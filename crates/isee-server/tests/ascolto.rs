@@ -44,6 +44,9 @@ async fn avvia(dir: &tempfile::TempDir) -> SocketAddr {
 async fn connessioni_mute_lente_e_corpi_fermi_sono_chiusi() {
     let dir = tempfile::tempdir().unwrap();
     let a = avvia(&dir).await;
+    let intestazioni = format!(
+        "Content-Type: application/json\r\nAuthorization: Bearer {CHIAVE}\r\nIdempotency-Key: k1\r\n"
+    );
     let (muta, lenta, ferma) = tokio::join!(
         assedio::silenzio(TcpStream::connect(a).await.unwrap(), Duration::from_secs(5)),
         assedio::slowloris(
@@ -54,7 +57,7 @@ async fn connessioni_mute_lente_e_corpi_fermi_sono_chiusi() {
         assedio::corpo_fermo(
             TcpStream::connect(a).await.unwrap(),
             "/api/v1/dsu",
-            &format!("Content-Type: application/json\r\nAuthorization: Bearer {CHIAVE}\r\nIdempotency-Key: k1\r\n"),
+            &intestazioni,
             Duration::from_secs(5)
         ),
     );
@@ -81,5 +84,8 @@ async fn al_limite_di_connessioni_rifiuta_subito_e_salute_torna() {
     assert_eq!(assedio::get_su(&mut servito, "/salute").await, Some(200));
     drop(folla);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(assedio::get(a, "/salute", Duration::from_secs(2)).await.0, Some(200));
+    assert_eq!(
+        assedio::get(a, "/salute", Duration::from_secs(2)).await.0,
+        Some(200)
+    );
 }

@@ -65,6 +65,10 @@ fn app(contatore: Contatore) -> Router {
     Router::new()
         .route("/chi", get(chi_sono))
         .route("/lento", get(lento))
+        .route(
+            "/eco",
+            axum::routing::post(|b: axum::body::Bytes| async move { b }),
+        )
         .with_state(contatore)
 }
 
@@ -497,4 +501,107 @@ async fn http_in_chiaro_con_la_stessa_estensione() {
     }
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// A raw TLS stream to the listener (no client certificate), for the attacks that a
+/// well-behaved HTTP client cannot make.
+async fn tls_grezzo(banco: &Banco) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut radici = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(banco.ca.cert_pem().as_bytes()) {
+        radici.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(radici)
+    .with_no_client_auth();
+    let tcp = TcpStream::connect(banco.indirizzo).await?;
+    let nome = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(nome, tcp)
+        .await
+}
+
+fn limiti_brevi(max_connections: usize) -> Limits {
+    Limits {
+        header_read: Duration::from_millis(400),
+        body: Duration::from_millis(500),
+        handshake: Duration::from_secs(5),
+        max_connections,
+        ..Limits::default()
+    }
+}
+
+#[tokio::test]
+async fn dopo_l_handshake_muti_lenti_e_corpi_fermi_sono_chiusi() {
+    let banco = Banco::avvia(|_| {}, limiti_brevi(16)).await;
+    let (muta, lenta, ferma) = tokio::join!(
+        async {
+            isee_prova::assedio::silenzio(tls_grezzo(&banco).await.unwrap(), Duration::from_secs(5))
+                .await
+        },
+        async {
+            isee_prova::assedio::slowloris(
+                tls_grezzo(&banco).await.unwrap(),
+                Duration::from_millis(50),
+                Duration::from_secs(5),
+            )
+            .await
+        },
+        async {
+            isee_prova::assedio::corpo_fermo(
+                tls_grezzo(&banco).await.unwrap(),
+                "/eco",
+                "Content-Type: application/json\r\n",
+                Duration::from_secs(5),
+            )
+            .await
+        },
+    );
+    isee_prova::assedio::circa(muta, Duration::from_millis(400), "TLS muta");
+    isee_prova::assedio::circa(lenta, Duration::from_millis(400), "slowloris su TLS");
+    let (t, risposta) = ferma.expect("corpo fermo: connessione ancora aperta");
+    isee_prova::assedio::circa(Some(t), Duration::from_millis(500), "corpo fermo su TLS");
+    assert_eq!(
+        isee_prova::assedio::stato(risposta.as_bytes()),
+        Some(408),
+        "{risposta}"
+    );
+}
+
+#[tokio::test]
+async fn al_limite_di_connessioni_tls_chiude_subito_e_poi_riprende() {
+    let banco = Banco::avvia(|_| {}, limiti_brevi(4)).await;
+    let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
+    let mut servito = connetti(
+        banco.indirizzo,
+        banco.client(Some(&cert), &rustls::version::TLS13),
+    )
+    .await
+    .unwrap();
+    richiesta(&mut servito, "/chi").await.unwrap();
+    // Three sockets that never start their handshake fill the cap.
+    let folla = isee_prova::assedio::folla(banco.indirizzo, 3).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let inizio = Instant::now();
+    assert!(tls_grezzo(&banco).await.is_err(), "oltre il limite: chiusa");
+    assert!(
+        inizio.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        inizio.elapsed()
+    );
+    // The connection already served keeps working.
+    richiesta(&mut servito, "/chi").await.unwrap();
+    drop(folla);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut nuovo = connetti(
+        banco.indirizzo,
+        banco.client(Some(&cert), &rustls::version::TLS13),
+    )
+    .await
+    .unwrap();
+    richiesta(&mut nuovo, "/chi").await.unwrap();
 }

@@ -107,7 +107,8 @@ pub(crate) async fn avvia_consultazione(
             isee_http::server::Limits::default(),
             std::future::pending(),
         )
-        .await {
+        .await
+        {
             tracing::error!(errore = %e, "PDND locale interrotto");
         }
     });
