@@ -16,7 +16,7 @@
 //! The lease is released when the log is closed ([`crate::RegistroAccessi::chiudi`]).
 //! A writer that dies without closing leaves it behind until it expires, unless the
 //! next writer proves it dead: the lease records the holder's host, boot, PID
-//! namespace, user, pid and the pid's start time ([`Processo`]), and a new writer on
+//! namespace, user, pid and the pid's start time (`Processo`), and a new writer on
 //! the same machine takes over at once when that pid is gone (or is another process).
 //! A live holder, or one on another machine, is never displaced.
 
