@@ -12,6 +12,13 @@
 //! the batch gets the error and the next batch starts again from the last committed
 //! record. One writer per database: on SQLite a lease row (`accessi_processo`), on
 //! PostgreSQL a session advisory lock on the writer's connection.
+//!
+//! The lease is released when the log is closed ([`crate::RegistroAccessi::chiudi`]).
+//! A writer that dies without closing leaves it behind until it expires, unless the
+//! next writer proves it dead: the lease records the holder's host, boot, PID
+//! namespace, user, pid and the pid's start time (`Processo`), and a new writer on
+//! the same machine takes over at once when that pid is gone (or is another process).
+//! A live holder, or one on another machine, is never displaced.
 
 use crate::chiavi::{ChiaviAudit, hmac};
 use crate::errore::{ErroreAccessi, Risultato};
@@ -95,14 +102,103 @@ fn adesso_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn descrizione_processo() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
+fn nome_host() -> Option<String> {
+    std::fs::read_to_string("/etc/hostname")
         .map(|s| s.trim().to_string())
         .ok()
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "?".into());
-    format!("pid {} su {}", std::process::id(), host)
+}
+
+fn descrizione_processo() -> String {
+    format!(
+        "pid {} su {}",
+        std::process::id(),
+        nome_host().unwrap_or_else(|| "?".into())
+    )
+}
+
+/// Who holds the SQLite lease, precisely enough to prove on the same machine that it
+/// no longer runs: host name, boot, PID namespace and user, pid, and the pid's start
+/// time (so that a reused pid is not taken for the holder).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Processo {
+    host: String,
+    /// `/proc/sys/kernel/random/boot_id`: a pid of another boot means nothing.
+    boot: String,
+    /// `/proc/self/ns/pid`: containers on one kernel number their processes apart.
+    ns_pid: String,
+    /// The owner of `/proc/<pid>`: a process of the same user is visible even where
+    /// `/proc` hides other users' processes (`hidepid`).
+    uid: u32,
+    pid: u32,
+    /// Start time in clock ticks after boot (`/proc/<pid>/stat`, field 22).
+    avvio: u64,
+}
+
+/// The lease holder as written in `titolare`: a random token (what renewals and the
+/// release compare) and, where the system tells it, the process.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Titolare {
+    token: String,
+    processo: Option<Processo>,
+}
+
+/// Start time and state of `/proc/<pid>/stat`, or the I/O error reading it.
+fn stat_processo(pid: u32) -> std::io::Result<(u64, char)> {
+    let testo = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // `pid (comm) state …`: comm may hold spaces and parentheses, so split after the
+    // last `)`. Field 3 (state) is the first after it, field 22 (starttime) the 20th.
+    let dopo = testo
+        .rfind(')')
+        .map(|i| &testo[i + 1..])
+        .ok_or_else(|| std::io::Error::other("stat illeggibile"))?;
+    let campi: Vec<&str> = dopo.split_whitespace().collect();
+    let stato = campi.first().and_then(|s| s.chars().next());
+    let avvio = campi.get(19).and_then(|s| s.parse().ok());
+    match (avvio, stato) {
+        (Some(a), Some(s)) => Ok((a, s)),
+        _ => Err(std::io::Error::other("stat illeggibile")),
+    }
+}
+
+impl Processo {
+    /// This process, or `None` where `/proc` does not tell all of it.
+    pub(crate) fn attuale() -> Option<Processo> {
+        use std::os::unix::fs::MetadataExt as _;
+        let pid = std::process::id();
+        let (avvio, _) = stat_processo(pid).ok()?;
+        Some(Processo {
+            host: nome_host()?,
+            boot: std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+                .ok()?
+                .trim()
+                .to_string(),
+            ns_pid: std::fs::read_link("/proc/self/ns/pid")
+                .ok()?
+                .display()
+                .to_string(),
+            uid: std::fs::metadata(format!("/proc/{pid}")).ok()?.uid(),
+            pid,
+            avvio,
+        })
+    }
+
+    /// Whether `self` (a lease holder) provably no longer runs, as seen from `io`:
+    /// same host, boot, PID namespace and user, and its pid is gone, a zombie, or
+    /// another process started since. Anything else (another machine, unreadable
+    /// `/proc`) is not a proof: the lease then waits for its expiry.
+    pub(crate) fn terminato(&self, io: &Processo) -> bool {
+        if (&self.host, &self.boot, &self.ns_pid, self.uid)
+            != (&io.host, &io.boot, &io.ns_pid, io.uid)
+        {
+            return false;
+        }
+        match stat_processo(self.pid) {
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            Ok((avvio, stato)) => avvio != self.avvio || matches!(stato, 'Z' | 'X'),
+        }
+    }
 }
 
 const SQL_PRENDI_LEASE: &str = "INSERT INTO accessi_processo (id, titolare, descrizione, scadenza) \
@@ -112,7 +208,11 @@ const SQL_PRENDI_LEASE: &str = "INSERT INTO accessi_processo (id, titolare, desc
 const SQL_RINNOVA_LEASE: &str =
     "UPDATE accessi_processo SET scadenza = $1 WHERE id = 1 AND titolare = $2";
 const SQL_LASCIA_LEASE: &str = "DELETE FROM accessi_processo WHERE id = 1 AND titolare = $1";
-const SQL_TITOLARE_LEASE: &str = "SELECT descrizione, scadenza FROM accessi_processo WHERE id = 1";
+const SQL_TITOLARE_LEASE: &str =
+    "SELECT descrizione, scadenza, titolare FROM accessi_processo WHERE id = 1";
+/// Takes over the lease of a holder proved dead: only if it is still that holder's.
+const SQL_SUBENTRA_LEASE: &str = "UPDATE accessi_processo SET titolare = $1, descrizione = $2, \
+     scadenza = $3 WHERE id = 1 AND titolare = $4";
 const SQL_LOCK_PG: &str = "SELECT pg_try_advisory_lock(hashtext('isee-accessi/scrittore'), \
      hashtext(current_schema()))";
 const SQL_IMPRONTA: &str = "INSERT INTO accessi_meta (chiave, valore) VALUES ('impronta_chiave', $1) \
@@ -162,31 +262,63 @@ impl Scrittore {
         // A connection of its own, out of the pool: the PostgreSQL advisory lock
         // belongs to the session, and the writer must never wait for a pooled one.
         let mut conn = pool.acquire().await?.detach();
-        let titolare = format!("{:032x}", u128::from_le_bytes(casuali()));
+        let io = Processo::attuale();
+        let titolare = serde_json::to_string(&Titolare {
+            token: format!("{:032x}", u128::from_le_bytes(casuali())),
+            processo: io.clone(),
+        })
+        .map_err(|e| ErroreAccessi::ScritturaFallita(e.to_string()))?;
         match backend {
             Backend::Sqlite => {
                 let adesso = adesso_unix();
+                let scadenza = adesso + opzioni.durata_lease.as_secs() as i64;
                 let fatto = sqlx::query(SQL_PRENDI_LEASE)
                     .bind(&titolare)
                     .bind(descrizione_processo())
-                    .bind(adesso + opzioni.durata_lease.as_secs() as i64)
+                    .bind(scadenza)
                     .bind(adesso)
                     .execute(&mut conn)
                     .await?
                     .rows_affected();
                 if fatto == 0 {
-                    let chi = sqlx::query(SQL_TITOLARE_LEASE)
+                    let riga = sqlx::query(SQL_TITOLARE_LEASE)
                         .fetch_optional(&mut conn)
-                        .await?
-                        .map(|r| -> Result<String, sqlx::Error> {
-                            let d: String = r.try_get(0)?;
-                            let s: i64 = r.try_get(1)?;
-                            let resta = (s - adesso).max(0);
-                            Ok(format!("{d}, lease valido ancora {resta} s"))
-                        })
-                        .transpose()?
-                        .unwrap_or_default();
-                    return Err(ErroreAccessi::ScrittoreAttivo(chi));
+                        .await?;
+                    let (descrizione, scad, vecchio): (String, i64, String) = match &riga {
+                        Some(r) => (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+                        None => Default::default(),
+                    };
+                    // A holder that crashed on this machine (its pid is gone) need
+                    // not be waited for.
+                    let morto = match (&io, serde_json::from_str::<Titolare>(&vecchio)) {
+                        (
+                            Some(io),
+                            Ok(Titolare {
+                                processo: Some(p), ..
+                            }),
+                        ) => p.terminato(io),
+                        _ => false,
+                    };
+                    let subentrato = morto
+                        && sqlx::query(SQL_SUBENTRA_LEASE)
+                            .bind(&titolare)
+                            .bind(descrizione_processo())
+                            .bind(scadenza)
+                            .bind(&vecchio)
+                            .execute(&mut conn)
+                            .await?
+                            .rows_affected()
+                            == 1;
+                    if subentrato {
+                        tracing::warn!(
+                            "registro degli accessi: il titolare del lease ({descrizione}) non è più in esecuzione; questo processo subentra come scrittore"
+                        );
+                    } else {
+                        let resta = (scad - adesso).max(0);
+                        return Err(ErroreAccessi::ScrittoreAttivo(format!(
+                            "{descrizione}, lease valido ancora {resta} s"
+                        )));
+                    }
                 }
             }
             Backend::Postgres => {
@@ -544,4 +676,126 @@ fn casuali() -> [u8; 16] {
         b = (t ^ (u128::from(std::process::id()) << 64)).to_le_bytes();
     }
     b
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::RegistroAccessi;
+
+    fn chiavi() -> ChiaviAudit {
+        ChiaviAudit::da_segreto(b"chiave di prova del lease, 32 byte almeno")
+    }
+
+    /// A process that has exited: its pid is gone.
+    fn pid_terminato() -> u32 {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn terminato_solo_con_la_prova() {
+        let io = Processo::attuale().expect("/proc leggibile");
+        assert!(!io.terminato(&io), "un processo vivo");
+        let morto = Processo {
+            pid: pid_terminato(),
+            ..io.clone()
+        };
+        assert!(morto.terminato(&io), "pid scomparso");
+        let riusato = Processo {
+            avvio: io.avvio + 1,
+            ..io.clone()
+        };
+        assert!(riusato.terminato(&io), "pid riusato da un altro processo");
+        // Elsewhere nothing is proved: another host, boot, namespace or user.
+        for altrove in [
+            Processo {
+                host: format!("{}-altro", io.host),
+                ..morto.clone()
+            },
+            Processo {
+                boot: "un-altro-avvio".into(),
+                ..morto.clone()
+            },
+            Processo {
+                ns_pid: "pid:[1]".into(),
+                ..morto.clone()
+            },
+            Processo {
+                uid: io.uid.wrapping_add(1),
+                ..morto.clone()
+            },
+        ] {
+            assert!(!altrove.terminato(&io), "{altrove:?}");
+        }
+    }
+
+    /// Leaves the lease of `processo` in the log at `url`, valid for an hour.
+    async fn lascia_lease(url: &str, processo: Processo) {
+        let (pool, backend) = crate::schema::connetti(url, 1).await.unwrap();
+        crate::schema::crea_tabelle(&pool, backend).await.unwrap();
+        let titolare = serde_json::to_string(&Titolare {
+            token: "vecchio".into(),
+            processo: Some(processo),
+        })
+        .unwrap();
+        sqlx::query(SQL_PRENDI_LEASE)
+            .bind(titolare)
+            .bind("pid 1 su prova")
+            .bind(adesso_unix() + 3600)
+            .bind(adesso_unix())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn subentra_a_un_titolare_morto_non_a_uno_vivo() {
+        let dir = tempfile::tempdir().unwrap();
+        let io = Processo::attuale().unwrap();
+
+        // The holder crashed (its pid is gone): taken over at once.
+        let url = isee_sql::url_da_percorso(&dir.path().join("morto.db").display().to_string());
+        let morto = Processo {
+            pid: pid_terminato(),
+            ..io.clone()
+        };
+        lascia_lease(&url, morto).await;
+        let r = RegistroAccessi::apri(&url, chiavi(), OpzioniScrittura::default())
+            .await
+            .expect("subentro al titolare morto");
+        // …and the lease is ours now: a second writer is refused.
+        let secondo = RegistroAccessi::apri(&url, chiavi(), OpzioniScrittura::default()).await;
+        assert!(
+            matches!(secondo, Err(ErroreAccessi::ScrittoreAttivo(_))),
+            "{secondo:?}"
+        );
+        r.chiudi().await;
+        // Closed: released, so the next writer opens without waiting.
+        RegistroAccessi::apri(&url, chiavi(), OpzioniScrittura::default())
+            .await
+            .expect("lease rilasciato alla chiusura")
+            .chiudi()
+            .await;
+
+        // A live holder (this very process) is never displaced.
+        let url = isee_sql::url_da_percorso(&dir.path().join("vivo.db").display().to_string());
+        lascia_lease(&url, io.clone()).await;
+        let e = RegistroAccessi::apri(&url, chiavi(), OpzioniScrittura::default()).await;
+        assert!(matches!(e, Err(ErroreAccessi::ScrittoreAttivo(_))), "{e:?}");
+
+        // Nor is one on another machine, dead or not.
+        let url = isee_sql::url_da_percorso(&dir.path().join("altrove.db").display().to_string());
+        let altrove = Processo {
+            host: format!("{}-altro", io.host),
+            pid: pid_terminato(),
+            ..io
+        };
+        lascia_lease(&url, altrove).await;
+        let e = RegistroAccessi::apri(&url, chiavi(), OpzioniScrittura::default()).await;
+        assert!(matches!(e, Err(ErroreAccessi::ScrittoreAttivo(_))), "{e:?}");
+    }
 }

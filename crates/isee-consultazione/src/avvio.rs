@@ -235,15 +235,33 @@ pub fn attivita(a: &Avviato, c: &Configurazione) {
     });
 }
 
+/// The service, listening.
+#[derive(Debug)]
+pub struct InAscolto {
+    /// The bound address (the chosen port when it was 0).
+    pub indirizzo: SocketAddr,
+    fine: tokio::task::JoinHandle<()>,
+}
+
+impl InAscolto {
+    /// Resolves once the service has stopped: the shutdown future completed, the
+    /// requests in flight were answered (within `[ascolto] arresto_s`), and the access
+    /// log wrote what was queued and released its writer's lease, so that a new
+    /// process can open it at once.
+    pub async fn fine(self) {
+        let _ = self.fine.await;
+    }
+}
+
 /// Binds, serves (HTTPS with optional client certificates when `[tls]` is set,
-/// plain HTTP otherwise) and returns the bound address once listening.
+/// plain HTTP otherwise, on the bounded listener of `[ascolto]`) and returns once
+/// listening. When `arresto` completes the listener drains and the access log is
+/// closed ([`InAscolto::fine`]).
 pub async fn servi(
     c: Configurazione,
     arresto: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<SocketAddr, ErroreAvvio> {
+) -> Result<InAscolto, ErroreAvvio> {
     let a = costruisci(&c).await?;
-    attivita(&a, &c);
-    let router = app(a.servizio.clone());
     let listener = tokio::net::TcpListener::bind(c.indirizzo)
         .await
         .map_err(|causa| ErroreAvvio::Ascolto {
@@ -253,7 +271,7 @@ pub async fn servi(
     let locale = listener
         .local_addr()
         .map_err(ErroreAvvio::IndirizzoLocale)?;
-    match &c.tls {
+    let tls = match &c.tls {
         Some(t) => {
             let leggi = |p: &std::path::Path| {
                 std::fs::read_to_string(p).map_err(|causa| ErroreAvvio::FileTls {
@@ -265,26 +283,37 @@ pub async fn servi(
                 Some(p) if p.exists() => Some(leggi(p)?),
                 _ => None,
             };
-            let tls = isee_tls::config_server(
-                &leggi(&t.certificato)?,
-                &leggi(&t.chiave)?,
-                &leggi(&t.ca_client)?,
-                crl.as_deref(),
+            Some(
+                isee_tls::config_server(
+                    &leggi(&t.certificato)?,
+                    &leggi(&t.chiave)?,
+                    &leggi(&t.ca_client)?,
+                    crl.as_deref(),
+                )
+                .map_err(|e| ErroreAvvio::Tls(e.into()))?,
             )
-            .map_err(|e| ErroreAvvio::Tls(e.into()))?;
-            tokio::spawn(async move {
-                if let Err(e) = isee_tls::servi_tls(listener, tls, router, arresto).await {
-                    tracing::error!(errore = %e, "servizio interrotto");
-                }
-            });
         }
-        None => {
-            tokio::spawn(async move {
-                if let Err(e) = isee_tls::servi_http(listener, router, arresto).await {
-                    tracing::error!(errore = %e, "servizio interrotto");
-                }
-            });
+        None => None,
+    };
+    attivita(&a, &c);
+    let router = app(a.servizio.clone());
+    let limiti = c.ascolto.limiti();
+    let servizio = a.servizio.clone();
+    let fine = tokio::spawn(async move {
+        let esito = match tls {
+            Some(tls) => isee_tls::servi_tls_con(listener, tls, router, arresto, limiti).await,
+            None => isee_tls::servi_http_con(listener, router, arresto, limiti).await,
+        };
+        if let Err(e) = esito {
+            tracing::error!(errore = %e, "servizio interrotto");
         }
-    }
-    Ok(locale)
+        // Every answer has left (or the drain time is up): the log writes what is
+        // queued and gives its lease back.
+        servizio.accessi.chiudi().await;
+        tracing::info!("registro degli accessi chiuso");
+    });
+    Ok(InAscolto {
+        indirizzo: locale,
+        fine,
+    })
 }

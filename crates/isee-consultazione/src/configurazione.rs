@@ -31,6 +31,60 @@ pub struct Configurazione {
     /// Threshold codes of `ConsultazioneSogliaIndicatore` (default: [`soglie_predefinite`]).
     #[serde(default = "soglie_predefinite")]
     pub soglie: HashMap<String, Soglia>,
+    /// The listener's limits (docs/CONSULTAZIONE.md, "Limiti degli ascoltatori").
+    #[serde(default)]
+    pub ascolto: SezioneAscolto,
+}
+
+/// `[ascolto]`: the limits of the listener; every field has a safe default.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SezioneAscolto {
+    /// The headers of a request, from when the connection waits for it (also the
+    /// longest an idle connection stays open), milliseconds.
+    pub timeout_intestazioni_ms: u64,
+    /// The body of a request, from the end of its headers, milliseconds.
+    pub timeout_corpo_ms: u64,
+    /// The TLS handshake, milliseconds.
+    pub timeout_handshake_ms: u64,
+    /// Open connections at most (default: 1,024, fewer when the process may open few
+    /// files: a reserve of descriptors is kept for the databases).
+    pub max_connessioni: Option<usize>,
+    /// On SIGINT/SIGTERM, how long requests in flight may take, seconds.
+    pub arresto_s: u64,
+}
+
+impl Default for SezioneAscolto {
+    fn default() -> Self {
+        let l = isee_tls::Limits::default();
+        SezioneAscolto {
+            timeout_intestazioni_ms: l.header_read.as_millis() as u64,
+            timeout_corpo_ms: l.body.as_millis() as u64,
+            timeout_handshake_ms: l.handshake.as_millis() as u64,
+            max_connessioni: None,
+            arresto_s: l.shutdown.as_secs(),
+        }
+    }
+}
+
+impl SezioneAscolto {
+    /// The listener's limits (zeros become the smallest positive value).
+    pub fn limiti(&self) -> isee_tls::Limits {
+        use std::time::Duration;
+        let ms = |v: u64| Duration::from_millis(v.max(1));
+        let predefiniti = isee_tls::Limits::default();
+        isee_tls::Limits {
+            header_read: ms(self.timeout_intestazioni_ms),
+            body: ms(self.timeout_corpo_ms),
+            handshake: ms(self.timeout_handshake_ms),
+            max_connections: self
+                .max_connessioni
+                .unwrap_or(predefiniti.max_connections)
+                .max(1),
+            max_lifetime: None,
+            shutdown: Duration::from_secs(self.arresto_s),
+        }
+    }
 }
 
 fn tolleranza_predefinita() -> i64 {

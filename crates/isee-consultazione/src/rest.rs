@@ -8,6 +8,7 @@ use crate::rifiuto::Rifiuto;
 use crate::servizio::{Canale, Chiamata, Dati, Servizio};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -161,13 +162,13 @@ pub fn openapi_json() -> String {
     params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori | indicatore-riscontro | nucleo-riscontro")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 422, body = ProblemaRest),
-        (status = 429, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
+        (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 429, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
 pub async fn indicatore(
     s: State<Arc<Servizio>>,
     p: Path<String>,
     c: Option<axum::Extension<InfoConnessione>>,
     h: HeaderMap,
-    b: Bytes,
+    b: Result<Bytes, BytesRejection>,
 ) -> Response {
     gestisci(s, p, c, h, b, Divulgazione::Indicatore).await
 }
@@ -176,13 +177,13 @@ pub async fn indicatore(
     params(("eservizio" = String, Path, description = "attestazione | attestazione-residenti | attestazione-operatori")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
-        (status = 503, body = ProblemaRest)))]
+        (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
 pub async fn attestazione(
     s: State<Arc<Servizio>>,
     p: Path<String>,
     c: Option<axum::Extension<InfoConnessione>>,
     h: HeaderMap,
-    b: Bytes,
+    b: Result<Bytes, BytesRejection>,
 ) -> Response {
     gestisci(s, p, c, h, b, Divulgazione::Attestazione).await
 }
@@ -191,13 +192,13 @@ pub async fn attestazione(
     params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
-        (status = 503, body = ProblemaRest)))]
+        (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
 pub async fn soglia(
     s: State<Arc<Servizio>>,
     p: Path<String>,
     c: Option<axum::Extension<InfoConnessione>>,
     h: HeaderMap,
-    b: Bytes,
+    b: Result<Bytes, BytesRejection>,
 ) -> Response {
     gestisci(s, p, c, h, b, Divulgazione::Soglia).await
 }
@@ -215,7 +216,7 @@ async fn gestisci(
     Path(codice): Path<String>,
     connessione: Option<axum::Extension<InfoConnessione>>,
     headers: HeaderMap,
-    corpo: Bytes,
+    corpo: Result<Bytes, BytesRejection>,
     livello: Divulgazione,
 ) -> Response {
     let Some(e) = catalogo::per_codice(&codice) else {
@@ -228,6 +229,20 @@ async fn gestisci(
             0,
         );
     };
+    // Refused before reading, and logged: a body over the limit, a body that is not
+    // JSON by its media type.
+    let (corpo, rifiuto) = match corpo {
+        Ok(b) if !json(&headers) => (
+            b,
+            Some(Rifiuto::accesso(
+                "TIPO_NON_SUPPORTATO",
+                415,
+                "Il corpo deve essere JSON: Content-Type: application/json",
+            )),
+        ),
+        Ok(b) => (b, None),
+        Err(e) => (Bytes::new(), Some(Rifiuto::corpo(&e))),
+    };
     let richiesta = match operazione(e, livello) {
         Some(op) => leggi(op, &corpo),
         None => Err(ErroreRichiesta::Envelope {
@@ -235,13 +250,16 @@ async fn gestisci(
         }),
     };
     let r = s
-        .consulta(Chiamata::da_http(
-            e,
-            Canale::Rest,
-            &headers,
-            connessione.map(|c| c.0),
-            richiesta,
-        ))
+        .consulta(
+            Chiamata::da_http(
+                e,
+                Canale::Rest,
+                &headers,
+                connessione.map(|c| c.0),
+                richiesta,
+            )
+            .con_rifiuto(rifiuto),
+        )
         .await;
     match r.esito {
         Ok(d) => {
@@ -292,6 +310,25 @@ async fn gestisci(
         }
         Err(rif) => problema(&rif, r.id_richiesta),
     }
+}
+
+/// Whether the request says its body is JSON: `application/json`, or a
+/// `application/…+json` type, parameters (`; charset=utf-8`) allowed.
+fn json(h: &HeaderMap) -> bool {
+    let Some(tipo) = h
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essenza = tipo
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essenza == "application/json"
+        || (essenza.starts_with("application/") && essenza.ends_with("+json"))
 }
 
 /// The JSON body as the request model shared with SOAP, with every problem at once.

@@ -107,6 +107,28 @@ impl Rifiuto {
         )
     }
 
+    /// A body the front end could not take: over [`crate::app::CORPO_MASSIMO`]
+    /// (413 `CORPO_TROPPO_GRANDE`), or unreadable (400 `RICHIESTA_MALFORMATA`: the
+    /// listener answers 408 instead when the body was late).
+    pub fn corpo(e: &axum::extract::rejection::BytesRejection) -> Rifiuto {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Rifiuto::accesso(
+                "CORPO_TROPPO_GRANDE",
+                413,
+                format!(
+                    "Il corpo della richiesta supera il limite di {} byte",
+                    crate::app::CORPO_MASSIMO
+                ),
+            )
+        } else {
+            Rifiuto::accesso(
+                "RICHIESTA_MALFORMATA",
+                400,
+                "Corpo della richiesta illeggibile",
+            )
+        }
+    }
+
     pub fn registro_non_disponibile() -> Rifiuto {
         Rifiuto::esito(
             Esito::DatabaseOffline,

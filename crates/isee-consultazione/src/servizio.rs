@@ -71,6 +71,10 @@ pub struct Chiamata {
     pub connessione: Option<InfoConnessione>,
     pub request_id: Option<String>,
     pub richiesta: Result<RichiestaSoap, ErroreRichiesta>,
+    /// A refusal the front end decided before the request could be read (a body over
+    /// the limit, a media type it does not take): answered and logged like every
+    /// other, without running the checks.
+    pub rifiuto: Option<Rifiuto>,
 }
 
 impl Chiamata {
@@ -97,7 +101,14 @@ impl Chiamata {
             connessione,
             request_id: h("x-request-id"),
             richiesta,
+            rifiuto: None,
         }
+    }
+
+    /// The call refused by the front end with `r` ([`Chiamata::rifiuto`]).
+    pub fn con_rifiuto(mut self, r: Option<Rifiuto>) -> Chiamata {
+        self.rifiuto = r;
+        self
     }
 }
 
@@ -288,6 +299,9 @@ impl Servizio {
         adesso: DateTime<Utc>,
         log: &mut NuovoAccesso,
     ) -> Result<Dati, Rifiuto> {
+        if let Some(r) = &c.rifiuto {
+            return Err(r.clone());
+        }
         let e = c.eservizio;
         let ora = adesso.timestamp();
         // 1. The voucher.

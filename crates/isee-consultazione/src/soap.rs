@@ -6,6 +6,7 @@ use crate::catalogo;
 use crate::rifiuto::Rifiuto;
 use crate::servizio::{Canale, Chiamata, Dati, Servizio};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,21 +49,29 @@ pub async fn chiamata(
     Path(endpoint): Path<String>,
     connessione: Option<axum::Extension<InfoConnessione>>,
     headers: HeaderMap,
-    corpo: Bytes,
+    corpo: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(e) = catalogo::per_endpoint(&endpoint) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // A body over the limit is answered with a Fault and logged, like any refusal.
+    let (corpo, rifiuto) = match corpo {
+        Ok(b) => (b, None),
+        Err(e) => (Bytes::new(), Some(Rifiuto::corpo(&e))),
+    };
     let azione = intestazione(&headers, "soapaction");
     let richiesta = leggi_richiesta(&corpo, azione.as_deref());
     let risposta = s
-        .consulta(Chiamata::da_http(
-            e,
-            Canale::Soap,
-            &headers,
-            connessione.map(|c| c.0),
-            richiesta,
-        ))
+        .consulta(
+            Chiamata::da_http(
+                e,
+                Canale::Soap,
+                &headers,
+                connessione.map(|c| c.0),
+                richiesta,
+            )
+            .con_rifiuto(rifiuto),
+        )
         .await;
     let id = risposta.id_richiesta;
     let op = risposta.operazione;

@@ -940,3 +940,94 @@ async fn soap_rifiuti_e_richieste_invalide() {
         .await;
     assert_eq!(esito_soap(&r.corpo), "RISCONTRO_NON_VALIDO", "{}", r.corpo);
 }
+
+#[tokio::test]
+async fn corpo_troppo_grande_e_tipo_non_json_rifiutati_e_registrati() {
+    let a = ambiente().await;
+    let cred = Credenziali {
+        voucher: Some(a.voucher("c_h199", "indicatore")),
+        certificato: Some("c_h199".into()),
+        evidenza: None,
+    };
+    let grande = vec![b' '; isee_consultazione::app::CORPO_MASSIMO + 1];
+
+    // REST: a problem document with the code, not axum's plain text.
+    let r = a
+        .chiama(
+            "/rest/v1/indicatore/indicatore",
+            &cred,
+            &[("content-type", "application/json")],
+            grande.clone(),
+        )
+        .await;
+    assert_eq!(r.stato, 413, "{}", r.corpo);
+    assert_eq!(r.codice(), "CORPO_TROPPO_GRANDE", "{}", r.corpo);
+    assert!(r.json()["id_richiesta"].as_i64().unwrap() > 0, "registrato");
+
+    // SOAP: a Fault with the problem in <detail>.
+    let azione = "\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/ConsultazioneIndicatore\"";
+    let r = a
+        .chiama(
+            "/pdnd/soap/ConsultazioneISEE/v2/ConsultazioneIndicatore",
+            &cred,
+            &[
+                ("content-type", "text/xml; charset=utf-8"),
+                ("soapaction", azione),
+            ],
+            grande,
+        )
+        .await;
+    assert_eq!(r.stato, 413, "{}", r.corpo);
+    assert!(r.corpo.contains("Fault"), "{}", r.corpo);
+    assert!(r.corpo.contains("CORPO_TROPPO_GRANDE"), "{}", r.corpo);
+
+    // REST with a body that does not say it is JSON: 415, whatever it holds.
+    let corpo = per_cf(CF_RAVENNA).to_string().into_bytes();
+    for tipo in [Some("text/plain"), Some("application/xml"), None] {
+        let intestazioni: Vec<(&str, &str)> =
+            tipo.map(|t| ("content-type", t)).into_iter().collect();
+        let r = a
+            .chiama(
+                "/rest/v1/indicatore/indicatore",
+                &cred,
+                &intestazioni,
+                corpo.clone(),
+            )
+            .await;
+        assert_eq!(r.stato, 415, "{tipo:?}: {}", r.corpo);
+        assert_eq!(r.codice(), "TIPO_NON_SUPPORTATO");
+        assert!(
+            r.json()["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("TIPO_NON_SUPPORTATO")
+        );
+    }
+    // `application/json; charset=utf-8` is JSON.
+    let r = a
+        .chiama(
+            "/rest/v1/indicatore/indicatore",
+            &cred,
+            &[("content-type", "application/json; charset=utf-8")],
+            corpo,
+        )
+        .await;
+    assert_eq!(r.stato, 200, "{}", r.corpo);
+
+    let log = a.registro_accessi().await;
+    let esiti: Vec<(&str, u16)> = log
+        .iter()
+        .map(|l| (l.accesso.esito.as_str(), l.accesso.http_status))
+        .collect();
+    assert_eq!(
+        esiti,
+        [
+            ("CORPO_TROPPO_GRANDE", 413),
+            ("CORPO_TROPPO_GRANDE", 413),
+            ("TIPO_NON_SUPPORTATO", 415),
+            ("TIPO_NON_SUPPORTATO", 415),
+            ("TIPO_NON_SUPPORTATO", 415),
+            ("OK", 200),
+        ]
+    );
+}

@@ -16,7 +16,10 @@ async fn mtls_reale_con_il_certificato_dell_ente() {
     cfg.indirizzo = "127.0.0.1:0".parse().unwrap();
     // A second writer on the same log is refused, so this listener gets its own log.
     cfg.accessi.db = a.sandbox.dir.join("accessi-tls.db").display().to_string();
-    let indirizzo = avvio::servi(cfg, std::future::pending()).await.unwrap();
+    let indirizzo = avvio::servi(cfg, std::future::pending())
+        .await
+        .unwrap()
+        .indirizzo;
     let ca = std::fs::read_to_string(a.sandbox.ca.join("ca.pem")).unwrap();
     let leggi = |ipa: &str| {
         let (c, k) = a.fruitore(ipa).certificato.clone().unwrap();

@@ -4,13 +4,18 @@
 //!   document type, [`Problema`], for the register's REST API and the consultation
 //!   e-services alike;
 //! * `client` (feature `client`): one bounded HTTP/1.1 client, plain, https on the
-//!   public roots, or mutual TLS with a private CA.
+//!   public roots, or mutual TLS with a private CA;
+//! * `server` (feature `server`): the one bounded listener under the services' axum
+//!   routers (header, body and handshake timeouts, a connection cap, graceful drain on
+//!   SIGINT/SIGTERM).
 
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "client")]
 pub mod client;
 pub mod problema;
+#[cfg(feature = "server")]
+pub mod server;
 
 #[cfg(feature = "client")]
 pub use client::{Client, Connection, Limits, Tls, TlsBuilder};

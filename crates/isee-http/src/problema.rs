@@ -67,6 +67,7 @@ pub fn titolo(status: u16) -> &'static str {
         403 => "Operazione non consentita",
         404 => "Risorsa non trovata",
         405 => "Metodo non consentito",
+        408 => "Tempo scaduto per la richiesta",
         409 => "Conflitto con lo stato della risorsa",
         413 => "Corpo della richiesta troppo grande",
         415 => "Tipo di contenuto non supportato",

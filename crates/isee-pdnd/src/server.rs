@@ -30,6 +30,9 @@ use crate::errore::{ErrorePdnd, Result};
 use crate::jwk::{ChiavePrivata, JwkSet};
 use crate::stato::StatoPdnd;
 
+/// The listener's limits (`isee_http`'s, the same for every service).
+pub use isee_http::server::Limits;
+
 /// File names inside a local PDND's directory.
 pub const FILE_STATO: &str = "stato.json";
 pub const FILE_CHIAVE: &str = "chiave-pdnd.pem";
@@ -208,12 +211,35 @@ fn data_modifica(p: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
-/// Serves the local PDND of `dir` on `addr` until the process ends.
-pub async fn servi(dir: &Path, addr: SocketAddr) -> Result<()> {
+/// Serves the local PDND of `dir` on `addr`, on `isee_http`'s bounded listener with
+/// `limiti`, until `arresto` completes (requests in flight are answered first).
+pub async fn servi(
+    dir: &Path,
+    addr: SocketAddr,
+    limiti: Limits,
+    arresto: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    // The directory is read first: a bad one is reported before the port is taken.
     let (stato, chiave) = carica_dir(dir)?;
+    let ascolto = |errore| ErrorePdnd::Ascolto {
+        indirizzo: addr,
+        errore,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(ascolto)?;
+    servi_su(dir, (stato, chiave), listener, limiti, arresto).await
+}
+
+/// [`servi`] on a bound listener, with the directory already read ([`carica_dir`]).
+pub async fn servi_su(
+    dir: &Path,
+    (stato, chiave): (StatoPdnd, ChiavePrivata),
+    listener: tokio::net::TcpListener,
+    limiti: Limits,
+    arresto: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let stato = Arc::new(RwLock::new(stato));
     let percorso: PathBuf = dir.join(FILE_STATO);
-    {
+    let ricarica = {
         let stato = Arc::clone(&stato);
         let mut visto = data_modifica(&percorso);
         tokio::spawn(async move {
@@ -233,21 +259,28 @@ pub async fn servi(dir: &Path, addr: SocketAddr) -> Result<()> {
                     Err(e) => tracing::warn!(errore = %e, "stato PDND non ricaricato"),
                 }
             }
-        });
-    }
-    let ascolto = |errore| ErrorePdnd::Ascolto {
-        indirizzo: addr,
-        errore,
+        })
     };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(ascolto)?;
-    let locale = listener.local_addr().map_err(ascolto)?;
-    tracing::info!(indirizzo = %locale, kid = chiave.kid(), "PDND locale in ascolto");
+    let indirizzo = listener
+        .local_addr()
+        .map_err(|errore| ErrorePdnd::Ascolto {
+            indirizzo: SocketAddr::from(([0, 0, 0, 0], 0)),
+            errore,
+        })?;
+    let ascolto = |errore| ErrorePdnd::Ascolto { indirizzo, errore };
+    tracing::info!(indirizzo = %indirizzo, kid = chiave.kid(), "PDND locale in ascolto");
     eprintln!(
-        "PDND locale in ascolto su http://{locale} (kid di firma {})",
+        "PDND locale in ascolto su http://{indirizzo} (kid di firma {})",
         chiave.kid()
     );
-    axum::serve(listener, router(stato, chiave, crate::adesso_unix))
-        .await
-        .map_err(ascolto)?;
-    Ok(())
+    let esito = isee_http::server::serve(
+        listener,
+        router(stato, chiave, crate::adesso_unix),
+        arresto,
+        limiti,
+    )
+    .await
+    .map_err(ascolto);
+    ricarica.abort();
+    esito
 }

@@ -23,6 +23,8 @@
 
 use std::path::Path;
 
+#[cfg(feature = "assedio")]
+pub mod assedio;
 #[cfg(feature = "sql")]
 mod banco;
 #[cfg(feature = "sql")]

@@ -131,7 +131,9 @@ async fn esegui(o: Opzioni) -> Result<()> {
     })
     .await?;
     let indirizzo =
-        isee_consultazione::avvio::servi(s.configurazione.clone(), std::future::pending()).await?;
+        isee_consultazione::avvio::servi(s.configurazione.clone(), std::future::pending())
+            .await?
+            .indirizzo;
 
     // The voucher, through the local PDND's own issuing code.
     let ravenna = s.fruitore("c_h199").context("fruitore")?;

@@ -342,6 +342,7 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
             aggiornamento_s: 5,
         },
         soglie: soglie_predefinite(),
+        ascolto: Default::default(),
     };
     std::fs::write(
         &percorso_configurazione,

@@ -1,10 +1,12 @@
 //! Starting the register's service: the store opened from a path or URL, the router
-//! with its limits bound to an address, a runtime of its own and a graceful stop on
-//! Ctrl-C. `isee serve` maps its arguments to a [`Configurazione`] and calls
+//! with its limits bound to an address on `isee_http`'s bounded listener (connection
+//! cap, header and body timeouts), a runtime of its own and a graceful stop on SIGINT
+//! or SIGTERM. `isee serve` maps its arguments to a [`Configurazione`] and calls
 //! [`avvia`]; `isee demo` fills a store first, then uses [`connetti`] and [`ascolta`].
 
 use crate::api::{Limiti, Servizio, app};
 use crate::chiavi::Clienti;
+pub use isee_http::server::Limits;
 use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
 use isee_registro::{RegistroDsu, StoreSql};
 use std::net::SocketAddr;
@@ -21,6 +23,8 @@ pub struct Configurazione {
     /// The API keys; with none, every request to `/api/v1` is refused (401).
     pub clienti: Clienti,
     pub limiti: Limiti,
+    /// The listener's limits: connection cap, header, body and lifetime timeouts.
+    pub ascolto: Limits,
     /// Database connections.
     pub connessioni: u32,
     /// PostgreSQL: the working schema (created if missing).
@@ -66,8 +70,8 @@ impl InServizio {
         self.indirizzo
     }
 
-    /// Blocks until the service stops: on Ctrl-C, once the requests in flight are
-    /// answered. Nothing else is waited for: what is committed is in the database.
+    /// Blocks until the service stops: on SIGINT (Ctrl-C) or SIGTERM, once the requests
+    /// in flight are answered. Nothing else is waited for: what is committed is in the database.
     pub fn attendi(self) {
         let _ = self.runtime.block_on(self.servizio);
         self.runtime.shutdown_background();
@@ -87,7 +91,14 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
     let (indirizzo, servizio) = runtime.block_on(async move {
         let store = connetti(&c.db, c.connessioni, c.schema_pg).await?;
         let servizio = Arc::new(Servizio::new(RegistroDsu::new(store), c.clienti));
-        ascolta(servizio, &c.limiti, c.indirizzo).await
+        ascolta(
+            servizio,
+            &c.limiti,
+            c.ascolto,
+            c.indirizzo,
+            isee_http::server::shutdown_signal(),
+        )
+        .await
     })?;
     tracing::info!(indirizzo = %indirizzo, db = %isee_sql::senza_credenziali(&db), "servizio avviato");
     Ok(InServizio {
@@ -124,13 +135,15 @@ pub async fn connetti(
         })
 }
 
-/// Binds `indirizzo` and serves `servizio` with `limiti` until Ctrl-C (requests in
-/// flight are answered first). Returns the bound address and the serving task, which
-/// ends when the service stops.
+/// Binds `indirizzo` and serves `servizio` with `limiti` on a listener bounded by
+/// `ascolto` until `arresto` completes (requests in flight are answered first).
+/// Returns the bound address and the serving task, which ends when the service stops.
 pub async fn ascolta(
     servizio: Arc<Servizio>,
     limiti: &Limiti,
+    ascolto: Limits,
     indirizzo: SocketAddr,
+    arresto: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, JoinHandle<()>), ErroreAvvio> {
     let listener = tokio::net::TcpListener::bind(indirizzo)
         .await
@@ -140,13 +153,7 @@ pub async fn ascolta(
         .map_err(ErroreAvvio::IndirizzoLocale)?;
     let router = app(servizio, limiti);
     let servizio = tokio::spawn(async move {
-        let fine = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(fine)
-            .await
-        {
+        if let Err(e) = isee_http::server::serve(listener, router, arresto, ascolto).await {
             tracing::error!(errore = %e, "servizio interrotto");
         }
     });

@@ -26,7 +26,7 @@ pub mod server;
 pub use autorita::{Autorita, CertificatoRilasciato, EnteCertificato, Rilascio, TipoCertificato};
 pub use errore::ErroreTls;
 pub use server::{
-    IdentitaClient, InfoConnessione, Tempi, config_server, identita_da_der, servi_http,
+    IdentitaClient, InfoConnessione, Limits, config_server, identita_da_der, servi_http,
     servi_http_con, servi_tls, servi_tls_con,
 };
 

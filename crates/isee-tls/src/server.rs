@@ -1,6 +1,7 @@
-//! The HTTPS listener: rustls with optional client authentication, HTTP/1.1 keep-alive by
-//! hyper, an axum router behind it, and the verified client identity handed to every
-//! request as an [`InfoConnessione`] extension.
+//! The HTTPS listener: rustls with optional client authentication on `isee_http`'s
+//! bounded listener (the same connection cap and header, body and handshake timeouts as
+//! every service), an axum router behind it, and the verified client identity handed to
+//! every request as an [`InfoConnessione`] extension.
 //!
 //! Why optional at the TLS layer: the certificate e-services share the listener with the
 //! e-services that need no certificate, and a client that offers none must still reach
@@ -13,9 +14,8 @@ use crate::autorita::{OID_ORGANIZATION_IDENTIFIER, PREFISSO_URN_IPA, PREFISSO_VA
 use crate::{ErroreTls, Result};
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use axum::http::Extensions;
+use isee_http::server::Handshake;
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject as _;
@@ -23,13 +23,10 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyD
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt as _;
+use tokio_rustls::server::TlsStream;
 use x509_parser::extensions::GeneralName;
 
 /// Who is on the other end of a verified client certificate.
@@ -102,29 +99,10 @@ pub struct InfoConnessione {
     pub client: Option<Arc<IdentitaClient>>,
 }
 
-/// The time limits of the listener.
-#[derive(Clone, Copy, Debug)]
-pub struct Tempi {
-    /// The whole TLS handshake. A client that opens a socket and says nothing costs one
-    /// task and one file descriptor until then.
-    pub handshake: Duration,
-    /// Receiving the headers of a request, including the wait for the next request of an
-    /// idle keep-alive connection (hyper's header read timeout).
-    pub intestazioni: Duration,
-    /// After shutdown is asked: how long in-flight requests may take before the listener
-    /// returns anyway.
-    pub arresto: Duration,
-}
-
-impl Default for Tempi {
-    fn default() -> Self {
-        Tempi {
-            handshake: Duration::from_secs(10),
-            intestazioni: Duration::from_secs(30),
-            arresto: Duration::from_secs(30),
-        }
-    }
-}
+/// The limits of the listener: `isee_http`'s, the same for every service
+/// (`handshake` bounds the TLS handshake; a client that opens a socket and says nothing
+/// costs one task and one file descriptor until then).
+pub use isee_http::server::Limits;
 
 /// The rustls configuration of the listener.
 ///
@@ -218,25 +196,26 @@ pub fn config_server(
 
 /// Serves `app` over TLS on `listener` until `arresto` completes, then stops accepting,
 /// lets in-flight requests finish (idle keep-alive connections close at once) and returns.
-/// Default [`Tempi`].
+/// Default [`Limits`].
 pub async fn servi_tls(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     app: Router,
     arresto: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    servi_tls_con(listener, tls, app, arresto, Tempi::default()).await
+    servi_tls_con(listener, tls, app, arresto, Limits::default()).await
 }
 
-/// [`servi_tls`] with explicit time limits.
+/// [`servi_tls`] with explicit limits.
 pub async fn servi_tls_con(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     app: Router,
     arresto: impl Future<Output = ()> + Send + 'static,
-    tempi: Tempi,
+    limiti: Limits,
 ) -> std::io::Result<()> {
-    ciclo(listener, Some(TlsAcceptor::from(tls)), app, arresto, tempi).await
+    let stretta = StrettaTls(TlsAcceptor::from(tls));
+    isee_http::server::serve_with(listener, stretta, app, arresto, limiti).await
 }
 
 /// Plain HTTP with the same extension (`tls: false, client: None`): development and the
@@ -246,117 +225,72 @@ pub async fn servi_http(
     app: Router,
     arresto: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    servi_http_con(listener, app, arresto, Tempi::default()).await
+    servi_http_con(listener, app, arresto, Limits::default()).await
 }
 
-/// [`servi_http`] with explicit time limits.
+/// [`servi_http`] with explicit limits.
 pub async fn servi_http_con(
     listener: TcpListener,
     app: Router,
     arresto: impl Future<Output = ()> + Send + 'static,
-    tempi: Tempi,
+    limiti: Limits,
 ) -> std::io::Result<()> {
-    ciclo(listener, None, app, arresto, tempi).await
+    isee_http::server::serve_with(listener, Chiaro, app, arresto, limiti).await
 }
 
-/// The accept loop. Each connection runs in its own task from the first byte, so a slow
-/// handshake never holds up the next `accept`.
-async fn ciclo(
-    listener: TcpListener,
-    accettatore: Option<TlsAcceptor>,
-    app: Router,
-    arresto: impl Future<Output = ()> + Send + 'static,
-    tempi: Tempi,
-) -> std::io::Result<()> {
-    // Every connection task holds a receiver; `Sender::closed` resolves when the last one
-    // is gone, i.e. when every connection has finished.
-    let (segnale, ricevitore) = watch::channel(false);
-    let mut arresto = std::pin::pin!(arresto);
-    loop {
-        tokio::select! {
-            () = &mut arresto => break,
-            accettata = listener.accept() => match accettata {
-                Ok((flusso, indirizzo)) => {
-                    let connessione = Connessione {
-                        indirizzo,
-                        app: app.clone(),
-                        arresto: ricevitore.clone(),
-                        tempi,
-                    };
-                    tokio::spawn(connessione.servi(flusso, accettatore.clone()));
-                }
-                Err(e) => {
-                    // EMFILE and friends: the loop must survive them, but without
-                    // spinning while the condition lasts.
-                    tracing::warn!(errore = %e, "accept non riuscita");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-        }
-    }
-    // Closing the socket first: new clients get a refusal, not a hang.
-    drop(listener);
-    drop(ricevitore);
-    let _ = segnale.send(true);
-    tracing::info!("arresto: attendo le richieste in corso");
-    if tokio::time::timeout(tempi.arresto, segnale.closed())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            secondi = tempi.arresto.as_secs(),
-            "arresto: richieste ancora in corso allo scadere del tempo, le abbandono"
-        );
-    }
-    Ok(())
+/// The extensions of every request of a connection: ours, and axum's `ConnectInfo`
+/// so that handlers written for `axum::serve` keep working.
+fn estensioni(info: InfoConnessione) -> Extensions {
+    let mut e = Extensions::new();
+    e.insert(ConnectInfo(info.indirizzo));
+    e.insert(info);
+    e
 }
 
-/// Resolves once shutdown is asked (or the listener is gone). The guard `wait_for`
-/// returns is not `Send`, so it is dropped here rather than held across an await.
-async fn fermato(arresto: &mut watch::Receiver<bool>) {
-    let _ = arresto.wait_for(|fermo| *fermo).await;
-}
+/// Plain HTTP, with `InfoConnessione { tls: false, client: None }`.
+struct Chiaro;
 
-struct Connessione {
-    indirizzo: SocketAddr,
-    app: Router,
-    arresto: watch::Receiver<bool>,
-    tempi: Tempi,
-}
+impl Handshake for Chiaro {
+    type Io = TcpStream;
 
-impl Connessione {
-    async fn servi(mut self, flusso: TcpStream, accettatore: Option<TlsAcceptor>) {
-        // Small request/response exchanges: Nagle would add up to 40 ms to each.
-        if let Err(e) = flusso.set_nodelay(true) {
-            tracing::debug!(errore = %e, "TCP_NODELAY non impostato");
-        }
-        let Some(accettatore) = accettatore else {
-            let info = InfoConnessione {
-                indirizzo: self.indirizzo,
-                tls: false,
-                client: None,
-            };
-            return self.http1(TokioIo::new(flusso), info).await;
+    async fn handshake(
+        &self,
+        flusso: TcpStream,
+        indirizzo: SocketAddr,
+    ) -> Option<(TcpStream, Extensions)> {
+        let info = InfoConnessione {
+            indirizzo,
+            tls: false,
+            client: None,
         };
+        Some((flusso, estensioni(info)))
+    }
 
-        let handshake = tokio::time::timeout(self.tempi.handshake, accettatore.accept(flusso));
-        let flusso_tls = tokio::select! {
-            esito = handshake => match esito {
-                Ok(Ok(f)) => f,
-                Ok(Err(e)) => {
-                    // A refused client certificate ends up here: worth an info line with
-                    // the peer, since the integrator will ask why.
-                    tracing::info!(indirizzo = %self.indirizzo, errore = %e, "handshake TLS non riuscito");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!(indirizzo = %self.indirizzo, "handshake TLS scaduto");
-                    return;
-                }
-            },
-            () = fermato(&mut self.arresto) => return,
+    fn refusal(&self) -> Option<&'static [u8]> {
+        Some(isee_http::server::REFUSAL_503)
+    }
+}
+
+/// The TLS handshake, and the verified client identity out of it.
+struct StrettaTls(TlsAcceptor);
+
+impl Handshake for StrettaTls {
+    type Io = TlsStream<TcpStream>;
+
+    async fn handshake(
+        &self,
+        flusso: TcpStream,
+        indirizzo: SocketAddr,
+    ) -> Option<(TlsStream<TcpStream>, Extensions)> {
+        let flusso_tls = match self.0.accept(flusso).await {
+            Ok(f) => f,
+            Err(e) => {
+                // A refused client certificate ends up here: worth an info line with
+                // the peer, since the integrator will ask why.
+                tracing::info!(indirizzo = %indirizzo, errore = %e, "handshake TLS non riuscito");
+                return None;
+            }
         };
-
         let (_, sessione) = flusso_tls.get_ref();
         let client = match sessione.peer_certificates().and_then(|c| c.first()) {
             None => None,
@@ -365,8 +299,8 @@ impl Connessione {
                 Err(e) => {
                     // rustls accepted it, so this cannot happen short of a parser
                     // disagreement; refusing is the safe side.
-                    tracing::warn!(indirizzo = %self.indirizzo, errore = %e, "certificato client illeggibile");
-                    return;
+                    tracing::warn!(indirizzo = %indirizzo, errore = %e, "certificato client illeggibile");
+                    return None;
                 }
             },
         };
@@ -376,15 +310,15 @@ impl Connessione {
             // A resumed session skips certificate verification: without this check a
             // ticket issued yesterday would carry a certificate that expired today.
             tracing::info!(
-                indirizzo = %self.indirizzo,
+                indirizzo = %indirizzo,
                 seriale = %identita.seriale,
                 "sessione ripresa con un certificato client scaduto: connessione chiusa"
             );
-            return;
+            return None;
         }
         if let Some(identita) = &client {
             tracing::debug!(
-                indirizzo = %self.indirizzo,
+                indirizzo = %indirizzo,
                 seriale = %identita.seriale,
                 ipa = identita.codice_ipa.as_deref().unwrap_or("-"),
                 ripresa = matches!(sessione.handshake_kind(), Some(rustls::HandshakeKind::Resumed)),
@@ -392,45 +326,11 @@ impl Connessione {
             );
         }
         let info = InfoConnessione {
-            indirizzo: self.indirizzo,
+            indirizzo,
             tls: true,
             client,
         };
-        self.http1(TokioIo::new(flusso_tls), info).await;
-    }
-
-    async fn http1<I>(mut self, io: TokioIo<I>, info: InfoConnessione)
-    where
-        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let indirizzo = self.indirizzo;
-        let servizio =
-            self.app
-                .clone()
-                .map_request(move |mut richiesta: hyper::Request<Incoming>| {
-                    richiesta.extensions_mut().insert(info.clone());
-                    // Handlers written for `axum::serve` keep working.
-                    richiesta.extensions_mut().insert(ConnectInfo(indirizzo));
-                    richiesta
-                });
-        let connessione = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.tempi.intestazioni)
-            .keep_alive(true)
-            .serve_connection(io, TowerToHyperService::new(servizio));
-        let mut connessione = std::pin::pin!(connessione);
-        let esito = tokio::select! {
-            esito = connessione.as_mut() => esito,
-            () = fermato(&mut self.arresto) => {
-                // Finishes the request in flight, if any, then closes; an idle
-                // connection closes at once.
-                connessione.as_mut().graceful_shutdown();
-                connessione.await
-            }
-        };
-        if let Err(e) = esito {
-            tracing::debug!(indirizzo = %indirizzo, errore = %e, "connessione HTTP chiusa con errore");
-        }
+        Some((flusso_tls, estensioni(info)))
     }
 }
 

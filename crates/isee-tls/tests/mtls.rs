@@ -6,7 +6,7 @@ use axum::extract::{Extension, State};
 use axum::routing::get;
 use isee_http::{Client, Connection, Tls};
 use isee_tls::{
-    Autorita, CertificatoRilasciato, EnteCertificato, InfoConnessione, Tempi, config_server,
+    Autorita, CertificatoRilasciato, EnteCertificato, InfoConnessione, Limits, config_server,
     servi_http, servi_tls_con,
 };
 use rustls::{AlertDescription, SupportedProtocolVersion};
@@ -65,6 +65,10 @@ fn app(contatore: Contatore) -> Router {
     Router::new()
         .route("/chi", get(chi_sono))
         .route("/lento", get(lento))
+        .route(
+            "/eco",
+            axum::routing::post(|b: axum::body::Bytes| async move { b }),
+        )
         .with_state(contatore)
 }
 
@@ -87,7 +91,7 @@ struct Banco {
 impl Banco {
     /// A CA, a server certificate for 127.0.0.1, and `servi_tls` on an ephemeral port.
     /// `prepara` runs on the CA before the CRL is read (to revoke something).
-    async fn avvia(prepara: impl FnOnce(&Autorita), tempi: Tempi) -> Banco {
+    async fn avvia(prepara: impl FnOnce(&Autorita), tempi: Limits) -> Banco {
         let dir = tempfile::tempdir().unwrap();
         let ca = Autorita::crea(dir.path(), "CA di prova").unwrap();
         prepara(&ca);
@@ -207,7 +211,7 @@ async fn deve_essere_rifiutato(banco: &Banco, client: Client, atteso: AlertDescr
 
 #[tokio::test]
 async fn client_con_certificato_della_ca_e_identificato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     for versione in VERSIONI {
         let mut c = connetti(banco.indirizzo, banco.client(Some(&cert), versione))
@@ -225,7 +229,7 @@ async fn client_con_certificato_della_ca_e_identificato() {
 
 #[tokio::test]
 async fn client_senza_certificato_e_servito_senza_identita() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     for versione in VERSIONI {
         let mut c = connetti(banco.indirizzo, banco.client(None, versione))
             .await
@@ -239,7 +243,7 @@ async fn client_senza_certificato_e_servito_senza_identita() {
 
 #[tokio::test]
 async fn certificato_di_un_altra_ca_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let altra_dir = tempfile::tempdir().unwrap();
     let altra = Autorita::crea(altra_dir.path(), "Altra CA").unwrap();
     // Same ente, same subject: only the issuer differs.
@@ -256,7 +260,7 @@ async fn certificato_di_un_altra_ca_e_rifiutato() {
 
 #[tokio::test]
 async fn certificato_scaduto_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let adesso = OffsetDateTime::now_utc();
     let cert = banco
         .ca
@@ -285,7 +289,7 @@ async fn certificato_revocato_e_rifiutato_gli_altri_no() {
             ca.revoca(&c.seriale).unwrap();
             *revocato.lock().unwrap() = Some(c);
         },
-        Tempi::default(),
+        Limits::default(),
     )
     .await;
     let revocato = revocato.into_inner().unwrap().unwrap();
@@ -312,7 +316,7 @@ async fn certificato_revocato_e_rifiutato_gli_altri_no() {
 
 #[tokio::test]
 async fn certificato_server_usato_come_client_e_rifiutato() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     // Same CA, valid, but EKU serverAuth only.
     let cert = banco
         .ca
@@ -330,7 +334,7 @@ async fn certificato_server_usato_come_client_e_rifiutato() {
 
 #[tokio::test]
 async fn keep_alive_due_richieste_sulla_stessa_connessione() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     let mut c = connetti(
         banco.indirizzo,
@@ -349,7 +353,7 @@ async fn keep_alive_due_richieste_sulla_stessa_connessione() {
 
 #[tokio::test]
 async fn sessione_ripresa_conserva_l_identita() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     for versione in VERSIONI {
         // One client configuration, hence one session cache, for both connections.
@@ -370,7 +374,7 @@ async fn sessione_ripresa_conserva_l_identita() {
 
 #[tokio::test]
 async fn sessione_ripresa_con_certificato_ormai_scaduto_e_chiusa() {
-    let banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
     let adesso = OffsetDateTime::now_utc();
     let cert = banco
         .ca
@@ -393,7 +397,7 @@ async fn sessione_ripresa_con_certificato_ormai_scaduto_e_chiusa() {
 
 #[tokio::test]
 async fn arresto_ordinato_completa_le_richieste_in_corso() {
-    let mut banco = Banco::avvia(|_| {}, Tempi::default()).await;
+    let mut banco = Banco::avvia(|_| {}, Limits::default()).await;
     let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
     let config = banco.client(Some(&cert), &rustls::version::TLS13);
     let mut c = connetti(banco.indirizzo, config.clone()).await.unwrap();
@@ -430,9 +434,9 @@ async fn arresto_ordinato_completa_le_richieste_in_corso() {
 
 #[tokio::test]
 async fn arresto_limitato_dal_tempo_massimo() {
-    let tempi = Tempi {
-        arresto: Duration::from_millis(100),
-        ..Tempi::default()
+    let tempi = Limits {
+        shutdown: Duration::from_millis(100),
+        ..Limits::default()
     };
     let mut banco = Banco::avvia(|_| {}, tempi).await;
     let mut c = connetti(banco.indirizzo, banco.client(None, &rustls::version::TLS13))
@@ -452,9 +456,9 @@ async fn arresto_limitato_dal_tempo_massimo() {
 
 #[tokio::test]
 async fn handshake_lento_non_blocca_gli_altri_e_scade() {
-    let tempi = Tempi {
+    let tempi = Limits {
         handshake: Duration::from_millis(300),
-        ..Tempi::default()
+        ..Limits::default()
     };
     let banco = Banco::avvia(|_| {}, tempi).await;
     // Opens a socket and never says a word.
@@ -497,4 +501,107 @@ async fn http_in_chiaro_con_la_stessa_estensione() {
     }
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// A raw TLS stream to the listener (no client certificate), for the attacks that a
+/// well-behaved HTTP client cannot make.
+async fn tls_grezzo(banco: &Banco) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut radici = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(banco.ca.cert_pem().as_bytes()) {
+        radici.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(radici)
+    .with_no_client_auth();
+    let tcp = TcpStream::connect(banco.indirizzo).await?;
+    let nome = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(nome, tcp)
+        .await
+}
+
+fn limiti_brevi(max_connections: usize) -> Limits {
+    Limits {
+        header_read: Duration::from_millis(400),
+        body: Duration::from_millis(500),
+        handshake: Duration::from_secs(5),
+        max_connections,
+        ..Limits::default()
+    }
+}
+
+#[tokio::test]
+async fn dopo_l_handshake_muti_lenti_e_corpi_fermi_sono_chiusi() {
+    let banco = Banco::avvia(|_| {}, limiti_brevi(16)).await;
+    let (muta, lenta, ferma) = tokio::join!(
+        async {
+            isee_prova::assedio::silenzio(tls_grezzo(&banco).await.unwrap(), Duration::from_secs(5))
+                .await
+        },
+        async {
+            isee_prova::assedio::slowloris(
+                tls_grezzo(&banco).await.unwrap(),
+                Duration::from_millis(50),
+                Duration::from_secs(5),
+            )
+            .await
+        },
+        async {
+            isee_prova::assedio::corpo_fermo(
+                tls_grezzo(&banco).await.unwrap(),
+                "/eco",
+                "Content-Type: application/json\r\n",
+                Duration::from_secs(5),
+            )
+            .await
+        },
+    );
+    isee_prova::assedio::circa(muta, Duration::from_millis(400), "TLS muta");
+    isee_prova::assedio::circa(lenta, Duration::from_millis(400), "slowloris su TLS");
+    let (t, risposta) = ferma.expect("corpo fermo: connessione ancora aperta");
+    isee_prova::assedio::circa(Some(t), Duration::from_millis(500), "corpo fermo su TLS");
+    assert_eq!(
+        isee_prova::assedio::stato(risposta.as_bytes()),
+        Some(408),
+        "{risposta}"
+    );
+}
+
+#[tokio::test]
+async fn al_limite_di_connessioni_tls_chiude_subito_e_poi_riprende() {
+    let banco = Banco::avvia(|_| {}, limiti_brevi(4)).await;
+    let cert = banco.ca.rilascia_client(&ravenna(), 365).unwrap();
+    let mut servito = connetti(
+        banco.indirizzo,
+        banco.client(Some(&cert), &rustls::version::TLS13),
+    )
+    .await
+    .unwrap();
+    richiesta(&mut servito, "/chi").await.unwrap();
+    // Three sockets that never start their handshake fill the cap.
+    let folla = isee_prova::assedio::folla(banco.indirizzo, 3).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let inizio = Instant::now();
+    assert!(tls_grezzo(&banco).await.is_err(), "oltre il limite: chiusa");
+    assert!(
+        inizio.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        inizio.elapsed()
+    );
+    // The connection already served keeps working.
+    richiesta(&mut servito, "/chi").await.unwrap();
+    drop(folla);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut nuovo = connetti(
+        banco.indirizzo,
+        banco.client(Some(&cert), &rustls::version::TLS13),
+    )
+    .await
+    .unwrap();
+    richiesta(&mut nuovo, "/chi").await.unwrap();
 }

@@ -53,15 +53,17 @@ pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
             let rt = runtime(c.thread)?;
             rt.block_on(async move {
                 let schema = if c.tls.is_some() { "https" } else { "http" };
-                let locale = isee_consultazione::avvio::servi(c, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
-                println!("isee consultazione: in ascolto su {schema}://{locale}");
+                let servizio =
+                    isee_consultazione::avvio::servi(c, isee_http::server::shutdown_signal())
+                        .await?;
+                println!(
+                    "isee consultazione: in ascolto su {schema}://{}",
+                    servizio.indirizzo
+                );
                 std::io::stdout().flush()?;
-                let _ = tokio::signal::ctrl_c().await;
-                // Let the listener finish in-flight calls (it got the same signal).
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                // SIGINT or SIGTERM: the listener drains, the access log is closed
+                // (its lease released), then the process exits.
+                servizio.fine().await;
                 Ok(ExitCode::SUCCESS)
             })
         }

@@ -99,6 +99,8 @@ pub enum ComandoPdnd {
         dir: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8444")]
         addr: SocketAddr,
+        #[command(flatten)]
+        ascolto: crate::comandi::serve::ArgsAscolto,
     },
     /// Stampa una client assertion firmata (lato fruitore).
     Asserzione {
@@ -342,8 +344,13 @@ pub fn esegui(cmd: ComandoPdnd) -> anyhow::Result<ExitCode> {
             });
             Ok(id.to_string())
         }),
-        ComandoPdnd::Serve { dir, addr } => {
-            runtime()?.block_on(servi(&dir, addr))?;
+        ComandoPdnd::Serve { dir, addr, ascolto } => {
+            runtime()?.block_on(servi(
+                &dir,
+                addr,
+                ascolto.limiti(),
+                isee_http::server::shutdown_signal(),
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         ComandoPdnd::Asserzione {

@@ -33,6 +33,8 @@ pub struct ArgsServe {
     /// Tempo massimo di una richiesta, in secondi
     #[arg(long, default_value_t = 10)]
     pub timeout_s: u64,
+    #[command(flatten)]
+    pub ascolto: ArgsAscolto,
     /// Connessioni alla base dati
     #[arg(long, default_value_t = 8)]
     pub connessioni: u32,
@@ -42,6 +44,38 @@ pub struct ArgsServe {
     /// Thread di lavoro del servizio (predefinito: uno per core)
     #[arg(long)]
     pub thread: Option<usize>,
+}
+
+/// The listener's limits, shared by `isee serve` and `isee pdnd serve`
+/// (docs/API.md, "Limiti degli ascoltatori").
+#[derive(clap::Args, Clone, Debug)]
+pub struct ArgsAscolto {
+    /// Tempo massimo per le intestazioni di una richiesta, in millisecondi (è anche il
+    /// tempo massimo di una connessione inattiva)
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_intestazioni_ms: u64,
+    /// Tempo massimo per il corpo di una richiesta, in millisecondi
+    #[arg(long, default_value_t = 30_000)]
+    pub timeout_corpo_ms: u64,
+    /// Connessioni aperte al massimo (predefinito: 1024, o meno se i descrittori di
+    /// file del processo sono pochi)
+    #[arg(long)]
+    pub max_connessioni: Option<usize>,
+}
+
+impl ArgsAscolto {
+    pub(crate) fn limiti(&self) -> isee_http::server::Limits {
+        let predefiniti = isee_http::server::Limits::default();
+        isee_http::server::Limits {
+            header_read: Duration::from_millis(self.timeout_intestazioni_ms.max(1)),
+            body: Duration::from_millis(self.timeout_corpo_ms.max(1)),
+            max_connections: self
+                .max_connessioni
+                .unwrap_or(predefiniti.max_connections)
+                .max(1),
+            ..predefiniti
+        }
+    }
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). Every line emitted while
@@ -76,6 +110,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
             corpo_max: a.limite_corpo_kib.saturating_mul(1024),
             timeout: Duration::from_secs(a.timeout_s.max(1)),
         },
+        ascolto: a.ascolto.limiti(),
         connessioni: a.connessioni,
         schema_pg: a.schema_pg,
         thread: a.thread,

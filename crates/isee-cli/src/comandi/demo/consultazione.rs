@@ -101,15 +101,24 @@ pub(crate) async fn avvia_consultazione(
     );
     let dir_pdnd = sandbox.dir_pdnd.clone();
     tokio::spawn(async move {
-        if let Err(e) = isee_pdnd::server::servi(&dir_pdnd, pdnd).await {
+        if let Err(e) = isee_pdnd::server::servi(
+            &dir_pdnd,
+            pdnd,
+            isee_http::server::Limits::default(),
+            std::future::pending(),
+        )
+        .await
+        {
             tracing::error!(errore = %e, "PDND locale interrotto");
         }
     });
-    let servizio = isee_consultazione::avvio::servi(sandbox.configurazione.clone(), async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    let servizio = isee_consultazione::avvio::servi(
+        sandbox.configurazione.clone(),
+        isee_http::server::shutdown_signal(),
+    )
     .await
-    .context("avvio delle e-service di consultazione")?;
+    .context("avvio delle e-service di consultazione")?
+    .indirizzo;
     let mut pronto = false;
     for _ in 0..250 {
         if tokio::net::TcpStream::connect(pdnd).await.is_ok() {

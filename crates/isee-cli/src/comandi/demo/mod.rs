@@ -110,7 +110,9 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         let (locale, registro_in_servizio) = isee_server::avvio::ascolta(
             servizio,
             &Limiti::default(),
+            isee_http::server::Limits::default(),
             SocketAddr::new(locale_ip, a.porta),
+            isee_http::server::shutdown_signal(),
         )
         .await?;
 
