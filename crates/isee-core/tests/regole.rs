@@ -462,12 +462,18 @@ fn allegato1_c_secondo_periodo_il_genitore_non_convivente_conta_per_la_maggioraz
     // the mother does not work (lett. b).
     let e = calcola(&madre_figlia_padre(0, 12, attratto.clone()));
     assert_eq!(e.righe.maggiorazioni, d("0.00"));
-    assert_eq!(e.righe.parametro_nucleo, d("1.57"), "the father is not a member");
+    assert_eq!(
+        e.righe.parametro_nucleo,
+        d("1.57"),
+        "the father is not a member"
+    );
     // Lett. b) with the father among the parents: both worked, or not.
     let e = calcola(&madre_figlia_padre(12, 12, attratto.clone()));
     assert_eq!(e.righe.maggiorazioni, d("0.20"));
     assert_eq!(
-        calcola(&madre_figlia_padre(12, 3, attratto)).righe.maggiorazioni,
+        calcola(&madre_figlia_padre(12, 3, attratto))
+            .righe
+            .maggiorazioni,
         d("0.00"),
         "the father worked 3 months"
     );

@@ -242,9 +242,11 @@ impl<'a> Nucleo<'a> {
                             > maggiorenne_se_nato_entro
                         && g.figli.contains(&m.c.codice_fiscale)
                 });
-                let Some(foglio) = esterni.componenti.iter().find(|x| {
-                    x.rapporto == Rapporto::GNC && x.codice_fiscale == g.codice_fiscale
-                }) else {
+                let Some(foglio) = esterni
+                    .componenti
+                    .iter()
+                    .find(|x| x.rapporto == Rapporto::GNC && x.codice_fiscale == g.codice_fiscale)
+                else {
                     continue;
                 };
                 if di_un_minore_del_nucleo {

@@ -580,12 +580,20 @@ fn residenziale<T: Traccia>(
         let valore = d.quota_donata.applica(d.valore_imu.valore());
         let alimenti = d.a_persona_tenuta_agli_alimenti();
         let perche = match (data >= prima_richiesta, data >= inizio_triennio) {
-            (true, _) => Ok("successiva alla prima richiesta di prestazione residenziale: conta chiunque l'abbia ricevuta"),
+            (true, _) => Ok(
+                "successiva alla prima richiesta di prestazione residenziale: conta chiunque l'abbia ricevuta",
+            ),
             (false, true) if alimenti => Ok(match d.relazione_donatario {
-                Some(_) => "nei tre anni precedenti la prima richiesta, a persona tenuta agli alimenti (art. 433 c.c.)",
-                None => "nei tre anni precedenti la prima richiesta; relazione col donatario non indicata: considerato tenuto agli alimenti (art. 433 c.c.)",
+                Some(_) => {
+                    "nei tre anni precedenti la prima richiesta, a persona tenuta agli alimenti (art. 433 c.c.)"
+                }
+                None => {
+                    "nei tre anni precedenti la prima richiesta; relazione col donatario non indicata: considerato tenuto agli alimenti (art. 433 c.c.)"
+                }
             }),
-            (false, true) => Err("nei tre anni precedenti la prima richiesta, a persona non tenuta agli alimenti (art. 433 c.c.): non conta"),
+            (false, true) => Err(
+                "nei tre anni precedenti la prima richiesta, a persona non tenuta agli alimenti (art. 433 c.c.): non conta",
+            ),
             (false, false) => Err("anteriore ai tre anni precedenti la prima richiesta: non conta"),
         };
         match perche {
