@@ -143,3 +143,116 @@ fn client_con_dati_non_validi_non_scrive_nulla() {
             .is_empty()
     );
 }
+
+#[test]
+fn csr_dell_ente_firmata_dall_autorita_e_client_rsa() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ca");
+    let d = dir.to_str().unwrap();
+    esegui_args(&["ca", "--dir", d]).unwrap();
+
+    // The ente's side: key and CSR, nothing of the authority.
+    let chiave = tmp.path().join("ente-chiave.pem");
+    let csr = tmp.path().join("ente.csr");
+    esegui_args(&[
+        "csr",
+        "--chiave",
+        chiave.to_str().unwrap(),
+        "--csr",
+        csr.to_str().unwrap(),
+        "--cn",
+        "Comune di Ravenna",
+        "--algoritmo",
+        "rsa-3072",
+    ])
+    .unwrap();
+    let testo_chiave = std::fs::read_to_string(&chiave).unwrap();
+    assert!(testo_chiave.starts_with("-----BEGIN PRIVATE KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let modo = std::fs::metadata(&chiave).unwrap().permissions().mode();
+        assert_eq!(modo & 0o777, 0o600);
+    }
+
+    // The authority's side: only the CSR file.
+    let cert = tmp.path().join("ente.pem");
+    let firma = |output: &Path| {
+        esegui_args(&[
+            "firma",
+            "--dir",
+            d,
+            "--csr",
+            csr.to_str().unwrap(),
+            "--ipa",
+            "c_h199",
+            "--cf",
+            "00354730392",
+            "--denominazione",
+            "Comune di Ravenna",
+            "-o",
+            output.to_str().unwrap(),
+        ])
+    };
+    firma(&cert).unwrap();
+    assert!(firma(&cert).is_err(), "no overwrite");
+    let der = CertificateDer::from_pem_slice(&std::fs::read(&cert).unwrap()).unwrap();
+    let id = identita_da_der(&der).unwrap();
+    assert_eq!(id.codice_ipa.as_deref(), Some("c_h199"));
+    assert_eq!(bit_rsa(&der), Some(3072));
+    // The ente's key is the certificate's (rustls refuses a key that is not).
+    let ca_pem = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    let cert_pem = std::fs::read_to_string(&cert).unwrap();
+    isee_tls::config_server(&cert_pem, &testo_chiave, &ca_pem, None).unwrap();
+    let rilasci = Autorita::carica(&dir).unwrap().rilasciati().unwrap();
+    assert_eq!(rilasci.len(), 1);
+    assert!(rilasci[0].da_csr);
+    assert_eq!(rilasci[0].chiave.as_deref(), Some("RSA 3072"));
+
+    // A CSR that is not one: refused, nothing issued.
+    std::fs::write(&csr, "non è una richiesta").unwrap();
+    let e = firma(&tmp.path().join("altro.pem")).unwrap_err();
+    assert!(format!("{e:#}").contains("CSR"), "{e:#}");
+    assert_eq!(
+        Autorita::carica(&dir).unwrap().rilasciati().unwrap().len(),
+        1
+    );
+
+    // All-in-one with RSA, and an unknown algorithm refused by the parser.
+    let ente = tmp.path().join("rsa");
+    let args = |algoritmo: &'static str| {
+        [
+            "client",
+            "--dir",
+            d,
+            "--ipa",
+            "c_h199",
+            "--cf",
+            "00354730392",
+            "--denominazione",
+            "Comune di Ravenna",
+            "--algoritmo",
+            algoritmo,
+            "-o",
+            ente.to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+    };
+    let a = args("rsa-2048");
+    esegui_args(&a.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    let der = CertificateDer::from_pem_slice(&std::fs::read(tmp.path().join("rsa.pem")).unwrap())
+        .unwrap();
+    assert_eq!(bit_rsa(&der), Some(2048));
+    let a = args("dsa-1024");
+    let e = esegui_args(&a.iter().map(String::as_str).collect::<Vec<_>>()).unwrap_err();
+    assert!(e.to_string().contains("rsa-2048"), "{e}");
+}
+
+/// The RSA modulus size of a certificate's key, `None` for another kind of key.
+fn bit_rsa(der: &[u8]) -> Option<usize> {
+    let (_, x509) = x509_parser::parse_x509_certificate(der).unwrap();
+    match x509.public_key().parsed().unwrap() {
+        x509_parser::public_key::PublicKey::RSA(rsa) => Some(rsa.key_size()),
+        _ => None,
+    }
+}

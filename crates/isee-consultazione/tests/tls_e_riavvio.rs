@@ -93,6 +93,81 @@ async fn mtls_reale_con_il_certificato_dell_ente() {
     );
 }
 
+/// The contract of `isee certificati csr` + `firma`: an ente's RSA key, made on its side,
+/// with the certificate the authority signed from the CSR alone, is accepted by the mTLS
+/// listener and identifies the ente.
+#[tokio::test]
+async fn mtls_con_chiave_rsa_dell_ente_e_certificato_da_csr() {
+    let a = ambiente().await;
+    let mut cfg = a.sandbox.configurazione.clone();
+    cfg.indirizzo = "127.0.0.1:0".parse().unwrap();
+    cfg.accessi.db = a.sandbox.dir.join("accessi-csr.db").display().to_string();
+    let indirizzo = avvio::servi(cfg, std::future::pending()).await.unwrap();
+    let ca_pem = std::fs::read_to_string(a.sandbox.ca.join("ca.pem")).unwrap();
+
+    // The ente: key and CSR. The key is never handed to the authority below.
+    let richiesta =
+        isee_tls::crea_richiesta("Comune di Ravenna", isee_tls::AlgoritmoChiave::Rsa2048).unwrap();
+    // The authority: the CSR PEM and the ente's data, nothing else.
+    let ca = isee_tls::Autorita::carica(&a.sandbox.ca).unwrap();
+    let firmato = ca
+        .firma_csr(
+            &richiesta.csr_pem,
+            &isee_tls::EnteCertificato {
+                codice_ipa: "c_h199".into(),
+                codice_fiscale: "00354730392".into(),
+                denominazione: "Comune di Ravenna".into(),
+            },
+            30,
+        )
+        .unwrap();
+    assert_eq!(firmato.chiave, "RSA 2048");
+
+    let adesso = chrono::Utc::now().timestamp();
+    let voucher = a.voucher_con("c_h199", "indicatore", |c| {
+        c["iat"] = adesso.into();
+        c["nbf"] = adesso.into();
+        c["exp"] = (adesso + 300).into();
+    });
+    let auth = format!("Bearer {voucher}");
+    let cliente = Cliente::tls(
+        indirizzo,
+        &ca_pem,
+        Some((&firmato.cert_pem, &richiesta.chiave_pem)),
+    )
+    .unwrap();
+    let mut c = cliente.connetti().await.unwrap();
+    let (stato, corpo) = c
+        .post(
+            "/rest/v1/indicatore/indicatore",
+            &[
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ],
+            per_cf(CF_RAVENNA).to_string().into_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stato, 200, "{}", String::from_utf8_lossy(&corpo));
+
+    // The same certificate with another key does not complete the handshake.
+    let altra =
+        isee_tls::crea_richiesta("Comune di Ravenna", isee_tls::AlgoritmoChiave::Rsa2048).unwrap();
+    let esito = Cliente::tls(
+        indirizzo,
+        &ca_pem,
+        Some((&firmato.cert_pem, &altra.chiave_pem)),
+    );
+    let rifiutato = match esito {
+        Err(_) => true,
+        Ok(cliente) => cliente.connetti().await.is_err(),
+    };
+    assert!(
+        rifiutato,
+        "a key that is not the certificate's was accepted"
+    );
+}
+
 #[tokio::test]
 async fn le_quote_riprendono_dal_registro_accessi_dopo_un_riavvio() {
     let a = ambiente_con(3, |_| {}).await;

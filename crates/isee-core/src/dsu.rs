@@ -621,8 +621,10 @@ pub enum TipoNucleoResidenziale {
 pub struct Residenziale {
     pub beneficiario: CodiceFiscale,
     pub nucleo: TipoNucleoResidenziale,
-    /// Date of the first request for residential care: donations from three years
-    /// before it count.
+    /// Date of the first request for residential care (`@DataRichiestaRicovero`):
+    /// donations on or after it count, and those of the three years before it when
+    /// made to a person bound to maintenance (art. 6 c.3 lett. c). When absent, the
+    /// DSU's filing date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_prima_richiesta: Option<Data>,
     /// Children of the beneficiary not in the nucleus.
@@ -669,8 +671,60 @@ pub struct Donazione {
     pub quota_donata: Percentuale,
     /// IMU value of the whole property.
     pub valore_imu: Importo,
+    /// Fiscal code of the recipient (`@CodiceFiscaleRicevente`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub donatario: Option<CodiceFiscale>,
+    /// The recipient's relation to the beneficiary, which says whether he or she is
+    /// bound to maintenance under art. 433 c.c. (INPS asks it as
+    /// `@FlagDonazioniPrecedentiAlimenti` / `NoAlimenti`): a donation in the three years
+    /// before the first request counts only if so (art. 6 c.3 lett. c). When absent,
+    /// the recipient is taken as bound to maintenance, so the donation counts
+    /// (`docs/SCELTE.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relazione_donatario: Option<RelazioneDonatario>,
+}
+
+impl Donazione {
+    /// The recipient is among the persons bound to maintenance of art. 433 c.c.; a
+    /// donation that does not say is taken as made to one of them.
+    pub fn a_persona_tenuta_agli_alimenti(&self) -> bool {
+        self.relazione_donatario
+            .is_none_or(RelazioneDonatario::tenuto_agli_alimenti)
+    }
+}
+
+/// Who received a donation, seen from the beneficiary (the donor): the persons of art.
+/// 433 c.c., bound to provide maintenance (alimenti), and everyone else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RelazioneDonatario {
+    /// Spouse (art. 433 n. 1), or civil-union partner (L. 76/2016 art. 1 c.19 applies
+    /// the title on alimenti to civil unions).
+    Coniuge,
+    /// Child, adopted children included (n. 2).
+    Figlio,
+    /// Nearest descendant, in the children's absence: a grandchild (n. 2).
+    Discendente,
+    /// Parent or adopter (n. 3).
+    Genitore,
+    /// Nearest ascendant, in the parents' absence (n. 3).
+    Ascendente,
+    /// Son- or daughter-in-law (n. 4).
+    GeneroNuora,
+    /// Father- or mother-in-law (n. 5).
+    SuoceroSuocera,
+    /// Brother or sister, full or half (n. 6).
+    FratelloSorella,
+    /// Anyone else: not bound to maintenance (a nephew or niece through a sibling, a
+    /// cousin, a friend, a body).
+    Altro,
+}
+
+impl RelazioneDonatario {
+    /// Bound to maintenance under art. 433 c.c.
+    pub fn tenuto_agli_alimenti(self) -> bool {
+        !matches!(self, RelazioneDonatario::Altro)
+    }
 }
 
 /// The event that opens the ISEE corrente (`@TipoVariazione`).

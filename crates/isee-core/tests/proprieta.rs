@@ -156,4 +156,35 @@ proptest! {
         let e2: isee_core::Esito = serde_json::from_str(&j).unwrap();
         prop_assert_eq!(e, e2);
     }
+
+    #[test]
+    fn il_genitore_non_convivente_conta_solo_per_la_maggiorazione(seme in any::<u64>(), anno in anni(), mesi in 0u8..13, reddito in 0i64..100_000, r in richieste()) {
+        // Allegato 1 lett. c), second sentence: declaring the attracted father of a minor
+        // child leaves incomes, assets and the number of members of the ordinary nucleus
+        // as they are, and can only take a maggiorazione away (one more parent who must
+        // have worked; no longer a lone parent), so the ISEE never falls.
+        let base = famiglia(seme, anno);
+        let data = base.data_presentazione.get().unwrap();
+        let minore = base.componenti.iter().find(|c| {
+            c.rapporto.e_figlio()
+                && c.data_nascita.get().is_some_and(|n| isee_core::data::eta_compiuta(n, data) < 18)
+        });
+        prop_assume!(minore.is_some());
+        let minore = minore.unwrap().codice_fiscale;
+        let nascita = chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap();
+        let padre = isee_core::codice_fiscale::componi("QZX", "WKJ", nascita, false, "H199");
+        let mut v = serde_json::to_value(&base).unwrap();
+        v["componenti"].as_array_mut().unwrap().push(serde_json::json!({
+            "codice_fiscale": padre, "data_nascita": "1980-05-17", "rapporto": "GNC", "mesi_lavoro": mesi,
+            "redditi": { "reddito_complessivo": reddito, "di_cui_lavoro_dipendente": reddito }
+        }));
+        v["genitori_non_conviventi"] = serde_json::json!([{ "codice_fiscale": padre, "figli": [minore], "situazione": { "tipo": "attratto" } }]);
+        let con = Dsu::da_json(&v.to_string()).unwrap();
+        let (a, b) = (isee(&base, &r), isee(&con, &r));
+        prop_assert_eq!(a.righe.isr, b.righe.isr);
+        prop_assert_eq!(a.righe.isp, b.righe.isp);
+        prop_assert_eq!(a.righe.parametro_nucleo, b.righe.parametro_nucleo);
+        prop_assert!(b.righe.maggiorazioni <= a.righe.maggiorazioni);
+        prop_assert!(b.isee >= a.isee);
+    }
 }

@@ -436,3 +436,119 @@ fn art9_modulo_corrente_solo_su_dsu_valida() {
     let d = valida(Dsu::da_json(&v.to_string()).unwrap()).unwrap();
     assert!(Motore::predefinito().calcola(&d, &r).is_ok());
 }
+
+/// A mother (the dichiarante), her minor daughter and the daughter's father, who lives
+/// elsewhere and is not married to her, declared as `situazione`.
+fn madre_figlia_padre(mesi_madre: u8, mesi_padre: u8, situazione: Value) -> Value {
+    let mut v = singolo("2026-03-01");
+    v["componenti"][0]["mesi_lavoro"] = json!(mesi_madre);
+    let figlia = figlio("GLI", "2015-09-10");
+    let cf_figlia = figlia["codice_fiscale"].clone();
+    let padre = cf("PDR", "1984-02-03");
+    let c = v["componenti"].as_array_mut().unwrap();
+    c.push(figlia);
+    if situazione["tipo"] == "attratto" {
+        c.push(json!({ "codice_fiscale": padre, "data_nascita": "1984-02-03", "rapporto": "GNC", "mesi_lavoro": mesi_padre }));
+    }
+    v["genitori_non_conviventi"] =
+        json!([{ "codice_fiscale": padre, "figli": [cf_figlia], "situazione": situazione }]);
+    v
+}
+
+#[test]
+fn allegato1_c_secondo_periodo_il_genitore_non_convivente_conta_per_la_maggiorazione() {
+    let attratto = json!({ "tipo": "attratto" });
+    // Not a lone parent: the father who recognised the daughter counts (lett. c), and
+    // the mother does not work (lett. b).
+    let e = calcola(&madre_figlia_padre(0, 12, attratto.clone()));
+    assert_eq!(e.righe.maggiorazioni, d("0.00"));
+    assert_eq!(
+        e.righe.parametro_nucleo,
+        d("1.57"),
+        "the father is not a member"
+    );
+    // Lett. b) with the father among the parents: both worked, or not.
+    let e = calcola(&madre_figlia_padre(12, 12, attratto.clone()));
+    assert_eq!(e.righe.maggiorazioni, d("0.20"));
+    assert_eq!(
+        calcola(&madre_figlia_padre(12, 3, attratto))
+            .righe
+            .maggiorazioni,
+        d("0.00"),
+        "the father worked 3 months"
+    );
+    // Art. 7 c.1 cases: the father does not count, the mother is alone (lett. c).
+    for caso in ["c", "d", "e"] {
+        let v = madre_figlia_padre(0, 0, json!({ "tipo": "escluso", "caso": caso }));
+        assert_eq!(calcola(&v).righe.maggiorazioni, d("0.20"), "caso {caso}");
+    }
+    // Declared flags still override the derivation (INPS's `CondizioniNucleo`).
+    let mut v = madre_figlia_padre(0, 12, json!({ "tipo": "attratto" }));
+    v["condizioni_nucleo"] = json!({ "unico_genitore": true });
+    assert_eq!(calcola(&v).righe.maggiorazioni, d("0.20"));
+}
+
+#[test]
+fn allegato1_c_secondo_periodo_spiegato_nella_traccia() {
+    let v = madre_figlia_padre(0, 12, json!({ "tipo": "attratto" }));
+    let dsu = valida(Dsu::da_json(&v.to_string()).unwrap()).unwrap();
+    let e = Motore::new(isee_core::Normativa::ufficiale(), Opzioni::predefinite())
+        .calcola_con_traccia(&dsu, &Richiesta::ordinario())
+        .unwrap();
+    let passo = e
+        .traccia
+        .iter()
+        .find(|p| p.regola == "scala.genitore_non_convivente")
+        .expect("the step that counts the father");
+    assert!(passo.riferimento.contains("Allegato 1, lett. c)"));
+    assert_eq!(passo.risultato, Decimal::ONE);
+}
+
+/// A beneficiary of residential care whose first request was on 1-11-2025, with one
+/// donation of a 100,000 property on `data` to `relazione` (absent if `None`).
+fn donazione(data: &str, relazione: Option<&str>) -> Esito {
+    let mut v = singolo("2026-01-20");
+    let beneficiario = v["componenti"][0]["codice_fiscale"].clone();
+    let mut d = json!({ "tipo": "F", "codice_comune": "H199", "data": data, "quota_donata": 100, "valore_imu": 100000 });
+    if let Some(r) = relazione {
+        d["relazione_donatario"] = json!(r);
+    }
+    v["residenziale"] = json!({ "beneficiario": beneficiario, "nucleo": "ORD", "data_prima_richiesta": "2025-11-01", "donazioni": [d] });
+    let r = Richiesta {
+        tipo: TipoIsee::Residenziale,
+        prestazione: None,
+        beneficiario: None,
+    };
+    calcola_con(&v, &r, Opzioni::predefinite())
+}
+
+#[test]
+fn art6_c3_c_donazioni_dei_tre_anni_precedenti_solo_ai_tenuti_agli_alimenti() {
+    let contata = d("100000.00");
+    let zero = d("0.00");
+    let immobiliare = |data, rel| donazione(data, rel).righe.patrimonio_immobiliare;
+    // After the first request (the day itself included): whoever received it.
+    for rel in [None, Some("altro"), Some("figlio")] {
+        assert_eq!(immobiliare("2025-12-01", rel), contata, "{rel:?}");
+        assert_eq!(immobiliare("2025-11-01", rel), contata, "{rel:?}");
+    }
+    // In the three years before: only the persons of art. 433 c.c.
+    for rel in [
+        "coniuge",
+        "figlio",
+        "discendente",
+        "genitore",
+        "ascendente",
+        "genero_nuora",
+        "suocero_suocera",
+        "fratello_sorella",
+    ] {
+        assert_eq!(immobiliare("2022-11-01", Some(rel)), contata, "{rel}");
+    }
+    assert_eq!(immobiliare("2024-03-01", Some("altro")), zero);
+    // A donation that does not say who received it counts (docs/SCELTE.md).
+    assert_eq!(immobiliare("2024-03-01", None), contata);
+    // Before the three years: nobody.
+    assert_eq!(immobiliare("2022-10-31", Some("figlio")), zero);
+    assert_eq!(immobiliare("2022-10-31", None), zero);
+}

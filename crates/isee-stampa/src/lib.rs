@@ -89,7 +89,7 @@ fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
         "isp" => &["isp"],
         "ise" => &["ise"],
         "parametro_nucleo" => &["scala.parametro_nucleo"],
-        "maggiorazioni" => &["scala.maggiorazioni"],
+        "maggiorazioni" => &["scala.genitore_non_convivente", "scala.maggiorazioni"],
         "scala_equivalenza" => &["scala.parametro_nucleo", "scala.maggiorazioni"],
         "isee" => &[
             "isee",

@@ -10,6 +10,14 @@
 //! | `rilasciati.jsonl` | one [`Rilascio`] per issued certificate, in issuance order |
 //! | `crl.pem` | the current CRL, rewritten at creation and at every revocation |
 //!
+//! An ente gets its client certificate the way INPS issues it: the ente makes its own key
+//! and a certificate signing request ([`crea_richiesta`], `isee certificati csr`), the
+//! authority signs the request ([`Autorita::firma_csr`], `isee certificati firma`) and the
+//! private key never leaves the ente. The all-in-one [`Autorita::rilascia_client_con`]
+//! (`isee certificati client`) generates the key itself, for sandboxes and tests. Keys are
+//! EC P-256 or RSA 2048/3072 ([`AlgoritmoChiave`]): RSA is what much Java client code
+//! expects.
+//!
 //! The register exists because a CRL names serial numbers, and an operator revokes "the
 //! certificate of Comune di Ravenna", not a serial: without a record of what was issued
 //! there is nothing to look the serial up in. No certificate leaves [`Autorita`] unless its
@@ -22,7 +30,8 @@ use crate::{ErroreTls, Result};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
     DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, RevokedCertParams, SanType, SerialNumber,
+    PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256, PublicKeyData, RevokedCertParams, RsaKeySize, SanType,
+    SerialNumber, SubjectPublicKeyInfo,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -69,6 +78,135 @@ pub struct EnteCertificato {
     pub codice_fiscale: String,
     /// Name of the ente, written as CN and O.
     pub denominazione: String,
+}
+
+/// The kind of key generated for a certificate's subject.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AlgoritmoChiave {
+    /// ECDSA on P-256, signing with SHA-256 (`ec-p256`).
+    #[default]
+    EcP256,
+    /// RSA, 2048-bit modulus (`rsa-2048`).
+    Rsa2048,
+    /// RSA, 3072-bit modulus (`rsa-3072`).
+    Rsa3072,
+}
+
+impl AlgoritmoChiave {
+    /// Every algorithm, in the order the CLI lists them.
+    pub const TUTTI: [AlgoritmoChiave; 3] = [
+        AlgoritmoChiave::EcP256,
+        AlgoritmoChiave::Rsa2048,
+        AlgoritmoChiave::Rsa3072,
+    ];
+
+    /// The name on the command line.
+    pub fn nome(self) -> &'static str {
+        match self {
+            AlgoritmoChiave::EcP256 => "ec-p256",
+            AlgoritmoChiave::Rsa2048 => "rsa-2048",
+            AlgoritmoChiave::Rsa3072 => "rsa-3072",
+        }
+    }
+
+    fn genera(self) -> Result<KeyPair> {
+        Ok(match self {
+            AlgoritmoChiave::EcP256 => KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?,
+            AlgoritmoChiave::Rsa2048 => {
+                KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048)?
+            }
+            AlgoritmoChiave::Rsa3072 => {
+                KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072)?
+            }
+        })
+    }
+
+    fn descrizione(self) -> &'static str {
+        match self {
+            AlgoritmoChiave::EcP256 => "EC P-256",
+            AlgoritmoChiave::Rsa2048 => "RSA 2048",
+            AlgoritmoChiave::Rsa3072 => "RSA 3072",
+        }
+    }
+}
+
+impl fmt::Display for AlgoritmoChiave {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.nome())
+    }
+}
+
+impl std::str::FromStr for AlgoritmoChiave {
+    type Err = ErroreTls;
+
+    fn from_str(s: &str) -> Result<Self> {
+        AlgoritmoChiave::TUTTI
+            .into_iter()
+            .find(|a| a.nome() == s.trim())
+            .ok_or_else(|| {
+                ErroreTls::RichiestaNonValida(format!(
+                    "algoritmo «{s}» sconosciuto: ammessi ec-p256, rsa-2048, rsa-3072"
+                ))
+            })
+    }
+}
+
+/// What the ente makes on its own side: a private key and a certificate signing request
+/// (PKCS#10) for it. Only `csr_pem` goes to the authority.
+#[derive(Clone)]
+pub struct RichiestaCertificato {
+    /// The private key, PKCS#8 PEM: it stays with the ente.
+    pub chiave_pem: String,
+    /// The CSR, PEM (`CERTIFICATE REQUEST`), signed with that key.
+    pub csr_pem: String,
+}
+
+impl fmt::Debug for RichiestaCertificato {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RichiestaCertificato")
+            .field("csr_pem", &self.csr_pem)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes a fresh key of kind `algoritmo` and a CSR for it with subject CN = `cn` (and
+/// C = IT). This is the ente's side: no authority is involved.
+pub fn crea_richiesta(cn: &str, algoritmo: AlgoritmoChiave) -> Result<RichiestaCertificato> {
+    let cn = cn.trim();
+    let n = cn.chars().count();
+    if n == 0 || n > MAX_DENOMINAZIONE {
+        return Err(ErroreTls::EnteNonValido(format!(
+            "nome comune (CN) della richiesta: da 1 a {MAX_DENOMINAZIONE} caratteri (ne ha {n})"
+        )));
+    }
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CountryName, "IT");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    let chiave = algoritmo.genera()?;
+    let csr = params.serialize_request(&chiave)?;
+    Ok(RichiestaCertificato {
+        chiave_pem: chiave.serialize_pem(),
+        csr_pem: csr.pem()?,
+    })
+}
+
+/// A certificate the authority signed from a CSR: there is no key here, the ente has it.
+#[derive(Clone, Debug)]
+pub struct CertificatoFirmato {
+    /// The certificate, PEM.
+    pub cert_pem: String,
+    /// Serial number, lowercase hex.
+    pub seriale: String,
+    /// SHA-256 of the certificate's DER, lowercase hex.
+    pub impronta_sha256: String,
+    /// notAfter.
+    pub scadenza: OffsetDateTime,
+    /// The key the CSR carried ("RSA 2048", "EC P-256", …).
+    pub chiave: String,
+    /// The CN the CSR asked for, if any: for the operator to compare with the ente. The
+    /// certificate carries the ente's data the authority was given, not this.
+    pub cn_richiesto: Option<String>,
 }
 
 /// A freshly issued certificate with its key. The key exists only here: the authority
@@ -131,6 +269,13 @@ pub struct Rilascio {
     /// notAfter.
     #[serde(with = "time::serde::rfc3339")]
     pub scadenza: OffsetDateTime,
+    /// The subject's key ("EC P-256", "RSA 2048", …); absent in records written before
+    /// it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chiave: Option<String>,
+    /// Signed from the ente's CSR: the authority never had the key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub da_csr: bool,
     /// Revoked (listed in the CRL).
     pub revocato: bool,
     /// When it was revoked.
@@ -290,48 +435,120 @@ impl Autorita {
         valido_dal: OffsetDateTime,
         scadenza: OffsetDateTime,
     ) -> Result<CertificatoRilasciato> {
-        valida_ente(ente)?;
-        let denominazione = ente.denominazione.trim();
-        let mut params = CertificateParams::default();
-        params.distinguished_name = DistinguishedName::new();
-        params.distinguished_name.push(DnType::CountryName, "IT");
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, denominazione);
-        params.distinguished_name.push(
-            DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()),
-            // PrintableString, as qualified certificates of Italian CAs write it; the
-            // value was checked to be 11 digits, so the conversion cannot fail.
-            DnValue::PrintableString(
-                format!("{PREFISSO_VAT}{}", ente.codice_fiscale)
-                    .try_into()
-                    .map_err(|e: rcgen::Error| ErroreTls::EnteNonValido(e.to_string()))?,
-            ),
-        );
-        params
-            .distinguished_name
-            .push(DnType::CommonName, denominazione);
-        params.subject_alt_names = vec![SanType::URI(
-            format!("{PREFISSO_URN_IPA}{}", ente.codice_ipa)
-                .try_into()
-                .map_err(|e: rcgen::Error| ErroreTls::EnteNonValido(e.to_string()))?,
-        )];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let rilascio = Rilascio {
-            seriale: String::new(),
-            tipo: TipoCertificato::Client,
-            ipa: Some(ente.codice_ipa.clone()),
-            cf: Some(ente.codice_fiscale.clone()),
-            soggetto: denominazione.to_owned(),
-            impronta: String::new(),
-            valido_dal,
-            scadenza,
-            revocato: false,
-            revocato_il: None,
-        };
-        self.rilascia(params, rilascio)
+        let (params, rilascio) = parametri_client(ente, valido_dal, scadenza)?;
+        self.rilascia(params, rilascio, AlgoritmoChiave::EcP256)
     }
 
+    /// Issues a client certificate to `ente` with a key of kind `algoritmo` that the
+    /// authority generates (the all-in-one path: sandboxes, tests). An ente that keeps
+    /// its key to itself sends a CSR instead ([`Autorita::firma_csr`]).
+    pub fn rilascia_client_con(
+        &self,
+        ente: &EnteCertificato,
+        giorni: u32,
+        algoritmo: AlgoritmoChiave,
+    ) -> Result<CertificatoRilasciato> {
+        if giorni == 0 {
+            return Err(ErroreTls::ValiditaNonValida("almeno un giorno".into()));
+        }
+        let adesso = adesso();
+        let (params, rilascio) = parametri_client(
+            ente,
+            adesso - MARGINE_OROLOGIO,
+            adesso + Duration::days(i64::from(giorni)),
+        )?;
+        self.rilascia(params, rilascio, algoritmo)
+    }
+
+    /// Signs the ente's certificate signing request `csr_pem` (PKCS#10, PEM): the
+    /// certificate binds the CSR's public key to `ente`, valid from now for `giorni`
+    /// days, with the same subject, SAN and EKU clientAuth as [`Autorita::rilascia_client`].
+    ///
+    /// Only the CSR's public key is used, once its signature proves the requester holds
+    /// the private key; its subject and requested extensions are not copied (the identity
+    /// is the one the authority's operator states). Keys: RSA of at least 2048 bits, EC
+    /// P-256 or P-384.
+    pub fn firma_csr(
+        &self,
+        csr_pem: &str,
+        ente: &EnteCertificato,
+        giorni: u32,
+    ) -> Result<CertificatoFirmato> {
+        if giorni == 0 {
+            return Err(ErroreTls::ValiditaNonValida("almeno un giorno".into()));
+        }
+        let richiesta = leggi_csr(csr_pem)?;
+        let adesso = adesso();
+        let (params, mut rilascio) = parametri_client(
+            ente,
+            adesso - MARGINE_OROLOGIO,
+            adesso + Duration::days(i64::from(giorni)),
+        )?;
+        rilascio.chiave = Some(richiesta.descrizione.clone());
+        rilascio.da_csr = true;
+        let (cert_pem, rilascio) = self.firma(params, rilascio, &richiesta.chiave)?;
+        Ok(CertificatoFirmato {
+            cert_pem,
+            seriale: rilascio.seriale,
+            impronta_sha256: rilascio.impronta,
+            scadenza: rilascio.scadenza,
+            chiave: richiesta.descrizione,
+            cn_richiesto: richiesta.cn,
+        })
+    }
+}
+
+/// Subject, SAN and EKU of an ente's client certificate, and its register record.
+fn parametri_client(
+    ente: &EnteCertificato,
+    valido_dal: OffsetDateTime,
+    scadenza: OffsetDateTime,
+) -> Result<(CertificateParams, Rilascio)> {
+    valida_ente(ente)?;
+    let denominazione = ente.denominazione.trim();
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CountryName, "IT");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, denominazione);
+    params.distinguished_name.push(
+        DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()),
+        // PrintableString, as qualified certificates of Italian CAs write it; the
+        // value was checked to be 11 digits, so the conversion cannot fail.
+        DnValue::PrintableString(
+            format!("{PREFISSO_VAT}{}", ente.codice_fiscale)
+                .try_into()
+                .map_err(|e: rcgen::Error| ErroreTls::EnteNonValido(e.to_string()))?,
+        ),
+    );
+    params
+        .distinguished_name
+        .push(DnType::CommonName, denominazione);
+    params.subject_alt_names = vec![SanType::URI(
+        format!("{PREFISSO_URN_IPA}{}", ente.codice_ipa)
+            .try_into()
+            .map_err(|e: rcgen::Error| ErroreTls::EnteNonValido(e.to_string()))?,
+    )];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let rilascio = Rilascio {
+        seriale: String::new(),
+        tipo: TipoCertificato::Client,
+        ipa: Some(ente.codice_ipa.clone()),
+        cf: Some(ente.codice_fiscale.clone()),
+        soggetto: denominazione.to_owned(),
+        impronta: String::new(),
+        valido_dal,
+        scadenza,
+        chiave: None,
+        da_csr: false,
+        revocato: false,
+        revocato_il: None,
+    };
+    Ok((params, rilascio))
+}
+
+impl Autorita {
     /// Issues a certificate for the service's own listener: `nomi` are DNS names or IP
     /// addresses (each becomes a SAN; the first is also the CN).
     pub fn rilascia_server(&self, nomi: &[String], giorni: u32) -> Result<CertificatoRilasciato> {
@@ -359,18 +576,42 @@ impl Autorita {
             impronta: String::new(),
             valido_dal: adesso - MARGINE_OROLOGIO,
             scadenza: adesso + Duration::days(i64::from(giorni)),
+            chiave: None,
+            da_csr: false,
             revocato: false,
             revocato_il: None,
         };
-        self.rilascia(params, rilascio)
+        self.rilascia(params, rilascio, AlgoritmoChiave::EcP256)
     }
 
-    /// Signs `params` with a fresh P-256 key, records the issuance, returns both.
+    /// Signs `params` with a fresh key of kind `algoritmo`, records the issuance,
+    /// returns both.
     fn rilascia(
+        &self,
+        params: CertificateParams,
+        mut rilascio: Rilascio,
+        algoritmo: AlgoritmoChiave,
+    ) -> Result<CertificatoRilasciato> {
+        let chiave = algoritmo.genera()?;
+        rilascio.chiave = Some(algoritmo.descrizione().to_owned());
+        let (cert_pem, rilascio) = self.firma(params, rilascio, &chiave)?;
+        Ok(CertificatoRilasciato {
+            cert_pem,
+            chiave_pem: chiave.serialize_pem(),
+            seriale: rilascio.seriale,
+            impronta_sha256: rilascio.impronta,
+            scadenza: rilascio.scadenza,
+        })
+    }
+
+    /// Signs `params` for the public key `soggetto`, records the issuance (before the
+    /// certificate leaves), returns the certificate PEM and the record.
+    fn firma(
         &self,
         mut params: CertificateParams,
         mut rilascio: Rilascio,
-    ) -> Result<CertificatoRilasciato> {
+        soggetto: &impl PublicKeyData,
+    ) -> Result<(String, Rilascio)> {
         let valido_dal = rilascio
             .valido_dal
             .replace_nanosecond(0)
@@ -392,8 +633,7 @@ impl Autorita {
         // The AKI lets verifiers pick the right CA key after a re-keying.
         params.use_authority_key_identifier_extension = true;
 
-        let chiave = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let cert = params.signed_by(&chiave, &self.emittente)?;
+        let cert = params.signed_by(soggetto, &self.emittente)?;
         rilascio.seriale = hex::encode(seriale.to_bytes());
         rilascio.impronta = isee_hash::sha256_hex(cert.der());
         rilascio.valido_dal = valido_dal;
@@ -403,15 +643,11 @@ impl Autorita {
             seriale = %rilascio.seriale,
             tipo = ?rilascio.tipo,
             soggetto = %rilascio.soggetto,
+            chiave = rilascio.chiave.as_deref().unwrap_or(""),
+            da_csr = rilascio.da_csr,
             "certificato rilasciato"
         );
-        Ok(CertificatoRilasciato {
-            cert_pem: cert.pem(),
-            chiave_pem: chiave.serialize_pem(),
-            seriale: rilascio.seriale,
-            impronta_sha256: rilascio.impronta,
-            scadenza,
-        })
+        Ok((cert.pem(), rilascio))
     }
 
     /// Every certificate issued, in issuance order.
@@ -523,6 +759,83 @@ impl Autorita {
             .map_err(ErroreTls::file(&percorso))?;
         f.sync_all().map_err(ErroreTls::file(&percorso))
     }
+}
+
+/// What the authority takes from a CSR.
+struct CsrLetta {
+    chiave: SubjectPublicKeyInfo,
+    descrizione: String,
+    cn: Option<String>,
+}
+
+/// Reads a PKCS#10 request: PEM, structure, the signature made with the key it carries
+/// (proof that the requester holds the private key), and an acceptable key.
+fn leggi_csr(pem: &str) -> Result<CsrLetta> {
+    use rustls_pki_types::CertificateSigningRequestDer;
+    use rustls_pki_types::pem::PemObject as _;
+    use x509_parser::prelude::{FromDer as _, X509CertificationRequest};
+    use x509_parser::public_key::PublicKey;
+
+    let der = CertificateSigningRequestDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
+        ErroreTls::Pem {
+            cosa: "richiesta di certificato (CSR)",
+            dettaglio: e.to_string(),
+        }
+    })?;
+    let (resto, csr) = X509CertificationRequest::from_der(der.as_ref()).map_err(|e| {
+        ErroreTls::RichiestaNonValida(format!("struttura PKCS#10 illeggibile ({e})"))
+    })?;
+    if !resto.is_empty() {
+        return Err(ErroreTls::RichiestaNonValida(
+            "dati in più dopo la richiesta PKCS#10".into(),
+        ));
+    }
+    csr.verify_signature().map_err(|_| {
+        ErroreTls::RichiestaNonValida(
+            "la firma della richiesta non è valida: non è stata firmata con la chiave che contiene, o è stata alterata dopo la firma".into(),
+        )
+    })?;
+    let info = &csr.certification_request_info;
+    let spki = &info.subject_pki;
+    let descrizione = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => {
+            let bit = rsa.key_size();
+            if bit < 2048 {
+                return Err(ErroreTls::RichiestaNonValida(format!(
+                    "chiave RSA di {bit} bit: ne servono almeno 2048"
+                )));
+            }
+            format!("RSA {bit}")
+        }
+        Ok(PublicKey::EC(punto)) => match punto.key_size() {
+            256 => "EC P-256".to_owned(),
+            384 => "EC P-384".to_owned(),
+            bit => {
+                return Err(ErroreTls::RichiestaNonValida(format!(
+                    "chiave EC di {bit} bit: ammesse P-256 e P-384"
+                )));
+            }
+        },
+        _ => {
+            return Err(ErroreTls::RichiestaNonValida(
+                "tipo di chiave non ammesso: servono RSA (almeno 2048 bit) o EC P-256/P-384".into(),
+            ));
+        }
+    };
+    let chiave = SubjectPublicKeyInfo::from_der(spki.raw).map_err(|e| {
+        ErroreTls::RichiestaNonValida(format!("chiave pubblica non utilizzabile ({e})"))
+    })?;
+    let cn = info
+        .subject
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .map(str::to_owned);
+    Ok(CsrLetta {
+        chiave,
+        descrizione,
+        cn,
+    })
 }
 
 /// Lowercase hex without separators, the register's spelling of a serial.
@@ -794,6 +1107,149 @@ mod tests {
             .map(|r| hex::encode(r.raw_serial()))
             .collect();
         assert_eq!(seriali, vec![c1.seriale.clone()]);
+    }
+
+    /// The certificate's public key (SPKI bit string) and whether it carries EKU clientAuth.
+    fn chiave_ed_eku(cert_pem: &str) -> (Vec<u8>, bool) {
+        let der = pem_certificato(cert_pem, "client").unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+        let eku = cert
+            .extended_key_usage()
+            .unwrap()
+            .is_some_and(|e| e.value.client_auth && !e.value.server_auth);
+        (cert.public_key().subject_public_key.data.to_vec(), eku)
+    }
+
+    fn verifica_emittente(ca: &Autorita, cert_pem: &str) {
+        let ca_der = pem_certificato(ca.cert_pem(), "ca").unwrap();
+        let der = pem_certificato(cert_pem, "client").unwrap();
+        let (_, ca) = x509_parser::parse_x509_certificate(&ca_der).unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+        cert.verify_signature(Some(ca.public_key())).unwrap();
+    }
+
+    #[test]
+    fn firma_csr_rsa_e_ec_senza_toccare_la_chiave() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Autorita::crea(dir.path(), "CA di prova").unwrap();
+        for (algoritmo, atteso) in [
+            (AlgoritmoChiave::Rsa2048, "RSA 2048"),
+            (AlgoritmoChiave::Rsa3072, "RSA 3072"),
+            (AlgoritmoChiave::EcP256, "EC P-256"),
+        ] {
+            // The ente's side: the key stays here.
+            let richiesta = crea_richiesta("Comune di Ravenna", algoritmo).unwrap();
+            let chiave = KeyPair::from_pem(&richiesta.chiave_pem).unwrap();
+            // The CA's side: only the CSR.
+            let c = ca.firma_csr(&richiesta.csr_pem, &ravenna(), 30).unwrap();
+            assert_eq!(c.chiave, atteso);
+            assert_eq!(c.cn_richiesto.as_deref(), Some("Comune di Ravenna"));
+            let (pubblica, eku_client) = chiave_ed_eku(&c.cert_pem);
+            assert_eq!(pubblica, chiave.public_key_raw(), "{algoritmo}");
+            assert!(eku_client, "{algoritmo}: EKU clientAuth");
+            verifica_emittente(&ca, &c.cert_pem);
+            // Same identity as the all-in-one path.
+            let id = crate::identita_da_der(&pem_certificato(&c.cert_pem, "c").unwrap()).unwrap();
+            assert_eq!(id.codice_ipa.as_deref(), Some("c_h199"));
+        }
+        let rilasci = ca.rilasciati().unwrap();
+        assert_eq!(rilasci.len(), 3);
+        assert!(
+            rilasci
+                .iter()
+                .all(|r| r.da_csr && r.tipo == TipoCertificato::Client)
+        );
+        assert_eq!(rilasci[0].chiave.as_deref(), Some("RSA 2048"));
+    }
+
+    #[test]
+    fn rilascia_client_con_rsa_ed_ec() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Autorita::crea(dir.path(), "CA di prova").unwrap();
+        for algoritmo in AlgoritmoChiave::TUTTI {
+            let c = ca.rilascia_client_con(&ravenna(), 30, algoritmo).unwrap();
+            let chiave = KeyPair::from_pem(&c.chiave_pem).unwrap();
+            let rsa = matches!(
+                algoritmo,
+                AlgoritmoChiave::Rsa2048 | AlgoritmoChiave::Rsa3072
+            );
+            assert_eq!(chiave.algorithm() == &PKCS_RSA_SHA256, rsa, "{algoritmo}");
+            // PKCS#8, the PEM Java's KeyFactory reads.
+            assert!(c.chiave_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+            let (pubblica, eku_client) = chiave_ed_eku(&c.cert_pem);
+            assert_eq!(pubblica, chiave.public_key_raw());
+            assert!(eku_client);
+            verifica_emittente(&ca, &c.cert_pem);
+        }
+        let bit: Vec<Option<String>> = ca
+            .rilasciati()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.chiave)
+            .collect();
+        assert_eq!(
+            bit,
+            ["EC P-256", "RSA 2048", "RSA 3072"].map(|s| Some(s.to_owned()))
+        );
+        assert_eq!(
+            "rsa-3072".parse::<AlgoritmoChiave>().unwrap(),
+            AlgoritmoChiave::Rsa3072
+        );
+        let e = "rsa-1024".parse::<AlgoritmoChiave>().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("ammessi ec-p256, rsa-2048, rsa-3072"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn csr_con_firma_non_valida_rifiutata() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Autorita::crea(dir.path(), "CA di prova").unwrap();
+        let richiesta = crea_richiesta("Comune di Ravenna", AlgoritmoChiave::Rsa2048).unwrap();
+        // Change one letter of the signed subject: the DER stays well formed, the
+        // signature no longer matches.
+        let mut p = pem::parse(&richiesta.csr_pem).unwrap();
+        let mut der = p.contents().to_vec();
+        let i = der
+            .windows(7)
+            .position(|w| w == b"Ravenna")
+            .expect("CN in the CSR");
+        der[i] = b'M';
+        p = pem::Pem::new(p.tag(), der);
+        let alterata = pem::encode(&p);
+        let e = ca.firma_csr(&alterata, &ravenna(), 30).unwrap_err();
+        assert!(matches!(e, ErroreTls::RichiestaNonValida(_)), "{e}");
+        assert!(
+            e.to_string()
+                .contains("la firma della richiesta non è valida"),
+            "{e}"
+        );
+        for (testo, cosa) in [
+            ("", "PEM"),
+            (
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+                "PKCS#10",
+            ),
+        ] {
+            let e = ca.firma_csr(testo, &ravenna(), 30).unwrap_err();
+            assert!(e.to_string().contains(cosa), "{cosa}: {e}");
+        }
+        // A CSR signed correctly but for bad ente data, or zero days: refused too.
+        let e = ca
+            .firma_csr(
+                &richiesta.csr_pem,
+                &EnteCertificato {
+                    codice_fiscale: "1".into(),
+                    ..ravenna()
+                },
+                30,
+            )
+            .unwrap_err();
+        assert!(matches!(e, ErroreTls::EnteNonValido(_)), "{e}");
+        assert!(ca.firma_csr(&richiesta.csr_pem, &ravenna(), 0).is_err());
+        assert!(ca.rilasciati().unwrap().is_empty(), "nothing issued");
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum ErroreTls {
         /// The parse error.
         dettaglio: String,
     },
+    /// A certificate signing request that cannot be signed (unreadable, bad signature,
+    /// weak or unknown key), or an unknown key algorithm.
+    #[error("richiesta di certificato (CSR) non valida: {0}")]
+    RichiestaNonValida(String),
     /// rcgen refused to build or sign.
     #[error("generazione del certificato non riuscita: {0}")]
     Generazione(#[from] rcgen::Error),

@@ -23,7 +23,10 @@ pub mod autorita;
 mod errore;
 pub mod server;
 
-pub use autorita::{Autorita, CertificatoRilasciato, EnteCertificato, Rilascio, TipoCertificato};
+pub use autorita::{
+    AlgoritmoChiave, Autorita, CertificatoFirmato, CertificatoRilasciato, EnteCertificato,
+    RichiestaCertificato, Rilascio, TipoCertificato, crea_richiesta,
+};
 pub use errore::ErroreTls;
 pub use server::{
     IdentitaClient, InfoConnessione, Limits, config_server, identita_da_der, servi_http,

@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result};
 use isee_tls::autorita::{CertificatoRilasciato, scrivi_nuovo};
-use isee_tls::{Autorita, EnteCertificato, TipoCertificato};
+use isee_tls::{AlgoritmoChiave, Autorita, EnteCertificato, TipoCertificato, crea_richiesta};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
@@ -52,9 +52,51 @@ pub enum ComandoCertificati {
         /// Giorni di validità
         #[arg(long, default_value_t = 365)]
         giorni: u32,
+        /// Tipo di chiave generata: ec-p256, rsa-2048 o rsa-3072 (RSA per i client Java)
+        #[arg(long, default_value = "ec-p256", value_parser = algoritmo)]
+        algoritmo: AlgoritmoChiave,
         /// Prefisso dei file scritti: PREFISSO.pem e PREFISSO-chiave.pem
         #[arg(short = 'o', long = "output")]
         prefisso: PathBuf,
+    },
+    /// Lato ente: crea una chiave privata e la richiesta di certificato (CSR) da inviare all'autorità
+    Csr {
+        /// File della chiave privata da creare (PKCS#8 PEM, permessi 0600): resta all'ente
+        #[arg(long)]
+        chiave: PathBuf,
+        /// File della richiesta da creare (PEM)
+        #[arg(long)]
+        csr: PathBuf,
+        /// Nome comune (CN) della richiesta, di solito la denominazione dell'ente
+        #[arg(long)]
+        cn: String,
+        /// Tipo di chiave: ec-p256, rsa-2048 o rsa-3072
+        #[arg(long, default_value = "rsa-2048", value_parser = algoritmo)]
+        algoritmo: AlgoritmoChiave,
+    },
+    /// Lato autorità: firma la richiesta (CSR) di un ente e rilascia il certificato client, senza vederne la chiave
+    Firma {
+        /// Directory dell'autorità
+        #[arg(long)]
+        dir: PathBuf,
+        /// La richiesta dell'ente (PEM)
+        #[arg(long)]
+        csr: PathBuf,
+        /// Codice IPA dell'ente (es. c_h199)
+        #[arg(long)]
+        ipa: String,
+        /// Codice fiscale numerico dell'ente (11 cifre)
+        #[arg(long)]
+        cf: String,
+        /// Denominazione dell'ente
+        #[arg(long)]
+        denominazione: String,
+        /// Giorni di validità
+        #[arg(long, default_value_t = 365)]
+        giorni: u32,
+        /// File del certificato da scrivere (PEM)
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
     /// Revoca un certificato e riscrive crl.pem
     Revoca {
@@ -110,6 +152,7 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
             cf,
             denominazione,
             giorni,
+            algoritmo,
             prefisso,
         } => {
             let ca = carica(&dir)?;
@@ -120,14 +163,82 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
                 denominazione,
             };
             let c = ca
-                .rilascia_client(&ente, giorni)
+                .rilascia_client_con(&ente, giorni, algoritmo)
                 .context("rilascio del certificato client")?;
             scrivi(&c, &cert, &chiave)?;
             println!(
-                "Certificato client per «{}» ({}) rilasciato",
+                "Certificato client per «{}» ({}) rilasciato, chiave {algoritmo}",
                 ente.denominazione, ente.codice_ipa
             );
             stampa(&c, &cert, &chiave);
+        }
+        ComandoCertificati::Csr {
+            chiave,
+            csr,
+            cn,
+            algoritmo,
+        } => {
+            for p in [&chiave, &csr] {
+                anyhow::ensure!(
+                    !p.exists(),
+                    "{} esiste già: non lo sovrascrivo",
+                    p.display()
+                );
+            }
+            let r = crea_richiesta(&cn, algoritmo).context("creazione della richiesta")?;
+            scrivi_nuovo(&chiave, &r.chiave_pem, true)?;
+            scrivi_nuovo(&csr, &r.csr_pem, false)?;
+            println!(
+                "Richiesta di certificato per «{}» creata, chiave {algoritmo}",
+                cn.trim()
+            );
+            println!(
+                "  chiave:    {} (resta all'ente: non inviarla)",
+                chiave.display()
+            );
+            println!("  richiesta: {} (da inviare all'autorità)", csr.display());
+        }
+        ComandoCertificati::Firma {
+            dir,
+            csr,
+            ipa,
+            cf,
+            denominazione,
+            giorni,
+            output,
+        } => {
+            let ca = carica(&dir)?;
+            anyhow::ensure!(
+                !output.exists(),
+                "{} esiste già: non lo sovrascrivo",
+                output.display()
+            );
+            let testo = std::fs::read_to_string(&csr)
+                .with_context(|| format!("lettura della richiesta {}", csr.display()))?;
+            let ente = EnteCertificato {
+                codice_ipa: ipa,
+                codice_fiscale: cf,
+                denominazione,
+            };
+            let c = ca
+                .firma_csr(&testo, &ente, giorni)
+                .with_context(|| format!("firma della richiesta {}", csr.display()))?;
+            scrivi_nuovo(&output, &c.cert_pem, false)?;
+            println!(
+                "Certificato client per «{}» ({}) rilasciato dalla richiesta, chiave {}",
+                ente.denominazione, ente.codice_ipa, c.chiave
+            );
+            if let Some(cn) = c.cn_richiesto.as_deref()
+                && cn != ente.denominazione.trim()
+            {
+                println!(
+                    "  attenzione: la richiesta indicava CN «{cn}»; il certificato porta i dati dell'ente indicati qui"
+                );
+            }
+            println!("  seriale:  {}", c.seriale);
+            println!("  SHA-256:  {}", c.impronta_sha256);
+            println!("  scadenza: {}", c.scadenza);
+            println!("  file:     {}", output.display());
         }
         ComandoCertificati::Revoca { dir, seriale } => {
             let ca = carica(&dir)?;
@@ -166,8 +277,13 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
                     (Some(ipa), Some(cf)) => format!("{ipa} {cf} "),
                     _ => String::new(),
                 };
+                let chiave = match (&r.chiave, r.da_csr) {
+                    (Some(k), true) => format!("{k}, da CSR  "),
+                    (Some(k), false) => format!("{k}  "),
+                    (None, _) => String::new(),
+                };
                 println!(
-                    "{}  {tipo:6}  {stato:8}  scade {}  {ente}{}",
+                    "{}  {tipo:6}  {stato:8}  scade {}  {chiave}{ente}{}",
                     r.seriale,
                     r.scadenza.date(),
                     r.soggetto
@@ -176,6 +292,10 @@ pub fn esegui(cmd: ComandoCertificati) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn algoritmo(s: &str) -> Result<AlgoritmoChiave, String> {
+    s.parse().map_err(|e: isee_tls::ErroreTls| e.to_string())
 }
 
 fn carica(dir: &Path) -> Result<Autorita> {

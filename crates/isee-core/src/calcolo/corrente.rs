@@ -54,7 +54,8 @@ pub(crate) fn calcola<T: Traccia>(
             Some(&dsu.abitazione),
             dsu.condizioni_nucleo.as_ref(),
             ctx.data,
-        );
+        )
+        .con_genitori_esterni(dsu);
         n.moltiplicatore_due_mesi = regole_modulo.corrente_moltiplicatore_due_mesi;
         n
     };

@@ -706,6 +706,21 @@ pub(crate) fn scala<T: Traccia>(ctx: &Contesto, c: &Condizioni, t: &mut T) -> (D
         Variante::FamiliareInclusione2026 => &r.maggiorazione_figli_famiglia_2026,
     };
     let figli = tabella[(c.figli as usize).min(5)];
+    if c.genitori_non_conviventi > 0 {
+        t.passo(|| {
+            passo(
+                "scala.genitore_non_convivente",
+                "Ai soli fini della maggiorazione per i figli minorenni fa parte del nucleo anche il genitore non convivente, non coniugato con l'altro genitore, che ha riconosciuto i figli (nessuno dei casi dell'art. 7, c. 1): il nucleo non è di un solo genitore, e per la lett. b) conta anche il suo lavoro",
+                None,
+                &[
+                    ("lavoro_genitori", Decimal::from(u8::from(c.lavoro_genitori))),
+                    ("unico_genitore", Decimal::from(u8::from(c.unico_genitore))),
+                ],
+                Decimal::from(c.genitori_non_conviventi),
+                "DPCM 159/2013, Allegato 1, lett. c), secondo periodo; art. 7, c. 1",
+            )
+        });
+    }
     let minori = if c.minorenni && (c.lavoro_genitori || c.unico_genitore) {
         if c.minori_tre_anni {
             r.maggiorazione_minori_tre_anni

@@ -2,8 +2,9 @@
 
 use crate::data::nato_entro;
 use crate::dsu::{
-    Abitazione, Componente, CondizioniNucleo, Immobile, PatrimonioAggiornato, Rapporto,
-    RapportoFinanziario, RiepilogoNucleo, Variazione,
+    Abitazione, Componente, CondizioniNucleo, Dsu, GenitoreNonConvivente, Immobile,
+    PatrimonioAggiornato, Rapporto, RapportoFinanziario, RiepilogoNucleo, SituazioneGenitore,
+    Variazione,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -103,7 +104,28 @@ pub(crate) struct Nucleo<'a> {
     /// Leave out property received as a donation from a beneficiary (Allegato 2 c.1
     /// lett. b).
     pub escludi_donazioni_ricevute: bool,
+    /// The DSU's non-cohabiting parents and members, for Allegato 1 lett. c) second
+    /// sentence: an attracted parent of a minor child of this nucleus counts as a
+    /// parent for the maggiorazione even where he or she is not a member.
+    pub genitori_esterni: Option<GenitoriEsterni<'a>>,
     pub data: NaiveDate,
+}
+
+/// Where the derivation finds the non-cohabiting parents (see
+/// [`Nucleo::genitori_esterni`]).
+#[derive(Clone, Copy)]
+pub(crate) struct GenitoriEsterni<'a> {
+    pub genitori: &'a [GenitoreNonConvivente],
+    pub componenti: &'a [Componente],
+}
+
+impl<'a> GenitoriEsterni<'a> {
+    pub(crate) fn di(dsu: &'a Dsu) -> Option<Self> {
+        (!dsu.genitori_non_conviventi.is_empty()).then_some(GenitoriEsterni {
+            genitori: &dsu.genitori_non_conviventi,
+            componenti: &dsu.componenti,
+        })
+    }
 }
 
 /// Facts about the nucleus that the scala and the franchigie need.
@@ -117,6 +139,9 @@ pub(crate) struct Condizioni {
     pub minori_tre_anni: bool,
     pub lavoro_genitori: bool,
     pub unico_genitore: bool,
+    /// Non-cohabiting parents counted only for the maggiorazione of lett. b)-c)
+    /// (Allegato 1 lett. c), second sentence).
+    pub genitori_non_conviventi: u32,
     pub disabili: u32,
 }
 
@@ -137,8 +162,16 @@ impl<'a> Nucleo<'a> {
             patrimonio_aggiornato: None,
             immobili_aggiunti: Vec::new(),
             escludi_donazioni_ricevute: false,
+            genitori_esterni: None,
             data,
         }
+    }
+
+    /// Counts the DSU's attracted non-cohabiting parents for the maggiorazione of
+    /// Allegato 1 lett. b)-c) (see [`Nucleo::genitori_esterni`]).
+    pub(super) fn con_genitori_esterni(mut self, dsu: &'a Dsu) -> Self {
+        self.genitori_esterni = GenitoriEsterni::di(dsu);
+        self
     }
 
     /// Derives the facts from the members, then applies the DSU's `CondizioniNucleo`.
@@ -185,6 +218,44 @@ impl<'a> Nucleo<'a> {
                 }
             } else {
                 altri_non_minori += 1;
+            }
+        }
+        // Allegato 1 lett. c), second sentence: "ai soli fini della maggiorazione" the
+        // non-cohabiting parent, not married to the other parent, who recognised the
+        // children is part of the nucleus, unless one of the cases of art. 7 c.1
+        // a)-e) applies. In the DSU that is a parent declared `attratto` (none of the
+        // cases) for a minor child of this nucleus; when he or she is already a member
+        // (ISEE minorenni) the loop above has counted him or her.
+        if let Some(esterni) = self.genitori_esterni {
+            for g in esterni.genitori {
+                if g.situazione != SituazioneGenitore::Attratto
+                    || self
+                        .membri
+                        .iter()
+                        .any(|m| m.c.codice_fiscale == g.codice_fiscale)
+                {
+                    continue;
+                }
+                let di_un_minore_del_nucleo = self.membri.iter().any(|m| {
+                    m.rapporto.e_figlio()
+                        && m.c.data_nascita.get().unwrap_or(NaiveDate::MIN)
+                            > maggiorenne_se_nato_entro
+                        && g.figli.contains(&m.c.codice_fiscale)
+                });
+                let Some(foglio) = esterni
+                    .componenti
+                    .iter()
+                    .find(|x| x.rapporto == Rapporto::GNC && x.codice_fiscale == g.codice_fiscale)
+                else {
+                    continue;
+                };
+                if di_un_minore_del_nucleo {
+                    c.genitori_non_conviventi += 1;
+                    genitori += 1;
+                    if foglio.mesi_lavoro >= mesi_lavoro_minimi {
+                        genitori_al_lavoro += 1;
+                    }
+                }
             }
         }
         // Allegato 1 lett. b): both parents, or the only one present, worked ≥ 6
@@ -259,6 +330,7 @@ pub(crate) fn condizioni_da_riepilogo(r: &RiepilogoNucleo) -> Condizioni {
         minori_tre_anni: r.presenza_minori_3_anni,
         lavoro_genitori: r.attivita_lavorativa,
         unico_genitore: r.genitore_solo,
+        genitori_non_conviventi: 0,
         disabili: u32::from(r.disabili_media)
             + u32::from(r.disabili_grave)
             + u32::from(r.disabili_non_autosufficienti),

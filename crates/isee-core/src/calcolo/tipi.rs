@@ -97,6 +97,7 @@ fn ordinario<'a>(ctx: &Contesto, dsu: &'a Dsu) -> Nucleo<'a> {
         dsu.condizioni_nucleo.as_ref(),
         ctx.data,
     )
+    .con_genitori_esterni(dsu)
 }
 
 fn eta(c: &Componente, ctx: &Contesto) -> i32 {
@@ -359,7 +360,8 @@ fn universitario<T: Traccia>(
                 c,
                 rapporto: Rapporto::F,
             });
-            let n = Nucleo::new(membri.into_iter().collect(), None, None, ctx.data);
+            let n = Nucleo::new(membri.into_iter().collect(), None, None, ctx.data)
+                .con_genitori_esterni(dsu);
             let esito = if u.presenza_genitori == PresenzaGenitori::NonConiugatiNonPresenti {
                 genitore_non_convivente(dsu, &studente, tipo, t)?
             } else {
@@ -439,7 +441,8 @@ fn dottorato<T: Traccia>(
         Some(&dsu.abitazione),
         None,
         ctx.data,
-    );
+    )
+    .con_genitori_esterni(dsu);
     let ind = indicatore::calcola(ctx, &n, t);
     Ok(Calcolo::da(ind, &n, Some(d.dottorando)))
 }
@@ -489,7 +492,8 @@ fn sociosanitario<'a>(
                     Some(&dsu.abitazione),
                     None,
                     ctx.data,
-                ),
+                )
+                .con_genitori_esterni(dsu),
                 nr.beneficiario,
             ))
         }
@@ -508,6 +512,9 @@ fn sociosanitario<'a>(
         }
     }
 }
+
+/// Art. 6 c.3 lett. c): "nei tre anni precedenti" the first request.
+const MESI_DONAZIONI_PRECEDENTI: u32 = 36;
 
 fn residenziale<T: Traccia>(
     ctx: &Contesto,
@@ -556,31 +563,68 @@ fn residenziale<T: Traccia>(
             )
         }
     };
-    // Art. 6 c.3 lett. c): donations after the first request for care, or in the three
-    // years before it, count as the beneficiary's property.
+    // Art. 6 c.3 lett. c): property the beneficiary donated after the first request
+    // for residential care counts as his or her property whoever received it; a
+    // donation of the three years before that request counts only if made to a person
+    // bound to maintenance under art. 433 c.c.
     let prima_richiesta = res
         .data_prima_richiesta
         .as_ref()
         .and_then(|d| d.get())
         .unwrap_or(ctx.data);
-    let da = prima_richiesta
-        .checked_sub_months(Months::new(36))
+    let inizio_triennio = prima_richiesta
+        .checked_sub_months(Months::new(MESI_DONAZIONI_PRECEDENTI))
         .unwrap_or(prima_richiesta);
     for d in &res.donazioni {
         let Some(data) = d.data.get() else { continue };
-        if data < da {
-            continue;
-        }
         let valore = d.quota_donata.applica(d.valore_imu.valore());
-        n.immobili_aggiunti.push(ImmobileAggiunto {
-            descrizione: format!(
-                "Donazione del {data} ({:?} a {}, quota donata {}%): conta nel patrimonio del beneficiario",
-                d.tipo,
-                d.codice_comune,
-                d.quota_donata.valore()
+        let alimenti = d.a_persona_tenuta_agli_alimenti();
+        let perche = match (data >= prima_richiesta, data >= inizio_triennio) {
+            (true, _) => Ok(
+                "successiva alla prima richiesta di prestazione residenziale: conta chiunque l'abbia ricevuta",
             ),
-            valore,
-        });
+            (false, true) if alimenti => Ok(match d.relazione_donatario {
+                Some(_) => {
+                    "nei tre anni precedenti la prima richiesta, a persona tenuta agli alimenti (art. 433 c.c.)"
+                }
+                None => {
+                    "nei tre anni precedenti la prima richiesta; relazione col donatario non indicata: considerato tenuto agli alimenti (art. 433 c.c.)"
+                }
+            }),
+            (false, true) => Err(
+                "nei tre anni precedenti la prima richiesta, a persona non tenuta agli alimenti (art. 433 c.c.): non conta",
+            ),
+            (false, false) => Err("anteriore ai tre anni precedenti la prima richiesta: non conta"),
+        };
+        match perche {
+            Ok(perche) => n.immobili_aggiunti.push(ImmobileAggiunto {
+                descrizione: format!(
+                    "Donazione del {data} ({:?} a {}, quota donata {}%), {perche}: conta nel patrimonio del beneficiario",
+                    d.tipo,
+                    d.codice_comune,
+                    d.quota_donata.valore()
+                ),
+                valore,
+            }),
+            Err(perche) => t.passo(|| {
+                passo(
+                    "art6.donazione_non_contata",
+                    format!(
+                        "Donazione del {data} ({:?} a {}, quota donata {}%), {perche}",
+                        d.tipo,
+                        d.codice_comune,
+                        d.quota_donata.valore()
+                    ),
+                    Some(res.beneficiario.as_str()),
+                    &[
+                        ("valore_quota_donata", valore),
+                        ("tenuto_agli_alimenti", Decimal::from(u8::from(alimenti))),
+                    ],
+                    Decimal::ZERO,
+                    "DPCM 159/2013, art. 6, c. 3, lett. c); art. 433 c.c.",
+                )
+            }),
+        }
     }
     let ind = indicatore::calcola(ctx, &n, t);
     let scala = ind.righe.scala_equivalenza;
