@@ -418,7 +418,8 @@ fn con_protocollo_domanda(testo: &str) -> Vec<u8> {
     busta(
         "ConsultazioneIndicatore",
         &format!(
-            "<con:RicercaCF><con:CodiceFiscale>RSSMRA80A01H501U</con:CodiceFiscale>\
+            "<con:TipoIndicatore>Ordinario</con:TipoIndicatore>\
+             <con:RicercaCF><con:CodiceFiscale>RSSMRA80A01H501U</con:CodiceFiscale>\
              <con:PrestazioneDaErogare>A1.01</con:PrestazioneDaErogare>\
              <con:ProtocolloDomandaEnteErogatore>{testo}</con:ProtocolloDomandaEnteErogatore>\
              </con:RicercaCF>"
@@ -429,7 +430,8 @@ fn con_protocollo_domanda(testo: &str) -> Vec<u8> {
 #[test]
 fn caratteri_di_controllo_rifiutati_crudi_e_come_riferimento() {
     // The control is the only change: the same request with a plain text is valid.
-    assert!(leggi_richiesta(&con_protocollo_domanda("DOM-1"), None).is_ok());
+    let base = leggi_richiesta(&con_protocollo_domanda("DOM-1"), None);
+    assert!(base.is_ok(), "{base:?}");
     for testo in [
         "DOM\u{0}1",
         "DOM\u{1}1",
@@ -441,6 +443,10 @@ fn caratteri_di_controllo_rifiutati_crudi_e_come_riferimento() {
         "&#x8;",
         "DOM&#xFFFE;",
         "&#xFFFF;",
+        "DOM\u{FFFE}",
+        "<![CDATA[DOM\u{1}1]]>",
+        "<![CDATA[\u{0}]]>",
+        "<![CDATA[\u{1b}[2J]]>",
     ] {
         let m = messaggio_envelope(&con_protocollo_domanda(testo), None);
         assert!(
