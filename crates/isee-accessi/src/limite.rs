@@ -7,8 +7,8 @@
 //! [`OpzioniLimite::raffica`] full records, then [`OpzioniLimite::al_minuto`] per
 //! minute. Beyond that a refusal is not dropped but *counted*: once per
 //! [`OpzioniLimite::intervallo`] the count becomes one record
-//! (`esito = RIFIUTI_SOPPRESSI`, `id_richiesta` = how many, `request_id` = "N
-//! rifiuti soppressi da <fonte> in <s> s"), so that the log still says what happened
+//! (`esito = RIFIUTI_SOPPRESSI`, `id_richiesta` = how many, `request_id` =
+//! `N rifiuti soppressi da <fonte> in <s> s`), so that the log still says what happened
 //! but grows by at most one row per source and interval.
 //!
 //! At most [`OpzioniLimite::fonti_massime`] sources are tracked (IPv6 gives an
