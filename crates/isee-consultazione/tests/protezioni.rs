@@ -68,6 +68,11 @@ async fn diecimila_rifiuti_senza_voucher() {
         "{byte} byte in {} righe",
         log.len()
     );
+    eprintln!(
+        "10.000 rifiuti in {secondi} s: {} righe ({pieni} complete, {} riepiloghi), {byte} byte JSON",
+        log.len(),
+        log.len() as u64 - pieni
+    );
     for r in &log {
         let id = r.accesso.request_id.as_deref().unwrap_or_default();
         assert!(id.len() <= 128, "{}", id.len());
