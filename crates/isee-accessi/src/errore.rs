@@ -42,6 +42,11 @@ pub enum ErroreAccessi {
         "il registro degli accessi è aperto in sola lettura: nessuno scrittore in questo processo"
     )]
     SolaLettura,
+    #[error(
+        "il registro degli accessi {0} non esiste (o il database non contiene un registro degli \
+         accessi): la verifica non crea nulla; controllare l'URL"
+    )]
+    RegistroAssente(String),
     #[error("dato corrotto nel registro degli accessi: {0}")]
     DatoCorrotto(String),
     #[error(

@@ -8,22 +8,30 @@
 //!   ([`scrittore`]).
 //! * Verification ([`verifica`]), retention with a MACed anchor
 //!   ([`RegistroAccessi::conserva`]), per-purpose daily counts for quotas, listings.
+//! * Every stored text bounded and stripped of control and bidi characters
+//!   ([`record::pulisci_campo`]); refusals of unauthenticated callers rate-limited per
+//!   source and summarised beyond the limit ([`limite`]); a warning when the SQLite
+//!   log's disk is nearly full ([`spazio`]).
 //! * The command line (`isee audit …`) is in the `isee` binary (`isee-cli`).
 //!
 //! SQLite (`sqlite://path`) or PostgreSQL (`postgres://…`) through sqlx's `Any` driver.
 
 pub mod chiavi;
 pub mod errore;
+pub mod limite;
 pub mod record;
 mod registro;
 mod schema;
 pub mod scrittore;
+pub mod spazio;
 pub mod verifica;
 
 pub use chiavi::ChiaviAudit;
 pub use errore::{ErroreAccessi, Risultato};
-pub use record::{NuovoAccesso, RecordAccesso, Ricevuta, testo_istante};
-pub use registro::{Filtro, RegistroAccessi};
+pub use limite::OpzioniLimite;
+pub use record::{NuovoAccesso, RecordAccesso, Ricevuta, pulisci_campo, testo_istante};
+pub use registro::{Filtro, Metriche, Protezioni, RegistroAccessi};
 pub use schema::TABELLA_MIGRAZIONI;
 pub use scrittore::OpzioniScrittura;
+pub use spazio::{SogliaSpazio, SpazioDisco};
 pub use verifica::{EsitoVerifica, Problema, TipoProblema};

@@ -9,6 +9,7 @@
 use crate::chiavi::hmac;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// One consultation, successful or refused, as the server describes it.
 ///
@@ -51,6 +52,139 @@ pub struct NuovoAccesso {
     /// Set by the caller (the instant the request arrived).
     #[serde(with = "istante_serde")]
     pub ts: DateTime<Utc>,
+}
+
+impl NuovoAccesso {
+    /// The access with every text field made safe to store ([`pulisci_campo`] with the
+    /// field's bound in [`limiti`]): what the writer chains, whatever the caller filled.
+    /// A caller cannot make a record larger than about 2.5 KB, nor put a line break, a
+    /// control character or a bidi override in the log.
+    pub fn pulito(self) -> NuovoAccesso {
+        use limiti::*;
+        let p = |s: String, max: usize| match pulisci_campo(&s, max) {
+            Cow::Borrowed(_) => s,
+            Cow::Owned(o) => o,
+        };
+        let o = |s: Option<String>, max: usize| s.map(|s| p(s, max));
+        NuovoAccesso {
+            eservizio: p(self.eservizio, CODICE),
+            operazione: p(self.operazione, CODICE),
+            canale: p(self.canale, CODICE),
+            esito: p(self.esito, CODICE),
+            http_status: self.http_status,
+            voucher_jti: o(self.voucher_jti, IDENTIFICATIVO),
+            client_id: o(self.client_id, IDENTIFICATIVO),
+            consumer_id: o(self.consumer_id, IDENTIFICATIVO),
+            purpose_id: o(self.purpose_id, IDENTIFICATIVO),
+            ente_ipa: o(self.ente_ipa, CODICE),
+            ente_categoria: o(self.ente_categoria, CODICE),
+            operatore_cf_hash: o(self.operatore_cf_hash, HASH),
+            operatore_loa: o(self.operatore_loa, CODICE),
+            operatore_postazione: o(self.operatore_postazione, TESTO),
+            evidenza_jti: o(self.evidenza_jti, IDENTIFICATIVO),
+            tipo_ricerca: o(self.tipo_ricerca, CODICE),
+            cf_ricercato_hash: o(self.cf_ricercato_hash, HASH),
+            prestazione: o(self.prestazione, CODICE),
+            protocollo_domanda: o(self.protocollo_domanda, TESTO),
+            stato_domanda: o(self.stato_domanda, CODICE),
+            protocollo_dsu: o(self.protocollo_dsu, CODICE),
+            id_richiesta: self.id_richiesta,
+            request_id: o(self.request_id, IDENTIFICATIVO),
+            ip_client: o(self.ip_client, CODICE),
+            latenza_us: self.latenza_us,
+            ts: self.ts,
+        }
+    }
+}
+
+/// The largest stored text of each kind of field, in bytes of UTF-8
+/// (docs/CONSULTAZIONE.md lists them field by field).
+pub mod limiti {
+    /// Codes and short values: `eservizio`, `operazione`, `canale`, `esito`,
+    /// `ente_ipa`, `ente_categoria`, `operatore_loa`, `tipo_ricerca`, `prestazione`,
+    /// `stato_domanda`, `protocollo_dsu`, `ip_client`.
+    pub const CODICE: usize = 64;
+    /// Identifiers chosen by others: `voucher_jti`, `client_id`, `consumer_id`,
+    /// `purpose_id`, `evidenza_jti`, `request_id` (a UUID is 36).
+    pub const IDENTIFICATIVO: usize = 128;
+    /// Keyed hashes (HMAC-SHA256 hex is 64).
+    pub const HASH: usize = 64;
+    /// Free text: `operatore_postazione` (the evidence's `userLocation`),
+    /// `protocollo_domanda` (the XSD's `maxLength` is 256).
+    pub const TESTO: usize = 256;
+    /// What a truncated value ends with: `…#` and the first 8 hex digits of the
+    /// SHA-256 of the whole original value, so that two long values stay apart.
+    pub const SEGNO_TRONCATO: &str = "…#";
+    /// Bytes the marker takes: `…` (3) + `#` + 8 hex digits.
+    pub const LUNGHEZZA_SEGNO: usize = 3 + 1 + 8;
+}
+
+/// Characters never stored as they are: C0 and C1 controls (CR, LF, NUL, ESC…,
+/// DEL), line and paragraph separators, and the bidirectional marks, embeddings,
+/// overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)
+/// that make a log line read differently from what it holds.
+pub fn carattere_vietato(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The one sanitising function of the access log: `s` as it may be stored in a
+/// field of at most `max` bytes.
+///
+/// * every [`carattere_vietato`] becomes the visible escape `\u{XXXX}` (and `\`
+///   itself stays as it is: the escape is for the eye, not to be decoded);
+/// * a text longer than `max` bytes after that is cut at a character boundary and
+///   ends with [`limiti::SEGNO_TRONCATO`] and 8 hex digits of the SHA-256 of the
+///   original `s`, the whole within `max` bytes (with `max` below the marker's
+///   length, just the cut).
+///
+/// The result is valid UTF-8 (a `str`), holds no forbidden character and is at most
+/// `max` bytes. A value that needs nothing is returned borrowed.
+pub fn pulisci_campo(s: &str, max: usize) -> Cow<'_, str> {
+    let pulito: Cow<'_, str> = if s.chars().any(carattere_vietato) {
+        let mut o = String::with_capacity(s.len() + 16);
+        for c in s.chars() {
+            if carattere_vietato(c) {
+                o.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            } else {
+                o.push(c);
+            }
+        }
+        Cow::Owned(o)
+    } else {
+        Cow::Borrowed(s)
+    };
+    if pulito.len() <= max {
+        return pulito;
+    }
+    let (spazio, segno) = if max >= limiti::LUNGHEZZA_SEGNO {
+        let impronta = isee_hash::sha256_hex(s.as_bytes());
+        (
+            max - limiti::LUNGHEZZA_SEGNO,
+            Some(format!("{}{}", limiti::SEGNO_TRONCATO, &impronta[..8])),
+        )
+    } else {
+        (max, None)
+    };
+    let mut taglio = spazio;
+    while !pulito.is_char_boundary(taglio) {
+        taglio -= 1;
+    }
+    let mut o = String::with_capacity(max);
+    o.push_str(&pulito[..taglio]);
+    if let Some(segno) = segno {
+        o.push_str(&segno);
+    }
+    Cow::Owned(o)
 }
 
 /// A stored record: the access plus its place in the chain.
@@ -193,6 +327,7 @@ pub(crate) struct Riga {
 impl Riga {
     /// The stored form of a new access, not yet chained (`mac_precedente`, `mac` empty).
     pub(crate) fn da_accesso(a: NuovoAccesso, seq: i64) -> Riga {
+        let a = a.pulito();
         Riga {
             seq,
             ts: testo_istante(&a.ts),
@@ -353,6 +488,7 @@ pub(crate) fn mac_da_hex(s: &str) -> Option<[u8; 32]> {
 mod test {
     use super::*;
     use chrono::TimeZone;
+    use proptest::prelude::*;
 
     fn base() -> Riga {
         let a = NuovoAccesso {
@@ -365,6 +501,93 @@ mod test {
             ..NuovoAccesso::default()
         };
         Riga::da_accesso(a, 42)
+    }
+
+    fn testo_qualsiasi() -> impl Strategy<Value = String> {
+        let carattere = prop_oneof![
+            4 => any::<char>(),
+            1 => prop::sample::select(vec![
+                '\n', '\r', '\0', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}',
+                '\u{2066}', '\u{2028}', '\u{200f}', 'à', '€', '\\',
+            ]),
+        ];
+        prop::collection::vec(carattere, 0..600).prop_map(String::from_iter)
+    }
+
+    proptest! {
+        #[test]
+        fn pulisci_campo_limita_e_toglie_i_controlli(s in testo_qualsiasi(), max in 0usize..400) {
+            let p = pulisci_campo(&s, max);
+            prop_assert!(p.len() <= max, "{} byte > {max}", p.len());
+            prop_assert!(!p.chars().any(carattere_vietato), "{p:?}");
+            prop_assert!(!p.contains(['\n', '\r']));
+            // A value that is already safe and fits is kept as it is.
+            if s.len() <= max && !s.chars().any(carattere_vietato) {
+                prop_assert_eq!(&*p, s.as_str());
+            }
+            // Idempotent: a stored value passes through unchanged.
+            prop_assert_eq!(pulisci_campo(&p, max), p.clone());
+        }
+    }
+
+    #[test]
+    fn pulisci_campo_esempi() {
+        assert_eq!(pulisci_campo("abc", 64), "abc");
+        assert_eq!(pulisci_campo("a\r\nb", 64), "a\\u{000d}\\u{000a}b");
+        assert_eq!(pulisci_campo("x\u{202e}y", 64), "x\\u{202e}y");
+        let lungo = "x".repeat(40_000);
+        let t = pulisci_campo(&lungo, 128);
+        assert_eq!(t.len(), 128);
+        assert!(t.starts_with("xxxx"));
+        let impronta = &isee_hash::sha256_hex(lungo.as_bytes())[..8];
+        assert!(t.ends_with(&format!("…#{impronta}")), "{t}");
+        // Two long values with the same start stay distinguishable.
+        let altro = format!("{}y", "x".repeat(40_000));
+        assert_ne!(pulisci_campo(&altro, 128), t);
+        // A cut never splits a character.
+        assert_eq!(pulisci_campo("ééé", 5), "éé");
+    }
+
+    #[test]
+    fn ogni_campo_memorizzato_e_limitato() {
+        let enorme = format!("{}\r\nSET esito=OK\u{202e}", "A".repeat(1 << 20));
+        let a = NuovoAccesso {
+            eservizio: enorme.clone(),
+            operazione: enorme.clone(),
+            canale: enorme.clone(),
+            esito: enorme.clone(),
+            voucher_jti: Some(enorme.clone()),
+            client_id: Some(enorme.clone()),
+            consumer_id: Some(enorme.clone()),
+            purpose_id: Some(enorme.clone()),
+            ente_ipa: Some(enorme.clone()),
+            ente_categoria: Some(enorme.clone()),
+            operatore_cf_hash: Some(enorme.clone()),
+            operatore_loa: Some(enorme.clone()),
+            operatore_postazione: Some(enorme.clone()),
+            evidenza_jti: Some(enorme.clone()),
+            tipo_ricerca: Some(enorme.clone()),
+            cf_ricercato_hash: Some(enorme.clone()),
+            prestazione: Some(enorme.clone()),
+            protocollo_domanda: Some(enorme.clone()),
+            stato_domanda: Some(enorme.clone()),
+            protocollo_dsu: Some(enorme.clone()),
+            request_id: Some(enorme.clone()),
+            ip_client: Some(enorme.clone()),
+            ..NuovoAccesso::default()
+        };
+        let r = Riga::da_accesso(a, 1);
+        let mut totale = 0;
+        for v in r.valori() {
+            if let Valore::Testo(t) | Valore::TestoOpz(Some(t)) = v {
+                assert!(t.len() <= limiti::TESTO, "{}", t.len());
+                assert!(!t.chars().any(carattere_vietato));
+                totale += t.len();
+            }
+        }
+        assert!(totale < 2_600, "{totale}");
+        assert!(r.request_id.as_ref().unwrap().len() <= limiti::IDENTIFICATIVO);
+        assert!(r.esito.len() <= limiti::CODICE);
     }
 
     #[test]

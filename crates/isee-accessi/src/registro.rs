@@ -4,17 +4,21 @@
 
 use crate::chiavi::{ChiaviAudit, hmac};
 use crate::errore::{ErroreAccessi, Risultato};
+use crate::limite::{Limitatore, OpzioniLimite};
 use crate::record::{
     NuovoAccesso, RecordAccesso, Ricevuta, mac_da_hex, testo_giorno, testo_istante,
 };
 use crate::schema::{self, Backend, colonne_select};
 use crate::scrittore::{ETICHETTA_ATTESA, Messaggio, OpzioniScrittura, Scrittore, leggi_testa};
+use crate::spazio::{SogliaSpazio, SpazioDisco, misura, percorso_sqlite};
 use crate::verifica::{EsitoVerifica, leggi_ancora, mac_ancora, verifica_catena};
 use chrono::{DateTime, Duration as Durata, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// The access log. Cheap to clone; every clone talks to the same writer.
@@ -29,6 +33,54 @@ struct Interno {
     chiavi: ChiaviAudit,
     /// `None` when opened read-only ([`RegistroAccessi::apri_lettore`]).
     coda: Option<mpsc::Sender<Messaggio>>,
+    limitatore: Limitatore,
+    /// The SQLite file, whose filesystem is watched; `None` on PostgreSQL.
+    file: Option<PathBuf>,
+    soglia_spazio: SogliaSpazio,
+    spazio: Mutex<Option<SpazioDisco>>,
+}
+
+/// What protects the log from being filled: the limits on unauthenticated refusals
+/// ([`RegistroAccessi::registra_non_autenticato`]) and the free-space threshold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Protezioni {
+    pub limite: OpzioniLimite,
+    pub spazio: SogliaSpazio,
+}
+
+/// The log's figures for a metrics page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Metriche {
+    /// The last measure of the SQLite log's filesystem; `None` on PostgreSQL or
+    /// before the first measure.
+    pub spazio: Option<SpazioDisco>,
+    /// Refusals of unauthenticated callers summarised instead of stored one by one,
+    /// since start.
+    pub rifiuti_soppressi: u64,
+}
+
+/// How often the writer's handle measures the disk.
+const INTERVALLO_SPAZIO: Duration = Duration::from_secs(30);
+
+/// The SQLite URL opened read-only and never created: `mode=ro` replaces any mode.
+fn url_sola_lettura(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut parti: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    parti.push("mode=ro");
+    format!("{base}?{}", parti.join("&"))
+}
+
+/// Whether a database error says "this table does not exist".
+fn tabella_mancante(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().as_deref() == Some("42P01") || d.message().contains("no such table")
+        }
+        _ => false,
+    }
 }
 
 impl std::fmt::Debug for RegistroAccessi {
@@ -70,20 +122,176 @@ impl RegistroAccessi {
         chiavi: ChiaviAudit,
         opzioni: OpzioniScrittura,
     ) -> Risultato<RegistroAccessi> {
+        Self::apri_con(url, chiavi, opzioni, Protezioni::default()).await
+    }
+
+    /// [`RegistroAccessi::apri`] with explicit limits and free-space threshold. Also
+    /// measures the disk now, and starts the task that every interval writes the
+    /// summaries of suppressed refusals and measures the disk again.
+    pub async fn apri_con(
+        url: &str,
+        chiavi: ChiaviAudit,
+        opzioni: OpzioniScrittura,
+        protezioni: Protezioni,
+    ) -> Risultato<RegistroAccessi> {
         // One connection goes to the writer; the rest serve reads and retention.
         let (pool, backend) = schema::connetti(url, 5).await?;
         schema::crea_tabelle(&pool, backend).await?;
         let scrittore = Scrittore::prepara(&pool, backend, chiavi.clone(), opzioni).await?;
         let (tx, rx) = mpsc::channel(scrittore.opzioni().capacita_coda);
         tokio::spawn(scrittore.esegui(rx));
-        Ok(RegistroAccessi {
+        let r = RegistroAccessi::costruisci(pool, backend, chiavi, Some(tx), url, protezioni);
+        r.controlla_spazio();
+        tokio::spawn(sorveglia(Arc::downgrade(&r.interno)));
+        Ok(r)
+    }
+
+    fn costruisci(
+        pool: AnyPool,
+        backend: Backend,
+        chiavi: ChiaviAudit,
+        coda: Option<mpsc::Sender<Messaggio>>,
+        url: &str,
+        protezioni: Protezioni,
+    ) -> RegistroAccessi {
+        RegistroAccessi {
             interno: Arc::new(Interno {
                 pool,
                 backend,
                 chiavi,
-                coda: Some(tx),
+                coda,
+                limitatore: Limitatore::new(protezioni.limite),
+                file: percorso_sqlite(url),
+                soglia_spazio: protezioni.spazio,
+                spazio: Mutex::new(None),
             }),
-        })
+        }
+    }
+
+    /// Opens an existing log for verification only: never creates a file or a table
+    /// and never writes (SQLite `mode=ro`, no migrations). A missing SQLite file, or
+    /// a database without the log's tables, is [`ErroreAccessi::RegistroAssente`].
+    pub async fn apri_verifica(url: &str, chiavi: ChiaviAudit) -> Risultato<RegistroAccessi> {
+        let backend = isee_sql::Backend::da_url(url)?;
+        let url_aperto = match backend {
+            Backend::Sqlite => url_sola_lettura(url),
+            Backend::Postgres => url.to_string(),
+        };
+        let assente = || ErroreAccessi::RegistroAssente(isee_sql::senza_credenziali(url));
+        let (pool, backend) = match schema::connetti_lettura(&url_aperto).await {
+            Ok(p) => p,
+            // SQLITE_CANTOPEN: the file is not there (or not readable).
+            Err(ErroreAccessi::Database(sqlx::Error::Database(d)))
+                if d.code().as_deref() == Some("14")
+                    || d.message().contains("unable to open database file") =>
+            {
+                return Err(assente());
+            }
+            Err(e) => return Err(e),
+        };
+        match sqlx::query("SELECT COUNT(*) FROM accessi_record WHERE seq < 0")
+            .fetch_one(&pool)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if tabella_mancante(&e) => {
+                pool.close().await;
+                return Err(assente());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(RegistroAccessi::costruisci(
+            pool,
+            backend,
+            chiavi,
+            None,
+            url,
+            Protezioni::default(),
+        ))
+    }
+
+    /// Records a refusal of a caller that is not authenticated (no valid voucher),
+    /// within the limits of [`crate::limite`]: `Some` once the full record is
+    /// committed, `None` when the source is over its limit and the refusal was only
+    /// counted (it reaches the log in the source's next summary record, which the
+    /// writer's background task writes every interval, and [`RegistroAccessi::chiudi`]
+    /// at the end).
+    pub async fn registra_non_autenticato(
+        &self,
+        fonte: &str,
+        a: NuovoAccesso,
+    ) -> Risultato<Option<Ricevuta>> {
+        if self.interno.limitatore.ammetti(fonte, &a, Instant::now()) {
+            self.registra(a).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Writes the summary records of suppressed refusals: those whose interval is
+    /// over, or all of them with `tutti`. Returns how many were written.
+    pub async fn riepiloga_rifiuti(&self, tutti: bool) -> Risultato<usize> {
+        let riepiloghi = self.interno.limitatore.riepiloghi(Instant::now(), tutti);
+        let n = riepiloghi.len();
+        for r in riepiloghi {
+            if let Some(t) = &r.request_id {
+                tracing::warn!(riepilogo = %t, "registro degli accessi: rifiuti non autenticati oltre il limite");
+            }
+            self.registra(r).await?;
+        }
+        Ok(n)
+    }
+
+    /// Measures the free space of the SQLite log's filesystem, remembers it for
+    /// [`RegistroAccessi::metriche`], and warns (tracing `warn`) when it is below the
+    /// threshold. `None` on PostgreSQL or when the filesystem cannot be measured.
+    pub fn controlla_spazio(&self) -> Option<SpazioDisco> {
+        let file = self.interno.file.as_ref()?;
+        let misurato = match misura(file) {
+            Ok((libero, totale)) => SpazioDisco {
+                libero,
+                totale,
+                in_esaurimento: self.interno.soglia_spazio.superata(libero, totale),
+            },
+            Err(e) => {
+                tracing::warn!(errore = %e, file = %file.display(), "registro degli accessi: spazio libero non misurabile");
+                return None;
+            }
+        };
+        let prima = self
+            .interno
+            .spazio
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(misurato);
+        if misurato.in_esaurimento {
+            tracing::warn!(
+                libero_byte = misurato.libero,
+                totale_byte = misurato.totale,
+                soglia_byte = self.interno.soglia_spazio.byte_minimi,
+                soglia_percento = self.interno.soglia_spazio.percento_minimo,
+                file = %file.display(),
+                "registro degli accessi: spazio su disco in esaurimento; a disco pieno ogni consultazione risponderà DATABASE_OFFLINE"
+            );
+        } else if prima.is_some_and(|p| p.in_esaurimento) {
+            tracing::info!(
+                libero_byte = misurato.libero,
+                "registro degli accessi: spazio su disco di nuovo sopra la soglia"
+            );
+        }
+        Some(misurato)
+    }
+
+    /// The figures of the metrics page.
+    pub fn metriche(&self) -> Metriche {
+        Metriche {
+            spazio: *self
+                .interno
+                .spazio
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+            rifiuti_soppressi: self.interno.limitatore.soppressi_totali(),
+        }
     }
 
     /// Opens the log without writing to the chain: verification, listings, retention,
@@ -92,14 +300,14 @@ impl RegistroAccessi {
     pub async fn apri_lettore(url: &str, chiavi: ChiaviAudit) -> Risultato<RegistroAccessi> {
         let (pool, backend) = schema::connetti(url, 2).await?;
         schema::crea_tabelle(&pool, backend).await?;
-        Ok(RegistroAccessi {
-            interno: Arc::new(Interno {
-                pool,
-                backend,
-                chiavi,
-                coda: None,
-            }),
-        })
+        Ok(RegistroAccessi::costruisci(
+            pool,
+            backend,
+            chiavi,
+            None,
+            url,
+            Protezioni::default(),
+        ))
     }
 
     /// Whether this handle is the writer.
@@ -158,6 +366,11 @@ impl RegistroAccessi {
     /// Writes what is queued, releases the writer's lock and stops the writer. Later
     /// `registra` calls fail with [`ErroreAccessi::Chiuso`]. Also closes the pool.
     pub async fn chiudi(&self) {
+        if self.interno.coda.is_some()
+            && let Err(e) = self.riepiloga_rifiuti(true).await
+        {
+            tracing::warn!(errore = %e, "registro degli accessi: riepiloghi dei rifiuti non scritti alla chiusura");
+        }
         if let Some(coda) = &self.interno.coda {
             let (tx, rx) = oneshot::channel();
             if coda.send(Messaggio::Chiudi(tx)).await.is_ok() {
@@ -363,6 +576,38 @@ impl RegistroAccessi {
                     .map_err(ErroreAccessi::DatoCorrotto)
             })
             .collect()
+    }
+}
+
+/// The writer's handle's background task: summaries of suppressed refusals every
+/// interval, the disk every [`INTERVALLO_SPAZIO`]. Ends when the log is closed or
+/// every handle is gone.
+async fn sorveglia(interno: Weak<Interno>) {
+    let passo = match interno.upgrade() {
+        Some(i) => i.limitatore.opzioni().intervallo.min(INTERVALLO_SPAZIO),
+        None => return,
+    };
+    let mut orologio = tokio::time::interval(passo);
+    orologio.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    orologio.tick().await;
+    let mut ultima_misura = Instant::now();
+    loop {
+        orologio.tick().await;
+        let Some(interno) = interno.upgrade() else {
+            return;
+        };
+        let r = RegistroAccessi { interno };
+        match r.riepiloga_rifiuti(false).await {
+            Ok(_) => {}
+            Err(ErroreAccessi::Chiuso) => return,
+            Err(e) => {
+                tracing::warn!(errore = %e, "registro degli accessi: riepiloghi dei rifiuti non scritti")
+            }
+        }
+        if ultima_misura.elapsed() >= INTERVALLO_SPAZIO {
+            ultima_misura = Instant::now();
+            r.controlla_spazio();
+        }
     }
 }
 

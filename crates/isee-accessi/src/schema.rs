@@ -41,6 +41,19 @@ pub(crate) async fn connetti(url: &str, connessioni: u32) -> Risultato<(AnyPool,
     Ok((pool, backend))
 }
 
+/// A read-only pool for verification: busy timeout only (changing the journal mode
+/// would be a write), one connection.
+pub(crate) async fn connetti_lettura(url: &str) -> Risultato<(AnyPool, Backend)> {
+    let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
+        url,
+        max_connessioni: 1,
+        schema: None,
+        pragma_sqlite: &["PRAGMA busy_timeout = 10000"],
+    })
+    .await?;
+    Ok((pool, backend))
+}
+
 /// The tables, one migrator per backend (`migrations/sqlite`, `migrations/postgres`:
 /// same versions, same names), recorded in a migration table of the log's own.
 static MIGRAZIONI_SQLITE: LazyLock<Migrator> = LazyLock::new(|| {

@@ -11,7 +11,7 @@
 
 use crate::chiavi::{ChiaviAudit, hmac};
 use crate::errore::Risultato;
-use crate::record::{MAC_INIZIALE, Riga, mac_da_hex, mac_record};
+use crate::record::{MAC_INIZIALE, Riga, mac_da_hex, mac_record, pulisci_campo};
 use crate::schema::{SQL_LEGGI_META, colonne_select, riga};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
@@ -59,9 +59,14 @@ pub enum TipoProblema {
     Riordinato,
     /// The retention anchor's own MAC is wrong: forged or altered.
     AncoraNonValida,
-    /// The key's fingerprint differs from the one the log was written with: every MAC
-    /// will look wrong; use the right key before concluding anything.
+    /// The key's fingerprint differs from the one the log was written with and no
+    /// record verifies with it: the wrong key; every MAC looks wrong, so use the right
+    /// key before concluding anything.
     ChiaveErrata,
+    /// The fingerprint stored in the log (`accessi_meta`) is not the key's, or is
+    /// missing, yet the key verifies the records: the key is right and the stored
+    /// fingerprint was altered.
+    ImprontaAlterata,
 }
 
 /// Problems kept in the list; the rest are only counted (the wrong key on a log of
@@ -198,19 +203,18 @@ pub(crate) async fn verifica_catena(
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
-    if let Some(r) = registrata.filter(|r| r != chiavi.impronta()) {
-        st.segnala(
-            0,
-            TipoProblema::ChiaveErrata,
-            format!(
-                "la chiave fornita (impronta {}) non è quella del registro (impronta {r}): \
-                 tutti i MAC risulteranno errati",
-                chiavi.impronta()
-            ),
-        );
-        // Every record would be searched for in vain.
+    // Whether the key or the stored fingerprint is wrong is told at the end, by
+    // whether any MAC verifies with the key (an HMAC does not verify with another key).
+    let impronta_diversa = registrata
+        .as_ref()
+        .filter(|r| *r != chiavi.impronta())
+        .map(|r| pulisci_campo(r, 64).into_owned());
+    if impronta_diversa.is_some() {
+        // With the wrong key every record would be searched for in vain; the search
+        // is switched back on at the first record that verifies.
         st.ricerche = 0;
     }
+    let mut mac_validi: u64 = 0;
 
     // Where the chain starts: the anchor, or the beginning.
     let mut attesa: i64 = 1;
@@ -297,6 +301,12 @@ pub(crate) async fn verifica_catena(
                 (Some(p), Some(m)) => &mac_record(chiavi.catena(), p, &riga.canonica()) == m,
                 _ => false,
             };
+            if valido {
+                if mac_validi == 0 && impronta_diversa.is_some() {
+                    st.ricerche = RICERCHE_MASSIME;
+                }
+                mac_validi += 1;
+            }
             if !valido {
                 let altrove = match (&prec, &mac) {
                     (Some(p), Some(m)) if st.ricerche > 0 => {
@@ -376,6 +386,57 @@ pub(crate) async fn verifica_catena(
             }
         }
         // A head older than the anchor was removed by retention: nothing to compare.
+    }
+
+    let letti = st.esito.record_verificati;
+    let fornita = chiavi.impronta();
+    let chiave = match (&impronta_diversa, &registrata) {
+        (Some(r), _) if mac_validi > 0 => Some((
+            TipoProblema::ImprontaAlterata,
+            format!(
+                "l'impronta della chiave registrata nel database ({r}) non è quella della chiave \
+                 fornita ({fornita}), ma la chiave fornita verifica {mac_validi} record su {letti}: \
+                 la chiave è quella giusta ed è l'impronta registrata (tabella accessi_meta) a \
+                 essere stata alterata"
+            ),
+        )),
+        (Some(r), _) if letti > 0 => Some((
+            TipoProblema::ChiaveErrata,
+            format!(
+                "la chiave fornita (impronta {fornita}) non è quella del registro (impronta {r}): \
+                 nessuno dei {letti} record verifica con essa, e i problemi «alterato» che \
+                 seguono ne sono la conseguenza; ripetere la verifica con la chiave giusta"
+            ),
+        )),
+        (Some(r), _) => Some((
+            TipoProblema::ChiaveErrata,
+            format!(
+                "la chiave fornita (impronta {fornita}) non è quella registrata nel registro \
+                 (impronta {r}); il registro non ha record con cui stabilire se sia sbagliata la \
+                 chiave o alterata l'impronta"
+            ),
+        )),
+        (None, None) if letti > 0 => Some((
+            TipoProblema::ImprontaAlterata,
+            format!(
+                "l'impronta della chiave manca dal registro (tabella accessi_meta), che pure ha \
+                 {letti} record: è stata cancellata"
+            ),
+        )),
+        _ => None,
+    };
+    if let Some((tipo, dettaglio)) = chiave {
+        // First in the list: it says how to read every other problem.
+        st.esito.problemi_totali += 1;
+        st.esito.problemi.insert(
+            0,
+            Problema {
+                seq: 0,
+                tipo,
+                dettaglio,
+            },
+        );
+        st.esito.problemi.truncate(LIMITE_PROBLEMI);
     }
     Ok(st.esito)
 }

@@ -7,8 +7,8 @@ mod comune;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use comune::{Ambiente, Tipo};
 use isee_accessi::{
-    ChiaviAudit, ErroreAccessi, EsitoVerifica, Filtro, NuovoAccesso, OpzioniScrittura,
-    RegistroAccessi, TipoProblema,
+    ChiaviAudit, ErroreAccessi, EsitoVerifica, Filtro, NuovoAccesso, OpzioniLimite,
+    OpzioniScrittura, Protezioni, RegistroAccessi, SogliaSpazio, TipoProblema,
 };
 use std::collections::HashSet;
 
@@ -97,6 +97,10 @@ su_entrambi!(
     registro_precedente_alle_migrazioni,
     schema_piu_recente_rifiutato,
     lettore_accanto_allo_scrittore,
+    impronta_alterata,
+    verifica_senza_registro_non_crea_nulla,
+    rifiuti_non_autenticati_limitati,
+    campi_enormi_limitati,
 );
 
 async fn diecimila_concorrenti(amb: Ambiente) {
@@ -817,5 +821,240 @@ async fn lettore_accanto_allo_scrittore(amb: Ambiente) {
         c.await.unwrap();
     }
     assert_eq!(reg.testa().await.unwrap().map(|t| t.0), Some(600));
+    reg.chiudi().await;
+}
+
+/// Someone edits the stored key fingerprint: verification with the right key must say
+/// that the fingerprint was altered, not that the key is wrong.
+async fn impronta_alterata(amb: Ambiente) {
+    let reg = apri(&amb).await;
+    riempi(&reg, 5).await;
+    reg.chiudi().await;
+    amb.sql(&[
+        "UPDATE accessi_meta SET valore = 'deadbeefdeadbeef' WHERE chiave = 'impronta_chiave'",
+    ])
+    .await;
+    let reg = RegistroAccessi::apri_lettore(&amb.url, chiavi())
+        .await
+        .unwrap();
+    let e = reg.verifica().await.unwrap();
+    assert_eq!(tipi(&e), vec![(0, TipoProblema::ImprontaAlterata)]);
+    let d = &e.problemi[0].dettaglio;
+    assert!(d.contains("deadbeefdeadbeef"), "{d}");
+    assert!(d.contains(chiavi().impronta()), "{d}");
+    assert!(d.contains("5 record su 5"), "{d}");
+    assert!(!d.contains("risulteranno errati"), "{d}");
+    reg.chiudi().await;
+    // With a wrong key it is the key that is wrong, and the message says so.
+    let reg = RegistroAccessi::apri_lettore(&amb.url, altre_chiavi())
+        .await
+        .unwrap();
+    let e = reg.verifica().await.unwrap();
+    assert_eq!(e.problemi[0].tipo, TipoProblema::ChiaveErrata);
+    assert!(
+        e.problemi[0].dettaglio.contains("nessuno dei 5 record"),
+        "{}",
+        e.problemi[0].dettaglio
+    );
+    reg.chiudi().await;
+    // The fingerprint row deleted: said as such.
+    amb.sql(&["DELETE FROM accessi_meta WHERE chiave = 'impronta_chiave'"])
+        .await;
+    let reg = RegistroAccessi::apri_lettore(&amb.url, chiavi())
+        .await
+        .unwrap();
+    let e = reg.verifica().await.unwrap();
+    assert_eq!(tipi(&e), vec![(0, TipoProblema::ImprontaAlterata)]);
+    assert!(e.problemi[0].dettaglio.contains("manca"));
+    reg.chiudi().await;
+}
+
+/// Verification opens read-only: no file, no table is ever created.
+async fn verifica_senza_registro_non_crea_nulla(amb: Ambiente) {
+    let r = RegistroAccessi::apri_verifica(&amb.url, chiavi()).await;
+    assert!(matches!(r, Err(ErroreAccessi::RegistroAssente(_))), "{r:?}");
+    if let Some(f) = &amb.file {
+        assert!(!f.exists(), "la verifica ha creato {}", f.display());
+    } else {
+        // PostgreSQL: still no table in the schema, so a writer creates the log.
+        let r = RegistroAccessi::apri_verifica(&amb.url, chiavi()).await;
+        assert!(matches!(r, Err(ErroreAccessi::RegistroAssente(_))));
+    }
+    let reg = apri(&amb).await;
+    riempi(&reg, 3).await;
+    reg.chiudi().await;
+    let v = RegistroAccessi::apri_verifica(&amb.url, chiavi())
+        .await
+        .unwrap();
+    let e = v.verifica().await.unwrap();
+    assert!(e.integro(), "{:?}", e.problemi);
+    assert_eq!(e.record_verificati, 3);
+    assert!(matches!(
+        v.registra(accesso(9)).await,
+        Err(ErroreAccessi::SolaLettura)
+    ));
+    v.chiudi().await;
+}
+
+fn rifiuto_anonimo(i: i64) -> NuovoAccesso {
+    NuovoAccesso {
+        eservizio: "indicatore".into(),
+        operazione: String::new(),
+        canale: "rest".into(),
+        esito: "VOUCHER_ASSENTE".into(),
+        http_status: 401,
+        // The flood of the issue: a huge request id on every call.
+        request_id: Some(format!("{i}-{}", "X".repeat(64 * 1024))),
+        ip_client: Some("203.0.113.9".into()),
+        ts: istante() + Duration::milliseconds(i),
+        ..NuovoAccesso::default()
+    }
+}
+
+/// 10,000 refusals without a voucher from one source: the log grows by a bounded
+/// number of rows, every refusal is accounted for (stored or counted in a summary),
+/// and the chain verifies.
+async fn rifiuti_non_autenticati_limitati(amb: Ambiente) {
+    let protezioni = Protezioni {
+        limite: OpzioniLimite {
+            raffica: 10,
+            al_minuto: 60,
+            intervallo: std::time::Duration::from_millis(300),
+            fonti_massime: 100,
+        },
+        ..Protezioni::default()
+    };
+    let reg =
+        RegistroAccessi::apri_con(&amb.url, chiavi(), OpzioniScrittura::default(), protezioni)
+            .await
+            .unwrap();
+    let inizio = std::time::Instant::now();
+    let mut memorizzati = 0u64;
+    for i in 0..10_000 {
+        if reg
+            .registra_non_autenticato("203.0.113.9", rifiuto_anonimo(i))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            memorizzati += 1;
+        }
+    }
+    // Another source is not affected by the first one's flood.
+    assert!(
+        reg.registra_non_autenticato("198.51.100.4", rifiuto_anonimo(0))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let secondi = inizio.elapsed().as_secs();
+    reg.riepiloga_rifiuti(true).await.unwrap();
+    assert_eq!(reg.metriche().rifiuti_soppressi, 10_000 - memorizzati);
+    let tutti = reg
+        .elenca(&Filtro {
+            limite: Some(100_000),
+            ..Filtro::default()
+        })
+        .await
+        .unwrap();
+    // Burst + one a second + one summary per interval.
+    let massimo = 10 + (secondi + 2) + (secondi * 4 + 4);
+    assert!(
+        (tutti.len() as u64) <= massimo + 1,
+        "{} righe (massimo {massimo})",
+        tutti.len()
+    );
+    assert!(
+        memorizzati >= 10 && memorizzati < 10 + secondi + 2,
+        "{memorizzati}"
+    );
+    let riepiloghi: Vec<_> = tutti
+        .iter()
+        .filter(|r| r.accesso.esito == "RIFIUTI_SOPPRESSI")
+        .collect();
+    assert!(!riepiloghi.is_empty());
+    let contati: i64 = riepiloghi
+        .iter()
+        .map(|r| r.accesso.id_richiesta.unwrap())
+        .sum();
+    assert_eq!(contati as u64 + memorizzati, 10_000, "nessun rifiuto perso");
+    assert!(riepiloghi.iter().all(|r| {
+        r.accesso
+            .request_id
+            .as_deref()
+            .is_some_and(|t| t.contains("rifiuti soppressi da 203.0.113.9"))
+    }));
+    // Every stored row is small, whatever the caller sent.
+    let byte: usize = tutti
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap().len())
+        .sum();
+    assert!(byte < tutti.len() * 1_200, "{byte} byte");
+    let e = reg.verifica().await.unwrap();
+    assert!(e.integro(), "{:?}", e.problemi);
+    reg.chiudi().await;
+}
+
+/// What the caller fills is bounded and cleaned before it is chained, on both paths
+/// (the writer and the deposit of another process).
+async fn campi_enormi_limitati(amb: Ambiente) {
+    let reg = apri(&amb).await;
+    let mut a = accesso(1);
+    a.request_id = Some(format!("riga1\r\nriga2\u{202e}{}", "Z".repeat(1 << 20)));
+    a.operatore_postazione = Some("\0\u{1b}[31mPDL".into());
+    reg.registra(a).await.unwrap();
+    let r = &reg.elenca(&Filtro::default()).await.unwrap()[0];
+    let id = r.accesso.request_id.as_deref().unwrap();
+    assert!(id.len() <= 128, "{}", id.len());
+    assert!(
+        id.starts_with("riga1\\u{000d}\\u{000a}riga2\\u{202e}ZZ"),
+        "{id}"
+    );
+    assert!(!id.contains(['\r', '\n', '\u{202e}']));
+    assert_eq!(
+        r.accesso.operatore_postazione.as_deref(),
+        Some("\\u{0000}\\u{001b}[31mPDL")
+    );
+    assert!(reg.verifica().await.unwrap().integro());
+    reg.chiudi().await;
+}
+
+/// A free-space threshold above the real free space: the log says so.
+#[tokio::test]
+async fn spazio_su_disco_in_esaurimento() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+    let reg = RegistroAccessi::apri_con(
+        &url,
+        chiavi(),
+        OpzioniScrittura::default(),
+        Protezioni {
+            spazio: SogliaSpazio {
+                byte_minimi: u64::MAX,
+                percento_minimo: 0,
+            },
+            ..Protezioni::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Measured at open already.
+    let m = reg.metriche().spazio.expect("misurato all'apertura");
+    assert!(m.in_esaurimento);
+    assert!(m.totale > 0 && m.libero <= m.totale);
+    let s = reg.controlla_spazio().unwrap();
+    assert!(s.in_esaurimento);
+    reg.chiudi().await;
+
+    // The default threshold on this machine's disk, which has room.
+    let url2 = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
+    let reg = RegistroAccessi::apri(&url2, chiavi(), OpzioniScrittura::default())
+        .await
+        .unwrap();
+    let s = reg.controlla_spazio().unwrap();
+    assert_eq!(
+        s.in_esaurimento,
+        SogliaSpazio::default().superata(s.libero, s.totale)
+    );
     reg.chiudi().await;
 }

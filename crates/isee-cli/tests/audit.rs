@@ -72,7 +72,8 @@ fn comandi_audit() {
     assert_eq!(
         esegui(ComandoAudit::Verifica {
             db: db.clone(),
-            testa: None
+            testa: None,
+            vuoto_ammesso: false
         })
         .unwrap(),
         ExitCode::SUCCESS
@@ -113,7 +114,8 @@ fn comandi_audit() {
     assert_eq!(
         esegui(ComandoAudit::Verifica {
             db: db.clone(),
-            testa: Some(testa)
+            testa: Some(testa),
+            vuoto_ammesso: false
         })
         .unwrap(),
         ExitCode::SUCCESS
@@ -172,7 +174,8 @@ fn comandi_audit() {
     assert_eq!(
         esegui(ComandoAudit::Verifica {
             db: db.clone(),
-            testa: None
+            testa: None,
+            vuoto_ammesso: false
         })
         .unwrap(),
         ExitCode::from(1)
@@ -184,7 +187,8 @@ fn comandi_audit() {
     assert_eq!(
         esegui(ComandoAudit::Verifica {
             db: illeggibile,
-            testa: None
+            testa: None,
+            vuoto_ammesso: false
         })
         .unwrap(),
         ExitCode::from(2)
@@ -196,9 +200,122 @@ fn comandi_audit() {
     assert_eq!(
         esegui(ComandoAudit::Verifica {
             db: senza_chiave,
-            testa: None
+            testa: None,
+            vuoto_ammesso: false
         })
         .unwrap(),
         ExitCode::from(2)
     );
+}
+
+/// `isee audit verifica …` as a monitoring job runs it: exit code, stdout, stderr.
+fn verifica_cli(argomenti: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_isee"))
+        .arg("audit")
+        .arg("verifica")
+        .args(argomenti)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 10 point 5: a typo in the URL must not report green forever.
+#[test]
+fn verifica_di_un_registro_assente_o_vuoto_non_e_verde() {
+    let dir = tempfile::tempdir().unwrap();
+    let chiave = dir.path().join("audit.key");
+    ChiaviAudit::genera_file(&chiave).unwrap();
+    let chiave = chiave.display().to_string();
+    let manca = dir.path().join("refuso.db");
+    for db in [
+        format!("sqlite://{}", manca.display()),
+        format!("sqlite://{}?mode=rwc", manca.display()),
+        manca.display().to_string(),
+    ] {
+        let (codice, out, err) = verifica_cli(&["--db", &db, "--chiave", &chiave]);
+        assert_eq!(codice, 2, "{db}: {out}{err}");
+        assert!(!out.contains("catena integra"), "{out}");
+        assert!(err.contains("non esiste"), "{err}");
+        assert!(!manca.exists(), "la verifica ha creato {}", manca.display());
+        // Expected on a new installation: then it is fine, and still nothing is created.
+        let (codice, out, err) =
+            verifica_cli(&["--db", &db, "--chiave", &chiave, "--vuoto-ammesso"]);
+        assert_eq!(codice, 0, "{out}{err}");
+        assert!(out.contains("assente"), "{out}");
+        assert!(!manca.exists());
+    }
+
+    // A log with its tables and no record: empty is an error too, unless expected.
+    let vuoto = dir.path().join("vuoto.db");
+    let url = format!("sqlite://{}?mode=rwc", vuoto.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let chiavi = ChiaviAudit::da_file(std::path::Path::new(&chiave)).unwrap();
+    rt.block_on(async {
+        RegistroAccessi::apri(&url, chiavi.clone(), OpzioniScrittura::default())
+            .await
+            .unwrap()
+            .chiudi()
+            .await;
+    });
+    let db = format!("sqlite://{}", vuoto.display());
+    let (codice, out, err) = verifica_cli(&["--db", &db, "--chiave", &chiave]);
+    assert_eq!(codice, 1, "{out}{err}");
+    assert!(
+        err.contains("vuoto") && err.contains("--vuoto-ammesso"),
+        "{err}"
+    );
+    assert!(!out.contains("catena integra"), "{out}");
+    let (codice, out, err) = verifica_cli(&["--db", &db, "--chiave", &chiave, "--vuoto-ammesso"]);
+    assert_eq!(codice, 0, "{out}{err}");
+    assert!(out.contains("catena integra"), "{out}");
+}
+
+/// Issue 10 point 6: a tampered fingerprint is named as such.
+#[test]
+fn verifica_con_impronta_alterata_lo_dice() {
+    let dir = tempfile::tempdir().unwrap();
+    let chiave = dir.path().join("audit.key");
+    let chiavi = ChiaviAudit::genera_file(&chiave).unwrap();
+    let file = dir.path().join("accessi.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let reg = RegistroAccessi::apri(&url, chiavi.clone(), OpzioniScrittura::default())
+            .await
+            .unwrap();
+        for i in 0..3 {
+            reg.registra(accesso(i, "h")).await.unwrap();
+        }
+        reg.chiudi().await;
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "UPDATE accessi_meta SET valore = '0000000000000000' WHERE chiave = 'impronta_chiave'",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+    });
+    let (codice, out, err) = verifica_cli(&[
+        "--db",
+        &file.display().to_string(),
+        "--chiave",
+        &chiave.display().to_string(),
+    ]);
+    assert_eq!(codice, 1, "{out}{err}");
+    assert!(out.contains("IMPRONTA_ALTERATA"), "{out}");
+    assert!(out.contains("la chiave è quella giusta"), "{out}");
+    assert!(!out.contains("CHIAVE_ERRATA"), "{out}");
 }

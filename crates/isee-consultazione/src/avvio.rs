@@ -150,10 +150,14 @@ pub async fn costruisci_con_orologio(
             percorso: c.accessi.chiave.clone(),
             causa: e.into(),
         })?;
-    let accessi =
-        RegistroAccessi::apri(&url_db(&c.accessi.db), chiavi, OpzioniScrittura::default())
-            .await
-            .map_err(|e| ErroreAvvio::RegistroAccessi(e.into()))?;
+    let accessi = RegistroAccessi::apri_con(
+        &url_db(&c.accessi.db),
+        chiavi,
+        OpzioniScrittura::default(),
+        c.accessi.protezioni.protezioni(),
+    )
+    .await
+    .map_err(|e| ErroreAvvio::RegistroAccessi(e.into()))?;
     let oggi = orologio().date_naive();
     let usate = accessi
         .conteggi_giorno(oggi)

@@ -150,6 +150,56 @@ pub struct SezioneAccessi {
     /// for system-administrator access logs, doubled, and is for the DPO to set).
     #[serde(default = "conservazione_predefinita")]
     pub conservazione_giorni: u32,
+    /// `[accessi.protezioni]`: how much unauthenticated callers can make the log
+    /// store, and when its disk is "nearly full" (docs/CONSULTAZIONE.md).
+    #[serde(default)]
+    pub protezioni: ProtezioniAccessi,
+}
+
+/// The log's protections, as configured (defaults: [`isee_accessi::Protezioni`]).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtezioniAccessi {
+    /// Full records of refusals before a valid voucher, per source, at once.
+    pub rifiuti_raffica: u32,
+    /// … and per minute after the burst.
+    pub rifiuti_al_minuto: u32,
+    /// Seconds between the summary records of the refusals beyond the limit.
+    pub rifiuti_intervallo_s: u64,
+    /// Warn when the SQLite log's filesystem has fewer MiB free than this…
+    pub spazio_minimo_mib: u64,
+    /// … or less than this percentage free (0: only the MiB).
+    pub spazio_minimo_percento: u8,
+}
+
+impl Default for ProtezioniAccessi {
+    fn default() -> Self {
+        let p = isee_accessi::Protezioni::default();
+        ProtezioniAccessi {
+            rifiuti_raffica: p.limite.raffica,
+            rifiuti_al_minuto: p.limite.al_minuto,
+            rifiuti_intervallo_s: p.limite.intervallo.as_secs(),
+            spazio_minimo_mib: p.spazio.byte_minimi >> 20,
+            spazio_minimo_percento: p.spazio.percento_minimo,
+        }
+    }
+}
+
+impl ProtezioniAccessi {
+    pub fn protezioni(&self) -> isee_accessi::Protezioni {
+        isee_accessi::Protezioni {
+            limite: isee_accessi::OpzioniLimite {
+                raffica: self.rifiuti_raffica,
+                al_minuto: self.rifiuti_al_minuto,
+                intervallo: std::time::Duration::from_secs(self.rifiuti_intervallo_s.max(1)),
+                ..isee_accessi::OpzioniLimite::default()
+            },
+            spazio: isee_accessi::SogliaSpazio {
+                byte_minimi: self.spazio_minimo_mib.saturating_mul(1 << 20),
+                percento_minimo: self.spazio_minimo_percento.min(100),
+            },
+        }
+    }
 }
 
 fn conservazione_predefinita() -> u32 {

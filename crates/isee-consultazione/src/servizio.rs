@@ -194,6 +194,7 @@ impl Attesi {
                         descriptor_id: e.descriptor_id().to_string(),
                         producer_id: i.producer_id.clone(),
                         tolleranza_s: i.tolleranza_s,
+                        durata_massima_s: isee_pdnd::voucher::DURATA_MASSIMA_VOUCHER_S,
                     },
                 })
                 .collect(),
@@ -276,9 +277,24 @@ impl Servizio {
             }
         }
         log.latenza_us = i64::try_from(inizio.elapsed().as_micros()).unwrap_or(i64::MAX);
-        match self.accessi.registra(log).await {
-            Ok(ricevuta) => Risposta {
+        // A refusal before the voucher was validated costs the caller nothing: its
+        // records are rate-limited per source, and beyond the limit only counted
+        // (isee_accessi::limite). Everything else is stored in full.
+        let registrato = if esito.is_err() && log.voucher_jti.is_none() {
+            let fonte = fonte(c.connessione.as_ref());
+            self.accessi.registra_non_autenticato(&fonte, log).await
+        } else {
+            self.accessi.registra(log).await.map(Some)
+        };
+        match registrato {
+            Ok(Some(ricevuta)) => Risposta {
                 id_richiesta: ricevuta.seq,
+                operazione,
+                esito,
+            },
+            // Counted in the source's next summary record: no id of its own.
+            Ok(None) => Risposta {
+                id_richiesta: 0,
                 operazione,
                 esito,
             },
@@ -722,6 +738,21 @@ impl Servizio {
             Rifiuto::esito(Esito::ErroreInterno, "Errore interno nella lettura della DSU")
         })?;
         Ok((dsu, doc.attestazione_json))
+    }
+}
+
+/// Who a refusal before the voucher is counted against: the client certificate
+/// (its fingerprint), or else the peer's IP address.
+fn fonte(connessione: Option<&InfoConnessione>) -> String {
+    match connessione {
+        Some(i) => match &i.client {
+            Some(c) => format!(
+                "cert:{}",
+                &c.impronta_sha256[..c.impronta_sha256.len().min(32)]
+            ),
+            None => i.indirizzo.ip().to_string(),
+        },
+        None => "sconosciuta".into(),
     }
 }
 

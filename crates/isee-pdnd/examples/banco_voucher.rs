@@ -36,6 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         descriptor_id: "d".into(),
         producer_id: Some("p".into()),
         tolleranza_s: 30,
+        durata_massima_s: isee_pdnd::voucher::DURATA_MASSIMA_VOUCHER_S,
     };
     let v = ValidatoreVoucher::new(Arc::new(CacheJwks::da_set(JwkSet {
         keys: vec![pdnd.jwk_pubblica()],

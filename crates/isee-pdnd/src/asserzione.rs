@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use uuid::Uuid;
 
 use crate::errore::{ErrorePdnd, Result};
@@ -31,6 +33,18 @@ pub const CLAIM_AMMESSI: [&str; 8] = [
     "purposeId",
     "digest",
 ];
+
+/// The longest client-assertion lifetime (`exp − iat`) accepted: 15 minutes. An
+/// assertion valid for ten years is a standing password; PagoPA's own examples and
+/// the `isee pdnd` helpers use 5–10 minutes (docs/SCELTE.md).
+pub const DURATA_MASSIMA_ASSERZIONE_S: i64 = 900;
+
+/// The longest `jti` accepted (the replay cache keeps every `jti` until its `exp`).
+pub const JTI_MASSIMO: usize = 255;
+
+/// The most assertions remembered at once; beyond, new ones are refused until old
+/// ones expire (with the lifetime cap, that is a rate above 1,000 vouchers a second).
+pub const ASSERZIONI_RICORDATE_MASSIME: usize = 1_000_000;
 
 /// Clock skew allowed on the assertion's `iat`: a consumer whose clock runs a few seconds
 /// ahead should not fail. `exp` gets none, as at PDND.
@@ -114,6 +128,13 @@ pub enum ErroreAsserzione {
         iat: i64,
         adesso: i64,
     },
+    Durata {
+        iat: i64,
+        exp: i64,
+    },
+    Riutilizzata {
+        jti: String,
+    },
     Purpose {
         motivo: String,
     },
@@ -163,6 +184,8 @@ impl ErroreAsserzione {
             AudSchema { .. } => "ASSERZIONE_AUD_SCHEMA",
             Scaduta { .. } => "ASSERZIONE_SCADUTA",
             IatFuturo { .. } => "ASSERZIONE_IAT_FUTURO",
+            Durata { .. } => "ASSERZIONE_DURATA",
+            Riutilizzata { .. } => "ASSERZIONE_RIUTILIZZATA",
             Purpose { .. } => "ASSERZIONE_PURPOSE",
             Digest { .. } => "ASSERZIONE_DIGEST",
             ClientSconosciuto { .. } => "CLIENT_SCONOSCIUTO",
@@ -202,7 +225,7 @@ impl ErroreAsserzione {
         use ErroreAsserzione::*;
         let mostra = |v: &Option<String>| {
             v.as_deref()
-                .map_or_else(|| "assente".to_owned(), |s| format!("«{s}»"))
+                .map_or_else(|| "assente".to_owned(), |s| format!("«{}»", jose::breve(s)))
         };
         match self {
             GrantType { trovato } => format!(
@@ -215,7 +238,10 @@ impl ErroreAsserzione {
             ),
             CampoAssente { campo } => format!("manca il campo «{campo}» del form"),
             ClientId { trovato } => format!("client_id «{trovato}» non è un UUID"),
-            Malformata { motivo } => format!("la client assertion non è un JWT valido: {motivo}"),
+            Malformata { motivo } => format!(
+                "la client assertion non è un JWT valido: {}",
+                jose::breve(motivo)
+            ),
             Alg { trovato } => format!(
                 "l'header della client assertion ha alg {}: PDND accetta solo «RS256»",
                 mostra(trovato)
@@ -225,8 +251,18 @@ impl ErroreAsserzione {
                 mostra(trovato)
             ),
             ClaimNonAmmessi { claims } => format!(
-                "claim non ammessi nella client assertion: {} (PDND accetta solo iss, sub, aud, jti, iat, exp, purposeId, digest)",
-                claims.join(", ")
+                "claim non ammessi nella client assertion: {}{} (PDND accetta solo iss, sub, aud, jti, iat, exp, purposeId, digest)",
+                claims
+                    .iter()
+                    .take(10)
+                    .map(|c| jose::breve(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if claims.len() > 10 {
+                    format!(" e altri {}", claims.len() - 10)
+                } else {
+                    String::new()
+                }
             ),
             ClaimAssente { claim } => {
                 format!("la client assertion non ha il claim «{claim}» (o non è del tipo previsto)")
@@ -234,15 +270,34 @@ impl ErroreAsserzione {
             Sub { sub, client_id } => format!(
                 "sub «{sub}» diverso dal client_id «{client_id}» del form (devono coincidere ed essere UUID)"
             ),
-            Aud { atteso, trovato } => format!("aud {trovato:?} non contiene «{atteso}»"),
+            Aud { atteso, trovato } => format!(
+                "aud [{}] non contiene «{atteso}»",
+                trovato
+                    .iter()
+                    .take(3)
+                    .map(|a| format!("«{}»", jose::breve(a)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             AudSchema { trovato } => format!(
-                "aud «{trovato}» non deve iniziare con https:// (il valore atteso è senza schema)"
+                "aud «{}» non deve iniziare con https:// (il valore atteso è senza schema)",
+                jose::breve(trovato)
             ),
             Scaduta { exp, adesso } => {
                 format!("la client assertion è scaduta (exp {exp}, ora {adesso})")
             }
             IatFuturo { iat, adesso } => format!(
                 "la client assertion è emessa nel futuro (iat {iat}, ora {adesso}): controllare l'orologio"
+            ),
+            Durata { iat, exp } => format!(
+                "la client assertion dura {} secondi (iat {iat}, exp {exp}): al massimo \
+                 {DURATA_MASSIMA_ASSERZIONE_S} secondi; firmarne una nuova per ogni richiesta di voucher",
+                exp.saturating_sub(*iat)
+            ),
+            Riutilizzata { jti } => format!(
+                "la client assertion con jti «{}» è già stata usata: ogni richiesta di voucher \
+                 vuole un'asserzione nuova, con un jti mai usato",
+                jose::breve(jti)
             ),
             Purpose { motivo } => format!("purposeId non valido: {motivo}"),
             Digest { motivo } => format!(
@@ -268,12 +323,60 @@ impl ErroreAsserzione {
     }
 }
 
-/// Checks the token request and, when every rule holds, issues a voucher signed by `chiave`.
+/// The client assertions already used, each kept until its `exp`: a replayed
+/// assertion gets no second voucher. Keyed by client and `jti`; expired entries are
+/// dropped as new ones come.
+#[derive(Debug, Default)]
+pub struct AsserzioniUsate {
+    viste: Mutex<HashMap<(Uuid, String), i64>>,
+}
+
+impl AsserzioniUsate {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the assertion; `Ok(false)` if the same client already used this `jti`
+    /// and it has not expired.
+    fn segna(
+        &self,
+        client: Uuid,
+        jti: &str,
+        exp: i64,
+        adesso: i64,
+    ) -> std::result::Result<bool, ErroreAsserzione> {
+        let mut viste = self.viste.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&scade) = viste.get(&(client, jti.to_owned()))
+            && scade > adesso
+        {
+            return Ok(false);
+        }
+        if viste.len() >= ASSERZIONI_RICORDATE_MASSIME / 2 {
+            viste.retain(|_, scade| *scade > adesso);
+        }
+        if viste.len() >= ASSERZIONI_RICORDATE_MASSIME {
+            return Err(ErroreAsserzione::Interno {
+                motivo: "troppe client assertion in uso: riprovare tra qualche minuto".into(),
+            });
+        }
+        viste.insert((client, jti.to_owned()), exp);
+        Ok(true)
+    }
+
+    /// Assertions remembered now.
+    pub fn quante(&self) -> usize {
+        self.viste.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Checks the token request and, when every rule holds, issues a voucher signed by
+/// `chiave`. `usate` remembers the assertions already exchanged (one per server).
 pub fn emetti_voucher(
     stato: &StatoPdnd,
     chiave: &ChiavePrivata,
     r: &RichiestaToken,
     adesso: i64,
+    usate: &AsserzioniUsate,
 ) -> std::result::Result<RispostaToken, ErroreAsserzione> {
     use ErroreAsserzione as E;
     match r.grant_type.as_deref() {
@@ -324,17 +427,18 @@ pub fn emetti_voucher(
         Some(k) if kid_ben_formato(k) => k,
         _ => {
             return Err(E::Kid {
-                trovato: h.kid.as_ref().map(|v| match v {
-                    Value::String(s) => s.chars().take(64).collect(),
-                    altro => altro.to_string(),
-                }),
+                trovato: h.kid.as_ref().map(jose::testo_breve),
             });
         }
     };
     let c = jose::payload(parti.payload).ok_or_else(|| E::Malformata {
         motivo: "il payload non è un oggetto JSON in base64url".into(),
     })?;
-    let purpose_id = verifica_claims(&c, client_id, &stato.audience_asserzione, adesso)?;
+    let Controllata {
+        purpose_id,
+        jti,
+        exp,
+    } = verifica_claims(&c, client_id, &stato.audience_asserzione, adesso)?;
 
     // 2. Client, key, signature.
     let client = stato.client(client_id).ok_or(E::ClientSconosciuto {
@@ -361,6 +465,10 @@ pub fn emetti_voucher(
             }
         }
     })?;
+    // Only a signed assertion is remembered: a forger cannot burn someone's `jti`.
+    if !usate.segna(client_id, &jti, exp, adesso)? {
+        return Err(E::Riutilizzata { jti });
+    }
 
     // 3. Purpose, e-service.
     let p = purpose_id.to_string();
@@ -415,13 +523,20 @@ pub fn emetti_voucher(
     })
 }
 
-/// The payload rules; returns the purpose id.
+/// What the payload rules return.
+struct Controllata {
+    purpose_id: Uuid,
+    jti: String,
+    exp: i64,
+}
+
+/// The payload rules.
 fn verifica_claims(
     c: &Map<String, Value>,
     client_id: Uuid,
     audience: &str,
     adesso: i64,
-) -> std::result::Result<Uuid, ErroreAsserzione> {
+) -> std::result::Result<Controllata, ErroreAsserzione> {
     use ErroreAsserzione as E;
     let mut estranei: Vec<String> = c
         .keys()
@@ -437,7 +552,12 @@ fn verifica_claims(
         _ => Err(E::ClaimAssente { claim: nome }),
     };
     stringa("iss")?;
-    stringa("jti")?;
+    let jti = stringa("jti")?;
+    if jti.len() > JTI_MASSIMO {
+        return Err(E::Malformata {
+            motivo: format!("jti di {} byte: al massimo {JTI_MASSIMO}", jti.len()),
+        });
+    }
     let sub = stringa("sub")?;
     if Uuid::parse_str(sub).ok() != Some(client_id) {
         return Err(E::Sub {
@@ -450,7 +570,9 @@ fn verifica_claims(
         .iter()
         .find(|a| a.to_ascii_lowercase().starts_with("https://"))
     {
-        return Err(E::AudSchema { trovato: a.clone() });
+        return Err(E::AudSchema {
+            trovato: jose::breve(a),
+        });
     }
     if !aud.iter().any(|a| a == audience) {
         return Err(E::Aud {
@@ -465,6 +587,9 @@ fn verifica_claims(
     let iat = jose::intero(c, "iat").map_err(|_| E::ClaimAssente { claim: "iat" })?;
     if iat > adesso.saturating_add(TOLLERANZA_IAT_S) {
         return Err(E::IatFuturo { iat, adesso });
+    }
+    if exp.saturating_sub(iat) > DURATA_MASSIMA_ASSERZIONE_S || iat < 0 {
+        return Err(E::Durata { iat, exp });
     }
     let purpose = match jose::stringa(c, "purposeId") {
         Ok(p) => Uuid::parse_str(p).map_err(|_| E::Purpose {
@@ -484,7 +609,11 @@ fn verifica_claims(
     if let Some(d) = c.get("digest") {
         verifica_digest(d)?;
     }
-    Ok(purpose)
+    Ok(Controllata {
+        purpose_id: purpose,
+        jti: jti.to_owned(),
+        exp,
+    })
 }
 
 fn verifica_digest(d: &Value) -> std::result::Result<(), ErroreAsserzione> {

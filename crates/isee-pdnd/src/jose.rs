@@ -54,18 +54,43 @@ impl Intestazione {
     pub(crate) fn kid(&self) -> Option<&str> {
         self.kid.as_ref().and_then(Value::as_str)
     }
-    /// `alg` as written, for messages (a non-string `alg` is shown as JSON).
+    /// `alg` as written, for messages (a non-string `alg` is shown as JSON), cut to
+    /// [`CITAZIONE_MASSIMA`] characters: an error must not echo a 40 KB header back.
     pub(crate) fn alg_testo(&self) -> Option<String> {
-        self.alg.as_ref().map(|v| match v {
-            Value::String(s) => s.clone(),
-            altro => altro.to_string(),
-        })
+        self.alg.as_ref().map(testo_breve)
     }
     pub(crate) fn typ_testo(&self) -> Option<String> {
-        self.typ.as_ref().map(|v| match v {
-            Value::String(s) => s.clone(),
-            altro => altro.to_string(),
-        })
+        self.typ.as_ref().map(testo_breve)
+    }
+}
+
+/// The most characters of a caller's value an error message quotes.
+pub(crate) const CITAZIONE_MASSIMA: usize = 64;
+
+/// A caller's value as an error message may quote it: at most [`CITAZIONE_MASSIMA`]
+/// characters (then `…`), control characters as `\u{…}` escapes.
+pub(crate) fn breve(s: &str) -> String {
+    let mut o = String::with_capacity(s.len().min(CITAZIONE_MASSIMA * 4) + 3);
+    for (i, c) in s.chars().enumerate() {
+        if i == CITAZIONE_MASSIMA {
+            o.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            o.push_str(&c.escape_unicode().to_string());
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
+/// A JSON value (a string as it is, anything else as JSON) through [`breve`].
+pub(crate) fn testo_breve(v: &Value) -> String {
+    match v {
+        Value::String(s) => breve(s),
+        // Serialised whole only to be cut: a header is at most the request's size.
+        altro => breve(&altro.to_string()),
     }
 }
 
@@ -154,5 +179,22 @@ pub(crate) fn audience(c: &Map<String, Value>, nome: &str) -> Result<Vec<String>
             .map(|v| v.as_str().map(str::to_owned).ok_or(Difetto::Tipo))
             .collect(),
         Some(_) => Err(Difetto::Tipo),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citazioni_brevi() {
+        assert_eq!(breve("RS512"), "RS512");
+        let lungo = "A".repeat(40_000);
+        let b = breve(&lungo);
+        assert_eq!(b.chars().count(), CITAZIONE_MASSIMA + 1);
+        assert!(b.ends_with('…'));
+        assert_eq!(breve("a\nb\u{202e}"), "a\\u{a}b\\u{202e}");
+        let v = Value::Array(vec![Value::String("x".repeat(1000))]);
+        assert!(testo_breve(&v).chars().count() <= CITAZIONE_MASSIMA + 1);
     }
 }

@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::asserzione::{ErroreAsserzione, RichiestaToken, emetti_voucher};
+use crate::asserzione::{AsserzioniUsate, ErroreAsserzione, RichiestaToken, emetti_voucher};
 use crate::errore::{ErrorePdnd, Result};
 use crate::jwk::{ChiavePrivata, JwkSet};
 use crate::stato::StatoPdnd;
@@ -41,6 +41,8 @@ struct Condiviso {
     stato: Arc<RwLock<StatoPdnd>>,
     chiave: ChiavePrivata,
     orologio: fn() -> i64,
+    /// Client assertions already exchanged, until their `exp` (no replay).
+    usate: AsserzioniUsate,
 }
 
 /// The router of the local PDND. `orologio` gives the current Unix time (tests pass a
@@ -54,6 +56,7 @@ pub fn router(
         stato,
         chiave,
         orologio,
+        usate: AsserzioniUsate::new(),
     });
     Router::new()
         .route("/token.oauth2", post(token))
@@ -115,7 +118,7 @@ async fn token(
     let adesso = (c.orologio)();
     let esito = {
         let stato = c.stato.read().unwrap_or_else(|p| p.into_inner());
-        emetti_voucher(&stato, &c.chiave, &richiesta, adesso)
+        emetti_voucher(&stato, &c.chiave, &richiesta, adesso, &c.usate)
     };
     match esito {
         Ok(r) => {

@@ -28,7 +28,16 @@ pub struct AttesoVoucher {
     pub producer_id: Option<String>,
     /// Clock skew allowed on `exp`, `nbf`, `iat`, in seconds.
     pub tolleranza_s: i64,
+    /// Longest lifetime (`exp − iat`) accepted, in seconds
+    /// ([`DURATA_MASSIMA_VOUCHER_S`] unless the provider knows its descriptors'
+    /// `voucherLifespan`): a voucher valid for a century, or with a negative `iat`, is
+    /// refused even when PDND's key signed it.
+    pub durata_massima_s: i64,
 }
+
+/// The longest voucher lifetime accepted by default: one day, the most PDND's back
+/// office lets a provider set as a descriptor's `voucherLifespan` (docs/SCELTE.md).
+pub const DURATA_MASSIMA_VOUCHER_S: i64 = 86_400;
 
 /// `digest` claim: the SHA-256 of the AUDIT_REST_02 evidence, copied by PDND.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +121,11 @@ pub enum ErroreVoucher {
         iat: i64,
         adesso: i64,
     },
+    Durata {
+        iat: i64,
+        exp: i64,
+        massima: i64,
+    },
     Sub {
         sub: Option<String>,
         client_id: Option<String>,
@@ -132,9 +146,23 @@ pub enum ErroreVoucher {
     },
 }
 
+/// A caller's value in a message: quoted and cut ([`jose::breve`]).
 fn mostra(v: &Option<String>) -> String {
     v.as_deref()
-        .map_or_else(|| "assente".to_owned(), |s| format!("«{s}»"))
+        .map_or_else(|| "assente".to_owned(), |s| format!("«{}»", jose::breve(s)))
+}
+
+/// A list of audiences in a message: the first three, each cut.
+fn mostra_elenco(v: &[String]) -> String {
+    let mut parti: Vec<String> = v
+        .iter()
+        .take(3)
+        .map(|s| format!("«{}»", jose::breve(s)))
+        .collect();
+    if v.len() > 3 {
+        parti.push(format!("e altri {}", v.len() - 3));
+    }
+    format!("[{}]", parti.join(", "))
 }
 
 impl ErroreVoucher {
@@ -157,6 +185,7 @@ impl ErroreVoucher {
             Scaduto { .. } => "VOUCHER_SCADUTO",
             NonAncoraValido { .. } => "VOUCHER_NON_ANCORA_VALIDO",
             IatFuturo { .. } => "VOUCHER_IAT_FUTURO",
+            Durata { .. } => "VOUCHER_DURATA",
             Sub { .. } => "VOUCHER_SUB",
             PurposeAssente => "VOUCHER_PURPOSE_ASSENTE",
             ConsumerAssente => "VOUCHER_CONSUMER_ASSENTE",
@@ -172,10 +201,14 @@ impl ErroreVoucher {
         match self {
             Assente => "manca l'header Authorization: serve «Authorization: Bearer <voucher PDND>»".into(),
             Schema { schema } => format!(
-                "schema di autorizzazione «{schema}» non ammesso: serve «Bearer <voucher PDND>»"
+                "schema di autorizzazione «{}» non ammesso: serve «Bearer <voucher PDND>»",
+                jose::breve(schema)
             ),
             DpopNonSupportato => "i voucher DPoP non sono supportati da questo e-service: chiedere a PDND un voucher Bearer".into(),
-            Malformato { motivo } => format!("il voucher non è un JWT valido: {motivo}"),
+            Malformato { motivo } => format!(
+                "il voucher non è un JWT valido: {}",
+                jose::breve(motivo)
+            ),
             Typ { trovato } => format!(
                 "l'header del voucher ha typ {}, atteso «at+jwt»",
                 mostra(trovato)
@@ -186,7 +219,8 @@ impl ErroreVoucher {
             ),
             KidAssente => "l'header del voucher non ha il campo kid".into(),
             KidSconosciuto { kid } => format!(
-                "la chiave «{kid}» non è tra le chiavi di firma di PDND (JWKS), nemmeno dopo l'aggiornamento"
+                "la chiave «{}» non è tra le chiavi di firma di PDND (JWKS), nemmeno dopo l'aggiornamento",
+                jose::breve(kid)
             ),
             Firma => "la firma del voucher non è valida".into(),
             ClaimAssente { claim } => format!("il voucher non ha il claim «{claim}» (o non è del tipo previsto)"),
@@ -195,8 +229,8 @@ impl ErroreVoucher {
                 mostra(trovato)
             ),
             Aud { atteso, trovato } => format!(
-                "il voucher è destinato a {:?}, non a questo e-service («{atteso}»)",
-                trovato
+                "il voucher è destinato a {}, non a questo e-service («{atteso}»)",
+                mostra_elenco(trovato)
             ),
             Scaduto { exp, adesso } => format!(
                 "il voucher è scaduto (exp {exp}, ora {adesso}): chiederne uno nuovo a PDND"
@@ -206,6 +240,10 @@ impl ErroreVoucher {
             ),
             IatFuturo { iat, adesso } => format!(
                 "il voucher risulta emesso nel futuro (iat {iat}, ora {adesso}): controllare l'orologio"
+            ),
+            Durata { iat, exp, massima } => format!(
+                "il voucher dura {} secondi (iat {iat}, exp {exp}): oltre il massimo ammesso di {massima} secondi",
+                exp.saturating_sub(*iat)
             ),
             Sub { sub, client_id } => format!(
                 "sub {} diverso da client_id {}",
@@ -384,6 +422,10 @@ fn verifica_claims(
     let iat = tempo(c, "iat")?;
     if iat > adesso.saturating_add(tol) {
         return Err(ErroreVoucher::IatFuturo { iat, adesso });
+    }
+    let massima = atteso.durata_massima_s.max(0);
+    if exp.saturating_sub(iat) > massima || iat < 0 {
+        return Err(ErroreVoucher::Durata { iat, exp, massima });
     }
     let jti = jose::stringa(c, "jti")
         .map_err(|_| ErroreVoucher::ClaimAssente { claim: "jti" })?

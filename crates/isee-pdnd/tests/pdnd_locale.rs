@@ -632,3 +632,104 @@ async fn jwks_url_irraggiungibile() {
     assert!(cache.chiave("x").await.is_none());
     assert_eq!(cache.aggiornamenti(), 2);
 }
+
+async fn token_su(r: &axum::Router, client_id: &str, asserzione: &str) -> (StatusCode, Value) {
+    let corpo = serde_urlencoded::to_string([
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", asserzione),
+    ])
+    .unwrap();
+    let req = Request::post("/token.oauth2")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(corpo))
+        .unwrap();
+    let (s, v, _) = risposta(r.clone(), req).await;
+    (s, v)
+}
+
+#[tokio::test]
+async fn asserzione_riutilizzata_rifiutata() {
+    let r = router();
+    let client = client_a().to_string();
+    let a = CLIENT_A.firma("JWT", &claims_asserzione()).unwrap();
+    // A forgery with the same jti first: it must not burn the jti of the real one.
+    let falsa = ChiavePrivata::genera()
+        .unwrap()
+        .firma("JWT", &claims_asserzione())
+        .unwrap();
+    let falsa = {
+        // Same kid as client A's key, another key's signature.
+        let mut parti: Vec<&str> = falsa.split('.').collect();
+        let vera: Vec<&str> = a.split('.').collect();
+        parti[0] = vera[0];
+        parti.join(".")
+    };
+    let (s, v) = token_su(&r, &client, &falsa).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["codice"], "ASSERZIONE_FIRMA", "{v}");
+    let (s, v) = token_su(&r, &client, &a).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The same assertion again: refused, with its own code.
+    let (s, v) = token_su(&r, &client, &a).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["codice"], "ASSERZIONE_RIUTILIZZATA", "{v}");
+    // A new jti is a new assertion.
+    let nuova = CLIENT_A
+        .firma(
+            "JWT",
+            &con(
+                claims_asserzione(),
+                "jti",
+                json!("f0c3a8c6-5d1e-4a59-8a0e-000000000002"),
+            ),
+        )
+        .unwrap();
+    let (s, v) = token_su(&r, &client, &nuova).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn asserzione_troppo_lunga_rifiutata() {
+    let dieci_anni = con(
+        claims_asserzione(),
+        "exp",
+        json!(ADESSO + 10 * 365 * 86_400),
+    );
+    let (codice, messaggio) = rifiuto(dieci_anni).await;
+    assert_eq!(codice, "ASSERZIONE_DURATA");
+    assert!(messaggio.contains("900"), "{messaggio}");
+    let iat_negativo = con(claims_asserzione(), "iat", json!(-5));
+    assert_eq!(rifiuto(iat_negativo).await.0, "ASSERZIONE_DURATA");
+    // Fifteen minutes exactly is accepted.
+    let quindici = con(
+        con(claims_asserzione(), "iat", json!(ADESSO - 1)),
+        "exp",
+        json!(ADESSO - 1 + 900),
+    );
+    let a = CLIENT_A.firma("JWT", &quindici).unwrap();
+    let (s, v) = token(&client_a().to_string(), &a).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // A jti too long to remember.
+    let lungo = con(claims_asserzione(), "jti", json!("j".repeat(10_000)));
+    let (codice, messaggio) = rifiuto(lungo).await;
+    assert_eq!(codice, "ASSERZIONE_MALFORMATA");
+    assert!(messaggio.len() < 300, "{messaggio}");
+}
+
+#[tokio::test]
+async fn alg_enorme_non_ripetuto() {
+    use base64::Engine as _;
+    let b64 = |v: &Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
+    };
+    let h = json!({"alg": "A".repeat(40 * 1024), "kid": "k"});
+    let a = format!("{}.{}.eA", b64(&h), b64(&claims_asserzione()));
+    let (codice, messaggio) = esito_errore(&client_a().to_string(), &a).await;
+    assert_eq!(codice, "ASSERZIONE_ALG");
+    assert!(messaggio.len() < 300, "{} byte", messaggio.len());
+}

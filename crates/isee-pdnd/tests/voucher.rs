@@ -556,3 +556,58 @@ async fn token_malformati() {
     assert_eq!(e.codice(), "VOUCHER_ALG");
     assert!(e.messaggio().contains("assente"));
 }
+
+#[tokio::test]
+async fn durata_limitata_anche_se_firmato_da_pdnd() {
+    // Valid for a hundred years.
+    let secolo = con(claims_voucher(), "exp", json!(ADESSO + 100 * 365 * 86_400));
+    assert_eq!(codice_claims(secolo).await, "VOUCHER_DURATA");
+    // Issued at a negative instant, expiring in ten minutes.
+    let negativo = con(claims_voucher(), "iat", json!(-1));
+    let e = valida_token(&firma_voucher(&negativo)).await.unwrap_err();
+    assert_eq!(e.codice(), "VOUCHER_DURATA");
+    assert!(e.messaggio().contains("86400"), "{}", e.messaggio());
+    let negativo_breve = con(
+        con(claims_voucher(), "iat", json!(-10)),
+        "exp",
+        json!(ADESSO + 10),
+    );
+    assert_eq!(codice_claims(negativo_breve).await, "VOUCHER_DURATA");
+    // Exactly the maximum is accepted.
+    let giorno = con(
+        con(claims_voucher(), "iat", json!(ADESSO - 100)),
+        "exp",
+        json!(ADESSO - 100 + 86_400),
+    );
+    assert_eq!(codice_claims(giorno).await, "OK");
+}
+
+#[tokio::test]
+async fn alg_e_typ_enormi_non_ripetuti_per_intero() {
+    let enorme = "A".repeat(40 * 1024);
+    for header in [
+        json!({"alg": enorme, "typ": "at+jwt", "kid": PDND.kid()}),
+        json!({"alg": "RS256", "typ": enorme, "kid": PDND.kid()}),
+        json!({"alg": [enorme], "typ": "at+jwt"}),
+    ] {
+        let t = forgia(&header, &claims_voucher(), b"firma");
+        let e = valida_token(&t).await.unwrap_err();
+        assert!(
+            matches!(e.codice(), "VOUCHER_ALG" | "VOUCHER_TYP"),
+            "{}",
+            e.codice()
+        );
+        let m = e.messaggio();
+        assert!(m.len() < 400, "{} byte: {}", m.len(), &m[..200]);
+        assert!(m.contains("AAAA") && m.contains('…'), "{m}");
+    }
+    // Other echoed claims are cut too.
+    let iss = con(claims_voucher(), "iss", json!("I".repeat(40 * 1024)));
+    let e = valida_token(&firma_voucher(&iss)).await.unwrap_err();
+    assert_eq!(e.codice(), "VOUCHER_ISS");
+    assert!(e.messaggio().len() < 400);
+    let aud = con(claims_voucher(), "aud", json!(vec!["x".repeat(10_000); 50]));
+    let e = valida_token(&firma_voucher(&aud)).await.unwrap_err();
+    assert_eq!(e.codice(), "VOUCHER_AUD");
+    assert!(e.messaggio().len() < 800, "{}", e.messaggio().len());
+}

@@ -11,7 +11,7 @@
 //! `ConsultazioneIndicatore`, and the SOAP/REST ratio.
 
 use anyhow::{Context, Result};
-use isee_pdnd::asserzione::{RichiestaToken, crea_asserzione, emetti_voucher};
+use isee_pdnd::asserzione::{AsserzioniUsate, RichiestaToken, crea_asserzione, emetti_voucher};
 use isee_pdnd::jwk::ChiavePrivata;
 use isee_pdnd::stato::StatoPdnd;
 use isee_registro::store::sql::Configurazione as ConfigStore;
@@ -158,6 +158,7 @@ async fn esegui(o: Opzioni) -> Result<()> {
         &chiave_pdnd,
         &RichiestaToken::new(&ravenna.client_id.to_string(), &asserzione),
         adesso,
+        &AsserzioniUsate::new(),
     )
     .map_err(|e| anyhow::anyhow!("voucher: {}", e.messaggio()))?
     .access_token;

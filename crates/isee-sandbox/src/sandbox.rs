@@ -336,6 +336,7 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
             db: dir.join("accessi.db").display().to_string(),
             chiave: chiave_accessi,
             conservazione_giorni: 365,
+            protezioni: Default::default(),
         },
         enti: SezioneEnti {
             db: db_enti.display().to_string(),

@@ -393,6 +393,14 @@ fn costruisci_albero<'a>(doc: &'a roxmltree::Document<'a>) -> Result<Vec<Nodo<'a
                 testo.to_mut().push_str(parte);
             }
         }
+        if let Some(c) = testo.chars().find(|c| !carattere_xml(*c)) {
+            return Err(carattere_vietato(c, n.tag_name().name()));
+        }
+        for a in n.attributes() {
+            if let Some(c) = a.value().chars().find(|c| !carattere_xml(*c)) {
+                return Err(carattere_vietato(c, n.tag_name().name()));
+            }
+        }
         let must_understand = n
             .attribute((NS_SOAP11, "mustUnderstand"))
             .is_some_and(|v| matches!(v.trim(), "1" | "true"));
@@ -421,6 +429,24 @@ fn costruisci_albero<'a>(doc: &'a roxmltree::Document<'a>) -> Result<Vec<Nodo<'a
         }
     }
     Ok(nodi)
+}
+
+/// A character XML 1.0 allows (production `Char`): tab, LF, CR, and everything from
+/// U+0020 but the surrogates (which a `str` cannot hold) and U+FFFE, U+FFFF. Checked
+/// on the parsed text, so a character reference (`&#0;`, `&#x1B;`) is caught as well as
+/// the raw byte.
+fn carattere_xml(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+fn carattere_vietato(c: char, elemento: &str) -> String {
+    format!(
+        "carattere non ammesso U+{:04X} in «{}»: XML 1.0 vieta NUL e i caratteri di controllo, \
+         anche come riferimento &#…;",
+        u32::from(c),
+        citazione(elemento)
+    )
 }
 
 // ---------------------------------------------------------------------------

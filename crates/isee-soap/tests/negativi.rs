@@ -412,3 +412,54 @@ fn doctype_senza_sottoinsieme_e_documento_troppo_grande() {
     let non_utf8 = b"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\xff</s:Body></s:Envelope>";
     assert!(messaggio_envelope(non_utf8, None).contains("solo UTF-8"));
 }
+
+/// A request whose `ProtocolloDomandaEnteErogatore` holds `testo` as written.
+fn con_protocollo_domanda(testo: &str) -> Vec<u8> {
+    busta(
+        "ConsultazioneIndicatore",
+        &format!(
+            "<con:TipoIndicatore>Ordinario</con:TipoIndicatore>\
+             <con:RicercaCF><con:CodiceFiscale>RSSMRA80A01H501U</con:CodiceFiscale>\
+             <con:PrestazioneDaErogare>A1.01</con:PrestazioneDaErogare>\
+             <con:ProtocolloDomandaEnteErogatore>{testo}</con:ProtocolloDomandaEnteErogatore>\
+             </con:RicercaCF>"
+        ),
+    )
+}
+
+#[test]
+fn caratteri_di_controllo_rifiutati_crudi_e_come_riferimento() {
+    // The control is the only change: the same request with a plain text is valid.
+    let base = leggi_richiesta(&con_protocollo_domanda("DOM-1"), None);
+    assert!(base.is_ok(), "{base:?}");
+    for testo in [
+        "DOM\u{0}1",
+        "DOM\u{1}1",
+        "DOM\u{1b}[31m",
+        "DOM\u{8}",
+        "&#0;",
+        "&#1;",
+        "&#x1B;",
+        "&#x8;",
+        "DOM&#xFFFE;",
+        "&#xFFFF;",
+        "DOM\u{FFFE}",
+        "<![CDATA[DOM\u{1}1]]>",
+        "<![CDATA[\u{0}]]>",
+        "<![CDATA[\u{1b}[2J]]>",
+    ] {
+        let m = messaggio_envelope(&con_protocollo_domanda(testo), None);
+        assert!(
+            m.contains("non ammesso") || m.contains("XML non ben formato"),
+            "{testo:?}: {m}"
+        );
+    }
+    // In an attribute too.
+    let attr = String::from_utf8(busta("ConsultazioneIndicatore", RICERCA_CF_OK))
+        .unwrap()
+        .replace("<con:request>", "<con:request x=\"a&#2;b\">");
+    messaggio_envelope(attr.as_bytes(), None);
+    // Tab, LF and CR are XML characters.
+    let ok = leggi_richiesta(&con_protocollo_domanda("DOM\t1&#10;&#13;"), None);
+    assert!(ok.is_ok(), "{ok:?}");
+}

@@ -22,6 +22,7 @@
 pub mod autorita;
 mod errore;
 pub mod server;
+mod verifica;
 
 pub use autorita::{
     AlgoritmoChiave, Autorita, CertificatoFirmato, CertificatoRilasciato, EnteCertificato,

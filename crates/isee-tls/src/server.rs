@@ -179,7 +179,8 @@ pub fn config_server(
             .with_crls(crl)
             .only_check_end_entity_revocation();
     }
-    let verificatore = verificatore.build()?;
+    // webpki lets a certificate without the EKU extension through: require clientAuth.
+    let verificatore = Arc::new(crate::verifica::ConClientAuth(verificatore.build()?));
 
     let mut config = ServerConfig::builder_with_provider(fornitore)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?

@@ -605,3 +605,49 @@ async fn al_limite_di_connessioni_tls_chiude_subito_e_poi_riprende() {
     .unwrap();
     richiesta(&mut nuovo, "/chi").await.unwrap();
 }
+
+#[tokio::test]
+async fn certificato_senza_eku_e_rifiutato() {
+    let banco = Banco::avvia(|_| {}, Limits::default()).await;
+    // Same CA, in date, the ente's SAN, but no extendedKeyUsage extension at all:
+    // webpki alone would take it as good for any purpose.
+    let chiave_ca = rcgen::KeyPair::from_pem(
+        &std::fs::read_to_string(banco.ca.dir().join(isee_tls::autorita::FILE_CHIAVE_CA)).unwrap(),
+    )
+    .unwrap();
+    let emittente = rcgen::Issuer::from_ca_cert_pem(banco.ca.cert_pem(), chiave_ca).unwrap();
+    let chiave = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::default();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "Comune di Ravenna");
+    p.subject_alt_names = vec![rcgen::SanType::URI("urn:ipa:c_h199".try_into().unwrap())];
+    p.extended_key_usages = Vec::new();
+    let adesso = OffsetDateTime::now_utc();
+    p.not_before = adesso - time::Duration::hours(1);
+    let scadenza = adesso + time::Duration::days(30);
+    p.not_after = scadenza;
+    let cert = p.signed_by(&chiave, &emittente).unwrap();
+    let rilasciato = CertificatoRilasciato {
+        cert_pem: cert.pem(),
+        chiave_pem: chiave.serialize_pem(),
+        seriale: String::new(),
+        impronta_sha256: String::new(),
+        scadenza,
+    };
+    for versione in VERSIONI {
+        deve_essere_rifiutato(
+            &banco,
+            banco.client(Some(&rilasciato), versione),
+            AlertDescription::UnsupportedCertificate,
+        )
+        .await;
+    }
+    // The same CA's regular client certificate still passes.
+    let buono = banco.ca.rilascia_client(&ravenna(), 30).unwrap();
+    let mut c = connetti(banco.indirizzo, banco.client(Some(&buono), VERSIONI[0]))
+        .await
+        .unwrap();
+    let corpo = richiesta(&mut c, "/chi").await.unwrap();
+    assert_eq!(campo(&corpo, "ipa"), "c_h199");
+}

@@ -48,13 +48,17 @@ pub enum ComandoAudit {
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
     },
-    /// Verifica la catena degli accessi (uscita 0 integra, 1 problemi, 2 illeggibile)
+    /// Verifica la catena degli accessi (uscita 0 integra, 1 problemi o registro vuoto,
+    /// 2 registro assente o illeggibile); apre il database in sola lettura e non crea nulla
     Verifica {
         #[command(flatten)]
         db: DatabaseChiave,
         /// Testa esportata in precedenza con «isee audit testa»: rileva il troncamento della coda
         #[arg(long, value_name = "SEQ:MAC")]
         testa: Option<String>,
+        /// Un registro vuoto o assente è atteso (un'installazione nuova): uscita 0 invece di errore
+        #[arg(long)]
+        vuoto_ammesso: bool,
     },
     /// Stampa la testa della catena (SEQ:MAC) da conservare fuori dal database
     Testa {
@@ -133,7 +137,11 @@ async fn esegui_async(cmd: ComandoAudit) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ComandoAudit::Verifica { db, testa } => {
+        ComandoAudit::Verifica {
+            db,
+            testa,
+            vuoto_ammesso,
+        } => {
             let testa = match testa.as_deref().map(leggi_testa).transpose() {
                 Ok(t) => t,
                 Err(e) => {
@@ -141,10 +149,27 @@ async fn esegui_async(cmd: ComandoAudit) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let reg = match apri(&db).await {
-                Ok(r) => r,
+            let chiavi = match ChiaviAudit::da_file(&db.chiave) {
+                Ok(c) => c,
                 Err(e) => {
-                    eprintln!("errore: registro degli accessi non leggibile: {e:#}");
+                    eprintln!("errore: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            // Read-only, never created: a typo in the URL must not verify an empty
+            // log that verification itself created.
+            let url = isee_sql::url_da_percorso(&db.db);
+            let lettore = match RegistroAccessi::apri_verifica(&url, chiavi).await {
+                Ok(r) => r,
+                Err(ErroreAccessi::RegistroAssente(u)) if vuoto_ammesso => {
+                    println!(
+                        "registro degli accessi assente ({u}): nessun record da verificare \
+                         (ammesso da --vuoto-ammesso); nulla è stato creato"
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Err(e) => {
+                    eprintln!("errore: registro degli accessi non leggibile: {e}");
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -157,58 +182,59 @@ async fn esegui_async(cmd: ComandoAudit) -> anyhow::Result<ExitCode> {
                 }
             };
             let con_testa = testa.is_some();
-            let esito = reg.verifica_con_avanzamento(testa, &mut avanzamento).await;
+            let esito = lettore
+                .verifica_con_avanzamento(testa, &mut avanzamento)
+                .await;
+            lettore.chiudi().await;
             if terminale {
                 eprint!("\r\x1b[K");
             }
+            let vuoto = esito
+                .as_ref()
+                .is_ok_and(|e| e.record_verificati == 0 && e.ancora.is_none() && e.integro());
+            // The access to the log is on record: the log exists, so opening it as
+            // usual creates nothing. An empty log stays empty unless it is expected.
+            let reg = if vuoto && !vuoto_ammesso {
+                None
+            } else {
+                match apri(&db).await {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        eprintln!(
+                            "attenzione: l'accesso al registro non è stato registrato: {e:#}"
+                        );
+                        None
+                    }
+                }
+            };
             let esito = match esito {
                 Ok(e) => e,
                 Err(e) => {
-                    let _ = annota(&reg, operazione, "ERRORE", ts, inizio, None).await;
-                    reg.chiudi().await;
+                    if let Some(reg) = &reg {
+                        let _ = annota(reg, operazione, "ERRORE", ts, inizio, None).await;
+                        reg.chiudi().await;
+                    }
                     eprintln!("errore: registro degli accessi non leggibile: {e}");
                     return Ok(ExitCode::from(2));
                 }
+            };
+            if vuoto && !vuoto_ammesso {
+                eprintln!(
+                    "errore: il registro degli accessi è vuoto (nessun record, nessuna ancora di \
+                     conservazione): se è atteso, ripetere con --vuoto-ammesso; altrimenti \
+                     controllare l'URL del database"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let Some(reg) = reg else {
+                return stampa_verifica(&esito, con_testa, vuoto);
             };
             let risultato = if esito.integro() { "OK" } else { "PROBLEMI" };
             if let Err(e) = annota(&reg, operazione, risultato, ts, inizio, None).await {
                 eprintln!("attenzione: l'accesso al registro non è stato registrato: {e}");
             }
             reg.chiudi().await;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "record verificati: {}", esito.record_verificati)?;
-            if let Some((seq, _)) = &esito.ancora {
-                writeln!(out, "verifica dall'ancora di conservazione: record {seq}")?;
-            }
-            match &esito.testa {
-                Some((seq, mac)) => writeln!(out, "testa: {seq}:{mac}")?,
-                None => writeln!(out, "testa: registro vuoto")?,
-            }
-            if esito.integro() {
-                writeln!(out, "catena integra")?;
-                if !con_testa {
-                    writeln!(
-                        out,
-                        "(il troncamento della coda si rileva solo con --testa: esportare la testa regolarmente)"
-                    )?;
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            writeln!(out, "PROBLEMI: {}", esito.problemi_totali)?;
-            for p in &esito.problemi {
-                writeln!(
-                    out,
-                    "  record {:>10}  {:<15}  {}",
-                    p.seq,
-                    nome_tipo(p.tipo),
-                    p.dettaglio
-                )?;
-            }
-            let omessi = esito.problemi_totali - esito.problemi.len() as u64;
-            if omessi > 0 {
-                writeln!(out, "  … e altri {omessi} problemi")?;
-            }
-            Ok(ExitCode::from(1))
+            stampa_verifica(&esito, con_testa, vuoto)
         }
         ComandoAudit::Testa { db } => {
             let reg = apri(&db).await?;
@@ -268,6 +294,51 @@ async fn esegui_async(cmd: ComandoAudit) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The summary of a verification and its exit code: 0 intact, 1 problems.
+fn stampa_verifica(
+    esito: &isee_accessi::EsitoVerifica,
+    con_testa: bool,
+    vuoto: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "record verificati: {}", esito.record_verificati)?;
+    if let Some((seq, _)) = &esito.ancora {
+        writeln!(out, "verifica dall'ancora di conservazione: record {seq}")?;
+    }
+    match &esito.testa {
+        Some((seq, mac)) => writeln!(out, "testa: {seq}:{mac}")?,
+        None => writeln!(out, "testa: registro vuoto")?,
+    }
+    if vuoto {
+        writeln!(out, "registro vuoto (ammesso da --vuoto-ammesso)")?;
+    }
+    if esito.integro() {
+        writeln!(out, "catena integra")?;
+        if !con_testa {
+            writeln!(
+                out,
+                "(il troncamento della coda si rileva solo con --testa: esportare la testa regolarmente)"
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "PROBLEMI: {}", esito.problemi_totali)?;
+    for p in &esito.problemi {
+        writeln!(
+            out,
+            "  record {:>10}  {:<15}  {}",
+            p.seq,
+            nome_tipo(p.tipo),
+            p.dettaglio
+        )?;
+    }
+    let omessi = esito.problemi_totali - esito.problemi.len() as u64;
+    if omessi > 0 {
+        writeln!(out, "  … e altri {omessi} problemi")?;
+    }
+    Ok(ExitCode::from(1))
 }
 
 async fn stampa_elenco(
@@ -330,6 +401,7 @@ fn nome_tipo(t: TipoProblema) -> &'static str {
         TipoProblema::Riordinato => "RIORDINATO",
         TipoProblema::AncoraNonValida => "ANCORA_NON_VALIDA",
         TipoProblema::ChiaveErrata => "CHIAVE_ERRATA",
+        TipoProblema::ImprontaAlterata => "IMPRONTA_ALTERATA",
     }
 }
 
