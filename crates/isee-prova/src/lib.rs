@@ -14,6 +14,9 @@
 //!   OpenAPI): it fails with the way to regenerate it, or rewrites it under
 //!   `ISEE_AGGIORNA=1`.
 //!
+//! * [`xsd`] validates documents against INPS's published XSDs with libxml2's
+//!   `xmllint` (the SOAP contract tests).
+//!
 //! Each crate keeps its own small fixture (how to open its store on an [`Ambiente`])
 //! in its `tests/`.
 
@@ -25,6 +28,7 @@ use std::path::Path;
 
 #[cfg(feature = "sql")]
 mod banco;
+pub mod xsd;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
 
