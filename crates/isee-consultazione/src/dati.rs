@@ -212,7 +212,10 @@ fn relazione(dsu: &Dsu, beneficiario: &CodiceFiscale, cf: &CodiceFiscale) -> Str
         (Some(Rapporto::D), Some(Rapporto::C)) | (Some(Rapporto::C), Some(Rapporto::D)) => {
             "C".into()
         }
-        (Some(Rapporto::D), Some(r @ (Rapporto::F | Rapporto::FC | Rapporto::FNC | Rapporto::MA))) => {
+        (
+            Some(Rapporto::D),
+            Some(r @ (Rapporto::F | Rapporto::FC | Rapporto::FNC | Rapporto::MA)),
+        ) => {
             format!("{r:?}")
         }
         _ => "F".into(),
@@ -302,7 +305,7 @@ pub fn attestazione(
     let mut sociosanitario: Vec<BloccoSocioSanitario> = Vec::new();
     let mut ridotti: Vec<Ridotto> = Vec::new();
     let ridotto = |ridotti: &mut Vec<Ridotto>, cf: CodiceFiscale, nucleo: &[CodiceFiscale]| {
-        let i = match ridotti
+        match ridotti
             .iter()
             .position(|x| x.codice_fiscale_beneficiario == cf.as_str())
         {
@@ -330,8 +333,7 @@ pub fn attestazione(
                 });
                 ridotti.len() - 1
             }
-        };
-        i
+        }
     };
     for tipo in [TipoIsee::Sociosanitario, TipoIsee::Dottorato] {
         for (cf, i) in indicatori(tipo) {
@@ -381,7 +383,10 @@ pub fn attestazione(
             (Some(e), _, true) => {
                 let k = ridotto(&mut ridotti, cf, &e.nucleo);
                 let agg = aggiuntive(dsu, e);
-                let uguale = ridotti[k].isee.as_ref().is_some_and(|b| b.valori.isee == e.isee);
+                let uguale = ridotti[k]
+                    .isee
+                    .as_ref()
+                    .is_some_and(|b| b.valori.isee == e.isee);
                 ridotti[k].residenziale = Some(if !agg.is_empty() {
                     EsitoRistretto::SocioSanResRistrettoAgg(blocco(e, rilascio), agg)
                 } else if uguale {

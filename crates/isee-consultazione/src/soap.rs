@@ -108,7 +108,10 @@ pub async fn chiamata_unica(
             azione.as_deref().and_then(Operazione::da_soap_action)
         }
     };
-    let e = eservizio_per(operazione, intestazione(&headers, "authorization").as_deref());
+    let e = eservizio_per(
+        operazione,
+        intestazione(&headers, "authorization").as_deref(),
+    );
     consulta(&s, e, connessione.map(|c| c.0), &headers, richiesta).await
 }
 

@@ -1016,8 +1016,7 @@ async fn endpoint_unico_inps() {
     let chiama = |op: &'static str, cred: Credenziali, busta: String| {
         let a = &a;
         async move {
-            let azione =
-                format!("\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/{op}\"");
+            let azione = format!("\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/{op}\"");
             a.chiama(
                 "/pdnd/soap/ConsultazioneISEE/v1",
                 &cred,
@@ -1084,7 +1083,9 @@ async fn endpoint_unico_inps() {
     let req = axum::http::Request::get("/pdnd/soap/ConsultazioneISEE/v1?wsdl")
         .body(axum::body::Body::empty())
         .unwrap();
-    let risposta = tower::ServiceExt::oneshot(a.app.clone(), req).await.unwrap();
+    let risposta = tower::ServiceExt::oneshot(a.app.clone(), req)
+        .await
+        .unwrap();
     assert_eq!(risposta.status(), 200);
     let wsdl = http_body_util::BodyExt::collect(risposta.into_body())
         .await

@@ -28,9 +28,9 @@ use std::path::Path;
 
 #[cfg(feature = "sql")]
 mod banco;
-pub mod xsd;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
+pub mod xsd;
 
 #[cfg(feature = "sql")]
 pub use banco::{Ambiente, Backend, PG_PREDEFINITO, esegui, pg_disponibile, pg_url};

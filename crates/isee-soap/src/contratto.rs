@@ -44,8 +44,14 @@ mod tests {
         let xsd = &XSD[XSD.find("<xs:schema").unwrap()..];
         let nello_xsd: Vec<&str> = xsd.lines().map(str::trim).collect();
         assert_eq!(
-            nel_wsdl.iter().filter(|l| !l.is_empty()).collect::<Vec<_>>(),
-            nello_xsd.iter().filter(|l| !l.is_empty()).collect::<Vec<_>>()
+            nel_wsdl
+                .iter()
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>(),
+            nello_xsd
+                .iter()
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
         );
         assert!(!WSDL.contains("schemaLocation"), "nessun include per URL");
     }

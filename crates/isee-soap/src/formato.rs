@@ -234,9 +234,15 @@ mod tests {
     #[test]
     fn codici_fiscali_della_soglia() {
         assert_eq!(codice_fiscale_soglia("80078750587"), Some("80078750587"));
-        assert_eq!(codice_fiscale_soglia("80078750587     "), Some("80078750587"));
+        assert_eq!(
+            codice_fiscale_soglia("80078750587     "),
+            Some("80078750587")
+        );
         assert_eq!(codice_fiscale_soglia("80078750587      "), None);
-        assert_eq!(codice_fiscale_soglia("RSSMRA80A01H501U"), Some("RSSMRA80A01H501U"));
+        assert_eq!(
+            codice_fiscale_soglia("RSSMRA80A01H501U"),
+            Some("RSSMRA80A01H501U")
+        );
         assert_eq!(codice_fiscale_soglia("RSSMRA80A01H501U "), None);
         assert_eq!(codice_fiscale_soglia(" 80078750587"), None);
     }

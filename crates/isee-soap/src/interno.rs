@@ -609,7 +609,11 @@ fn scrivi_sociosanitario(out: &mut String, blocchi: &[BloccoSocioSanitario], a: 
 
 fn scrivi_ridotto(out: &mut String, r: &Ridotto, a: &DatiAttestazione) {
     out.push_str("<Ridotto");
-    attributo(out, "CodiceFiscaleBeneficiario", &r.codice_fiscale_beneficiario);
+    attributo(
+        out,
+        "CodiceFiscaleBeneficiario",
+        &r.codice_fiscale_beneficiario,
+    );
     out.push_str("><NucleoRistretto>");
     for c in &r.nucleo {
         out.push_str("<ComponenteNucleoRistretto");

@@ -649,11 +649,7 @@ impl<'d, 'a> Validatore<'d, 'a> {
     }
 
     /// The operation element: exactly one `request`, then the request by shape.
-    fn operazione(
-        &mut self,
-        operazione: Operazione,
-        elemento: usize,
-    ) -> Option<Corpo> {
+    fn operazione(&mut self, operazione: Operazione, elemento: usize) -> Option<Corpo> {
         let [request] = self.sequenza(elemento, "", ["request"], [true], |ns| {
             ns == Ns::Consultazione
         });
@@ -686,9 +682,7 @@ impl<'d, 'a> Validatore<'d, 'a> {
                 Some(Corpo::new(Some(tipo?), Ricerca::ProtDsu(ricerca?)))
             }
             Forma::Soglia => self.soglia(request),
-            Forma::Attestazione => self
-                .scelta_ricerca(request)
-                .map(|r| Corpo::new(None, r)),
+            Forma::Attestazione => self.scelta_ricerca(request).map(|r| Corpo::new(None, r)),
         }
     }
 
@@ -701,7 +695,10 @@ impl<'d, 'a> Validatore<'d, 'a> {
         const R: &str = "request";
         let nodo = &self.nodi[request];
         if ha_testo(nodo) {
-            self.problema(R, "testo non ammesso: i campi della soglia sono attributi di request");
+            self.problema(
+                R,
+                "testo non ammesso: i campi della soglia sono attributi di request",
+            );
         }
         for f in figli(self.nodi, request) {
             let nome = self.nodi[f].nome;

@@ -174,7 +174,6 @@ fn gli_xsd_inps_rifiutano_le_forme_di_prima() {
     let e = valida_interno("vecchia", vecchia_attestazione.as_bytes()).unwrap_err();
     assert!(e.contains("ComponenteSocioSanRes"), "{e}");
     let vecchio_saldo = vecchia_attestazione
-        .replace("<Ordinario>", "<Ordinario>")
         .replace(
             "</Attestazione>",
             r#"<OmissioneDifformita TipoOmissioneDifformita="PatrimoniMobiliari" CodiceFiscale="RSSMRA80A01H501U" DataControlloAE="2026-01-17"><Rapporto TipoRapporto="01" CodiceFiscaleOperatore="00000000000" Saldo3112="1762.00"/></OmissioneDifformita></Attestazione>"#,
@@ -218,7 +217,10 @@ fn ogni_blocco_dell_attestazione_e_valido_per_la_v1_4() {
     varianti.push(("uni-attr-min-nc", a));
     for (nome, esito) in [
         ("ssr-ord", EsitoSocioSanitario::Ord),
-        ("ssr-res", EsitoSocioSanitario::SocioSanRes(ordinario.clone())),
+        (
+            "ssr-res",
+            EsitoSocioSanitario::SocioSanRes(ordinario.clone()),
+        ),
         (
             "ssr-ordagg",
             EsitoSocioSanitario::OrdAgg(
@@ -255,7 +257,10 @@ fn ogni_blocco_dell_attestazione_e_valido_per_la_v1_4() {
                 vec![esterna("BNCGPP78B12H501X")],
             ),
         ),
-        ("rid-nc", EsitoRistretto::NonCalcolabile("dati mancanti".into())),
+        (
+            "rid-nc",
+            EsitoRistretto::NonCalcolabile("dati mancanti".into()),
+        ),
     ] {
         let mut a = base.clone();
         a.ridotti[0].residenziale = Some(esito);

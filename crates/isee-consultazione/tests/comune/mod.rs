@@ -447,7 +447,9 @@ pub(crate) fn valida_inps(op: &str, corpo: &str) {
         let resto = &corpo[i + elemento.len() + 2..];
         let b64 = &resto[..resto.find('<').unwrap()];
         use base64::Engine as _;
-        let interno = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let interno = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
         let testo = String::from_utf8(interno).unwrap();
         let (xsd, estensione) = if elemento == "XmlEsitoAttestazione" {
             ("ISEE_EsitoConsultazioneAttestazione.xsd", "ISEEFamiglia")
