@@ -5,7 +5,9 @@
 #   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test schemathesis fuzz
 #
 # It installs what it needs itself: cargo-deny and cargo-fuzz (from crates.io, pinned)
-# when missing, schemathesis (PyPI, pinned) in a venv under the target directory.
+# when missing, schemathesis (PyPI, pinned) in a venv under the target directory, and
+# xmllint (Debian's libxml2-utils), with which the SOAP tests validate every document
+# against INPS's XSDs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,18 @@ passi=("$@")
 [ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test schemathesis fuzz)
 
 intestazione() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+# The tools the tests call: xmllint (libxml2-utils) validates the SOAP documents
+# against INPS's XSDs (crates/isee-prova/src/xsd.rs); under CI a missing one fails them.
+strumenti() {
+  if ! command -v xmllint >/dev/null 2>&1; then
+    echo "installo libxml2-utils (xmllint)"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get install -y -qq libxml2-utils >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq libxml2-utils >/dev/null; }
+  fi
+}
 
 for passo in "${passi[@]}"; do
   case "$passo" in
@@ -46,6 +60,7 @@ for passo in "${passi[@]}"; do
       ;;
     test)
       intestazione "cargo test --workspace"
+      strumenti
       cargo test --workspace --locked
       test_fatto=1
       ;;

@@ -14,6 +14,10 @@ pub const CORPO_MASSIMO: usize = 64 * 1024;
 pub fn app(servizio: Arc<Servizio>) -> Router {
     Router::new()
         .route(soap::PERCORSO, post(soap::chiamata).get(soap::descrizione))
+        .route(
+            soap::PERCORSO_UNICO,
+            post(soap::chiamata_unica).get(soap::descrizione_unica),
+        )
         .route("/rest/v1/{eservizio}/indicatore", post(rest::indicatore))
         .route(
             "/rest/v1/{eservizio}/attestazione",

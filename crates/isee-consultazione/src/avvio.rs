@@ -170,6 +170,7 @@ pub async fn costruisci_con_orologio(
         producer_id: c.pdnd.producer_id.clone(),
         tolleranza_s: c.tolleranza_s,
         soglie: c.soglie.clone(),
+        indirizzo_pubblico: c.indirizzo_pubblico(),
     };
     let servizio = Servizio {
         attesi: Attesi::new(&impostazioni),

@@ -16,6 +16,11 @@ pub struct Configurazione {
     /// Audience prefix of the e-services (no scheme), e.g.
     /// `api.isee.local/pdnd/soap/ConsultazioneISEE/v2`.
     pub base_audience: String,
+    /// The public base URL of the service, `https://host[:port]` (no path): the
+    /// `soap:address` of the WSDLs is this plus the endpoint's path. Default:
+    /// `https://` and the host of `base_audience`.
+    #[serde(default)]
+    pub indirizzo_pubblico: Option<String>,
     /// Clock skew allowed on voucher and evidence times, seconds.
     #[serde(default = "tolleranza_predefinita")]
     pub tolleranza_s: i64,
@@ -274,6 +279,17 @@ pub enum ErroreConfigurazione {
 }
 
 impl Configurazione {
+    /// The public base URL, without a trailing `/` ([`Configurazione::indirizzo_pubblico`]).
+    pub fn indirizzo_pubblico(&self) -> String {
+        match &self.indirizzo_pubblico {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => {
+                let host = self.base_audience.split('/').next().unwrap_or_default();
+                format!("https://{host}")
+            }
+        }
+    }
+
     /// Reads the file and resolves relative paths against its directory.
     pub fn leggi(percorso: &Path) -> Result<Configurazione, ErroreConfigurazione> {
         let testo =

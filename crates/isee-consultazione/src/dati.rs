@@ -10,8 +10,9 @@ use isee_core::dsu::Dsu;
 use isee_registro::omissioni::Annotazione;
 use isee_registro::registrazione::{Registrazione, ValoreIndicatore};
 use isee_soap::{
-    BloccoBeneficiario, BloccoIsee, ComponenteNucleo, DatiAttestazione, DatiIndicatore,
-    EsitoBeneficiario, ModalitaCalcolo, OmissioneDifformita, RapportoOmesso, Ricerca,
+    BloccoBeneficiario, BloccoIsee, BloccoSocioSanitario, ComponenteEsterna, ComponenteNucleo,
+    ComponenteRistretto, DatiAttestazione, DatiIndicatore, EsitoBeneficiario, EsitoRistretto,
+    EsitoSocioSanitario, ModalitaCalcolo, OmissioneDifformita, RapportoOmesso, Ricerca, Ridotto,
     TipoIndicatore, Valori,
 };
 use rust_decimal::Decimal;
@@ -116,8 +117,14 @@ struct EsitoMemorizzato {
     nucleo: Vec<CodiceFiscale>,
     righe: Righe,
     #[serde(default)]
-    componenti_aggiuntive: Vec<serde_json::Value>,
+    componenti_aggiuntive: Vec<AggiuntivaMemorizzata>,
     isee: Decimal,
+}
+
+#[derive(Deserialize)]
+struct AggiuntivaMemorizzata {
+    codice_fiscale: String,
+    importo: Decimal,
 }
 
 fn blocco(e: &EsitoMemorizzato, data_rilascio: NaiveDate) -> BloccoIsee {
@@ -150,7 +157,81 @@ fn blocco(e: &EsitoMemorizzato, data_rilascio: NaiveDate) -> BloccoIsee {
     }
 }
 
+/// Surname and name of a person of the DSU, upper-case as INPS writes them; empty
+/// for someone the DSU names by fiscal code only (a non-cohabiting parent).
+fn persona(dsu: &Dsu, cf: &str) -> (String, String) {
+    dsu.componenti
+        .iter()
+        .find(|c| c.codice_fiscale.as_str() == cf)
+        .map(|c| {
+            (
+                c.cognome.clone().unwrap_or_default().to_uppercase(),
+                c.nome.clone().unwrap_or_default().to_uppercase(),
+            )
+        })
+        .unwrap_or_default()
+}
+
+fn esterna(dsu: &Dsu, cf: &str, valore: Option<Decimal>) -> ComponenteEsterna {
+    let (cognome, nome) = persona(dsu, cf);
+    ComponenteEsterna {
+        cognome,
+        nome,
+        codice_fiscale: cf.to_string(),
+        valore,
+    }
+}
+
+fn aggiuntive(dsu: &Dsu, e: &EsitoMemorizzato) -> Vec<ComponenteEsterna> {
+    e.componenti_aggiuntive
+        .iter()
+        .map(|a| esterna(dsu, &a.codice_fiscale, Some(a.importo)))
+        .collect()
+}
+
+/// `@RelazioneConBeneficiario` of a member of a restricted nucleus: `B` for the
+/// beneficiary; otherwise the relation the DSU states for the restricted nucleus
+/// (art. 6 c.2), or, for the doctorate's nucleus (which states none), the relation
+/// to the dichiarante when the beneficiary is the dichiarante, else `F` (inferred:
+/// the restricted nucleus is the beneficiary, the spouse and the children).
+fn relazione(dsu: &Dsu, beneficiario: &CodiceFiscale, cf: &CodiceFiscale) -> String {
+    use isee_core::dsu::Rapporto;
+    if cf == beneficiario {
+        return "B".into();
+    }
+    if let Some(r) = dsu
+        .nucleo_ristretto
+        .as_ref()
+        .filter(|n| &n.beneficiario == beneficiario)
+        .and_then(|n| n.componenti.iter().find(|m| &m.codice_fiscale == cf))
+    {
+        return format!("{:?}", r.relazione);
+    }
+    let rapporto = |x: &CodiceFiscale| dsu.componente(x).map(|c| c.rapporto);
+    match (rapporto(beneficiario), rapporto(cf)) {
+        (Some(Rapporto::D), Some(Rapporto::C)) | (Some(Rapporto::C), Some(Rapporto::D)) => {
+            "C".into()
+        }
+        (
+            Some(Rapporto::D),
+            Some(r @ (Rapporto::F | Rapporto::FC | Rapporto::FNC | Rapporto::MA)),
+        ) => {
+            format!("{r:?}")
+        }
+        _ => "F".into(),
+    }
+}
+
 /// `Attestazione` from a row, its DSU, its stored attestation JSON and its notes.
+///
+/// Each ISEE the engine computed goes where INPS's `TypeAttestazione` v1.4 puts it
+/// (CONTRATTO.md §3): the ordinary one in `Ordinario/ISEEOrdinario`; the 2026
+/// family ISEE in `Ordinario/ISEEFamiglia`; minors and students in
+/// `ISEEMin`/`ISEEUni` (same as the ordinary, with an attracted member, with a
+/// componente aggiuntiva, not computable); the socio-sanitary and residential ISEE
+/// on the ordinary nucleus in `ISEESocioSanRes`, on a restricted nucleus (and the
+/// doctorate's) in `Ridotto`. The ISEE corrente is not written here (see
+/// CONTRATTO.md §7).
 pub fn attestazione(
     r: &Registrazione,
     dsu: &Dsu,
@@ -161,24 +242,51 @@ pub fn attestazione(
     let rilascio = DateTime::from_timestamp_micros(r.registrata_il)
         .map(|t| t.date_naive())
         .unwrap_or(r.data_presentazione);
-    let ordinario = m.indicatori.iter().find_map(|i| match &i.calcolato {
-        Some(e) if i.richiesta.tipo == TipoIsee::Ordinario && i.richiesta.prestazione.is_none() => {
+    let calcolato = |tipo: TipoIsee, famiglia: bool| {
+        m.indicatori.iter().find_map(|i| match &i.calcolato {
             Some(e)
-        }
-        _ => None,
-    });
-    let per_beneficiario = |tipo: TipoIsee| -> Vec<BloccoBeneficiario> {
+                if i.richiesta.tipo == tipo
+                    && i.richiesta.prestazione.is_some_and(|p| p.familiare_2026()) == famiglia
+                    && (famiglia || i.richiesta.prestazione.is_none()) =>
+            {
+                Some(e)
+            }
+            _ => None,
+        })
+    };
+    let ordinario = calcolato(TipoIsee::Ordinario, false);
+    let famiglia = calcolato(TipoIsee::Ordinario, true);
+    let stesso_nucleo = |e: &EsitoMemorizzato| ordinario.is_some_and(|o| o.nucleo == e.nucleo);
+    let stesso_isee = |e: &EsitoMemorizzato| ordinario.is_some_and(|o| o.isee == e.isee);
+    let indicatori = |tipo: TipoIsee| {
         m.indicatori
             .iter()
-            .filter(|i| i.richiesta.tipo == tipo && i.richiesta.prestazione.is_none())
-            .filter_map(|i| {
-                let cf = i.richiesta.beneficiario?;
+            .filter(move |i| i.richiesta.tipo == tipo && i.richiesta.prestazione.is_none())
+            .filter_map(|i| Some((i.richiesta.beneficiario?, i)))
+    };
+    let per_beneficiario = |tipo: TipoIsee| -> Vec<BloccoBeneficiario> {
+        indicatori(tipo)
+            .filter_map(|(cf, i)| {
                 let esito = match (&i.calcolato, &i.non_calcolabile) {
                     (Some(e), _) if !e.componenti_aggiuntive.is_empty() => {
-                        EsitoBeneficiario::Agg(blocco(e, rilascio))
+                        let a = &e.componenti_aggiuntive[0];
+                        EsitoBeneficiario::Agg(
+                            blocco(e, rilascio),
+                            esterna(dsu, &a.codice_fiscale, Some(a.importo)),
+                        )
                     }
-                    (Some(e), _) if ordinario.is_some_and(|o| o.nucleo != e.nucleo) => {
-                        EsitoBeneficiario::Attr(blocco(e, rilascio))
+                    (Some(e), _) if !stesso_nucleo(e) => {
+                        // The attracted member: the first one counted here and not in
+                        // the ordinary nucleus (the beneficiary when none is).
+                        let attratto = e
+                            .nucleo
+                            .iter()
+                            .find(|c| ordinario.is_some_and(|o| !o.nucleo.contains(c)))
+                            .unwrap_or(&cf);
+                        EsitoBeneficiario::Attr(
+                            blocco(e, rilascio),
+                            esterna(dsu, attratto.as_str(), None),
+                        )
                     }
                     (Some(_), _) => EsitoBeneficiario::Ord,
                     (None, Some(motivo)) => EsitoBeneficiario::NonCalcolabile(motivo.clone()),
@@ -191,9 +299,109 @@ pub fn attestazione(
             })
             .collect()
     };
-    let sociosanitario = per_beneficiario(TipoIsee::Sociosanitario)
-        .into_iter()
-        .next();
+
+    // Socio-sanitary and residential ISEE, and the doctorate's: on the ordinary
+    // nucleus in Ordinario/ISEESocioSanRes, on a restricted one in Ridotto.
+    let mut sociosanitario: Vec<BloccoSocioSanitario> = Vec::new();
+    let mut ridotti: Vec<Ridotto> = Vec::new();
+    let ridotto = |ridotti: &mut Vec<Ridotto>, cf: CodiceFiscale, nucleo: &[CodiceFiscale]| {
+        match ridotti
+            .iter()
+            .position(|x| x.codice_fiscale_beneficiario == cf.as_str())
+        {
+            Some(i) => i,
+            None => {
+                let mut membri: Vec<&CodiceFiscale> = nucleo.iter().collect();
+                // The beneficiary first.
+                membri.sort_by_key(|c| **c != cf);
+                ridotti.push(Ridotto {
+                    codice_fiscale_beneficiario: cf.as_str().to_string(),
+                    nucleo: membri
+                        .into_iter()
+                        .map(|c| {
+                            let (cognome, nome) = persona(dsu, c.as_str());
+                            ComponenteRistretto {
+                                relazione: relazione(dsu, &cf, c),
+                                cognome,
+                                nome,
+                                codice_fiscale: c.as_str().to_string(),
+                            }
+                        })
+                        .collect(),
+                    isee: None,
+                    residenziale: None,
+                });
+                ridotti.len() - 1
+            }
+        }
+    };
+    for tipo in [TipoIsee::Sociosanitario, TipoIsee::Dottorato] {
+        for (cf, i) in indicatori(tipo) {
+            match (&i.calcolato, &i.non_calcolabile) {
+                (Some(e), _) if stesso_nucleo(e) && tipo == TipoIsee::Sociosanitario => {
+                    sociosanitario.push(BloccoSocioSanitario {
+                        codice_fiscale: cf.as_str().to_string(),
+                        esito: EsitoSocioSanitario::Ord,
+                    });
+                }
+                // The doctorate on the ordinary nucleus is the ordinary ISEE.
+                (Some(e), _) if stesso_nucleo(e) => {}
+                (Some(e), _) => {
+                    let k = ridotto(&mut ridotti, cf, &e.nucleo);
+                    ridotti[k].isee = Some(blocco(e, rilascio));
+                }
+                (None, Some(motivo)) if tipo == TipoIsee::Sociosanitario => {
+                    sociosanitario.push(BloccoSocioSanitario {
+                        codice_fiscale: cf.as_str().to_string(),
+                        esito: EsitoSocioSanitario::NonCalcolabile(motivo.clone()),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    for (cf, i) in indicatori(TipoIsee::Residenziale) {
+        let ristretto = dsu
+            .residenziale
+            .as_ref()
+            .is_some_and(|x| x.nucleo == isee_core::dsu::TipoNucleoResidenziale::RID);
+        match (&i.calcolato, &i.non_calcolabile, ristretto) {
+            (Some(e), _, false) => {
+                let agg = aggiuntive(dsu, e);
+                let esito = if !agg.is_empty() {
+                    EsitoSocioSanitario::SocioSanResAgg(blocco(e, rilascio), agg)
+                } else if stesso_isee(e) {
+                    EsitoSocioSanitario::Ord
+                } else {
+                    EsitoSocioSanitario::SocioSanRes(blocco(e, rilascio))
+                };
+                sociosanitario.push(BloccoSocioSanitario {
+                    codice_fiscale: cf.as_str().to_string(),
+                    esito,
+                });
+            }
+            (Some(e), _, true) => {
+                let k = ridotto(&mut ridotti, cf, &e.nucleo);
+                let agg = aggiuntive(dsu, e);
+                let uguale = ridotti[k]
+                    .isee
+                    .as_ref()
+                    .is_some_and(|b| b.valori.isee == e.isee);
+                ridotti[k].residenziale = Some(if !agg.is_empty() {
+                    EsitoRistretto::SocioSanResRistrettoAgg(blocco(e, rilascio), agg)
+                } else if uguale {
+                    EsitoRistretto::Ristretto
+                } else {
+                    EsitoRistretto::SocioSanResRistretto(blocco(e, rilascio))
+                });
+            }
+            (None, Some(motivo), false) => sociosanitario.push(BloccoSocioSanitario {
+                codice_fiscale: cf.as_str().to_string(),
+                esito: EsitoSocioSanitario::NonCalcolabile(motivo.clone()),
+            }),
+            _ => {}
+        }
+    }
     Ok(DatiAttestazione {
         cf_dichiarante: dsu
             .dichiarante()
@@ -207,9 +415,11 @@ pub fn attestazione(
         corrente: false,
         nucleo: nucleo(dsu),
         ordinario: ordinario.map(|e| blocco(e, rilascio)),
+        famiglia: famiglia.map(|e| blocco(e, rilascio)),
         minorenni: per_beneficiario(TipoIsee::Minorenni),
         universitari: per_beneficiario(TipoIsee::Universitario),
         sociosanitario,
+        ridotti,
         omissioni: omissioni(annotazioni),
     })
 }
@@ -229,7 +439,7 @@ fn omissioni(annotazioni: &[Annotazione]) -> Vec<OmissioneDifformita> {
                 out.push(OmissioneDifformita {
                     tipo,
                     codice_fiscale: cf,
-                    data_controllo: Some(a.data_controllo),
+                    data_controllo: a.data_controllo,
                     rapporti: Vec::new(),
                 });
                 out.len() - 1

@@ -506,6 +506,8 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
             None
         },
         codice_soglia: r.codice_soglia,
+        // The nucleus of the threshold answer is a SOAP-only field of INPS's schema.
+        fornitura_nucleo: false,
         ricerca,
     })
 }

@@ -152,6 +152,9 @@ pub struct Impostazioni {
     /// Clock skew allowed on `exp`/`nbf`/`iat`, seconds.
     pub tolleranza_s: i64,
     pub soglie: HashMap<String, Soglia>,
+    /// The public base URL of the service (`https://host[:port]`), for the
+    /// `soap:address` of the WSDLs it serves.
+    pub indirizzo_pubblico: String,
 }
 
 /// The service and its collaborators.
@@ -268,11 +271,12 @@ impl Servizio {
             }
             Err(r) => {
                 log.esito = r.codice_registro().to_string();
-                // The status actually sent: SOAP carries data outcomes in a 200 body.
-                log.http_status = if c.canale == Canale::Soap && r.esito.is_some() {
-                    200
-                } else {
-                    r.http
+                // The status actually sent: SOAP carries data outcomes in a 200 body
+                // and faults with 500 (429 for the quota).
+                log.http_status = match (c.canale, r.esito) {
+                    (Canale::Soap, Some(_)) => 200,
+                    (Canale::Soap, None) => crate::soap::stato_fault(r).as_u16(),
+                    (Canale::Rest, _) => r.http,
                 };
             }
         }
@@ -455,7 +459,11 @@ impl Servizio {
                 ),
             ));
         }
-        vincolo_domanda(r)?;
+        // The threshold query carries no application fields in INPS's schema: its
+        // purpose binding is the threshold code, agreed with the ente for one benefit.
+        if r.operazione != Operazione::ConsultazioneSogliaIndicatore {
+            vincolo_domanda(r)?;
+        }
 
         // 7. The lookup.
         let giorno = match &r.ricerca {
@@ -602,7 +610,7 @@ impl Servizio {
                     let s = self.impostazioni.soglie.get(codice).ok_or_else(|| {
                         Rifiuto::esito(
                             Esito::RichiestaInvalida,
-                            format!("request/CodiceSoglia: soglia «{codice}» non configurata"),
+                            format!("request/@CodiceSoglia: soglia «{codice}» non configurata"),
                         )
                     })?;
                     let t = TipoIndicatore::da_nome(&s.tipo).unwrap_or(TipoIndicatore::Ordinario);
@@ -621,12 +629,20 @@ impl Servizio {
                             .annotazioni(&reg.protocollo)
                             .await
                             .map_err(|_| Rifiuto::registro_non_disponibile())?;
+                        // FornituraNucleo="SI": the nucleus, so that the consumer can
+                        // check that the person asked about belongs to it.
+                        let componenti = if r.fornitura_nucleo {
+                            dati::nucleo(&self.dsu(&reg).await?.0)
+                        } else {
+                            Vec::new()
+                        };
                         Ok(Dati::Soglia(DatiSoglia {
                             tipo_indicatore: tipo_soglia(tipo),
                             sotto_soglia: isee <= s.importo,
                             protocollo_dsu: reg.protocollo.to_string(),
                             data_presentazione_dsu: reg.data_presentazione,
                             presenza_difformita: !note.is_empty(),
+                            componenti,
                         }))
                     }
                     None => dati::indicatore(&reg, v, tipo, &r.ricerca, None)

@@ -178,6 +178,8 @@ async fn soap_per_ogni_operazione() {
         .await;
     assert_eq!(r.stato, 200, "{}", r.corpo);
     assert_eq!(esito_soap(&r.corpo), "OK");
+    // Every answer of this test is valid against INPS's XSDs (xmllint).
+    valida_inps("ConsultazioneIndicatore", &r.corpo);
     let ind = interno(&r.corpo, "XmlEsitoIndicatore");
     let doc = roxmltree::Document::parse(&ind).unwrap();
     let radice = doc.root_element();
@@ -205,6 +207,7 @@ async fn soap_per_ogni_operazione() {
         )
         .await;
     assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
+    valida_inps("ConsultazioneAttestazione", &r.corpo);
     let att = interno(&r.corpo, "XmlEsitoAttestazione");
     let doc = roxmltree::Document::parse(&att).unwrap();
     let componenti = doc
@@ -250,6 +253,7 @@ async fn soap_per_ogni_operazione() {
             .soap(endpoint, op, &solo_voucher(a.voucher("c_h199", e)), busta)
             .await;
         assert_eq!(esito_soap(&r.corpo), "OK", "{op}: {}", r.corpo);
+        valida_inps(op, &r.corpo);
     }
     for (e, op, busta) in [
         (
@@ -275,6 +279,7 @@ async fn soap_per_ogni_operazione() {
             )
             .await;
         assert_eq!(esito_soap(&r.corpo), "OK", "{op}: {}", r.corpo);
+        valida_inps(op, &r.corpo);
     }
     let r = a
         .soap(
@@ -284,7 +289,9 @@ async fn soap_per_ogni_operazione() {
             busta_soglia("ADIN25", CF_RAVENNA),
         )
         .await;
+    // INPS's threshold request (attributes, no application fields) is answered OK.
     assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
+    valida_inps("ConsultazioneSogliaIndicatore", &r.corpo);
     let doc = roxmltree::Document::parse(&r.corpo).unwrap();
     let dati = doc
         .descendants()
@@ -295,6 +302,14 @@ async fn soap_per_ogni_operazione() {
         Some("SI") | Some("NO")
     ));
     assert!(dati.attribute("ISEE").is_none());
+    // FornituraNucleo="SI": the person asked about is among the Componente.
+    assert!(
+        dati.children()
+            .filter(|n| n.tag_name().name() == "Componente")
+            .any(|c| c.attribute("CodiceFiscale") == Some(CF_RAVENNA)),
+        "{}",
+        r.corpo
+    );
 
     // WSDL.
     let w = a.app.clone();
@@ -304,6 +319,21 @@ async fn soap_per_ogni_operazione() {
             .unwrap();
     let risposta = tower::ServiceExt::oneshot(w, req).await.unwrap();
     assert_eq!(risposta.status(), 200);
+    let wsdl = http_body_util::BodyExt::collect(risposta.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let wsdl = String::from_utf8(wsdl.to_vec()).unwrap();
+    // The address comes from the configuration; the schema is inline.
+    let atteso = format!(
+        "{}/pdnd/soap/ConsultazioneISEE/v2/ConsultazioneIndicatore",
+        a.servizio.impostazioni.indirizzo_pubblico
+    );
+    assert!(
+        wsdl.contains(&format!("location=\"{atteso}\"")),
+        "{atteso} non nel WSDL"
+    );
+    assert!(!wsdl.contains("isee.invalid") && !wsdl.contains("schemaLocation"));
 }
 
 /// One refusal: what it must answer.
@@ -852,7 +882,9 @@ async fn soap_rifiuti_e_richieste_invalide() {
             busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"),
         )
         .await;
-    assert_eq!(r.stato, 401);
+    // WS-I BP R1126: a SOAP fault travels with HTTP 500; the refusal's own status
+    // stays in the problem, and the code in faultcode.
+    assert_eq!(r.stato, 500);
     assert!(
         r.corpo.contains("Fault") && r.corpo.contains("VOUCHER_ASSENTE"),
         "{}",
@@ -863,6 +895,17 @@ async fn soap_rifiuti_e_richieste_invalide() {
         doc.descendants()
             .any(|n| n.tag_name().namespace() == Some("urn:ietf:rfc:7807"))
     );
+    let stato_problema = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "status")
+        .and_then(|n| n.text());
+    assert_eq!(stato_problema, Some("401"));
+    let faultcode = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "faultcode")
+        .and_then(|n| n.text());
+    assert_eq!(faultcode, Some("soap:Client.VOUCHER_ASSENTE"));
+    valida_inps("fault", &r.corpo);
 
     // An operation of another e-service, on this e-service's endpoint.
     let r = a
@@ -873,7 +916,7 @@ async fn soap_rifiuti_e_richieste_invalide() {
             busta_attestazione("ConsultazioneAttestazione", CF_RAVENNA),
         )
         .await;
-    assert_eq!(r.stato, 400, "{}", r.corpo);
+    assert_eq!(r.stato, 500, "{}", r.corpo);
     assert!(
         r.corpo.contains("OPERAZIONE_NON_AMMESSA") && !r.corpo.contains("ROSSI"),
         "{}",
@@ -889,7 +932,7 @@ async fn soap_rifiuti_e_richieste_invalide() {
             "<html/>".into(),
         )
         .await;
-    assert_eq!(r.stato, 400, "{}", r.corpo);
+    assert_eq!(r.stato, 500, "{}", r.corpo);
     assert!(r.corpo.contains("RICHIESTA_MALFORMATA"), "{}", r.corpo);
 
     // Invalid fields: RICHIESTA_INVALIDA in the body, with every problem.
@@ -924,6 +967,29 @@ async fn soap_rifiuti_e_richieste_invalide() {
         )
         .await;
     assert_eq!(esito_soap(&r.corpo), "DATI_NON_TROVATI", "{}", r.corpo);
+    valida_inps("ConsultazioneIndicatore", &r.corpo);
+
+    // Not found on an attestation operation: the EsitoAttestazione with the search
+    // alone (CONTRATTO.md §3), valid against INPS's schema.
+    let r = a
+        .soap(
+            "ConsultazioneAttestazione",
+            "ConsultazioneAttestazione",
+            &cert("c_h199", a.voucher("c_h199", "attestazione")),
+            busta_attestazione("ConsultazioneAttestazione", "VRDLGU02E15A944T"),
+        )
+        .await;
+    assert_eq!(esito_soap(&r.corpo), "DATI_NON_TROVATI", "{}", r.corpo);
+    valida_inps("ConsultazioneAttestazione", &r.corpo);
+    let att = interno(&r.corpo, "XmlEsitoAttestazione");
+    let doc = roxmltree::Document::parse(&att).unwrap();
+    let figli: Vec<&str> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(figli, ["Ricerca"]);
 
     // Riscontro mismatch.
     let r = a
@@ -977,8 +1043,10 @@ async fn corpo_troppo_grande_e_tipo_non_json_rifiutati_e_registrati() {
             grande,
         )
         .await;
-    assert_eq!(r.stato, 413, "{}", r.corpo);
+    // SOAP 1.1 faults travel with HTTP 500 (WS-I BP R1126); the 413 is in the problem.
+    assert_eq!(r.stato, 500, "{}", r.corpo);
     assert!(r.corpo.contains("Fault"), "{}", r.corpo);
+    assert!(r.corpo.contains("413"), "{}", r.corpo);
     assert!(r.corpo.contains("CORPO_TROPPO_GRANDE"), "{}", r.corpo);
 
     // REST with a body that does not say it is JSON: 415, whatever it holds.
@@ -1029,5 +1097,97 @@ async fn corpo_troppo_grande_e_tipo_non_json_rifiutati_e_registrati() {
             ("TIPO_NON_SUPPORTATO", 415),
             ("OK", 200),
         ]
+    );
+/// INPS's single endpoint `/pdnd/soap/ConsultazioneISEE/v1`: the operation (from
+/// the SOAPAction and the body) designates the e-service; the threshold query,
+/// on three e-services, follows the voucher's. The WSDL served there names it.
+#[tokio::test]
+async fn endpoint_unico_inps() {
+    let a = ambiente().await;
+    let chiama = |op: &'static str, cred: Credenziali, busta: String| {
+        let a = &a;
+        async move {
+            let azione = format!("\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/{op}\"");
+            a.chiama(
+                "/pdnd/soap/ConsultazioneISEE/v1",
+                &cred,
+                &[
+                    ("content-type", "text/xml; charset=utf-8"),
+                    ("soapaction", &azione),
+                ],
+                busta.into_bytes(),
+            )
+            .await
+        }
+    };
+    let r = chiama(
+        "ConsultazioneIndicatore",
+        cert("c_h199", a.voucher("c_h199", "indicatore")),
+        busta_indicatore("ConsultazioneIndicatore", CF_RAVENNA, "Ordinario"),
+    )
+    .await;
+    assert_eq!(r.stato, 200, "{}", r.corpo);
+    assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
+    valida_inps("ConsultazioneIndicatore", &r.corpo);
+
+    let r = chiama(
+        "ConsultazioneAttestazioneResidenti",
+        solo_voucher(a.voucher("c_h199", "attestazione-residenti")),
+        busta_attestazione("ConsultazioneAttestazioneResidenti", CF_RAVENNA),
+    )
+    .await;
+    assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
+
+    // The threshold query with a voucher of the Residenti indicator e-service:
+    // checked as that e-service (no client certificate needed).
+    let r = chiama(
+        "ConsultazioneSogliaIndicatore",
+        solo_voucher(a.voucher("c_h199", "indicatore-residenti")),
+        busta_soglia("ADIN25", CF_RAVENNA),
+    )
+    .await;
+    assert_eq!(esito_soap(&r.corpo), "OK", "{}", r.corpo);
+    valida_inps("ConsultazioneSogliaIndicatore", &r.corpo);
+
+    // A voucher of another e-service than the operation's: refused as a fault.
+    let r = chiama(
+        "ConsultazioneAttestazione",
+        cert("c_h199", a.voucher("c_h199", "indicatore")),
+        busta_attestazione("ConsultazioneAttestazione", CF_RAVENNA),
+    )
+    .await;
+    assert_eq!(r.stato, 500, "{}", r.corpo);
+    assert!(r.corpo.contains("VOUCHER_"), "{}", r.corpo);
+
+    let log = a.registro_accessi().await;
+    let eservizi: Vec<&str> = log.iter().map(|l| l.accesso.eservizio.as_str()).collect();
+    assert_eq!(
+        eservizi,
+        [
+            "indicatore",
+            "attestazione-residenti",
+            "indicatore-residenti",
+            "attestazione"
+        ]
+    );
+
+    let req = axum::http::Request::get("/pdnd/soap/ConsultazioneISEE/v1?wsdl")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let risposta = tower::ServiceExt::oneshot(a.app.clone(), req)
+        .await
+        .unwrap();
+    assert_eq!(risposta.status(), 200);
+    let wsdl = http_body_util::BodyExt::collect(risposta.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let wsdl = String::from_utf8(wsdl.to_vec()).unwrap();
+    assert!(
+        wsdl.contains(&format!(
+            "location=\"{}/pdnd/soap/ConsultazioneISEE/v1\"",
+            a.servizio.impostazioni.indirizzo_pubblico
+        )),
+        "{wsdl}"
     );
 }

@@ -14,6 +14,9 @@
 //!   OpenAPI): it fails with the way to regenerate it, or rewrites it under
 //!   `ISEE_AGGIORNA=1`.
 //!
+//! * [`xsd`] validates documents against INPS's published XSDs with libxml2's
+//!   `xmllint` (the SOAP contract tests).
+//!
 //! Each crate keeps its own small fixture (how to open its store on an [`Ambiente`])
 //! in its `tests/`.
 
@@ -29,6 +32,7 @@ pub mod assedio;
 mod banco;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
+pub mod xsd;
 
 #[cfg(feature = "sql")]
 pub use banco::{Ambiente, Backend, PG_PREDEFINITO, esegui, pg_disponibile, pg_url};

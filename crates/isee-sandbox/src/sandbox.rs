@@ -318,6 +318,12 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
     let configurazione = Configurazione {
         indirizzo: o.indirizzo,
         base_audience: BASE_AUDIENCE_LOCALE.into(),
+        // The WSDL's soap:address: where this sandbox listens.
+        indirizzo_pubblico: Some(format!(
+            "{}://{}",
+            if tls.is_some() { "https" } else { "http" },
+            o.indirizzo
+        )),
         tolleranza_s: 60,
         thread: None,
         registro: SezioneRegistro {

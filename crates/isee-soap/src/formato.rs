@@ -35,6 +35,21 @@ pub fn codice_fiscale_valido(cf: &str) -> bool {
     }
 }
 
+/// `([A-Z]{6}\d{2}[A-Z]\d{2}[A-Z][A-Z0-9]{3}[A-Z])|(\d{11} {0,5})`: the fiscal
+/// code of INPS's threshold service, where an entity's 11 digits may be padded
+/// with up to five spaces (a 16-character fixed-width field). Returns the code
+/// without the padding, or `None` when the value does not match.
+pub fn codice_fiscale_soglia(cf: &str) -> Option<&str> {
+    let senza_spazi = cf.trim_end_matches(' ');
+    let spazi = cf.len() - senza_spazi.len();
+    if codice_fiscale_valido(senza_spazi) && (spazi == 0 || (senza_spazi.len() == 11 && spazi <= 5))
+    {
+        Some(senza_spazi)
+    } else {
+        None
+    }
+}
+
 /// `INPS-ISEE-[0-9]{4}-[0-9]{8}[A-Z]-[0-9]{2}`: `TypeProtocollo`, the DSU protocol.
 pub fn protocollo_dsu_valido(p: &str) -> bool {
     let b = p.as_bytes();
@@ -214,6 +229,22 @@ mod tests {
         assert!(!codice_fiscale_valido("RSSMRA80A01H501"));
         assert!(!codice_fiscale_valido(""));
         assert!(!codice_fiscale_valido("RSSMRA80A01H501U "));
+    }
+
+    #[test]
+    fn codici_fiscali_della_soglia() {
+        assert_eq!(codice_fiscale_soglia("80078750587"), Some("80078750587"));
+        assert_eq!(
+            codice_fiscale_soglia("80078750587     "),
+            Some("80078750587")
+        );
+        assert_eq!(codice_fiscale_soglia("80078750587      "), None);
+        assert_eq!(
+            codice_fiscale_soglia("RSSMRA80A01H501U"),
+            Some("RSSMRA80A01H501U")
+        );
+        assert_eq!(codice_fiscale_soglia("RSSMRA80A01H501U "), None);
+        assert_eq!(codice_fiscale_soglia(" 80078750587"), None);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use crate::formato::{
-    codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd, protocollo_dsu_valido,
+    codice_fiscale_soglia, codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd,
+    protocollo_dsu_valido,
 };
 use crate::tipi::{
     DatiDomanda, Forma, Identity, Operazione, Ricerca, RicercaCf, RicercaProtDsu,
@@ -145,15 +146,14 @@ pub fn leggi_richiesta(
     };
     let corpo = v.operazione(operazione, elemento_operazione);
     match corpo {
-        Some((tipo_indicatore, codice_soglia, ricerca)) if v.problemi.is_empty() => {
-            Ok(RichiestaSoap {
-                operazione,
-                identity,
-                tipo_indicatore,
-                codice_soglia,
-                ricerca,
-            })
-        }
+        Some(c) if v.problemi.is_empty() => Ok(RichiestaSoap {
+            operazione,
+            identity,
+            tipo_indicatore: c.tipo_indicatore,
+            codice_soglia: c.codice_soglia,
+            fornitura_nucleo: c.fornitura_nucleo,
+            ricerca: c.ricerca,
+        }),
         _ => {
             if v.problemi.is_empty() {
                 // Not reachable by construction; still an answer rather than a panic.
@@ -203,6 +203,9 @@ struct Nodo<'a> {
     ultimo_figlio: Option<usize>,
     fratello: Option<usize>,
     must_understand: bool,
+    /// roxmltree's node, for the attributes (read only where the schema has them:
+    /// the threshold request).
+    xml: roxmltree::Node<'a, 'a>,
 }
 
 fn solo_spazi(s: &str) -> bool {
@@ -414,6 +417,7 @@ fn costruisci_albero<'a>(doc: &'a roxmltree::Document<'a>) -> Result<Vec<Nodo<'a
             ultimo_figlio: None,
             fratello: None,
             must_understand,
+            xml: n,
         });
         if let Some(padre) = padre {
             match nodi[padre].ultimo_figlio {
@@ -586,6 +590,33 @@ fn unisci(base: &str, nome: &str) -> String {
     }
 }
 
+/// What the body of an operation holds, before it becomes a [`RichiestaSoap`].
+struct Corpo {
+    tipo_indicatore: Option<TipoIndicatore>,
+    codice_soglia: Option<String>,
+    fornitura_nucleo: bool,
+    ricerca: Ricerca,
+}
+
+impl Corpo {
+    fn new(tipo_indicatore: Option<TipoIndicatore>, ricerca: Ricerca) -> Corpo {
+        Corpo {
+            tipo_indicatore,
+            codice_soglia: None,
+            fornitura_nucleo: false,
+            ricerca,
+        }
+    }
+}
+
+/// The attributes of INPS's threshold request (`ConsultazioneISEE_soglia.xsd`).
+const ATTRIBUTI_SOGLIA: [&str; 4] = [
+    "CodiceFiscale",
+    "CodiceSoglia",
+    "FornituraNucleo",
+    "DataValidita",
+];
+
 /// The fields of `RicercaCFType`, `RicercaProtDSUType`, `RicercaProtMittenteType`
 /// after their two key fields.
 const CAMPI_DOMANDA: [&str; 3] = [
@@ -644,11 +675,7 @@ impl<'d, 'a> Validatore<'d, 'a> {
     }
 
     /// The operation element: exactly one `request`, then the request by shape.
-    fn operazione(
-        &mut self,
-        operazione: Operazione,
-        elemento: usize,
-    ) -> Option<(Option<TipoIndicatore>, Option<String>, Ricerca)> {
+    fn operazione(&mut self, operazione: Operazione, elemento: usize) -> Option<Corpo> {
         let [request] = self.sequenza(elemento, "", ["request"], [true], |ns| {
             ns == Ns::Consultazione
         });
@@ -665,7 +692,7 @@ impl<'d, 'a> Validatore<'d, 'a> {
                 );
                 let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
                 let ricerca = ricerca.and_then(|r| self.ricerca_cf(r, "request/RicercaCF"));
-                Some((Some(tipo?), None, Ricerca::Cf(ricerca?)))
+                Some(Corpo::new(Some(tipo?), Ricerca::Cf(ricerca?)))
             }
             Forma::Riscontro => {
                 let [tipo, ricerca] = self.sequenza(
@@ -678,23 +705,121 @@ impl<'d, 'a> Validatore<'d, 'a> {
                 let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
                 let ricerca =
                     ricerca.and_then(|r| self.ricerca_prot_dsu(r, "request/RicercaProtDSU"));
-                Some((Some(tipo?), None, Ricerca::ProtDsu(ricerca?)))
+                Some(Corpo::new(Some(tipo?), Ricerca::ProtDsu(ricerca?)))
             }
-            Forma::Soglia => {
-                let [tipo, soglia, ricerca] = self.sequenza(
-                    request,
-                    R,
-                    ["TipoIndicatore", "CodiceSoglia", "RicercaCF"],
-                    [true, true, true],
-                    |ns| ns == Ns::Consultazione,
-                );
-                let tipo = tipo.and_then(|t| self.tipo_indicatore(t));
-                let soglia = soglia.and_then(|s| self.codice_soglia(s));
-                let ricerca = ricerca.and_then(|r| self.ricerca_cf(r, "request/RicercaCF"));
-                Some((Some(tipo?), Some(soglia?), Ricerca::Cf(ricerca?)))
-            }
-            Forma::Attestazione => self.scelta_ricerca(request).map(|r| (None, None, r)),
+            Forma::Soglia => self.soglia(request),
+            Forma::Attestazione => self.scelta_ricerca(request).map(|r| Corpo::new(None, r)),
         }
+    }
+
+    /// INPS's threshold request: an empty `request` whose four fields are
+    /// attributes (`ConsultazioneSogliaIndicatoreRequestType` of
+    /// `ConsultazioneISEE_soglia.xsd`). Attributes in a namespace (`xsi:`…) are
+    /// ignored, as a schema validator does for `xsi:`; unknown unqualified ones
+    /// are refused.
+    fn soglia(&mut self, request: usize) -> Option<Corpo> {
+        const R: &str = "request";
+        let nodo = &self.nodi[request];
+        if ha_testo(nodo) {
+            self.problema(
+                R,
+                "testo non ammesso: i campi della soglia sono attributi di request",
+            );
+        }
+        for f in figli(self.nodi, request) {
+            let nome = self.nodi[f].nome;
+            self.problema(
+                unisci(R, nome),
+                format!(
+                    "elemento non previsto: i campi della soglia sono attributi di request ({})",
+                    ATTRIBUTI_SOGLIA.join(", ")
+                ),
+            );
+        }
+        let xml = nodo.xml;
+        let mut valori: [Option<&'a str>; 4] = [None; 4];
+        for a in xml.attributes() {
+            if a.namespace().is_some() {
+                continue;
+            }
+            match ATTRIBUTI_SOGLIA.iter().position(|n| *n == a.name()) {
+                Some(i) => valori[i] = Some(a.value()),
+                None => self.problema(
+                    format!("{R}/@{}", citazione(a.name())),
+                    format!(
+                        "attributo non previsto: ammessi {}",
+                        ATTRIBUTI_SOGLIA.join(", ")
+                    ),
+                ),
+            }
+        }
+        let [cf, soglia, nucleo, data] = valori;
+        for (nome, valore) in [
+            ("CodiceFiscale", cf),
+            ("CodiceSoglia", soglia),
+            ("FornituraNucleo", nucleo),
+        ] {
+            if valore.is_none() {
+                self.problema(format!("{R}/@{nome}"), "attributo obbligatorio mancante");
+            }
+        }
+        let cf = cf.and_then(|v| {
+            let cf = codice_fiscale_soglia(v);
+            if cf.is_none() {
+                self.problema(
+                    "request/@CodiceFiscale",
+                    "codice fiscale non valido: attesi 16 caratteri maiuscoli (persona fisica) o 11 cifre, eventualmente seguite da fino a 5 spazi",
+                );
+            }
+            cf
+        });
+        let soglia = soglia.and_then(|v| {
+            let ok = codice_soglia_valido(v);
+            if !ok {
+                self.problema(
+                    "request/@CodiceSoglia",
+                    "codice soglia non valido: attese 4 lettere e 2 cifre (es. ABCD01)",
+                );
+            }
+            ok.then(|| v.to_owned())
+        });
+        let nucleo = nucleo.and_then(|v| match v {
+            "SI" => Some(true),
+            "NO" => Some(false),
+            altro => {
+                self.problema(
+                    "request/@FornituraNucleo",
+                    format!("valore non valido «{}»: ammessi SI e NO", citazione(altro)),
+                );
+                None
+            }
+        });
+        let data = match data {
+            None => Some(None),
+            Some(v) => {
+                let d = leggi_data_xsd(v);
+                if d.is_none() {
+                    self.problema(
+                        "request/@DataValidita",
+                        format!(
+                            "data non valida «{}»: atteso il formato AAAA-MM-GG (xs:date)",
+                            citazione(v)
+                        ),
+                    );
+                }
+                d.map(Some)
+            }
+        };
+        Some(Corpo {
+            tipo_indicatore: None,
+            codice_soglia: Some(soglia?),
+            fornitura_nucleo: nucleo?,
+            ricerca: Ricerca::Cf(RicercaCf {
+                codice_fiscale: cf?.to_owned(),
+                data_validita: data?,
+                domanda: DatiDomanda::default(),
+            }),
+        })
     }
 
     /// `FiltroConsultazioneType`: exactly one of the three searches.
@@ -842,19 +967,6 @@ impl<'d, 'a> Validatore<'d, 'a> {
             );
         }
         tipo
-    }
-
-    fn codice_soglia(&mut self, i: usize) -> Option<String> {
-        let valore = self.foglia(i, "request")?;
-        if codice_soglia_valido(valore) {
-            Some(valore.to_owned())
-        } else {
-            self.problema(
-                "request/CodiceSoglia",
-                "codice soglia non valido: attese 4 lettere e 2 cifre (es. ABCD01)",
-            );
-            None
-        }
     }
 
     fn codice_fiscale(&mut self, i: usize, base: &str) -> Option<String> {

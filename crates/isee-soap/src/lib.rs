@@ -22,13 +22,15 @@ mod risposta;
 mod scrittura;
 mod tipi;
 
-pub use contratto::{WSDL, XSD, wsdl_con_indirizzo};
+pub use contratto::{PERCORSO_INPS, WSDL, XSD, wsdl_con_indirizzo};
 pub use formato::{
-    codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd, protocollo_dsu_valido,
+    codice_fiscale_soglia, codice_fiscale_valido, codice_soglia_valido, leggi_data_xsd,
+    protocollo_dsu_valido,
 };
 pub use interno::{
-    BloccoBeneficiario, BloccoIsee, ComponenteNucleo, DatiAttestazione, DatiIndicatore,
-    EsitoBeneficiario, ModalitaCalcolo, OmissioneDifformita, RapportoOmesso, Valori,
+    BloccoBeneficiario, BloccoIsee, BloccoSocioSanitario, ComponenteEsterna, ComponenteNucleo,
+    ComponenteRistretto, DatiAttestazione, DatiIndicatore, EsitoBeneficiario, EsitoRistretto,
+    EsitoSocioSanitario, ModalitaCalcolo, OmissioneDifformita, RapportoOmesso, Ridotto, Valori,
     xml_esito_attestazione, xml_indicatore,
 };
 pub use lettura::{ErroreRichiesta, Problema, descrizione_problemi, leggi_richiesta};

@@ -30,6 +30,10 @@ pub struct DatiSoglia {
     pub data_presentazione_dsu: NaiveDate,
     /// `@PresenzaDifformita`: `SI` when the attestation notes omissions or differences.
     pub presenza_difformita: bool,
+    /// `Componente*` (`@CodiceFiscale`, `@Cognome`, `@Nome`): the nucleus, when the
+    /// request asked for it (`FornituraNucleo="SI"`); empty otherwise.
+    /// `RapportoConDichiarante` is not part of INPS's `NucleoType` and is not written.
+    pub componenti: Vec<crate::interno::ComponenteNucleo>,
 }
 
 /// What the result carries besides `IdRichiesta`, `Esito` and `DescrizioneErrore`.
@@ -109,7 +113,19 @@ pub fn scrivi_risposta(r: &Risposta) -> Vec<u8> {
             attributo(&mut out, "ProtocolloDSU", &s.protocollo_dsu);
             attributo_data(&mut out, "DataPresentazioneDSU", s.data_presentazione_dsu);
             attributo(&mut out, "PresenzaDifformita", si_no(s.presenza_difformita));
-            out.push_str("/>");
+            if s.componenti.is_empty() {
+                out.push_str("/>");
+            } else {
+                out.push('>');
+                for c in &s.componenti {
+                    out.push_str("<Componente");
+                    attributo(&mut out, "CodiceFiscale", &c.codice_fiscale);
+                    attributo(&mut out, "Cognome", &c.cognome);
+                    attributo(&mut out, "Nome", &c.nome);
+                    out.push_str("/>");
+                }
+                out.push_str("</DatiIndicatore>");
+            }
         }
     }
     out.push_str("</");

@@ -2,8 +2,8 @@
 //! needs it; tests, demos and the lead's integration tests do, and it is the
 //! other half of the property test that every request reads back as written.
 
-use crate::formato::{elemento_testo, scrivi_data};
-use crate::tipi::{DatiDomanda, Ricerca, RichiestaSoap};
+use crate::formato::{attributo, attributo_data, elemento_testo, scrivi_data};
+use crate::tipi::{DatiDomanda, Operazione, Ricerca, RichiestaSoap};
 use crate::{NS_CONSULTAZIONE, NS_IDENTITY, NS_SOAP11};
 
 /// Writes the SOAP 1.1 envelope of a request, with the `Identity` header
@@ -27,12 +27,33 @@ pub fn scrivi_richiesta(r: &RichiestaSoap) -> Vec<u8> {
     }
     out.push_str("<soapenv:Body><con:");
     out.push_str(r.operazione.nome());
+    if r.operazione == Operazione::ConsultazioneSogliaIndicatore {
+        // INPS's threshold request: its four fields are attributes of `request`.
+        out.push_str("><con:request");
+        attributo(&mut out, "CodiceFiscale", r.ricerca.codice_fiscale());
+        attributo(
+            &mut out,
+            "CodiceSoglia",
+            r.codice_soglia.as_deref().unwrap_or_default(),
+        );
+        attributo(
+            &mut out,
+            "FornituraNucleo",
+            if r.fornitura_nucleo { "SI" } else { "NO" },
+        );
+        if let Ricerca::Cf(c) = &r.ricerca
+            && let Some(d) = c.data_validita
+        {
+            attributo_data(&mut out, "DataValidita", d);
+        }
+        out.push_str("/></con:");
+        out.push_str(r.operazione.nome());
+        out.push_str("></soapenv:Body></soapenv:Envelope>");
+        return out.into_bytes();
+    }
     out.push_str("><con:request>");
     if let Some(t) = r.tipo_indicatore {
         elemento_testo(&mut out, "con:TipoIndicatore", t.nome());
-    }
-    if let Some(s) = &r.codice_soglia {
-        elemento_testo(&mut out, "con:CodiceSoglia", s);
     }
     scrivi_ricerca(&mut out, &r.ricerca);
     out.push_str("</con:request></con:");

@@ -33,7 +33,8 @@ pub(crate) enum Forma {
     Attestazione,
     /// `TipoIndicatore` + `RicercaProtDSU` (the DSU protocol is the "dato di riscontro").
     Riscontro,
-    /// `TipoIndicatore` + `CodiceSoglia` + `RicercaCF`.
+    /// INPS's threshold request: `@CodiceFiscale`, `@CodiceSoglia`,
+    /// `@FornituraNucleo`, `@DataValidita` as attributes of `request`.
     Soglia,
 }
 
@@ -560,9 +561,16 @@ pub struct RichiestaSoap {
     pub operazione: Operazione,
     /// The `Identity` header, when sent.
     pub identity: Option<Identity>,
-    /// `TipoIndicatore`: present for every operation except the attestation ones.
+    /// `TipoIndicatore`: present for every operation except the attestation ones
+    /// and the threshold query (whose threshold code implies the type).
     pub tipo_indicatore: Option<TipoIndicatore>,
     /// `CodiceSoglia`: present only for `ConsultazioneSogliaIndicatore`.
     pub codice_soglia: Option<String>,
+    /// `FornituraNucleo="SI"`: the threshold query asks for the nucleus
+    /// (`DatiIndicatore/Componente`). Always `false` for the other operations.
+    #[serde(default)]
+    pub fornitura_nucleo: bool,
+    /// The search. For the threshold query, a `RicercaCF` made of the request's
+    /// `@CodiceFiscale` (without the padding spaces INPS allows) and `@DataValidita`.
     pub ricerca: Ricerca,
 }

@@ -114,14 +114,16 @@ fn richiesta_attesa(op: Operazione) -> RichiestaSoap {
                 domanda: domanda("A1.14", "RSA-2026-007", StatoDomanda::Erogata),
             }),
         ),
+        // INPS's threshold request, as a JAX-WS client sends it: four attributes
+        // of `request`, no TipoIndicatore, no application fields.
         O::ConsultazioneSogliaIndicatore => (
             identity("80078750587"),
-            Some(TipoIndicatore::Ordinario),
+            None,
             Some("BVAC01".to_owned()),
             Ricerca::Cf(RicercaCf {
                 codice_fiscale: "RSSMRA80A01H501U".into(),
                 data_validita: Some(data(2026, 6, 1)),
-                domanda: domanda("A1.20", "BV-2026-1", StatoDomanda::DaErogare),
+                domanda: DatiDomanda::default(),
             }),
         ),
     };
@@ -130,6 +132,7 @@ fn richiesta_attesa(op: Operazione) -> RichiestaSoap {
         identity,
         tipo_indicatore: tipo,
         codice_soglia: soglia,
+        fornitura_nucleo: op == O::ConsultazioneSogliaIndicatore,
         ricerca,
     }
 }
@@ -148,6 +151,7 @@ fn risposta_ok(r: &RichiestaSoap) -> Risposta {
             protocollo_dsu: "INPS-ISEE-2026-00012345A-00".into(),
             data_presentazione_dsu: data(2026, 1, 15),
             presenza_difformita: false,
+            componenti: nucleo(),
         })
     } else if op.restituisce_attestazione() {
         Contenuto::Attestazione(xml_esito_attestazione(Some(&attestazione()), &r.ricerca))
@@ -281,7 +285,18 @@ fn controlla_indicatore(xml: &[u8], r: &RichiestaSoap) {
     );
 
     let figli = figli(ind);
-    controlla_eco_ricerca(figli[0].1, &r.ricerca);
+    // INPS's Indicatore echoes a RicercaCF, for the riscontro operations too: the
+    // beneficiary's code and the application fields (the protocol is @ProtocolloDSU).
+    let d = r.ricerca.domanda().clone();
+    let eco = match &r.ricerca {
+        Ricerca::Cf(c) => Ricerca::Cf(c.clone()),
+        altra => Ricerca::Cf(RicercaCf {
+            codice_fiscale: altra.codice_fiscale().to_owned(),
+            data_validita: None,
+            domanda: d,
+        }),
+    };
+    controlla_eco_ricerca(figli[0].1, &eco);
     if r.operazione == Operazione::ConsultazioneIndicatoreNucleoRiscontro {
         assert_eq!(figli.len(), 2);
         let (nome, nf) = &figli[1];
@@ -313,7 +328,7 @@ fn controlla_indicatore(xml: &[u8], r: &RichiestaSoap) {
     }
 }
 
-const IMPORTI: [&str; 19] = [
+const IMPORTI: [&str; 16] = [
     "ISE",
     "ScalaEquivalenza",
     "ISEE",
@@ -329,11 +344,11 @@ const IMPORTI: [&str; 19] = [
     "DetrazionePatrimonioImmobiliare",
     "ParametroNucleo",
     "Maggiorazioni",
-    "Saldo3112",
-    "ConsistenzaMedia",
-    "Valore",
-    "ISEEValore",
+    "ValoreComponenteAggiuntiva",
 ];
+
+/// INPS's whole-euro amounts of a `Rapporto` (`xs:unsignedInt`).
+const EURO_INTERI: [&str; 3] = ["Saldo3112", "ConsistenzaMedia", "Valore"];
 
 fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
     assert!(xml.starts_with(DICHIARAZIONE_INTERNA.as_bytes()));
@@ -347,6 +362,14 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
         for a in n.attributes() {
             if IMPORTI.contains(&a.name()) {
                 assert!(due_decimali(a.value()), "{}={}", a.name(), a.value());
+            }
+            if EURO_INTERI.contains(&a.name()) {
+                assert!(
+                    !a.value().is_empty() && a.value().bytes().all(|b| b.is_ascii_digit()),
+                    "{}={}",
+                    a.name(),
+                    a.value()
+                );
             }
             if a.name().starts_with("Data") {
                 data_valida(a.value());
@@ -383,7 +406,7 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
             .iter()
             .map(|(n, _)| n.as_str())
             .collect::<Vec<_>>(),
-        ["Ordinario", "OmissioneDifformita"]
+        ["Ordinario", "Ridotto", "OmissioneDifformita"]
     );
     let ord = figli_att[0].1;
     assert_eq!(ord.attribute("Corrente"), None);
@@ -396,6 +419,7 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
         [
             "NucleoFamiliare",
             "ISEEOrdinario",
+            "ISEEFamiglia",
             "ISEEMin",
             "ISEEUni",
             "ISEESocioSanRes"
@@ -430,7 +454,15 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
     assert_eq!(attributo(m, "Maggiorazioni"), "0.00");
     assert_eq!(m.attributes().count(), 13);
 
-    let minore = figli(figli_ord[2].1);
+    // The 2026 family ISEE, shaped like ISEEOrdinario (what OpenMSP reads).
+    let famiglia = figli_ord[2].1;
+    assert_eq!(attributo(famiglia, "DataRilascio"), "2026-01-18");
+    let parti_f = figli(famiglia);
+    assert_eq!(parti_f[0].0, "Valori");
+    assert_eq!(attributo(parti_f[0].1, "ISEE"), "16866.99");
+    assert_eq!(parti_f[1].0, "ModalitaCalcoloISEEFamiglia");
+
+    let minore = figli(figli_ord[3].1);
     assert_eq!(minore[0].0, "ComponenteMinorenne");
     let cm = minore[0].1;
     assert_eq!(attributo(cm, "Cognome"), "ROSSI");
@@ -439,17 +471,26 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
     let agg = figli(cm);
     assert_eq!(agg[0].0, "ISEEMinAgg");
     let parti_agg = figli(agg[0].1);
-    assert_eq!(parti_agg[0].0, "Valori");
-    assert_eq!(parti_agg[1].0, "ModalitaCalcoloISEEMinAgg");
-    assert_eq!(attributo(parti_agg[1].1, "Maggiorazioni"), "0.20");
+    // INPS's spelling: ComponenteAgguntiva, ModalitaCalcoloISEEMinAggr.
+    assert_eq!(parti_agg[0].0, "ComponenteAgguntiva");
+    let persona = figli(parti_agg[0].1);
+    assert_eq!(persona[0].0, "ComponenteAttrattaAggiuntiva");
+    assert_eq!(attributo(persona[0].1, "CodiceFiscale"), "BNCGPP78B12H501X");
+    assert_eq!(
+        attributo(persona[0].1, "ValoreComponenteAggiuntiva"),
+        "1510.42"
+    );
+    assert_eq!(parti_agg[1].0, "Valori");
+    assert_eq!(parti_agg[2].0, "ModalitaCalcoloISEEMinAggr");
+    assert_eq!(attributo(parti_agg[2].1, "Maggiorazioni"), "0.20");
 
-    let studente = figli(figli_ord[3].1);
+    let studente = figli(figli_ord[4].1);
     assert_eq!(studente[0].0, "StudenteUniversitario");
     assert_eq!(attributo(studente[0].1, "ISEE"), "17443.80");
     assert_eq!(figli(studente[0].1)[0].0, "ISEEOrd");
 
-    let ss = figli(figli_ord[4].1);
-    assert_eq!(ss[0].0, "ComponenteSocioSanRes");
+    let ss = figli(figli_ord[5].1);
+    assert_eq!(ss[0].0, "ComponenteSocioSanitarieRes");
     assert_eq!(ss[0].1.attribute("ISEE"), None);
     let nc = figli(ss[0].1);
     assert_eq!(nc[0].0, "ISEENonCalcolabile");
@@ -458,7 +499,19 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
         Some("Dati della componente aggiuntiva non forniti")
     );
 
-    let om = figli_att[1].1;
+    let ridotto = figli_att[1].1;
+    assert_eq!(
+        attributo(ridotto, "CodiceFiscaleBeneficiario"),
+        "DNGGNN90C41F839K"
+    );
+    let parti_r = figli(ridotto);
+    assert_eq!(parti_r[0].0, "NucleoRistretto");
+    let membri = figli(parti_r[0].1);
+    assert_eq!(attributo(membri[0].1, "RelazioneConBeneficiario"), "B");
+    assert_eq!(parti_r[1].0, "ISEERistretto");
+    assert_eq!(figli(parti_r[1].1)[1].0, "ModalitaCalcoloISEERistretto");
+
+    let om = figli_att[2].1;
     assert_eq!(
         attributo(om, "TipoOmissioneDifformita"),
         "PatrimoniMobiliari"
@@ -466,8 +519,9 @@ fn controlla_attestazione(xml: &[u8], r: &RichiestaSoap) {
     assert_eq!(attributo(om, "DataControlloAE"), "2026-01-17");
     let rapporto = figli(om)[0].1;
     assert_eq!(attributo(rapporto, "TipoRapporto"), "01");
-    assert_eq!(attributo(rapporto, "Saldo3112"), "1762.00");
-    assert_eq!(attributo(rapporto, "ConsistenzaMedia"), "1383.50");
+    // Whole euros, half away from zero.
+    assert_eq!(attributo(rapporto, "Saldo3112"), "1762");
+    assert_eq!(attributo(rapporto, "ConsistenzaMedia"), "1384");
     assert_eq!(rapporto.attribute("Valore"), None);
 
     let ricerca = figli(figli_esito[1].1);
@@ -494,6 +548,26 @@ fn controlla_soglia(risultato: roxmltree::Node<'_, '_>) {
     );
     // No amount of any kind: a yes/no answer.
     assert!(dati.attributes().all(|a| !due_decimali(a.value())));
+    // FornituraNucleo="SI": the nucleus as INPS's NucleoType (CF, Cognome, Nome).
+    let componenti: Vec<Vec<(String, String)>> = figli(dati)
+        .into_iter()
+        .map(|(n, c)| {
+            assert_eq!(n, "Componente");
+            assert_eq!(c.tag_name().namespace(), Some(NS_CON));
+            attributi(c)
+        })
+        .collect();
+    let attesi: Vec<Vec<(String, String)>> = nucleo()
+        .into_iter()
+        .map(|c| {
+            vec![
+                ("CodiceFiscale".into(), c.codice_fiscale),
+                ("Cognome".into(), c.cognome),
+                ("Nome".into(), c.nome),
+            ]
+        })
+        .collect();
+    assert_eq!(componenti, attesi);
 }
 
 fn caso_golden(op: Operazione) {

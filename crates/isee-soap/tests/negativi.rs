@@ -40,6 +40,14 @@ fn problemi(body: &[u8]) -> (Operazione, Vec<(String, String)>) {
     }
 }
 
+/// INPS's threshold request with `attributi` on `request`.
+fn soglia(attributi: &str) -> Vec<u8> {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE"><soapenv:Body><con:ConsultazioneSogliaIndicatore><con:request {attributi}/></con:ConsultazioneSogliaIndicatore></soapenv:Body></soapenv:Envelope>"#
+    )
+    .into_bytes()
+}
+
 fn percorsi(body: &[u8]) -> Vec<String> {
     problemi(body).1.into_iter().map(|(p, _)| p).collect()
 }
@@ -200,7 +208,6 @@ fn soap_action_diversa_dal_corpo() {
 #[test]
 fn tutti_i_problemi_insieme_con_i_percorsi() {
     let request = "<con:TipoIndicatore>ordinario</con:TipoIndicatore>\
-        <con:CodiceSoglia>ABC123</con:CodiceSoglia>\
         <con:RicercaCF>\
           <con:DataValidita>2026-02-30</con:DataValidita>\
           <con:CodiceFiscale>rssmra80a01h501u</con:CodiceFiscale>\
@@ -211,15 +218,14 @@ fn tutti_i_problemi_insieme_con_i_percorsi() {
         </con:RicercaCF>\
         <con:RicercaCF><con:CodiceFiscale>RSSMRA80A01H501U</con:CodiceFiscale></con:RicercaCF>";
     let request = request.replace("PPPP", &"x".repeat(257));
-    let (op, p) = problemi(&busta("ConsultazioneSogliaIndicatore", &request));
-    assert_eq!(op, Operazione::ConsultazioneSogliaIndicatore);
+    let (op, p) = problemi(&busta("ConsultazioneIndicatore", &request));
+    assert_eq!(op, Operazione::ConsultazioneIndicatore);
     let atteso: Vec<(&str, &str)> = vec![
         ("request/RicercaCF", "elemento ripetuto"),
         (
             "request/TipoIndicatore",
             "tipo di indicatore sconosciuto «ordinario»",
         ),
-        ("request/CodiceSoglia", "codice soglia non valido"),
         (
             "request/RicercaCF/CodiceFiscale",
             "elemento fuori ordine: deve precedere DataValidita",
@@ -267,11 +273,12 @@ fn elementi_obbligatori_mancanti() {
         ["request/TipoIndicatore", "request/RicercaCF/CodiceFiscale"]
     );
     assert_eq!(
-        percorsi(&busta(
-            "ConsultazioneSogliaIndicatore",
-            "<con:TipoIndicatore>Ordinario</con:TipoIndicatore>"
-        )),
-        ["request/CodiceSoglia", "request/RicercaCF"]
+        percorsi(&soglia("")),
+        [
+            "request/@CodiceFiscale",
+            "request/@CodiceSoglia",
+            "request/@FornituraNucleo"
+        ]
     );
     assert_eq!(
         percorsi(&busta(
@@ -462,4 +469,41 @@ fn caratteri_di_controllo_rifiutati_crudi_e_come_riferimento() {
     // Tab, LF and CR are XML characters.
     let ok = leggi_richiesta(&con_protocollo_domanda("DOM\t1&#10;&#13;"), None);
     assert!(ok.is_ok(), "{ok:?}");
+/// INPS's threshold request carries its fields as attributes: every violation of
+/// `ConsultazioneSogliaIndicatoreRequestType` is reported, at `request/@<name>`.
+#[test]
+fn soglia_tutti_i_problemi_degli_attributi() {
+    let (op, p) = problemi(&soglia(
+        r#"CodiceFiscale="8007875058" CodiceSoglia="BVA001" FornituraNucleo="si" DataValidita="2026-02-30" Extra="1""#,
+    ));
+    assert_eq!(op, Operazione::ConsultazioneSogliaIndicatore);
+    let percorsi: Vec<&str> = p.iter().map(|(x, _)| x.as_str()).collect();
+    assert_eq!(
+        percorsi,
+        [
+            "request/@Extra",
+            "request/@CodiceFiscale",
+            "request/@CodiceSoglia",
+            "request/@FornituraNucleo",
+            "request/@DataValidita"
+        ]
+    );
+    // The fiscal code is never quoted back.
+    assert!(p.iter().all(|(_, m)| !m.contains("8007875058")));
+    // The element form (an isee invention no consumer sends) is refused.
+    let (_, p) = problemi(&busta(
+        "ConsultazioneSogliaIndicatore",
+        &format!("<con:CodiceSoglia>BVAC01</con:CodiceSoglia>{RICERCA_CF_OK}"),
+    ));
+    let percorsi: Vec<&str> = p.iter().map(|(x, _)| x.as_str()).collect();
+    assert_eq!(
+        percorsi,
+        [
+            "request/CodiceSoglia",
+            "request/RicercaCF",
+            "request/@CodiceFiscale",
+            "request/@CodiceSoglia",
+            "request/@FornituraNucleo"
+        ]
+    );
 }

@@ -139,7 +139,14 @@ fn richiesta() -> impl Strategy<Value = RichiestaSoap> {
                 O::ConsultazioneIndicatoreRiscontro | O::ConsultazioneIndicatoreNucleoRiscontro => {
                     (Some(tipo), None, dsu)
                 }
-                O::ConsultazioneSogliaIndicatore => (Some(tipo), Some(soglia), cf),
+                // INPS's threshold request: no TipoIndicatore, no application fields.
+                O::ConsultazioneSogliaIndicatore => {
+                    let Ricerca::Cf(mut c) = cf else {
+                        unreachable!("ricerca_cf")
+                    };
+                    c.domanda = DatiDomanda::default();
+                    (None, Some(soglia), Ricerca::Cf(c))
+                }
                 O::ConsultazioneAttestazione
                 | O::ConsultazioneAttestazioneResidenti
                 | O::ConsultazioneAttestazioneOperatori => {
@@ -151,6 +158,7 @@ fn richiesta() -> impl Strategy<Value = RichiestaSoap> {
                 identity,
                 tipo_indicatore,
                 codice_soglia,
+                fornitura_nucleo: op == O::ConsultazioneSogliaIndicatore && scelta == 1,
                 ricerca,
             }
         })
@@ -240,8 +248,10 @@ proptest! {
         prop_assert_eq!(attributo(radice, "ISR"), atteso_due_decimali(d.isr));
         prop_assert_eq!(attributo(radice, "ISP"), atteso_due_decimali(d.isp));
         prop_assert_eq!(attributo(radice, "ProtocolloDSU"), d.protocollo_dsu.as_str());
+        // INPS's Indicatore always echoes a RicercaCF (the beneficiary's code).
         let ricerca = radice.first_element_child().unwrap();
-        prop_assert_eq!(ricerca.tag_name().name(), d.ricerca.elemento());
+        prop_assert_eq!(ricerca.tag_name().name(), "RicercaCF");
+        prop_assert_eq!(attributo(ricerca, "CodiceFiscale"), d.ricerca.codice_fiscale());
         prop_assert_eq!(
             ricerca.attribute("ProtocolloDomandaEnteErogatore"),
             d.ricerca.domanda().protocollo_domanda.as_deref()

@@ -402,14 +402,76 @@ pub(crate) fn busta_riscontro(operazione: &str, protocollo: &str, cf: &str) -> S
     )
 }
 
+/// INPS's threshold request (`ConsultazioneISEE_soglia.xsd`) as a JAX-WS client
+/// writes it: single-quoted declaration, `S:`/`ns2:` prefixes, the four fields as
+/// attributes of `request`, the nucleus asked for.
 pub(crate) fn busta_soglia(codice: &str, cf: &str) -> String {
     format!(
-        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:con="http://inps.it/ConsultazioneISEE">
-  <soapenv:Body><con:ConsultazioneSogliaIndicatore><con:request>
-      <con:TipoIndicatore>Ordinario</con:TipoIndicatore><con:CodiceSoglia>{codice}</con:CodiceSoglia>
-      <con:RicercaCF><con:CodiceFiscale>{cf}</con:CodiceFiscale><con:DataValidita>2026-06-15</con:DataValidita>
-        <con:PrestazioneDaErogare>A2.08</con:PrestazioneDaErogare><con:ProtocolloDomandaEnteErogatore>ADI-1</con:ProtocolloDomandaEnteErogatore></con:RicercaCF>
-  </con:request></con:ConsultazioneSogliaIndicatore></soapenv:Body>
-</soapenv:Envelope>"#
+        "<?xml version='1.0' encoding='UTF-8'?><S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"><S:Body><ns2:ConsultazioneSogliaIndicatore xmlns:ns2=\"http://inps.it/ConsultazioneISEE\" xmlns:ns3=\"http://inps.it/\"><ns2:request CodiceFiscale=\"{cf}\" CodiceSoglia=\"{codice}\" FornituraNucleo=\"SI\" DataValidita=\"2026-06-15\"/></ns2:ConsultazioneSogliaIndicatore></S:Body></S:Envelope>"
     )
+}
+
+/// Validates an answer the service sent (`op` names the operation) with xmllint:
+/// the envelope against INPS's message schema where INPS publishes the operation
+/// and against ours always; the inner document against INPS's
+/// `ISEE_EsitoConsultazione*.xsd`, with only the documented extensions taken out
+/// (`Ordinario/ISEEFamiglia`, the nucleus of the Nucleo Riscontro).
+pub(crate) fn valida_inps(op: &str, corpo: &str) {
+    use isee_prova::xsd::{riferimenti_inps, schema_busta, valida};
+    use std::path::Path;
+    let radice = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inps = riferimenti_inps(radice);
+    let nostro = radice.join("../isee-soap/wsdl/ConsultazioneISEE.xsd");
+    const NS: &str = "http://inps.it/ConsultazioneISEE";
+    let mut schemi = vec![schema_busta(&[(NS, &nostro)])];
+    match op {
+        "ConsultazioneIndicatore" | "ConsultazioneAttestazione" => {
+            let x = inps.join("ConsultazioneISEE_v2.8_PDND.xsd");
+            schemi.push(schema_busta(&[(NS, &x)]));
+        }
+        "ConsultazioneSogliaIndicatore" => {
+            let x = inps.join("ConsultazioneISEE_soglia.xsd");
+            schemi.push(schema_busta(&[(NS, &x)]));
+        }
+        _ => {}
+    }
+    for schema in &schemi {
+        if let Err(e) = valida(schema, op, corpo.as_bytes()) {
+            panic!("{e}\n{corpo}");
+        }
+    }
+    for elemento in ["XmlEsitoIndicatore", "XmlEsitoAttestazione"] {
+        let Some(i) = corpo.find(&format!("<{elemento}>")) else {
+            continue;
+        };
+        let resto = &corpo[i + elemento.len() + 2..];
+        let b64 = &resto[..resto.find('<').unwrap()];
+        use base64::Engine as _;
+        let interno = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let testo = String::from_utf8(interno).unwrap();
+        let (xsd, estensione) = if elemento == "XmlEsitoAttestazione" {
+            ("ISEE_EsitoConsultazioneAttestazione.xsd", "ISEEFamiglia")
+        } else {
+            ("ISEE_EsitoConsultazioneIndicatore.xsd", "NucleoFamiliare")
+        };
+        let senza = senza_elemento(&testo, estensione);
+        if let Err(e) = valida(&inps.join(xsd), &format!("{op}-interno"), senza.as_bytes()) {
+            panic!("{e}\n{testo}");
+        }
+    }
+}
+
+/// `xml` without its first `<nome …>…</nome>` element.
+fn senza_elemento(xml: &str, nome: &str) -> String {
+    let Some(inizio) = xml.find(&format!("<{nome}")) else {
+        return xml.to_owned();
+    };
+    let chiusura = format!("</{nome}>");
+    let fine = match xml[inizio..].find(&chiusura) {
+        Some(f) => inizio + f + chiusura.len(),
+        None => inizio + xml[inizio..].find("/>").unwrap() + 2,
+    };
+    format!("{}{}", &xml[..inizio], &xml[fine..])
 }

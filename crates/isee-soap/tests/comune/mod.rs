@@ -154,24 +154,74 @@ pub(crate) fn attestazione() -> DatiAttestazione {
         corrente: false,
         nucleo: nucleo(),
         ordinario: Some(blocco_ordinario()),
+        famiglia: Some(BloccoIsee {
+            valori: Valori {
+                isee: dec!(16866.99),
+                scala_equivalenza: dec!(2.544),
+                ..blocco_ordinario().valori
+            },
+            modalita: ModalitaCalcolo {
+                maggiorazioni: dec!(0.084),
+                scala_equivalenza: dec!(2.544),
+                ..blocco_ordinario().modalita
+            },
+            data_rilascio: data(2026, 1, 18),
+        }),
         minorenni: vec![BloccoBeneficiario {
             codice_fiscale: "RSSNCL15T10L219P".into(),
-            esito: EsitoBeneficiario::Agg(agg),
+            esito: EsitoBeneficiario::Agg(
+                agg,
+                ComponenteEsterna {
+                    cognome: String::new(),
+                    nome: String::new(),
+                    codice_fiscale: "BNCGPP78B12H501X".into(),
+                    valore: Some(dec!(1510.42)),
+                },
+            ),
         }],
         universitari: vec![BloccoBeneficiario {
             codice_fiscale: "RSSLCU05E55F839Z".into(),
             esito: EsitoBeneficiario::Ord,
         }],
-        sociosanitario: Some(BloccoBeneficiario {
+        sociosanitario: vec![BloccoSocioSanitario {
             codice_fiscale: "RSSMRA80A01H501U".into(),
-            esito: EsitoBeneficiario::NonCalcolabile(
+            esito: EsitoSocioSanitario::NonCalcolabile(
                 "Dati della componente aggiuntiva non forniti".into(),
             ),
-        }),
+        }],
+        ridotti: vec![Ridotto {
+            codice_fiscale_beneficiario: "DNGGNN90C41F839K".into(),
+            nucleo: vec![
+                ComponenteRistretto {
+                    relazione: "B".into(),
+                    cognome: "D'ANGELO".into(),
+                    nome: "GIOVANNA".into(),
+                    codice_fiscale: "DNGGNN90C41F839K".into(),
+                },
+                ComponenteRistretto {
+                    relazione: "F".into(),
+                    cognome: "ROSSI".into(),
+                    nome: "LUCIA".into(),
+                    codice_fiscale: "RSSLCU05E55F839Z".into(),
+                },
+            ],
+            isee: Some(BloccoIsee {
+                valori: Valori {
+                    ise: dec!(21000.00),
+                    scala_equivalenza: dec!(1.57),
+                    isee: dec!(13375.80),
+                    isr: dec!(19000.00),
+                    isp: dec!(10000.00),
+                },
+                modalita: modalita(dec!(19000), dec!(10000), dec!(21000), dec!(1.57)),
+                data_rilascio: data(2026, 1, 18),
+            }),
+            residenziale: None,
+        }],
         omissioni: vec![OmissioneDifformita {
             tipo: "PatrimoniMobiliari".into(),
             codice_fiscale: "RSSMRA80A01H501U".into(),
-            data_controllo: Some(data(2026, 1, 17)),
+            data_controllo: data(2026, 1, 17),
             rapporti: vec![RapportoOmesso {
                 tipo_rapporto: "01".into(),
                 identificativo: "IT60X0542811101000000123456".into(),

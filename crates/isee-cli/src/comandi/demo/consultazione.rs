@@ -163,6 +163,7 @@ fn richiesta_soap(e: &Esempio) -> isee_soap::RichiestaSoap {
         identity: None,
         tipo_indicatore: Some(isee_soap::TipoIndicatore::Ordinario),
         codice_soglia: None,
+        fornitura_nucleo: false,
         ricerca: isee_soap::Ricerca::Cf(isee_soap::RicercaCf {
             codice_fiscale: e.cf.clone(),
             data_validita: Some(e.data),
