@@ -94,7 +94,15 @@ pub async fn chiamata(
     };
     let azione = intestazione(&headers, "soapaction");
     let richiesta = leggi_richiesta(&corpo, azione.as_deref());
-    consulta(&s, e, connessione.map(|c| c.0), &headers, richiesta, rifiuto).await
+    consulta(
+        &s,
+        e,
+        connessione.map(|c| c.0),
+        &headers,
+        richiesta,
+        rifiuto,
+    )
+    .await
 }
 
 /// POST on the single endpoint: the operation (from the body, checked against the
@@ -123,7 +131,15 @@ pub async fn chiamata_unica(
         operazione,
         intestazione(&headers, "authorization").as_deref(),
     );
-    consulta(&s, e, connessione.map(|c| c.0), &headers, richiesta, rifiuto).await
+    consulta(
+        &s,
+        e,
+        connessione.map(|c| c.0),
+        &headers,
+        richiesta,
+        rifiuto,
+    )
+    .await
 }
 
 /// The e-service a call on the single endpoint is for. Every operation belongs to

@@ -1098,6 +1098,8 @@ async fn corpo_troppo_grande_e_tipo_non_json_rifiutati_e_registrati() {
             ("OK", 200),
         ]
     );
+}
+
 /// INPS's single endpoint `/pdnd/soap/ConsultazioneISEE/v1`: the operation (from
 /// the SOAPAction and the body) designates the e-service; the threshold query,
 /// on three e-services, follows the voucher's. The WSDL served there names it.

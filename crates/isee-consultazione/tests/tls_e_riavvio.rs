@@ -102,7 +102,10 @@ async fn mtls_con_chiave_rsa_dell_ente_e_certificato_da_csr() {
     let mut cfg = a.sandbox.configurazione.clone();
     cfg.indirizzo = "127.0.0.1:0".parse().unwrap();
     cfg.accessi.db = a.sandbox.dir.join("accessi-csr.db").display().to_string();
-    let indirizzo = avvio::servi(cfg, std::future::pending()).await.unwrap().indirizzo;
+    let indirizzo = avvio::servi(cfg, std::future::pending())
+        .await
+        .unwrap()
+        .indirizzo;
     let ca_pem = std::fs::read_to_string(a.sandbox.ca.join("ca.pem")).unwrap();
 
     // The ente: key and CSR. The key is never handed to the authority below.

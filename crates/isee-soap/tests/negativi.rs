@@ -469,6 +469,8 @@ fn caratteri_di_controllo_rifiutati_crudi_e_come_riferimento() {
     // Tab, LF and CR are XML characters.
     let ok = leggi_richiesta(&con_protocollo_domanda("DOM\t1&#10;&#13;"), None);
     assert!(ok.is_ok(), "{ok:?}");
+}
+
 /// INPS's threshold request carries its fields as attributes: every violation of
 /// `ConsultazioneSogliaIndicatoreRequestType` is reported, at `request/@<name>`.
 #[test]
