@@ -1091,7 +1091,8 @@ async fn corpo_troppo_grande_e_tipo_non_json_rifiutati_e_registrati() {
         esiti,
         [
             ("CORPO_TROPPO_GRANDE", 413),
-            ("CORPO_TROPPO_GRANDE", 413),
+            // The SOAP fault's status as sent (WS-I BP R1126).
+            ("CORPO_TROPPO_GRANDE", 500),
             ("TIPO_NON_SUPPORTATO", 415),
             ("TIPO_NON_SUPPORTATO", 415),
             ("TIPO_NON_SUPPORTATO", 415),
