@@ -8,13 +8,15 @@ use chrono::NaiveDate;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::{Dsu, Motore, TipoIsee, valida};
 use isee_registro::registrazione::{OperazioneRegistrata, StatoDsu, TipoRegistrazione};
-use isee_registro::store::StoreDsu;
+use isee_registro::store::{StoreAccesso, StoreDsu};
 use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu};
 use serde_json::{Value, json};
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
 const GENOVA: &str = include_str!("../../../esempi/corrente-perdita-lavoro-genova.json");
 const ERRORI: &str = include_str!("../../../esempi/errori-multipli.json");
+
+const MITTENTE: &str = "CAF-RAVENNA";
 
 fn mario() -> CodiceFiscale {
     CodiceFiscale::new("RSSMRA85M01H199H")
@@ -34,7 +36,7 @@ fn presentazione(dsu_json: &str, chiave: &str, operazione: Operazione) -> Presen
     PresentazioneDsu {
         dsu_json: dsu_json.to_string(),
         chiave_idempotenza: chiave.to_string(),
-        mittente: "CAF-RAVENNA".to_string(),
+        mittente: MITTENTE.to_string(),
         protocollo_mittente: None,
         operazione,
     }
@@ -47,7 +49,7 @@ fn registro<S: StoreDsu>(s: S) -> RegistroDsu<S> {
 // ---------------------------------------------------------------------------------
 // The bodies.
 
-async fn ritentativo_idempotente<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ritentativo_idempotente<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -81,7 +83,7 @@ async fn ritentativo_idempotente<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(d.protocollo.numero(), 3);
 }
 
-async fn ritentativi_concorrenti<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ritentativi_concorrenti<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = std::sync::Arc::new(registro(s));
     let mut compiti = Vec::new();
     for _ in 0..4 {
@@ -99,7 +101,7 @@ async fn ritentativi_concorrenti<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn stessa_chiave_corpo_diverso<S: StoreDsu + Clone + 'static>(s: S) {
+async fn stessa_chiave_corpo_diverso<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     r.presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
         .await
@@ -116,7 +118,7 @@ async fn stessa_chiave_corpo_diverso<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + Clone + 'static>(s: S) {
+async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let e = r
         .presenta(presentazione(ERRORI, "k", Operazione::Nuova))
@@ -144,7 +146,7 @@ async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + Clone + 'static>(s: S) {
+async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 4242, 0).unwrap();
     for op in [
@@ -167,7 +169,7 @@ async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + Clone + 'static>(s: S
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_marca_la_vecchia<S: StoreDsu + Clone + 'static>(s: S) {
+async fn rettifica_marca_la_vecchia<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let vecchia = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -229,7 +231,7 @@ async fn rettifica_marca_la_vecchia<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(n.sostituita_da.as_ref(), Some(&terza.protocollo));
 }
 
-async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
+async fn annullamento<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -248,7 +250,7 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
         Some(trovata),
         r.per_protocollo(&a.protocollo).await.unwrap()
     );
-    let x = r.annulla(&a.protocollo).await.unwrap();
+    let x = r.annulla(&a.protocollo, MITTENTE).await.unwrap();
     assert_eq!(x.stato, StatoDsu::Annullata);
     assert!(x.annullata_il.is_some());
     assert!(
@@ -261,7 +263,7 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
         r.storico(&mario()).await.unwrap()[0].stato,
         StatoDsu::Annullata
     );
-    let e = r.annulla(&a.protocollo).await.unwrap_err();
+    let e = r.annulla(&a.protocollo, MITTENTE).await.unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let e = r
         .presenta(presentazione(
@@ -276,12 +278,12 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 999, 0).unwrap();
     assert_eq!(
-        r.annulla(&ignoto).await.unwrap_err().codice(),
+        r.annulla(&ignoto, MITTENTE).await.unwrap_err().codice(),
         "registro.protocollo_sconosciuto"
     );
 }
 
-async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let del_2025 = modifica(RAVENNA, |v| v["data_presentazione"] = json!("2025-03-01"));
     let a = r
@@ -373,7 +375,7 @@ async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + Clone + 'static>(s: S)
     );
 }
 
-async fn ricerca_per_protocollo_mittente<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ricerca_per_protocollo_mittente<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "a", Operazione::Nuova))
@@ -406,7 +408,7 @@ async fn ricerca_per_protocollo_mittente<S: StoreDsu + Clone + 'static>(s: S) {
     );
 }
 
-async fn importi_esatti_al_centesimo<S: StoreDsu + Clone + 'static>(s: S) {
+async fn importi_esatti_al_centesimo<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -436,7 +438,7 @@ async fn importi_esatti_al_centesimo<S: StoreDsu + Clone + 'static>(s: S) {
     assert!(ric.uguale);
 }
 
-async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
+async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let v: Value = serde_json::from_str(GENOVA).unwrap();
     let modulo = v["corrente"].to_string();
@@ -500,7 +502,7 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
         .unwrap_err();
     assert_eq!(e.codice(), "registro.modulo_corrente_illeggibile");
     // Annulling the DSU takes its corrente modules with it.
-    r.annulla(&dsu.protocollo).await.unwrap();
+    r.annulla(&dsu.protocollo, MITTENTE).await.unwrap();
     assert_eq!(
         r.per_protocollo(&c2.protocollo)
             .await
