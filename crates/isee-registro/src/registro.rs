@@ -409,11 +409,11 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
         Ok(permesso(chiamante, &r.mittente, mandato.as_ref(), oggi()))
     }
 
-    /// The row `mittente` wants to change: unknown and unreadable are the same error;
+    /// The row `chiamante` wants to change: unknown and unreadable are the same error;
     /// readable but not changeable is `ModificaNonConsentita`.
     async fn da_modificare(
         &self,
-        mittente: &str,
+        chiamante: &Chiamante,
         protocollo: &Protocollo,
     ) -> Risultato<Registrazione> {
         let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
@@ -422,7 +422,7 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
             .per_protocollo(protocollo)
             .await?
             .ok_or_else(sconosciuto)?;
-        match self.permesso_su(&Chiamante::mittente(mittente), &r).await? {
+        match self.permesso_su(chiamante, &r).await? {
             Permesso::Modifica => Ok(r),
             Permesso::Lettura => Err(ErroreRegistro::ModificaNonConsentita(
                 protocollo.to_string(),
@@ -626,10 +626,23 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
         self.store.mandati(cf).await
     }
 
-    /// Files a DSU. A rectification or substitution is a change of the DSU it names:
-    /// its sender, or a sender with the declarant's mandate to file, may; the new DSU
-    /// keeps its declarant and members.
+    /// Files a DSU for its sender (`p.mittente`, with the sender's role). A
+    /// rectification or substitution is a change of the DSU it names: its sender, or a
+    /// sender with the declarant's mandate to file, may; the new DSU keeps its
+    /// declarant and members.
     pub async fn presenta(&self, p: PresentazioneDsu) -> Risultato<Ricevuta> {
+        let chiamante = Chiamante::mittente(&p.mittente);
+        self.presenta_come(&chiamante, p).await
+    }
+
+    /// [`RegistroDsu::presenta`] with the caller's role (the REST service: a back
+    /// office that may read the DSU it names is told `ModificaNonConsentita`, not
+    /// `ProtocolloSconosciuto`). `p.mittente` is the filer, normally `chiamante.id`.
+    pub async fn presenta_come(
+        &self,
+        chiamante: &Chiamante,
+        p: PresentazioneDsu,
+    ) -> Risultato<Ricevuta> {
         RegistroDsu::<S>::controlla_mittente(&p.mittente, &p.chiave_idempotenza)?;
         let dsu = Dsu::da_json(&p.dsu_json).map_err(ErroreRegistro::DsuIlleggibile)?;
         let protocollo_mittente = p
@@ -669,7 +682,7 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
             return Ok(r);
         }
         if let Some(di) = &riferimento {
-            let vecchia = self.da_modificare(&p.mittente, di).await?;
+            let vecchia = self.da_modificare(chiamante, di).await?;
             self.stessa_famiglia(&vecchia, &c).await?;
         }
         let anno = c.data.year();
@@ -695,13 +708,14 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
         &self,
         protocollo: &Protocollo,
         modulo_json: &str,
-        mittente: &str,
+        chiamante: &Chiamante,
         chiave_idempotenza: &str,
     ) -> Risultato<Ricevuta> {
+        let mittente = chiamante.id.as_str();
         RegistroDsu::<S>::controlla_mittente(mittente, chiave_idempotenza)?;
         let modulo: ModuloCorrente = serde_json::from_str(modulo_json)
             .map_err(|e| ErroreRegistro::ModuloCorrenteIlleggibile(e.to_string()))?;
-        let base = self.da_modificare(mittente, protocollo).await?;
+        let base = self.da_modificare(chiamante, protocollo).await?;
         if base.tipo != TipoRegistrazione::Dsu {
             return Err(ErroreRegistro::NonUnaDsu(protocollo.to_string()));
         }
@@ -748,15 +762,15 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
     }
 
     /// Annuls an active DSU (with its corrente modules) or corrente module, for
-    /// `mittente`: its sender, or a sender with the declarant's mandate to file.
+    /// `chiamante`: its sender, or a sender with the declarant's mandate to file.
     pub async fn annulla(
         &self,
         protocollo: &Protocollo,
-        mittente: &str,
+        chiamante: &Chiamante,
     ) -> Risultato<Registrazione> {
-        self.da_modificare(mittente, protocollo).await?;
+        self.da_modificare(chiamante, protocollo).await?;
         let r = self.store.annulla(protocollo, adesso_us()).await?;
-        tracing::info!(target: "registro", protocollo = %protocollo, mittente, "annullata");
+        tracing::info!(target: "registro", protocollo = %protocollo, mittente = %chiamante.id, "annullata");
         Ok(r)
     }
 }

@@ -280,10 +280,18 @@ async fn modifiche_solo_del_mittente_o_con_mandato<S: StoreDsu + StoreAccesso>(s
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_sconosciuto");
-    let e = r.annulla(&a.protocollo, CAF_BO).await.unwrap_err();
+    let e = r
+        .annulla(&a.protocollo, &Chiamante::mittente(CAF_BO))
+        .await
+        .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_sconosciuto");
     let e = r
-        .modulo_corrente(&a.protocollo, &modulo_genova(), CAF_BO, "b3")
+        .modulo_corrente(
+            &a.protocollo,
+            &modulo_genova(),
+            &Chiamante::mittente(CAF_BO),
+            "b3",
+        )
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_sconosciuto");
@@ -297,7 +305,10 @@ async fn modifiche_solo_del_mittente_o_con_mandato<S: StoreDsu + StoreAccesso>(s
         .await
         .unwrap_err();
     assert!(matches!(e, ErroreRegistro::ModificaNonConsentita(_)), "{e}");
-    let e = r.annulla(&a.protocollo, CAF_BO).await.unwrap_err();
+    let e = r
+        .annulla(&a.protocollo, &Chiamante::mittente(CAF_BO))
+        .await
+        .unwrap_err();
     assert_eq!(e.codice(), "registro.modifica_non_consentita");
     assert_eq!(stato().await, StatoDsu::Attiva);
     // The sender itself, with another family's DSU or another nucleus: refused, and
@@ -347,7 +358,10 @@ async fn modifiche_solo_del_mittente_o_con_mandato<S: StoreDsu + StoreAccesso>(s
         .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_sconosciuto");
     // The first sender still changes what it filed: its own DSU is no longer active.
-    let e = r.annulla(&a.protocollo, CAF_RA).await.unwrap_err();
+    let e = r
+        .annulla(&a.protocollo, &Chiamante::mittente(CAF_RA))
+        .await
+        .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
 }
 

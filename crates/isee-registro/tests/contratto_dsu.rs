@@ -9,7 +9,9 @@ use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::{Dsu, Motore, TipoIsee, valida};
 use isee_registro::registrazione::{OperazioneRegistrata, StatoDsu, TipoRegistrazione};
 use isee_registro::store::{StoreAccesso, StoreDsu};
-use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu};
+use isee_registro::{
+    Chiamante, ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu,
+};
 use serde_json::{Value, json};
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
@@ -250,7 +252,10 @@ async fn annullamento<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
         Some(trovata),
         r.per_protocollo(&a.protocollo).await.unwrap()
     );
-    let x = r.annulla(&a.protocollo, MITTENTE).await.unwrap();
+    let x = r
+        .annulla(&a.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap();
     assert_eq!(x.stato, StatoDsu::Annullata);
     assert!(x.annullata_il.is_some());
     assert!(
@@ -263,7 +268,10 @@ async fn annullamento<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
         r.storico(&mario()).await.unwrap()[0].stato,
         StatoDsu::Annullata
     );
-    let e = r.annulla(&a.protocollo, MITTENTE).await.unwrap_err();
+    let e = r
+        .annulla(&a.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let e = r
         .presenta(presentazione(
@@ -278,7 +286,10 @@ async fn annullamento<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 999, 0).unwrap();
     assert_eq!(
-        r.annulla(&ignoto, MITTENTE).await.unwrap_err().codice(),
+        r.annulla(&ignoto, &Chiamante::mittente(MITTENTE))
+            .await
+            .unwrap_err()
+            .codice(),
         "registro.protocollo_sconosciuto"
     );
 }
@@ -450,7 +461,12 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'sta
         .await
         .unwrap();
     let c1 = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c1")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c1",
+        )
         .await
         .unwrap();
     assert_eq!(c1.protocollo.numero(), dsu.protocollo.numero());
@@ -466,12 +482,22 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'sta
     assert_eq!(c1.validita, corrente.valori.as_ref().unwrap().validita);
     // Idempotent too.
     let again = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c1")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c1",
+        )
         .await
         .unwrap();
     assert_eq!(again, c1);
     let c2 = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c2")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c2",
+        )
         .await
         .unwrap();
     assert_eq!(c2.protocollo.suffisso(), 2);
@@ -492,17 +518,24 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'sta
     );
     // Not on top of a corrente; not on an unknown DSU.
     let e = r
-        .modulo_corrente(&c1.protocollo, &modulo, "CAF-RAVENNA", "c3")
+        .modulo_corrente(
+            &c1.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c3",
+        )
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.non_una_dsu");
     let e = r
-        .modulo_corrente(&c1.protocollo, "{", "CAF-RAVENNA", "c3")
+        .modulo_corrente(&c1.protocollo, "{", &Chiamante::mittente(MITTENTE), "c3")
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.modulo_corrente_illeggibile");
     // Annulling the DSU takes its corrente modules with it.
-    r.annulla(&dsu.protocollo, MITTENTE).await.unwrap();
+    r.annulla(&dsu.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap();
     assert_eq!(
         r.per_protocollo(&c2.protocollo)
             .await
@@ -533,3 +566,24 @@ isee_prova::su_entrambi!(
     importi_esatti_al_centesimo,
     modulo_corrente_sopra_una_dsu,
 );
+
+/// Every SQLite connection of the register syncs each commit to disk (`FULL` = 2), so
+/// an acknowledged filing survives a power cut (docs/API.md, "Durability").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_ogni_commit_su_disco() {
+    isee_prova::esegui(isee_prova::Backend::Sqlite, |amb| async move {
+        let s = comune::apri(amb).await;
+        let mut connessioni = Vec::new();
+        for _ in 0..3 {
+            connessioni.push(s.pool().acquire().await.unwrap());
+        }
+        for c in &mut connessioni {
+            let v: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **c)
+                .await
+                .unwrap();
+            assert_eq!(v, 2, "synchronous = FULL");
+        }
+    })
+    .await;
+}

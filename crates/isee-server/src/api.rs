@@ -268,13 +268,16 @@ async fn presenta(
     let dsu_json = testo_utf8(&corpo)?.to_string();
     let r = in_task(async move {
         s.registro
-            .presenta(PresentazioneDsu {
-                dsu_json,
-                chiave_idempotenza: chiave,
-                mittente: cliente.0.id,
-                protocollo_mittente,
-                operazione,
-            })
+            .presenta_come(
+                &cliente.0,
+                PresentazioneDsu {
+                    dsu_json,
+                    chiave_idempotenza: chiave,
+                    mittente: cliente.0.id.clone(),
+                    protocollo_mittente,
+                    operazione,
+                },
+            )
             .await
     })
     .await?;
@@ -439,7 +442,7 @@ async fn annullamento(
     cliente: Cliente,
 ) -> Result<Json<RicevutaDsu>, Problema> {
     let p = protocollo(&p)?;
-    let r = in_task(async move { s.registro.annulla(&p, &cliente.0.id).await }).await?;
+    let r = in_task(async move { s.registro.annulla(&p, &cliente.0).await }).await?;
     Ok(Json(RicevutaDsu::from(&r)))
 }
 
@@ -477,7 +480,7 @@ async fn corrente(
     let modulo = testo_utf8(&corpo)?.to_string();
     let r = in_task(async move {
         s.registro
-            .modulo_corrente(&p, &modulo, &cliente.0.id, &chiave)
+            .modulo_corrente(&p, &modulo, &cliente.0, &chiave)
             .await
     })
     .await?;

@@ -6,7 +6,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use http_body_util::BodyExt as _;
 use isee_registro::{RegistroDsu, Ruolo, StoreSql};
 use isee_server::{Clienti, Limiti, Servizio, app};
