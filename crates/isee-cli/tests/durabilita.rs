@@ -3,10 +3,9 @@
 //! database every protocol that was acknowledged (201) is there and complete, and a
 //! retry of its request with the same idempotency key returns the same protocol.
 //!
-//! SQLite runs in WAL mode with `synchronous = NORMAL`: a commit is in the WAL file
-//! (the operating system's page cache) before the answer is sent, so a process kill
-//! cannot lose it; only a power cut or kernel crash could lose the last commits
-//! (docs/API.md, "Durabilità").
+//! SQLite runs in WAL mode with `synchronous = FULL`: a commit is fsynced before the
+//! answer is sent, so neither a process kill (tested here) nor a power cut (which a
+//! test cannot simulate) loses it (docs/API.md, "Durability").
 
 // The one-connection HTTP client of the register's tests.
 use isee_sandbox::registro_http as http;

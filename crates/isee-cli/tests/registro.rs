@@ -65,3 +65,52 @@ fn il_comando_annota_la_dsu_senza_cambiare_l_isee() {
         );
     });
 }
+
+/// `isee registro mandato aggiungi | elenco | revoca` records the mandate the REST
+/// service then honours (isee-server's tests/autorizzazione.rs).
+#[test]
+fn mandato_dalla_riga_di_comando() {
+    use isee_cli::comandi::registro::ComandoMandato;
+    use isee_registro::store::StoreAccesso;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("registro.db").display());
+    let cf = isee_core::codice_fiscale::CodiceFiscale::new("RSSMRA85M01H199H");
+    let scadenza = chrono::Local::now().date_naive() + chrono::Days::new(30);
+    let esito = esegui_registro(ComandoRegistro::Mandato(ComandoMandato::Aggiungi {
+        mittente: "caf-bo".into(),
+        cf: cf.as_str().into(),
+        ambito: "presentazione".into(),
+        scadenza,
+        db: db.clone(),
+    }))
+    .unwrap();
+    assert_eq!(esito, ExitCode::SUCCESS);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let letto = rt.block_on(async {
+        let store = StoreSql::connetti(&db).await.unwrap();
+        store.mandato("caf-bo", &cf).await.unwrap().unwrap()
+    });
+    assert_eq!(letto.ambito, isee_registro::Ambito::Presentazione);
+    assert_eq!(letto.scadenza, scadenza);
+    assert_eq!(letto.registrato_da, "cli");
+    esegui_registro(ComandoRegistro::Mandato(ComandoMandato::Revoca {
+        mittente: "caf-bo".into(),
+        cf: cf.as_str().into(),
+        db: db.clone(),
+    }))
+    .unwrap();
+    let revocato = rt.block_on(async {
+        let store = StoreSql::connetti(&db).await.unwrap();
+        store.mandato("caf-bo", &cf).await.unwrap().unwrap()
+    });
+    assert!(revocato.revocato_il.is_some());
+    // A second revocation finds nothing in force: an error, not a silent success.
+    assert!(
+        esegui_registro(ComandoRegistro::Mandato(ComandoMandato::Revoca {
+            mittente: "caf-bo".into(),
+            cf: cf.as_str().into(),
+            db,
+        }))
+        .is_err()
+    );
+}

@@ -827,10 +827,12 @@ pub struct ModuloCorrente {
 
 impl Dsu {
     /// Reads a DSU from JSON, naming the path of the first structural error.
+    /// Only one document: anything but whitespace after it (`{…}GARBAGE`, two DSUs
+    /// one after the other) is an error at the first character past its end.
     pub fn da_json(testo: &str) -> Result<Dsu, ErroreLettura> {
-        let de = &mut serde_json::Deserializer::from_str(testo);
-        let r: Result<Dsu, _> = serde_path_to_error::deserialize(de);
-        r.map_err(|e| {
+        let mut de = serde_json::Deserializer::from_str(testo);
+        let r: Result<Dsu, _> = serde_path_to_error::deserialize(&mut de);
+        let dsu = r.map_err(|e| {
             let percorso = e.path().to_string();
             let inner = e.into_inner();
             ErroreLettura {
@@ -843,7 +845,15 @@ impl Dsu {
                 colonna: inner.column(),
                 messaggio: traduci_errore_serde(&inner),
             }
-        })
+        })?;
+        de.end().map_err(|e| ErroreLettura {
+            percorso: "$".into(),
+            riga: e.line(),
+            colonna: e.column(),
+            messaggio: "testo dopo la fine del documento JSON: una richiesta contiene una sola DSU"
+                .into(),
+        })?;
+        Ok(dsu)
     }
 
     /// The dichiarante, if there is exactly one.

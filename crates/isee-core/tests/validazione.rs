@@ -352,3 +352,18 @@ fn due_case_di_abitazione_in_comuni_diversi() {
         "{p:#?}"
     );
 }
+
+#[test]
+fn lettura_rifiuta_testo_dopo_il_documento() {
+    let testo = base().to_string();
+    // Whitespace after the document is fine.
+    assert!(Dsu::da_json(&format!("{testo}\n  \n")).is_ok());
+    for coda in ["GARBAGE", "{}", testo.as_str(), ",", "]"] {
+        let e = Dsu::da_json(&format!("{testo}{coda}"))
+            .err()
+            .unwrap_or_else(|| panic!("«{coda}» dopo il documento accettato"));
+        assert_eq!(e.percorso, "$", "{coda}: {e}");
+        assert_eq!(e.colonna, testo.len() + 1, "{coda}: {e}");
+        assert!(e.messaggio.contains("dopo la fine"), "{e}");
+    }
+}

@@ -48,7 +48,10 @@ pub async fn annota_registro<S: StoreDsu + StoreOmissioni>(
 ) -> Risultato<Vec<Annotazione>> {
     let mut out = Vec::new();
     for ae in dati {
-        for r in store.storico(&ae.codice_fiscale).await? {
+        for r in store
+            .storico(&ae.codice_fiscale, &crate::accesso::Visibilita::Tutte)
+            .await?
+        {
             if r.stato == StatoDsu::Attiva && r.tipo == TipoRegistrazione::Dsu {
                 out.extend(annota_dsu(store, &r.protocollo, std::slice::from_ref(ae)).await?);
             }

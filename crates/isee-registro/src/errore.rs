@@ -34,8 +34,30 @@ pub enum ErroreRegistro {
     ChiaveRiusata(String),
     #[error("protocollo DSU non valido: {0}")]
     ProtocolloNonValido(#[from] ErroreProtocollo),
-    #[error("il protocollo {0} non è registrato")]
+    /// Also a protocol that exists but that the caller may not read: the two are
+    /// indistinguishable (docs/REGISTRO.md, "Modello di accesso al registro").
+    #[error("il protocollo {0} non è registrato tra le DSU consultabili da questo client")]
     ProtocolloSconosciuto(String),
+    #[error(
+        "la DSU {0} è consultabile ma non modificabile da questo client: serve la presentazione da parte sua o un mandato del dichiarante con ambito «presentazione»"
+    )]
+    ModificaNonConsentita(String),
+    #[error(
+        "il dichiarante della DSU presentata è diverso da quello della DSU {0}: una rettifica o una sostituzione deve mantenere il dichiarante"
+    )]
+    DichiaranteDiverso(String),
+    #[error(
+        "i componenti della DSU presentata (codici fiscali) sono diversi da quelli della DSU {0}: un cambio di nucleo richiede una nuova DSU"
+    )]
+    NucleoDiverso(String),
+    #[error("mandato non valido: {0}")]
+    MandatoNonValido(String),
+    #[error("nessun mandato di {dichiarante} a «{mittente}»")]
+    MandatoSconosciuto {
+        mittente: String,
+        /// Masked.
+        dichiarante: String,
+    },
     #[error("il protocollo {protocollo} non è attivo (stato: {stato})")]
     ProtocolloNonAttivo { protocollo: String, stato: String },
     #[error("il protocollo {0} è un modulo ISEE corrente, non una DSU")]
@@ -76,6 +98,11 @@ impl ErroreRegistro {
             ErroreRegistro::ChiaveRiusata(_) => "registro.chiave_riusata",
             ErroreRegistro::ProtocolloNonValido(_) => "registro.protocollo_non_valido",
             ErroreRegistro::ProtocolloSconosciuto(_) => "registro.protocollo_sconosciuto",
+            ErroreRegistro::ModificaNonConsentita(_) => "registro.modifica_non_consentita",
+            ErroreRegistro::DichiaranteDiverso(_) => "registro.dichiarante_diverso",
+            ErroreRegistro::NucleoDiverso(_) => "registro.nucleo_diverso",
+            ErroreRegistro::MandatoNonValido(_) => "registro.mandato_non_valido",
+            ErroreRegistro::MandatoSconosciuto { .. } => "registro.mandato_sconosciuto",
             ErroreRegistro::ProtocolloNonAttivo { .. } => "registro.protocollo_non_attivo",
             ErroreRegistro::NonUnaDsu(_) => "registro.non_una_dsu",
             ErroreRegistro::NumerazioneEsaurita(_) => "registro.numerazione_esaurita",

@@ -6,6 +6,8 @@
 //! * [`store`]: one async trait per aggregate ([`store::StoreDsu`],
 //!   [`store::StoreOmissioni`]) and their SQLite/PostgreSQL implementation on sqlx
 //!   `Any` ([`store::StoreSql`]: embedded migrations, money in cents);
+//! * [`accesso`]: who may read and change a DSU (senders, mandates, back office);
+//!   [`store::StoreAccesso`] keeps the mandates and the back-office read log;
 //! * [`registro`]: the DSU register: INPS-style protocols ([`protocollo`]),
 //!   idempotent filing, rectification, substitution, annulment, ISEE corrente, queries
 //!   by protocol, sender protocol and fiscal code, recomputation.
@@ -16,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accesso;
 pub mod annotazioni;
 pub mod errore;
 pub mod importo;
@@ -25,7 +28,8 @@ pub mod registrazione;
 pub mod registro;
 pub mod store;
 
+pub use accesso::{Ambito, Chiamante, Mandato, Ruolo};
 pub use errore::{ErroreRegistro, Risultato};
 pub use protocollo::Protocollo;
 pub use registro::{Operazione, PresentazioneDsu, RegistroDsu};
-pub use store::{StoreDsu, StoreOmissioni, StoreSql};
+pub use store::{StoreAccesso, StoreDsu, StoreOmissioni, StoreSql};

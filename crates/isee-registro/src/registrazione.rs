@@ -111,6 +111,8 @@ pub struct Registrazione {
     /// The DSU rectified, substituted, or (for a corrente) the DSU it stands on.
     pub riferimento: Option<Protocollo>,
     pub mittente: String,
+    /// The declarant (the access model's key: mandates are given by the declarant).
+    pub cf_dichiarante: CodiceFiscale,
     pub protocollo_mittente: Option<String>,
     pub data_presentazione: NaiveDate,
     pub validita: Validita,

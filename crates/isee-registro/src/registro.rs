@@ -6,14 +6,24 @@
 //! canonical JSON, attestation, indicator values and engine/parameter versions in one
 //! transaction. Retries are safe: the same sender, idempotency key and request give
 //! back the same receipt.
+//!
+//! Every change is checked against the access model (`crate::accesso`): a sender
+//! changes only what it filed or what a mandate in force lets it change, and a
+//! rectification or substitution keeps the declarant and the members. The reads of a
+//! client go through [`RegistroDsu::consulta`], [`RegistroDsu::dsu_valida_per`] and
+//! [`RegistroDsu::storico_per`]; the unchecked reads (`per_protocollo`, `dsu_valida`,
+//! `storico`) are for the e-services, which run their own checks, and the command line.
 
+use crate::accesso::{
+    Ambito, Chiamante, LetturaBackOffice, Mandato, Permesso, Ruolo, Visibilita, permesso,
+};
 use crate::errore::{ErroreRegistro, Risultato};
 use crate::protocollo::{PREFISSO_INPS, Protocollo};
 use crate::registrazione::{
     NuovaRegistrazione, OperazioneRegistrata, Registrazione, Ricevuta, TipoRegistrazione,
     ValoreIndicatore, Valori,
 };
-use crate::store::StoreDsu;
+use crate::store::{StoreAccesso, StoreDsu};
 use chrono::{Datelike, NaiveDate};
 use isee_core::attestazione::{Attestazione, EsitoIndicatore, attestazione};
 use isee_core::codice_fiscale::CodiceFiscale;
@@ -63,6 +73,12 @@ pub struct RegistroDsu<S: StoreDsu> {
     motore: Motore,
     store: S,
     prefisso: String,
+}
+
+/// Today's date where the register runs: the day against which mandates' expiry is
+/// checked.
+fn oggi() -> NaiveDate {
+    chrono::Local::now().date_naive()
 }
 
 /// Now, in unix microseconds (the register's timestamps).
@@ -313,8 +329,320 @@ impl<S: StoreDsu> RegistroDsu<S> {
         Ok(())
     }
 
-    /// Files a DSU.
+    /// The unchecked reads: the e-services (which run their own checks) and the
+    /// command line. A client's reads go through [`RegistroDsu::consulta`] and the
+    /// `_per` searches.
+    pub async fn per_protocollo(
+        &self,
+        protocollo: &Protocollo,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store.per_protocollo(protocollo).await
+    }
+
+    pub async fn per_protocollo_mittente(
+        &self,
+        mittente: &str,
+        protocollo_mittente: &str,
+    ) -> Risultato<Vec<Registrazione>> {
+        self.store
+            .per_protocollo_mittente(mittente, protocollo_mittente)
+            .await
+    }
+
+    /// The active DSU listing `cf` that is valid on `data` (the latest filed).
+    pub async fn dsu_valida(
+        &self,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store
+            .valida_alla_data(cf, data, TipoRegistrazione::Dsu, &Visibilita::Tutte)
+            .await
+    }
+
+    /// The active ISEE corrente listing `cf` that is valid on `data`.
+    pub async fn corrente_valida(
+        &self,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+    ) -> Risultato<Option<Registrazione>> {
+        self.store
+            .valida_alla_data(cf, data, TipoRegistrazione::Corrente, &Visibilita::Tutte)
+            .await
+    }
+
+    /// Every DSU and corrente module listing `cf`, in filing order, in any state.
+    pub async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
+        self.store.storico(cf, &Visibilita::Tutte).await
+    }
+
+    /// Recomputes a stored attestation from its canonical DSU with this register's
+    /// engine and compares the two.
+    pub async fn ricalcola(&self, protocollo: &Protocollo) -> Risultato<Ricalcolo> {
+        let documenti = self
+            .store
+            .documenti(protocollo)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
+        let corrotto = |e: String| ErroreRegistro::DatoCorrotto(e);
+        let dsu = Dsu::da_json(&documenti.dsu_json).map_err(|e| corrotto(e.to_string()))?;
+        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+        let att = attestazione(&self.motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
+        let ricalcolata = serde_json::to_value(&att).map_err(|e| corrotto(e.to_string()))?;
+        let memorizzata: serde_json::Value = serde_json::from_str(&documenti.attestazione_json)
+            .map_err(|e| corrotto(e.to_string()))?;
+        Ok(Ricalcolo {
+            uguale: memorizzata == ricalcolata,
+            memorizzata,
+            ricalcolata,
+        })
+    }
+}
+
+impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
+    /// `chiamante`'s permission on `r` today.
+    async fn permesso_su(&self, chiamante: &Chiamante, r: &Registrazione) -> Risultato<Permesso> {
+        if r.mittente == chiamante.id {
+            return Ok(Permesso::Modifica);
+        }
+        let mandato = self.store.mandato(&chiamante.id, &r.cf_dichiarante).await?;
+        Ok(permesso(chiamante, &r.mittente, mandato.as_ref(), oggi()))
+    }
+
+    /// The row `chiamante` wants to change: unknown and unreadable are the same error;
+    /// readable but not changeable is `ModificaNonConsentita`.
+    async fn da_modificare(
+        &self,
+        chiamante: &Chiamante,
+        protocollo: &Protocollo,
+    ) -> Risultato<Registrazione> {
+        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
+        let r = self
+            .store
+            .per_protocollo(protocollo)
+            .await?
+            .ok_or_else(sconosciuto)?;
+        match self.permesso_su(chiamante, &r).await? {
+            Permesso::Modifica => Ok(r),
+            Permesso::Lettura => Err(ErroreRegistro::ModificaNonConsentita(
+                protocollo.to_string(),
+            )),
+            Permesso::Nessuno => Err(sconosciuto()),
+        }
+    }
+
+    /// A rectification or substitution keeps the declarant and the members (a change
+    /// of nucleus is a new DSU).
+    async fn stessa_famiglia(&self, vecchia: &Registrazione, nuova: &Calcolato) -> Risultato<()> {
+        let p = vecchia.protocollo.to_string();
+        if vecchia.cf_dichiarante != nuova.dichiarante {
+            return Err(ErroreRegistro::DichiaranteDiverso(p));
+        }
+        let mut componenti = nuova.componenti.clone();
+        componenti.sort();
+        componenti.dedup();
+        if self.store.componenti(&vecchia.protocollo).await? != componenti {
+            return Err(ErroreRegistro::NucleoDiverso(p));
+        }
+        Ok(())
+    }
+
+    /// Records a back-office read (before the answer leaves) and logs it.
+    async fn registra_lettura(
+        &self,
+        chiamante: &Chiamante,
+        operazione: &str,
+        oggetto: String,
+        protocolli: Vec<Protocollo>,
+    ) -> Risultato<()> {
+        if chiamante.ruolo != Ruolo::BackOffice {
+            return Ok(());
+        }
+        let elenco = protocolli
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.store
+            .registra_lettura(&LetturaBackOffice {
+                cliente: chiamante.id.clone(),
+                operazione: operazione.to_string(),
+                oggetto: oggetto.clone(),
+                protocolli,
+                letta_il: adesso_us(),
+            })
+            .await?;
+        tracing::info!(
+            target: "registro::back_office",
+            cliente = %chiamante.id,
+            operazione,
+            oggetto = %oggetto,
+            protocolli = %elenco,
+            "lettura del back office"
+        );
+        Ok(())
+    }
+
+    /// A row as `chiamante` may see it: `ProtocolloSconosciuto` for an unknown
+    /// protocol and for one it may not read alike. `operazione` names the read in the
+    /// back-office log (`dettaglio`, `attestazione`).
+    pub async fn consulta(
+        &self,
+        chiamante: &Chiamante,
+        protocollo: &Protocollo,
+        operazione: &str,
+    ) -> Risultato<Registrazione> {
+        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
+        let r = self
+            .store
+            .per_protocollo(protocollo)
+            .await?
+            .ok_or_else(sconosciuto)?;
+        if self.permesso_su(chiamante, &r).await? == Permesso::Nessuno {
+            return Err(sconosciuto());
+        }
+        self.registra_lettura(
+            chiamante,
+            operazione,
+            protocollo.to_string(),
+            vec![protocollo.clone()],
+        )
+        .await?;
+        Ok(r)
+    }
+
+    /// [`RegistroDsu::dsu_valida`] among the rows `chiamante` may read.
+    pub async fn dsu_valida_per(
+        &self,
+        chiamante: &Chiamante,
+        cf: &CodiceFiscale,
+        data: NaiveDate,
+    ) -> Risultato<Option<Registrazione>> {
+        let r = self
+            .store
+            .valida_alla_data(
+                cf,
+                data,
+                TipoRegistrazione::Dsu,
+                &Visibilita::di(chiamante, oggi()),
+            )
+            .await?;
+        let protocolli = r.iter().map(|r| r.protocollo.clone()).collect();
+        self.registra_lettura(
+            chiamante,
+            "dsu_valida",
+            cf.mascherato().to_string(),
+            protocolli,
+        )
+        .await?;
+        Ok(r)
+    }
+
+    /// [`RegistroDsu::storico`] among the rows `chiamante` may read.
+    pub async fn storico_per(
+        &self,
+        chiamante: &Chiamante,
+        cf: &CodiceFiscale,
+    ) -> Risultato<Vec<Registrazione>> {
+        let v = self
+            .store
+            .storico(cf, &Visibilita::di(chiamante, oggi()))
+            .await?;
+        let protocolli = v.iter().map(|r| r.protocollo.clone()).collect();
+        self.registra_lettura(
+            chiamante,
+            "storico",
+            cf.mascherato().to_string(),
+            protocolli,
+        )
+        .await?;
+        Ok(v)
+    }
+
+    /// Records (or replaces) a declarant's mandate to `mittente`. Who may record one
+    /// is the caller's business: the REST service lets only back-office clients, the
+    /// command line is the register's operator.
+    pub async fn registra_mandato(
+        &self,
+        mittente: &str,
+        cf_dichiarante: CodiceFiscale,
+        ambito: Ambito,
+        scadenza: NaiveDate,
+        registrato_da: &str,
+    ) -> Risultato<Mandato> {
+        let mut problemi = Vec::new();
+        if mittente.trim().is_empty() {
+            problemi.push("manca il mittente che riceve il mandato".to_string());
+        }
+        if let Err(d) = isee_core::codice_fiscale::verifica(&cf_dichiarante) {
+            problemi.push(format!("codice fiscale del dichiarante: {}", d.messaggio()));
+        }
+        if scadenza < oggi() {
+            problemi.push(format!("la scadenza {scadenza} è già passata"));
+        }
+        if !problemi.is_empty() {
+            return Err(ErroreRegistro::MandatoNonValido(problemi.join("; ")));
+        }
+        let m = Mandato {
+            mittente: mittente.trim().to_string(),
+            cf_dichiarante,
+            ambito,
+            scadenza,
+            registrato_da: registrato_da.to_string(),
+            registrato_il: adesso_us(),
+            revocato_il: None,
+        };
+        self.store.registra_mandato(&m).await?;
+        tracing::info!(
+            target: "registro",
+            mittente = %m.mittente,
+            dichiarante = %m.cf_dichiarante.mascherato(),
+            ambito = m.ambito.nome(),
+            scadenza = %m.scadenza,
+            registrato_da,
+            "mandato registrato"
+        );
+        Ok(m)
+    }
+
+    /// Revokes the mandate of `mittente` from `cf` (from now on it gives nothing).
+    pub async fn revoca_mandato(&self, mittente: &str, cf: &CodiceFiscale) -> Risultato<Mandato> {
+        let sconosciuto = || ErroreRegistro::MandatoSconosciuto {
+            mittente: mittente.to_string(),
+            dichiarante: cf.mascherato().to_string(),
+        };
+        if !self.store.revoca_mandato(mittente, cf, adesso_us()).await? {
+            return Err(sconosciuto());
+        }
+        tracing::info!(target: "registro", mittente, dichiarante = %cf.mascherato(), "mandato revocato");
+        self.store
+            .mandato(mittente, cf)
+            .await?
+            .ok_or_else(sconosciuto)
+    }
+
+    /// Every mandate given by `cf`.
+    pub async fn mandati(&self, cf: &CodiceFiscale) -> Risultato<Vec<Mandato>> {
+        self.store.mandati(cf).await
+    }
+
+    /// Files a DSU for its sender (`p.mittente`, with the sender's role). A
+    /// rectification or substitution is a change of the DSU it names: its sender, or a
+    /// sender with the declarant's mandate to file, may; the new DSU keeps its
+    /// declarant and members.
     pub async fn presenta(&self, p: PresentazioneDsu) -> Risultato<Ricevuta> {
+        let chiamante = Chiamante::mittente(&p.mittente);
+        self.presenta_come(&chiamante, p).await
+    }
+
+    /// [`RegistroDsu::presenta`] with the caller's role (the REST service: a back
+    /// office that may read the DSU it names is told `ModificaNonConsentita`, not
+    /// `ProtocolloSconosciuto`). `p.mittente` is the filer, normally `chiamante.id`.
+    pub async fn presenta_come(
+        &self,
+        chiamante: &Chiamante,
+        p: PresentazioneDsu,
+    ) -> Risultato<Ricevuta> {
         RegistroDsu::<S>::controlla_mittente(&p.mittente, &p.chiave_idempotenza)?;
         let dsu = Dsu::da_json(&p.dsu_json).map_err(ErroreRegistro::DsuIlleggibile)?;
         let protocollo_mittente = p
@@ -353,6 +681,10 @@ impl<S: StoreDsu> RegistroDsu<S> {
         {
             return Ok(r);
         }
+        if let Some(di) = &riferimento {
+            let vecchia = self.da_modificare(chiamante, di).await?;
+            self.stessa_famiglia(&vecchia, &c).await?;
+        }
         let anno = c.data.year();
         let data = c.data;
         self.registra(c.in_registrazione(Testata {
@@ -376,17 +708,14 @@ impl<S: StoreDsu> RegistroDsu<S> {
         &self,
         protocollo: &Protocollo,
         modulo_json: &str,
-        mittente: &str,
+        chiamante: &Chiamante,
         chiave_idempotenza: &str,
     ) -> Risultato<Ricevuta> {
+        let mittente = chiamante.id.as_str();
         RegistroDsu::<S>::controlla_mittente(mittente, chiave_idempotenza)?;
         let modulo: ModuloCorrente = serde_json::from_str(modulo_json)
             .map_err(|e| ErroreRegistro::ModuloCorrenteIlleggibile(e.to_string()))?;
-        let base = self
-            .store
-            .per_protocollo(protocollo)
-            .await?
-            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
+        let base = self.da_modificare(chiamante, protocollo).await?;
         if base.tipo != TipoRegistrazione::Dsu {
             return Err(ErroreRegistro::NonUnaDsu(protocollo.to_string()));
         }
@@ -432,76 +761,16 @@ impl<S: StoreDsu> RegistroDsu<S> {
         .await
     }
 
-    /// Annuls an active DSU (with its corrente modules) or corrente module.
-    pub async fn annulla(&self, protocollo: &Protocollo) -> Risultato<Registrazione> {
-        let r = self.store.annulla(protocollo, adesso_us()).await?;
-        tracing::info!(target: "registro", protocollo = %protocollo, "annullata");
-        Ok(r)
-    }
-
-    pub async fn per_protocollo(
+    /// Annuls an active DSU (with its corrente modules) or corrente module, for
+    /// `chiamante`: its sender, or a sender with the declarant's mandate to file.
+    pub async fn annulla(
         &self,
         protocollo: &Protocollo,
-    ) -> Risultato<Option<Registrazione>> {
-        self.store.per_protocollo(protocollo).await
-    }
-
-    pub async fn per_protocollo_mittente(
-        &self,
-        mittente: &str,
-        protocollo_mittente: &str,
-    ) -> Risultato<Vec<Registrazione>> {
-        self.store
-            .per_protocollo_mittente(mittente, protocollo_mittente)
-            .await
-    }
-
-    /// The active DSU listing `cf` that is valid on `data` (the latest filed).
-    pub async fn dsu_valida(
-        &self,
-        cf: &CodiceFiscale,
-        data: NaiveDate,
-    ) -> Risultato<Option<Registrazione>> {
-        self.store
-            .valida_alla_data(cf, data, TipoRegistrazione::Dsu)
-            .await
-    }
-
-    /// The active ISEE corrente listing `cf` that is valid on `data`.
-    pub async fn corrente_valida(
-        &self,
-        cf: &CodiceFiscale,
-        data: NaiveDate,
-    ) -> Risultato<Option<Registrazione>> {
-        self.store
-            .valida_alla_data(cf, data, TipoRegistrazione::Corrente)
-            .await
-    }
-
-    /// Every DSU and corrente module listing `cf`, in filing order, in any state.
-    pub async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
-        self.store.storico(cf).await
-    }
-
-    /// Recomputes a stored attestation from its canonical DSU with this register's
-    /// engine and compares the two.
-    pub async fn ricalcola(&self, protocollo: &Protocollo) -> Risultato<Ricalcolo> {
-        let documenti = self
-            .store
-            .documenti(protocollo)
-            .await?
-            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))?;
-        let corrotto = |e: String| ErroreRegistro::DatoCorrotto(e);
-        let dsu = Dsu::da_json(&documenti.dsu_json).map_err(|e| corrotto(e.to_string()))?;
-        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
-        let att = attestazione(&self.motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
-        let ricalcolata = serde_json::to_value(&att).map_err(|e| corrotto(e.to_string()))?;
-        let memorizzata: serde_json::Value = serde_json::from_str(&documenti.attestazione_json)
-            .map_err(|e| corrotto(e.to_string()))?;
-        Ok(Ricalcolo {
-            uguale: memorizzata == ricalcolata,
-            memorizzata,
-            ricalcolata,
-        })
+        chiamante: &Chiamante,
+    ) -> Risultato<Registrazione> {
+        self.da_modificare(chiamante, protocollo).await?;
+        let r = self.store.annulla(protocollo, adesso_us()).await?;
+        tracing::info!(target: "registro", protocollo = %protocollo, mittente = %chiamante.id, "annullata");
+        Ok(r)
     }
 }

@@ -8,13 +8,17 @@ use chrono::NaiveDate;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::{Dsu, Motore, TipoIsee, valida};
 use isee_registro::registrazione::{OperazioneRegistrata, StatoDsu, TipoRegistrazione};
-use isee_registro::store::StoreDsu;
-use isee_registro::{ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu};
+use isee_registro::store::{StoreAccesso, StoreDsu};
+use isee_registro::{
+    Chiamante, ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu,
+};
 use serde_json::{Value, json};
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
 const GENOVA: &str = include_str!("../../../esempi/corrente-perdita-lavoro-genova.json");
 const ERRORI: &str = include_str!("../../../esempi/errori-multipli.json");
+
+const MITTENTE: &str = "CAF-RAVENNA";
 
 fn mario() -> CodiceFiscale {
     CodiceFiscale::new("RSSMRA85M01H199H")
@@ -34,7 +38,7 @@ fn presentazione(dsu_json: &str, chiave: &str, operazione: Operazione) -> Presen
     PresentazioneDsu {
         dsu_json: dsu_json.to_string(),
         chiave_idempotenza: chiave.to_string(),
-        mittente: "CAF-RAVENNA".to_string(),
+        mittente: MITTENTE.to_string(),
         protocollo_mittente: None,
         operazione,
     }
@@ -47,7 +51,7 @@ fn registro<S: StoreDsu>(s: S) -> RegistroDsu<S> {
 // ---------------------------------------------------------------------------------
 // The bodies.
 
-async fn ritentativo_idempotente<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ritentativo_idempotente<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -81,7 +85,7 @@ async fn ritentativo_idempotente<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(d.protocollo.numero(), 3);
 }
 
-async fn ritentativi_concorrenti<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ritentativi_concorrenti<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = std::sync::Arc::new(registro(s));
     let mut compiti = Vec::new();
     for _ in 0..4 {
@@ -99,7 +103,7 @@ async fn ritentativi_concorrenti<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn stessa_chiave_corpo_diverso<S: StoreDsu + Clone + 'static>(s: S) {
+async fn stessa_chiave_corpo_diverso<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     r.presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
         .await
@@ -116,7 +120,7 @@ async fn stessa_chiave_corpo_diverso<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(r.storico(&mario()).await.unwrap().len(), 1);
 }
 
-async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + Clone + 'static>(s: S) {
+async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let e = r
         .presenta(presentazione(ERRORI, "k", Operazione::Nuova))
@@ -144,7 +148,7 @@ async fn dsu_non_valida_nulla_memorizzato<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + Clone + 'static>(s: S) {
+async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 4242, 0).unwrap();
     for op in [
@@ -167,7 +171,7 @@ async fn rettifica_di_protocollo_sconosciuto<S: StoreDsu + Clone + 'static>(s: S
     assert_eq!(a.protocollo.numero(), 1);
 }
 
-async fn rettifica_marca_la_vecchia<S: StoreDsu + Clone + 'static>(s: S) {
+async fn rettifica_marca_la_vecchia<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let vecchia = r
         .presenta(presentazione(RAVENNA, "k1", Operazione::Nuova))
@@ -229,7 +233,7 @@ async fn rettifica_marca_la_vecchia<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(n.sostituita_da.as_ref(), Some(&terza.protocollo));
 }
 
-async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
+async fn annullamento<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -248,7 +252,10 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
         Some(trovata),
         r.per_protocollo(&a.protocollo).await.unwrap()
     );
-    let x = r.annulla(&a.protocollo).await.unwrap();
+    let x = r
+        .annulla(&a.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap();
     assert_eq!(x.stato, StatoDsu::Annullata);
     assert!(x.annullata_il.is_some());
     assert!(
@@ -261,7 +268,10 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
         r.storico(&mario()).await.unwrap()[0].stato,
         StatoDsu::Annullata
     );
-    let e = r.annulla(&a.protocollo).await.unwrap_err();
+    let e = r
+        .annulla(&a.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap_err();
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let e = r
         .presenta(presentazione(
@@ -276,12 +286,15 @@ async fn annullamento<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
     let ignoto = Protocollo::new("INPS-ISEE", 2026, 999, 0).unwrap();
     assert_eq!(
-        r.annulla(&ignoto).await.unwrap_err().codice(),
+        r.annulla(&ignoto, &Chiamante::mittente(MITTENTE))
+            .await
+            .unwrap_err()
+            .codice(),
         "registro.protocollo_sconosciuto"
     );
 }
 
-async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let del_2025 = modifica(RAVENNA, |v| v["data_presentazione"] = json!("2025-03-01"));
     let a = r
@@ -373,7 +386,7 @@ async fn ricerca_per_cf_alla_data_e_storico<S: StoreDsu + Clone + 'static>(s: S)
     );
 }
 
-async fn ricerca_per_protocollo_mittente<S: StoreDsu + Clone + 'static>(s: S) {
+async fn ricerca_per_protocollo_mittente<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "a", Operazione::Nuova))
@@ -406,7 +419,7 @@ async fn ricerca_per_protocollo_mittente<S: StoreDsu + Clone + 'static>(s: S) {
     );
 }
 
-async fn importi_esatti_al_centesimo<S: StoreDsu + Clone + 'static>(s: S) {
+async fn importi_esatti_al_centesimo<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let a = r
         .presenta(presentazione(RAVENNA, "k", Operazione::Nuova))
@@ -436,7 +449,7 @@ async fn importi_esatti_al_centesimo<S: StoreDsu + Clone + 'static>(s: S) {
     assert!(ric.uguale);
 }
 
-async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
+async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
     let r = registro(s);
     let v: Value = serde_json::from_str(GENOVA).unwrap();
     let modulo = v["corrente"].to_string();
@@ -448,7 +461,12 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
         .await
         .unwrap();
     let c1 = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c1")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c1",
+        )
         .await
         .unwrap();
     assert_eq!(c1.protocollo.numero(), dsu.protocollo.numero());
@@ -464,12 +482,22 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
     assert_eq!(c1.validita, corrente.valori.as_ref().unwrap().validita);
     // Idempotent too.
     let again = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c1")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c1",
+        )
         .await
         .unwrap();
     assert_eq!(again, c1);
     let c2 = r
-        .modulo_corrente(&dsu.protocollo, &modulo, "CAF-RAVENNA", "c2")
+        .modulo_corrente(
+            &dsu.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c2",
+        )
         .await
         .unwrap();
     assert_eq!(c2.protocollo.suffisso(), 2);
@@ -490,17 +518,24 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + Clone + 'static>(s: S) {
     );
     // Not on top of a corrente; not on an unknown DSU.
     let e = r
-        .modulo_corrente(&c1.protocollo, &modulo, "CAF-RAVENNA", "c3")
+        .modulo_corrente(
+            &c1.protocollo,
+            &modulo,
+            &Chiamante::mittente(MITTENTE),
+            "c3",
+        )
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.non_una_dsu");
     let e = r
-        .modulo_corrente(&c1.protocollo, "{", "CAF-RAVENNA", "c3")
+        .modulo_corrente(&c1.protocollo, "{", &Chiamante::mittente(MITTENTE), "c3")
         .await
         .unwrap_err();
     assert_eq!(e.codice(), "registro.modulo_corrente_illeggibile");
     // Annulling the DSU takes its corrente modules with it.
-    r.annulla(&dsu.protocollo).await.unwrap();
+    r.annulla(&dsu.protocollo, &Chiamante::mittente(MITTENTE))
+        .await
+        .unwrap();
     assert_eq!(
         r.per_protocollo(&c2.protocollo)
             .await
@@ -531,3 +566,24 @@ isee_prova::su_entrambi!(
     importi_esatti_al_centesimo,
     modulo_corrente_sopra_una_dsu,
 );
+
+/// Every SQLite connection of the register syncs each commit to disk (`FULL` = 2), so
+/// an acknowledged filing survives a power cut (docs/API.md, "Durability").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_ogni_commit_su_disco() {
+    isee_prova::esegui(isee_prova::Backend::Sqlite, |amb| async move {
+        let s = comune::apri(amb).await;
+        let mut connessioni = Vec::new();
+        for _ in 0..3 {
+            connessioni.push(s.pool().acquire().await.unwrap());
+        }
+        for c in &mut connessioni {
+            let v: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **c)
+                .await
+                .unwrap();
+            assert_eq!(v, 2, "synchronous = FULL");
+        }
+    })
+    .await;
+}

@@ -6,7 +6,7 @@ mod comune;
 
 use isee_registro::annotazioni::annota_registro;
 use isee_registro::omissioni::{TipoOmissione, leggi_dati_agenzia};
-use isee_registro::store::{StoreDsu, StoreOmissioni};
+use isee_registro::store::{StoreAccesso, StoreDsu, StoreOmissioni};
 use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu};
 use rust_decimal::dec;
 
@@ -26,7 +26,9 @@ fn registro<S: StoreDsu>(s: S) -> RegistroDsu<S> {
     RegistroDsu::new(s)
 }
 
-async fn omissioni_annotate_senza_cambiare_isee<S: StoreDsu + StoreOmissioni + Clone + 'static>(
+async fn omissioni_annotate_senza_cambiare_isee<
+    S: StoreDsu + StoreOmissioni + StoreAccesso + Clone + 'static,
+>(
     s: S,
 ) {
     let r = registro(s);

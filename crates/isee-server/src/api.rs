@@ -6,6 +6,11 @@
 //! that a timeout or a client going away never cancels a filing halfway: the register
 //! commits or rolls back as a whole, and a retry with the same idempotency key gets
 //! the receipt.
+//!
+//! Every route that names a DSU, by protocol or by fiscal code, goes through the
+//! register's access model (`isee_registro::accesso`): the caller reads and changes
+//! only what it filed or holds a mandate for (a back-office client reads all, each
+//! read recorded); a protocol it may not read answers exactly as an unknown one.
 
 use crate::chiavi::Clienti;
 use crate::modelli::*;
@@ -22,7 +27,8 @@ use chrono::NaiveDate;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
 use isee_registro::store::{StoreDsu, StoreOmissioni};
 use isee_registro::{
-    ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu, StoreSql,
+    Chiamante, ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu, Ruolo,
+    StoreSql,
 };
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -77,9 +83,9 @@ const X_PROTOCOLLO_MITTENTE: &str = "x-protocollo-mittente";
 // ---------------------------------------------------------------------------------
 // Extractors and request checks.
 
-/// The authenticated client (`Authorization: Bearer <chiave>`); its id is the
-/// register's `mittente`.
-pub struct Cliente(pub Arc<str>);
+/// The authenticated client (`Authorization: Bearer <chiave>`): its id is the
+/// register's `mittente`, its role the access model's.
+pub struct Cliente(pub Chiamante);
 
 impl FromRequestParts<Stato> for Cliente {
     type Rejection = Problema;
@@ -262,13 +268,16 @@ async fn presenta(
     let dsu_json = testo_utf8(&corpo)?.to_string();
     let r = in_task(async move {
         s.registro
-            .presenta(PresentazioneDsu {
-                dsu_json,
-                chiave_idempotenza: chiave,
-                mittente: cliente.0.to_string(),
-                protocollo_mittente,
-                operazione,
-            })
+            .presenta_come(
+                &cliente.0,
+                PresentazioneDsu {
+                    dsu_json,
+                    chiave_idempotenza: chiave,
+                    mittente: cliente.0.id.clone(),
+                    protocollo_mittente,
+                    operazione,
+                },
+            )
             .await
     })
     .await?;
@@ -281,6 +290,7 @@ async fn presenta(
 const TAG_DSU: &str = "dsu";
 const TAG_RICERCHE: &str = "ricerche";
 const TAG_SERVIZIO: &str = "servizio";
+const TAG_MANDATI: &str = "mandati";
 
 /// Files a new DSU.
 ///
@@ -339,7 +349,7 @@ async fn elenco_dsu(
     })?;
     let v = s
         .registro
-        .per_protocollo_mittente(&cliente.0, &f.protocollo_mittente)
+        .per_protocollo_mittente(&cliente.0.id, &f.protocollo_mittente)
         .await
         .map_err(da_registro)?;
     Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
@@ -358,8 +368,9 @@ async fn elenco_dsu(
         (status = 201, description = "Registered", body = RicevutaDsu),
         (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 409, description = "The DSU is not active", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Readable by the client (a reading mandate, back office) but not changeable", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active; the new DSU has another declarant or other members (a change of nucleus is a new DSU)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -390,8 +401,9 @@ async fn rettifica(
         (status = 201, description = "Registered", body = RicevutaDsu),
         (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 409, description = "The DSU is not active", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Readable by the client (a reading mandate, back office) but not changeable", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The DSU is not active; the new DSU has another declarant or other members (a change of nucleus is a new DSU)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -409,7 +421,8 @@ async fn sostituzione(
     presenta(s, cliente, headers, corpo, Operazione::Sostituzione { di }).await
 }
 
-/// Annuls an active DSU (with its ISEE corrente modules). Only its sender may.
+/// Annuls an active DSU (with its ISEE corrente modules): its sender, or a sender with
+/// the declarant's mandate to file.
 #[utoipa::path(
     post, path = "/api/v1/dsu/{protocollo}/annullamento", tag = TAG_DSU,
     params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
@@ -417,8 +430,8 @@ async fn sostituzione(
         (status = 200, description = "Annulled", body = RicevutaDsu),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 403, description = "Filed by another client", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Readable by the client (a reading mandate, back office) but not changeable", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 409, description = "Not active", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
@@ -429,20 +442,7 @@ async fn annullamento(
     cliente: Cliente,
 ) -> Result<Json<RicevutaDsu>, Problema> {
     let p = protocollo(&p)?;
-    let r = s
-        .registro
-        .per_protocollo(&p)
-        .await
-        .map_err(da_registro)?
-        .ok_or_else(|| da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string())))?;
-    if *r.mittente != *cliente.0 {
-        return Err(Problema::new(
-            403,
-            "auth.non_mittente",
-            "solo il mittente che ha presentato la DSU può annullarla",
-        ));
-    }
-    let r = in_task(async move { s.registro.annulla(&p).await }).await?;
+    let r = in_task(async move { s.registro.annulla(&p, &cliente.0).await }).await?;
     Ok(Json(RicevutaDsu::from(&r)))
 }
 
@@ -458,7 +458,8 @@ async fn annullamento(
         (status = 201, description = "Registered; the protocol is the DSU's with the next suffix", body = RicevutaDsu),
         (status = 400, description = "Bad protocol, unreadable module, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "Readable by the client (a reading mandate, back office) but not changeable", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 409, description = "Not an active DSU", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -495,23 +496,22 @@ async fn corrente(
         (status = 200, description = "The DSU", body = DettaglioDsu),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client may not read (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
 async fn dettaglio(
     State(s): State<Stato>,
     Path(p): Path<String>,
-    _cliente: Cliente,
+    cliente: Cliente,
 ) -> Result<Json<DettaglioDsu>, Problema> {
     let p = protocollo(&p)?;
     let sconosciuto = || da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
     let r = s
         .registro
-        .per_protocollo(&p)
+        .consulta(&cliente.0, &p, "dettaglio")
         .await
-        .map_err(da_registro)?
-        .ok_or_else(sconosciuto)?;
+        .map_err(da_registro)?;
     let doc = s
         .registro
         .store()
@@ -559,7 +559,7 @@ use serde_json::value::RawValue;
         (status = 200, description = "The page", content_type = "text/html; charset=utf-8", body = String),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "Unknown protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client may not read (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 409, description = "The stored attestation differs from today's engine: use the JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
@@ -567,16 +567,15 @@ use serde_json::value::RawValue;
 async fn attestazione_html(
     State(s): State<Stato>,
     Path(p): Path<String>,
-    _cliente: Cliente,
+    cliente: Cliente,
 ) -> Result<Response, Problema> {
     let p = protocollo(&p)?;
     let sconosciuto = || da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
     let r = s
         .registro
-        .per_protocollo(&p)
+        .consulta(&cliente.0, &p, "attestazione")
         .await
-        .map_err(da_registro)?
-        .ok_or_else(sconosciuto)?;
+        .map_err(da_registro)?;
     let doc = s
         .registro
         .store()
@@ -642,8 +641,8 @@ async fn attestazione_html(
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
-/// The active DSU valid on a date that lists a fiscal code (POST, so that fiscal codes
-/// never appear in URLs or access logs).
+/// The active DSU valid on a date that lists a fiscal code, among those the client may
+/// read (POST, so that fiscal codes never appear in URLs or access logs).
 #[utoipa::path(
     post, path = "/api/v1/ricerche/dsu-valida", tag = TAG_RICERCHE,
     request_body(content = RicercaDsuValida, content_type = "application/json"),
@@ -651,7 +650,7 @@ async fn attestazione_html(
         (status = 200, description = "The DSU valid on the date (the latest filed)", body = RicevutaDsu),
         (status = 400, description = "Bad JSON or date", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 404, description = "No valid DSU", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "No valid DSU among those the client may read", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 422, description = "Invalid fiscal code", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
@@ -659,7 +658,7 @@ async fn attestazione_html(
 )]
 async fn ricerca_dsu_valida(
     State(s): State<Stato>,
-    _cliente: Cliente,
+    cliente: Cliente,
     headers: HeaderMap,
     corpo: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RicevutaDsu>, Problema> {
@@ -678,7 +677,7 @@ async fn ricerca_dsu_valida(
     };
     match s
         .registro
-        .dsu_valida(&cf, data)
+        .dsu_valida_per(&cliente.0, &cf, data)
         .await
         .map_err(da_registro)?
     {
@@ -694,13 +693,13 @@ async fn ricerca_dsu_valida(
     }
 }
 
-/// Every DSU and corrente module that lists a fiscal code, in filing order, in any
-/// state.
+/// Every DSU and corrente module that lists a fiscal code, among those the client may
+/// read, in filing order, in any state.
 #[utoipa::path(
     post, path = "/api/v1/ricerche/storico", tag = TAG_RICERCHE,
     request_body(content = RicercaStorico, content_type = "application/json"),
     responses(
-        (status = 200, description = "Every row, oldest first", body = Vec<RicevutaDsu>),
+        (status = 200, description = "Every row the client may read, oldest first", body = Vec<RicevutaDsu>),
         (status = 400, description = "Bad JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -710,15 +709,100 @@ async fn ricerca_dsu_valida(
 )]
 async fn ricerca_storico(
     State(s): State<Stato>,
-    _cliente: Cliente,
+    cliente: Cliente,
     headers: HeaderMap,
     corpo: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Vec<RicevutaDsu>>, Problema> {
     let corpo = corpo_json(&headers, corpo)?;
     let q: RicercaStorico = leggi(&corpo)?;
     let cf = codice_fiscale(&q.codice_fiscale)?;
-    let v = s.registro.storico(&cf).await.map_err(da_registro)?;
+    let v = s
+        .registro
+        .storico_per(&cliente.0, &cf)
+        .await
+        .map_err(da_registro)?;
     Ok(Json(v.iter().map(RicevutaDsu::from).collect()))
+}
+
+fn solo_back_office(cliente: &Cliente) -> Result<(), Problema> {
+    if cliente.0.ruolo == Ruolo::BackOffice {
+        return Ok(());
+    }
+    Err(Problema::new(
+        403,
+        "auth.solo_back_office",
+        "solo un client con ruolo back_office può registrare o revocare i mandati",
+    ))
+}
+
+/// Records a declarant's mandate to a sender (back-office clients only). A mandate
+/// already recorded for the same sender and declarant is replaced.
+#[utoipa::path(
+    post, path = "/api/v1/mandati", tag = TAG_MANDATI,
+    request_body(content = RichiestaMandato, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded", body = MandatoRegistrato),
+        (status = 400, description = "Bad JSON or date", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "The client is not back office", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid mandate: empty sender, bad fiscal code, expiry in the past", body = SchemaProblema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn registra_mandato(
+    State(s): State<Stato>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problema> {
+    solo_back_office(&cliente)?;
+    let corpo = corpo_json(&headers, corpo)?;
+    let q: RichiestaMandato = leggi(&corpo)?;
+    let scadenza = NaiveDate::parse_from_str(&q.scadenza, "%Y-%m-%d").map_err(|_| {
+        Problema::new(
+            400,
+            "richiesta.data",
+            format!("scadenza «{}» non valida (AAAA-MM-GG)", q.scadenza),
+        )
+    })?;
+    let cf = CodiceFiscale::new(q.codice_fiscale_dichiarante.trim());
+    let m = in_task(async move {
+        s.registro
+            .registra_mandato(&q.mittente, cf, q.ambito.into(), scadenza, &cliente.0.id)
+            .await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(MandatoRegistrato::from(&m))).into_response())
+}
+
+/// Revokes a mandate (back-office clients only): from now on it gives nothing.
+#[utoipa::path(
+    post, path = "/api/v1/mandati/revoca", tag = TAG_MANDATI,
+    request_body(content = RevocaMandato, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Revoked", body = MandatoRegistrato),
+        (status = 400, description = "Bad JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 403, description = "The client is not back office", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "No mandate in force for this sender and declarant", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid fiscal code", body = SchemaProblema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn revoca_mandato(
+    State(s): State<Stato>,
+    cliente: Cliente,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<Json<MandatoRegistrato>, Problema> {
+    solo_back_office(&cliente)?;
+    let corpo = corpo_json(&headers, corpo)?;
+    let q: RevocaMandato = leggi(&corpo)?;
+    let cf = codice_fiscale(&q.codice_fiscale_dichiarante)?;
+    let m = in_task(async move { s.registro.revoca_mandato(&q.mittente, &cf).await }).await?;
+    Ok(Json(MandatoRegistrato::from(&m)))
 }
 
 /// Liveness: the process answers (no authentication, no database).
@@ -772,7 +856,8 @@ impl Modify for Sicurezza {
     ),
     tags(
         (name = TAG_DSU, description = "Presentazione, rettifica, sostituzione, annullamento, ISEE corrente, consultazione"),
-        (name = TAG_RICERCHE, description = "Ricerche per codice fiscale (nel corpo, mai nell'URL)"),
+        (name = TAG_RICERCHE, description = "Ricerche per codice fiscale (nel corpo, mai nell'URL): solo tra le DSU consultabili dal client"),
+        (name = TAG_MANDATI, description = "Mandati dei dichiaranti ai mittenti (solo client back office)"),
         (name = TAG_SERVIZIO, description = "Stato del servizio e documento OpenAPI"),
     ),
     components(schemas(SchemaProblema)),
@@ -791,6 +876,8 @@ fn instradamenti() -> OpenApiRouter<Stato> {
         .routes(routes!(corrente))
         .routes(routes!(ricerca_dsu_valida))
         .routes(routes!(ricerca_storico))
+        .routes(routes!(registra_mandato))
+        .routes(routes!(revoca_mandato))
         .routes(routes!(salute))
         .routes(routes!(openapi_json))
 }

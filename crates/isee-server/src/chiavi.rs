@@ -6,7 +6,17 @@
 //! [[client]]
 //! id = "caf-ra"
 //! chiave_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+//!
+//! [[client]]
+//! id = "inps-back-office"
+//! chiave_sha256 = "…"
+//! ruolo = "back_office"      # default: "mittente"
 //! ```
+//!
+//! The role is the register's access model (`isee_registro::accesso`, docs/REGISTRO.md
+//! "Modello di accesso al registro"): a `mittente` reads and changes what it filed or
+//! holds a mandate for; a `back_office` client, only when configured so, also reads
+//! every DSU, each read recorded.
 //!
 //! A presented key is hashed and compared with every configured hash in constant
 //! time (no early exit on the first different byte, no early exit on the first
@@ -14,6 +24,7 @@
 //! the register's `mittente`. Keys are never logged (the `Authorization` header is
 //! marked sensitive in the trace layer).
 
+use isee_registro::{Chiamante, Ruolo};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -24,6 +35,8 @@ struct ClienteConfigurato {
     id: String,
     /// Hex SHA-256 of the key (64 characters).
     chiave_sha256: String,
+    #[serde(default)]
+    ruolo: Ruolo,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,7 +49,14 @@ struct FileChiavi {
 /// The configured clients.
 #[derive(Clone, Debug, Default)]
 pub struct Clienti {
-    voci: Vec<(Arc<str>, [u8; 32])>,
+    voci: Vec<Voce>,
+}
+
+#[derive(Clone, Debug)]
+struct Voce {
+    id: Arc<str>,
+    hash: [u8; 32],
+    ruolo: Ruolo,
 }
 
 /// Why a key file is refused.
@@ -80,24 +100,33 @@ impl Clienti {
         for v in f.client {
             let hash = da_hex(&v.chiave_sha256.to_ascii_lowercase())
                 .ok_or_else(|| ErroreChiavi::Hash(v.id.clone()))?;
-            c.aggiungi_hash(&v.id, hash)
+            c.aggiungi_hash(&v.id, hash, v.ruolo)
                 .map_err(|()| ErroreChiavi::Id(v.id.clone()))?;
         }
         Ok(c)
     }
 
-    fn aggiungi_hash(&mut self, id: &str, hash: [u8; 32]) -> Result<(), ()> {
-        if id.trim().is_empty() || self.voci.iter().any(|(i, _)| &**i == id) {
+    fn aggiungi_hash(&mut self, id: &str, hash: [u8; 32], ruolo: Ruolo) -> Result<(), ()> {
+        if id.trim().is_empty() || self.voci.iter().any(|v| &*v.id == id) {
             return Err(());
         }
-        self.voci.push((Arc::from(id), hash));
+        self.voci.push(Voce {
+            id: Arc::from(id),
+            hash,
+            ruolo,
+        });
         Ok(())
     }
 
-    /// Adds a client by its clear key (tests and `isee demo`).
-    pub fn con_chiave(mut self, id: &str, chiave: &str) -> Clienti {
+    /// Adds a sender (`mittente`) by its clear key (tests and `isee demo`).
+    pub fn con_chiave(self, id: &str, chiave: &str) -> Clienti {
+        self.con_chiave_e_ruolo(id, chiave, Ruolo::Mittente)
+    }
+
+    /// Adds a client with a role by its clear key (tests).
+    pub fn con_chiave_e_ruolo(mut self, id: &str, chiave: &str, ruolo: Ruolo) -> Clienti {
         let hash = da_hex(&sha256_hex(chiave)).unwrap_or([0; 32]);
-        let _ = self.aggiungi_hash(id, hash);
+        let _ = self.aggiungi_hash(id, hash, ruolo);
         self
     }
 
@@ -109,16 +138,19 @@ impl Clienti {
         self.voci.is_empty()
     }
 
-    /// The client owning `chiave`, if any.
-    pub fn verifica(&self, chiave: &str) -> Option<Arc<str>> {
+    /// The client owning `chiave`, if any, with its role.
+    pub fn verifica(&self, chiave: &str) -> Option<Chiamante> {
         let hash = isee_hash::sha256(chiave.as_bytes());
         let mut trovato = None;
-        for (id, h) in &self.voci {
-            if uguali_tempo_costante(h, &hash) {
-                trovato = Some(id.clone());
+        for v in &self.voci {
+            if uguali_tempo_costante(&v.hash, &hash) {
+                trovato = Some(v);
             }
         }
-        trovato
+        trovato.map(|v| Chiamante {
+            id: v.id.to_string(),
+            ruolo: v.ruolo,
+        })
     }
 }
 
@@ -133,9 +165,31 @@ mod tests {
             sha256_hex("segreto")
         );
         let c = Clienti::da_toml(&testo).unwrap();
-        assert_eq!(c.verifica("segreto").as_deref(), Some("caf-ra"));
+        assert_eq!(c.verifica("segreto"), Some(Chiamante::mittente("caf-ra")));
         assert_eq!(c.verifica("segreta"), None);
         assert_eq!(c.verifica(""), None);
+    }
+
+    #[test]
+    fn ruoli() {
+        let testo = format!(
+            "[[client]]\nid = \"caf-ra\"\nchiave_sha256 = \"{}\"\nruolo = \"mittente\"\n\
+             [[client]]\nid = \"inps\"\nchiave_sha256 = \"{}\"\nruolo = \"back_office\"\n",
+            sha256_hex("a"),
+            sha256_hex("b")
+        );
+        let c = Clienti::da_toml(&testo).unwrap();
+        assert_eq!(c.verifica("a").unwrap().ruolo, Ruolo::Mittente);
+        assert_eq!(c.verifica("b"), Some(Chiamante::back_office("inps")));
+        // An unknown role is refused, not read as a sender.
+        let sbagliato = format!(
+            "[[client]]\nid = \"x\"\nchiave_sha256 = \"{}\"\nruolo = \"amministratore\"\n",
+            sha256_hex("a")
+        );
+        assert!(matches!(
+            Clienti::da_toml(&sbagliato),
+            Err(ErroreChiavi::Toml(_))
+        ));
     }
 
     #[test]

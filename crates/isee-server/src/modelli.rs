@@ -264,6 +264,86 @@ pub struct RicercaStorico {
     pub codice_fiscale: String,
 }
 
+/// What a mandate allows.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AmbitoMandato {
+    /// Read the declarant's DSUs.
+    Lettura,
+    /// Read them and file rectifications, substitutions, annulments and ISEE corrente
+    /// modules on them.
+    Presentazione,
+}
+
+impl From<AmbitoMandato> for isee_registro::Ambito {
+    fn from(a: AmbitoMandato) -> isee_registro::Ambito {
+        match a {
+            AmbitoMandato::Lettura => isee_registro::Ambito::Lettura,
+            AmbitoMandato::Presentazione => isee_registro::Ambito::Presentazione,
+        }
+    }
+}
+
+/// A declarant's mandate to a sender (back office only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RichiestaMandato {
+    /// The client id of the sender (a CAF) that receives the mandate.
+    #[schema(example = "caf-bo")]
+    pub mittente: String,
+    /// The declarant who gives it.
+    #[schema(example = "RSSMRA85M01H199H")]
+    pub codice_fiscale_dichiarante: String,
+    pub ambito: AmbitoMandato,
+    /// The last day it is valid (not in the past).
+    #[schema(format = Date, example = "2026-12-31")]
+    pub scadenza: String,
+}
+
+/// The mandate to revoke (back office only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevocaMandato {
+    #[schema(example = "caf-bo")]
+    pub mittente: String,
+    #[schema(example = "RSSMRA85M01H199H")]
+    pub codice_fiscale_dichiarante: String,
+}
+
+/// A mandate as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MandatoRegistrato {
+    pub mittente: String,
+    pub codice_fiscale_dichiarante: String,
+    pub ambito: AmbitoMandato,
+    #[schema(format = Date)]
+    pub scadenza: String,
+    /// The back-office client (or `cli`) that recorded it.
+    pub registrato_da: String,
+    #[schema(format = DateTime)]
+    pub registrato_il: String,
+    #[schema(format = DateTime)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocato_il: Option<String>,
+}
+
+impl From<&isee_registro::Mandato> for MandatoRegistrato {
+    fn from(m: &isee_registro::Mandato) -> MandatoRegistrato {
+        MandatoRegistrato {
+            mittente: m.mittente.clone(),
+            codice_fiscale_dichiarante: m.cf_dichiarante.as_str().to_string(),
+            ambito: match m.ambito {
+                isee_registro::Ambito::Lettura => AmbitoMandato::Lettura,
+                isee_registro::Ambito::Presentazione => AmbitoMandato::Presentazione,
+            },
+            scadenza: data(m.scadenza),
+            registrato_da: m.registrato_da.clone(),
+            registrato_il: istante(m.registrato_il),
+            revocato_il: m.revocato_il.map(istante),
+        }
+    }
+}
+
 /// The query of `GET /api/v1/dsu`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -51,14 +51,19 @@ pub fn da_registro(e: ErroreRegistro) -> Problema {
         | E::MittenteMancante
         | E::ProtocolloMittenteTroppoLungo
         | E::ProtocolloNonValido(_) => 400,
-        E::ProtocolloSconosciuto(_) => 404,
-        E::ProtocolloNonAttivo { .. } | E::NonUnaDsu(_) => 409,
+        E::ModificaNonConsentita(_) => 403,
+        E::ProtocolloSconosciuto(_) | E::MandatoSconosciuto { .. } => 404,
+        E::ProtocolloNonAttivo { .. }
+        | E::NonUnaDsu(_)
+        | E::DichiaranteDiverso(_)
+        | E::NucleoDiverso(_) => 409,
         // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with another
         // payload is 422.
         E::ChiaveRiusata(_)
         | E::DsuNonValida(_)
         | E::Calcolo(_)
         | E::CorrenteNonCalcolabile(_)
+        | E::MandatoNonValido(_)
         | E::Importo(_) => 422,
         E::NumerazioneEsaurita(_) => 503,
         E::UrlNonSupportato(_) | E::DatoCorrotto(_) | E::Database(_) | E::Migrazione(_) => {

@@ -254,7 +254,11 @@ async fn presentazione_consultazione_e_pagina() {
     assert_eq!(v["indicatori"][0]["tipo"], "ordinario");
     assert!(v["indicatori"][0]["valori"]["isee"].is_string());
 
-    let d = b.get(&format!("/api/v1/dsu/{p}"), Some(CHIAVE_ALTRA)).await;
+    // Another client cannot read it (tests/autorizzazione.rs tries every route).
+    b.get(&format!("/api/v1/dsu/{p}"), Some(CHIAVE_ALTRA))
+        .await
+        .problema(404, "registro.protocollo_sconosciuto");
+    let d = b.get(&format!("/api/v1/dsu/{p}"), Some(CHIAVE)).await;
     assert_eq!(d.status, StatusCode::OK);
     let d = d.json();
     assert_eq!(d["registrazione"]["protocollo"], p.as_str());
@@ -508,7 +512,7 @@ async fn rettifica_annullamento_e_ricerche() {
     let r = b
         .post(
             "/api/v1/ricerche/dsu-valida",
-            Some(CHIAVE_ALTRA),
+            Some(CHIAVE),
             &j,
             "{\"codice_fiscale\": \"RSSGLI15P10H199Z\", \"data\": \"2026-06-01\"}",
         )
@@ -540,7 +544,7 @@ async fn rettifica_annullamento_e_ricerche() {
     .await
     .problema(404, "ricerca.nessuna_dsu_valida");
 
-    // Only the sender annuls.
+    // Only the sender annuls: to another client the DSU does not exist.
     let prima = b.impronta().await;
     b.post(
         &format!("/api/v1/dsu/{p2}/annullamento"),
@@ -549,7 +553,7 @@ async fn rettifica_annullamento_e_ricerche() {
         Body::empty(),
     )
     .await
-    .problema(403, "auth.non_mittente");
+    .problema(404, "registro.protocollo_sconosciuto");
     assert_eq!(b.impronta().await, prima);
     let r = b
         .post(

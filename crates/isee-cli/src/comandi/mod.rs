@@ -48,7 +48,7 @@ enum Comando {
     Serve(serve::ArgsServe),
     /// Base dati nuova con DSU generate, servizio e consultazione via PDND locale avviati, comandi curl pronti
     Demo(demo::ArgsDemo),
-    /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità
+    /// Registro DSU: importazione dei dati dell'Agenzia delle Entrate e annotazione di omissioni e difformità; mandati dei dichiaranti ai CAF
     #[command(subcommand)]
     Registro(registro::ComandoRegistro),
     /// Banca dati ISEE dell'ente: importazione delle domande e scadenze (docs/REGISTRO.md)

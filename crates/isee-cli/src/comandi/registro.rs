@@ -1,9 +1,13 @@
 //! `isee registro …`: commands on the DSU register itself (the store `isee serve`
 //! uses): the tax agency's data read from a JSON Lines file and the omissioni noted on
-//! the active DSUs (`isee_registro::annotazioni`).
+//! the active DSUs (`isee_registro::annotazioni`); the declarants' mandates to the
+//! senders (`isee registro mandato …`, docs/REGISTRO.md "Modello di accesso al
+//! registro").
 
 use anyhow::Context;
-use isee_registro::StoreSql;
+use chrono::NaiveDate;
+use isee_core::codice_fiscale::CodiceFiscale;
+use isee_registro::{Ambito, Mandato, RegistroDsu, StoreSql};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,6 +24,103 @@ pub enum ComandoRegistro {
         #[arg(long, default_value = "sqlite://isee-registro.db")]
         db: String,
     },
+    /// Mandati dei dichiaranti ai mittenti (CAF): consentono al mittente di consultare, o
+    /// consultare e modificare, le DSU del dichiarante attraverso il servizio REST.
+    #[command(subcommand)]
+    Mandato(ComandoMandato),
+}
+
+/// `isee registro mandato …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ComandoMandato {
+    /// Registra (o sostituisce) un mandato.
+    Aggiungi {
+        /// Id del client mittente (come nel file delle chiavi API).
+        #[arg(long)]
+        mittente: String,
+        /// Codice fiscale del dichiarante che conferisce il mandato.
+        #[arg(long)]
+        cf: String,
+        /// lettura, oppure presentazione (anche rettifiche, sostituzioni, annullamenti,
+        /// ISEE corrente).
+        #[arg(long, value_parser = ["lettura", "presentazione"])]
+        ambito: String,
+        /// Ultimo giorno di validità (AAAA-MM-GG).
+        #[arg(long)]
+        scadenza: NaiveDate,
+        #[arg(long, default_value = "sqlite://isee-registro.db")]
+        db: String,
+    },
+    /// Revoca un mandato.
+    Revoca {
+        #[arg(long)]
+        mittente: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "sqlite://isee-registro.db")]
+        db: String,
+    },
+    /// Elenca i mandati conferiti da un dichiarante (codici fiscali mascherati).
+    Elenco {
+        #[arg(long)]
+        cf: String,
+        #[arg(long, default_value = "sqlite://isee-registro.db")]
+        db: String,
+    },
+}
+
+fn riga_mandato(m: &Mandato) -> String {
+    format!(
+        "{} {} {} fino al {}{}",
+        m.cf_dichiarante.mascherato(),
+        m.mittente,
+        m.ambito.nome(),
+        m.scadenza,
+        if m.revocato_il.is_some() {
+            " (revocato)"
+        } else {
+            ""
+        }
+    )
+}
+
+async fn esegui_mandato(cmd: ComandoMandato) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ComandoMandato::Aggiungi {
+            mittente,
+            cf,
+            ambito,
+            scadenza,
+            db,
+        } => {
+            let r = RegistroDsu::new(StoreSql::connetti(&db).await?);
+            let ambito = Ambito::da_nome(&ambito).context("ambito: lettura o presentazione")?;
+            let m = r
+                .registra_mandato(
+                    &mittente,
+                    CodiceFiscale::new(cf.trim()),
+                    ambito,
+                    scadenza,
+                    "cli",
+                )
+                .await?;
+            println!("{}", riga_mandato(&m));
+        }
+        ComandoMandato::Revoca { mittente, cf, db } => {
+            let r = RegistroDsu::new(StoreSql::connetti(&db).await?);
+            let m = r
+                .revoca_mandato(&mittente, &CodiceFiscale::new(cf.trim()))
+                .await?;
+            println!("{}", riga_mandato(&m));
+        }
+        ComandoMandato::Elenco { cf, db } => {
+            let r = RegistroDsu::new(StoreSql::connetti(&db).await?);
+            for m in r.mandati(&CodiceFiscale::new(cf.trim())).await? {
+                println!("{}", riga_mandato(&m));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a register command. Exit code: 0 on success; 1 when some input lines were
@@ -31,6 +132,7 @@ pub fn esegui_registro(cmd: ComandoRegistro) -> anyhow::Result<ExitCode> {
         .context("avvio del runtime asincrono")?;
     rt.block_on(async move {
         match cmd {
+            ComandoRegistro::Mandato(cmd) => esegui_mandato(cmd).await,
             ComandoRegistro::Omissioni { file, db } => {
                 let testo = std::fs::read_to_string(&file)
                     .with_context(|| format!("lettura di {}", file.display()))?;

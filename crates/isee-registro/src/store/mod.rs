@@ -3,7 +3,9 @@
 //! * [`StoreDsu`]: the DSU register (filing, lookups, annulment, stored documents);
 //!   its records are in [`crate::registrazione`];
 //! * [`StoreOmissioni`]: the omissioni/difformità notes on stored attestations; its
-//!   records are in [`crate::omissioni`].
+//!   records are in [`crate::omissioni`];
+//! * [`StoreAccesso`]: the access model's mandates and back-office read log; its
+//!   records are in [`crate::accesso`].
 //!
 //! The traits speak the domain (register a DSU, mark the old one, find the DSU valid
 //! on a date) rather than SQL, so that a backend with its own typed driver can be
@@ -14,6 +16,7 @@
 
 pub mod sql;
 
+use crate::accesso::{LetturaBackOffice, Mandato, Visibilita};
 use crate::errore::Risultato;
 use crate::omissioni::Annotazione;
 use crate::protocollo::Protocollo;
@@ -54,19 +57,28 @@ pub trait StoreDsu: Send + Sync {
     ) -> impl Future<Output = Risultato<Vec<Registrazione>>> + Send;
 
     /// The active row of this kind, with `cf` among its members, whose validity covers
-    /// `data`; the latest filed wins.
+    /// `data`, among those `visibilita` admits; the latest filed wins.
     fn valida_alla_data(
         &self,
         cf: &CodiceFiscale,
         data: NaiveDate,
         tipo: TipoRegistrazione,
+        visibilita: &Visibilita,
     ) -> impl Future<Output = Risultato<Option<Registrazione>>> + Send;
 
-    /// Every row with `cf` among its members, in filing order, whatever its state.
+    /// Every row with `cf` among its members that `visibilita` admits, in filing
+    /// order, whatever its state.
     fn storico(
         &self,
         cf: &CodiceFiscale,
+        visibilita: &Visibilita,
     ) -> impl Future<Output = Risultato<Vec<Registrazione>>> + Send;
+
+    /// The members' fiscal codes of a row, sorted (empty for an unknown protocol).
+    fn componenti(
+        &self,
+        protocollo: &Protocollo,
+    ) -> impl Future<Output = Risultato<Vec<CodiceFiscale>>> + Send;
 
     /// Annuls an active row (and the active corrente modules on top of it).
     fn annulla(
@@ -93,4 +105,43 @@ pub trait StoreOmissioni: Send + Sync {
         &self,
         protocollo: &Protocollo,
     ) -> impl Future<Output = Risultato<Vec<Annotazione>>> + Send;
+}
+
+/// The access model's storage: mandates and the back-office read log. It lives beside
+/// a [`StoreDsu`] on the same database (the searches of [`StoreDsu`] read the
+/// mandates to apply a [`Visibilita`]).
+pub trait StoreAccesso: Send + Sync {
+    /// Records a mandate; one already recorded for the same sender and declarant is
+    /// replaced (scope, expiry, who and when), revoked or not.
+    fn registra_mandato(&self, mandato: &Mandato) -> impl Future<Output = Risultato<()>> + Send;
+
+    /// Revokes the mandate in force of `mittente` from `cf`; `false` if there is none.
+    fn revoca_mandato(
+        &self,
+        mittente: &str,
+        cf: &CodiceFiscale,
+        quando: i64,
+    ) -> impl Future<Output = Risultato<bool>> + Send;
+
+    /// The mandate (in force or not) of `mittente` from `cf`.
+    fn mandato(
+        &self,
+        mittente: &str,
+        cf: &CodiceFiscale,
+    ) -> impl Future<Output = Risultato<Option<Mandato>>> + Send;
+
+    /// Every mandate given by `cf`, by sender.
+    fn mandati(&self, cf: &CodiceFiscale) -> impl Future<Output = Risultato<Vec<Mandato>>> + Send;
+
+    /// Records one back-office read.
+    fn registra_lettura(
+        &self,
+        lettura: &LetturaBackOffice,
+    ) -> impl Future<Output = Risultato<()>> + Send;
+
+    /// The reads recorded for a back-office client, oldest first.
+    fn letture_back_office(
+        &self,
+        cliente: &str,
+    ) -> impl Future<Output = Risultato<Vec<LetturaBackOffice>>> + Send;
 }

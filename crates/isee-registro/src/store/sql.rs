@@ -7,7 +7,8 @@
 //! written by hand, SQL in `const`s, no `query!` macros, two migration directories in
 //! step. SQLite gets its PRAGMAs on every new connection (`after_connect`).
 
-use super::{StoreDsu, StoreOmissioni};
+use super::{StoreAccesso, StoreDsu, StoreOmissioni};
+use crate::accesso::{Ambito, LetturaBackOffice, Mandato, Visibilita};
 use crate::errore::ErroreRegistro;
 use crate::errore::Risultato;
 use crate::importo::{da_centesimi, in_centesimi};
@@ -82,11 +83,14 @@ impl Configurazione {
 }
 
 /// SQLite settings applied to every connection: WAL lets readers run beside the one
-/// writer; NORMAL sync is safe with WAL (a power cut can lose the last commits, never
-/// corrupt the file); the busy timeout makes a second writer wait instead of failing.
+/// writer; FULL sync makes every commit reach the disk (the WAL is fsynced) before it
+/// returns, so a filing acknowledged to its sender survives a power cut or a kernel
+/// crash, not only a process kill (NORMAL syncs only at checkpoints: docs/API.md
+/// "Durability", the cost in docs/PERFORMANCE.md); the busy timeout makes a second
+/// writer wait instead of failing.
 const PRAGMA_SQLITE: [&str; 4] = [
     "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
+    "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
 ];
@@ -203,6 +207,7 @@ fn registrazione(r: &AnyRow) -> Risultato<Registrazione> {
             .map(leggi_protocollo)
             .transpose()?,
         mittente: s("mittente")?,
+        cf_dichiarante: CodiceFiscale::new(&s("cf_dichiarante")?),
         protocollo_mittente: so("protocollo_mittente")?,
         data_presentazione: leggi_data(&s("data_presentazione")?)?,
         validita: Validita {
@@ -312,7 +317,7 @@ macro_rules! seleziona {
     ($dove:literal) => {
         concat!(
             "SELECT d.protocollo, d.tipo, d.operazione, d.riferimento, d.mittente, \
-             d.protocollo_mittente, d.data_presentazione, d.valida_dal, d.valida_al, d.stato, \
+             d.cf_dichiarante, d.protocollo_mittente, d.data_presentazione, d.valida_dal, d.valida_al, d.stato, \
              d.sostituita_da, d.versione_motore, d.versione_parametri, d.regole_dal, \
              d.registrata_il, d.annullata_il FROM dsu d ",
             $dove
@@ -327,27 +332,78 @@ const SQL_PER_PROTOCOLLO_MITTENTE: &str = seleziona!(
      ORDER BY d.registrata_il, d.protocollo"
 );
 
-/// The same lookup with the indicators in one round trip: every statement is a hand-off
-/// to the SQLite connection's worker thread, and this is the register's hot read.
-const SQL_VALIDA_ALLA_DATA_CON_INDICATORI: &str = "SELECT d.protocollo, d.tipo, d.operazione, \
-     d.riferimento, d.mittente, d.protocollo_mittente, d.data_presentazione, d.valida_dal, \
-     d.valida_al, d.stato, d.sostituita_da, d.versione_motore, d.versione_parametri, d.regole_dal, \
-     d.registrata_il, d.annullata_il, i.tipo AS i_tipo, i.prestazione AS i_prestazione, \
-     i.beneficiario AS i_beneficiario, i.motivo_non_calcolabile AS i_motivo_non_calcolabile, \
-     i.isee_centesimi AS i_isee_centesimi, i.ise_centesimi AS i_ise_centesimi, \
-     i.isr_centesimi AS i_isr_centesimi, i.isp_centesimi AS i_isp_centesimi, i.scala AS i_scala, \
-     i.valida_dal AS i_valida_dal, i.valida_al AS i_valida_al \
-     FROM dsu d LEFT JOIN indicatore i ON i.protocollo = d.protocollo \
-     WHERE d.protocollo = (SELECT d2.protocollo FROM dsu d2 WHERE d2.protocollo IN \
-     (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $4) \
-     AND d2.tipo = $1 AND d2.stato = 'attiva' AND d2.valida_dal <= $2 AND d2.valida_al >= $3 \
-     ORDER BY d2.data_presentazione DESC, d2.registrata_il DESC, d2.protocollo DESC LIMIT 1) \
-     ORDER BY i.posizione";
+/// The lookup at a date with the indicators in one round trip: every statement is a
+/// hand-off to the SQLite connection's worker thread, and this is the register's hot
+/// read. `$filtro` narrows the candidates (the access model's visibility).
+macro_rules! valida_alla_data {
+    ($filtro:literal) => {
+        concat!(
+            "SELECT d.protocollo, d.tipo, d.operazione, \
+             d.riferimento, d.mittente, d.cf_dichiarante, d.protocollo_mittente, \
+             d.data_presentazione, d.valida_dal, \
+             d.valida_al, d.stato, d.sostituita_da, d.versione_motore, d.versione_parametri, \
+             d.regole_dal, d.registrata_il, d.annullata_il, i.tipo AS i_tipo, \
+             i.prestazione AS i_prestazione, \
+             i.beneficiario AS i_beneficiario, i.motivo_non_calcolabile AS i_motivo_non_calcolabile, \
+             i.isee_centesimi AS i_isee_centesimi, i.ise_centesimi AS i_ise_centesimi, \
+             i.isr_centesimi AS i_isr_centesimi, i.isp_centesimi AS i_isp_centesimi, \
+             i.scala AS i_scala, i.valida_dal AS i_valida_dal, i.valida_al AS i_valida_al \
+             FROM dsu d LEFT JOIN indicatore i ON i.protocollo = d.protocollo \
+             WHERE d.protocollo = (SELECT d2.protocollo FROM dsu d2 WHERE d2.protocollo IN \
+             (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $4) \
+             AND d2.tipo = $1 AND d2.stato = 'attiva' AND d2.valida_dal <= $2 \
+             AND d2.valida_al >= $3 ",
+            $filtro,
+            " ORDER BY d2.data_presentazione DESC, d2.registrata_il DESC, d2.protocollo DESC \
+             LIMIT 1) ORDER BY i.posizione"
+        )
+    };
+}
+
+const SQL_VALIDA_ALLA_DATA_CON_INDICATORI: &str = valida_alla_data!("");
+
+/// The same, among the rows a sender may read: its own, and those of declarants whose
+/// mandate to it is in force (`scadenza` is the last valid day; dates compare as text).
+const SQL_VALIDA_ALLA_DATA_VISIBILE: &str = valida_alla_data!(
+    "AND (d2.mittente = $5 OR EXISTS (SELECT 1 FROM mandato m WHERE m.mittente = $6 \
+     AND m.cf_dichiarante = d2.cf_dichiarante AND m.revocato_il IS NULL AND m.scadenza >= $7))"
+);
 
 const SQL_STORICO: &str = seleziona!(
     "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $1) \
      ORDER BY d.data_presentazione, d.registrata_il, d.protocollo"
 );
+
+const SQL_STORICO_VISIBILE: &str = seleziona!(
+    "WHERE d.protocollo IN (SELECT c.protocollo FROM componente_dsu c WHERE c.codice_fiscale = $1) \
+     AND (d.mittente = $2 OR EXISTS (SELECT 1 FROM mandato m WHERE m.mittente = $3 \
+     AND m.cf_dichiarante = d.cf_dichiarante AND m.revocato_il IS NULL AND m.scadenza >= $4)) \
+     ORDER BY d.data_presentazione, d.registrata_il, d.protocollo"
+);
+
+const SQL_COMPONENTI: &str =
+    "SELECT codice_fiscale FROM componente_dsu WHERE protocollo = $1 ORDER BY codice_fiscale";
+
+const SQL_REGISTRA_MANDATO: &str = "INSERT INTO mandato (mittente, cf_dichiarante, ambito, \
+     scadenza, registrato_da, registrato_il, revocato_il) VALUES ($1, $2, $3, $4, $5, $6, NULL) \
+     ON CONFLICT (mittente, cf_dichiarante) DO UPDATE SET ambito = excluded.ambito, \
+     scadenza = excluded.scadenza, registrato_da = excluded.registrato_da, \
+     registrato_il = excluded.registrato_il, revocato_il = NULL";
+
+const SQL_REVOCA_MANDATO: &str = "UPDATE mandato SET revocato_il = $1 \
+     WHERE mittente = $2 AND cf_dichiarante = $3 AND revocato_il IS NULL";
+
+const SQL_MANDATO: &str = "SELECT mittente, cf_dichiarante, ambito, scadenza, registrato_da, \
+     registrato_il, revocato_il FROM mandato WHERE mittente = $1 AND cf_dichiarante = $2";
+
+const SQL_MANDATI: &str = "SELECT mittente, cf_dichiarante, ambito, scadenza, registrato_da, \
+     registrato_il, revocato_il FROM mandato WHERE cf_dichiarante = $1 ORDER BY mittente";
+
+const SQL_REGISTRA_LETTURA: &str = "INSERT INTO lettura_back_office (cliente, operazione, \
+     oggetto, protocolli, letta_il) VALUES ($1, $2, $3, $4, $5)";
+
+const SQL_LETTURE: &str = "SELECT cliente, operazione, oggetto, protocolli, letta_il \
+     FROM lettura_back_office WHERE cliente = $1 ORDER BY id";
 
 const SQL_ANNULLA: &str = "UPDATE dsu SET stato = 'annullata', annullata_il = $1 \
      WHERE protocollo = $2 AND stato = 'attiva'";
@@ -374,6 +430,14 @@ fn e_violazione_unicita(e: &sqlx::Error) -> bool {
 }
 
 impl StoreSql {
+    /// SQLite's one writer: the turn to write (see `scrittura`); none on PostgreSQL.
+    async fn turno(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.scrittura {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        }
+    }
+
     async fn con_indicatori(&self, mut r: Registrazione) -> Risultato<Registrazione> {
         let righe = sqlx::query(SQL_INDICATORI)
             .bind(r.protocollo.to_string())
@@ -547,10 +611,7 @@ impl StoreSql {
 impl StoreDsu for StoreSql {
     async fn registra(&self, nuova: NuovaRegistrazione) -> Risultato<Registrazione> {
         let protocollo = {
-            let _turno = match &self.scrittura {
-                Some(m) => Some(m.lock().await),
-                None => None,
-            };
+            let _turno = self.turno().await;
             let mut tx = self.pool.begin().await?;
             // Any error drops `tx`, which rolls back: nothing of a failed filing remains.
             let protocollo = StoreSql::registra_in(&mut tx, &nuova).await?;
@@ -613,14 +674,24 @@ impl StoreDsu for StoreSql {
         cf: &CodiceFiscale,
         data: NaiveDate,
         tipo: TipoRegistrazione,
+        visibilita: &Visibilita,
     ) -> Risultato<Option<Registrazione>> {
-        let righe = sqlx::query(SQL_VALIDA_ALLA_DATA_CON_INDICATORI)
+        let sql = match visibilita {
+            Visibilita::Tutte => SQL_VALIDA_ALLA_DATA_CON_INDICATORI,
+            Visibilita::Di { .. } => SQL_VALIDA_ALLA_DATA_VISIBILE,
+        };
+        let mut q = sqlx::query(sql)
             .bind(tipo.nome().to_string())
             .bind(testo_data(data))
             .bind(testo_data(data))
-            .bind(cf.as_str().to_string())
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(cf.as_str().to_string());
+        if let Visibilita::Di { mittente, oggi } = visibilita {
+            q = q
+                .bind(mittente.clone())
+                .bind(mittente.clone())
+                .bind(testo_data(*oggi));
+        }
+        let righe = q.fetch_all(&self.pool).await?;
         let Some(prima) = righe.first() else {
             return Ok(None);
         };
@@ -639,19 +710,41 @@ impl StoreDsu for StoreSql {
         Ok(Some(r))
     }
 
-    async fn storico(&self, cf: &CodiceFiscale) -> Risultato<Vec<Registrazione>> {
-        let righe = sqlx::query(SQL_STORICO)
-            .bind(cf.as_str().to_string())
-            .fetch_all(&self.pool)
-            .await?;
+    async fn storico(
+        &self,
+        cf: &CodiceFiscale,
+        visibilita: &Visibilita,
+    ) -> Risultato<Vec<Registrazione>> {
+        let righe = match visibilita {
+            Visibilita::Tutte => {
+                sqlx::query(SQL_STORICO)
+                    .bind(cf.as_str().to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Visibilita::Di { mittente, oggi } => {
+                sqlx::query(SQL_STORICO_VISIBILE)
+                    .bind(cf.as_str().to_string())
+                    .bind(mittente.clone())
+                    .bind(mittente.clone())
+                    .bind(testo_data(*oggi))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
         self.molte(righe).await
     }
 
+    async fn componenti(&self, protocollo: &Protocollo) -> Risultato<Vec<CodiceFiscale>> {
+        let righe: Vec<String> = sqlx::query_scalar(SQL_COMPONENTI)
+            .bind(protocollo.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(righe.iter().map(|c| CodiceFiscale::new(c)).collect())
+    }
+
     async fn annulla(&self, protocollo: &Protocollo, quando: i64) -> Risultato<Registrazione> {
-        let _turno = match &self.scrittura {
-            Some(m) => Some(m.lock().await),
-            None => None,
-        };
+        let _turno = self.turno().await;
         let mut tx = self.pool.begin().await?;
         let fatto = sqlx::query(SQL_ANNULLA)
             .bind(quando)
@@ -724,6 +817,114 @@ impl StoreOmissioni for StoreSql {
                         .map(da_centesimi),
                     agenzia_entrate: da_centesimi(r.try_get("agenzia_entrate_centesimi")?),
                     data_controllo: leggi_data(&r.try_get::<String, _>("data_controllo")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn mandato(r: &AnyRow) -> Risultato<Mandato> {
+    let ambito: String = r.try_get("ambito")?;
+    Ok(Mandato {
+        mittente: r.try_get("mittente")?,
+        cf_dichiarante: CodiceFiscale::new(&r.try_get::<String, _>("cf_dichiarante")?),
+        ambito: Ambito::da_nome(&ambito).ok_or_else(|| corrotto(format!("ambito «{ambito}»")))?,
+        scadenza: leggi_data(&r.try_get::<String, _>("scadenza")?)?,
+        registrato_da: r.try_get("registrato_da")?,
+        registrato_il: r.try_get("registrato_il")?,
+        revocato_il: r.try_get("revocato_il")?,
+    })
+}
+
+impl StoreAccesso for StoreSql {
+    async fn registra_mandato(&self, m: &Mandato) -> Risultato<()> {
+        let _turno = self.turno().await;
+        sqlx::query(SQL_REGISTRA_MANDATO)
+            .bind(m.mittente.clone())
+            .bind(m.cf_dichiarante.as_str().to_string())
+            .bind(m.ambito.nome().to_string())
+            .bind(testo_data(m.scadenza))
+            .bind(m.registrato_da.clone())
+            .bind(m.registrato_il)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn revoca_mandato(
+        &self,
+        mittente: &str,
+        cf: &CodiceFiscale,
+        quando: i64,
+    ) -> Risultato<bool> {
+        let _turno = self.turno().await;
+        let fatto = sqlx::query(SQL_REVOCA_MANDATO)
+            .bind(quando)
+            .bind(mittente.to_string())
+            .bind(cf.as_str().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(fatto.rows_affected() > 0)
+    }
+
+    async fn mandato(&self, mittente: &str, cf: &CodiceFiscale) -> Risultato<Option<Mandato>> {
+        sqlx::query(SQL_MANDATO)
+            .bind(mittente.to_string())
+            .bind(cf.as_str().to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(mandato)
+            .transpose()
+    }
+
+    async fn mandati(&self, cf: &CodiceFiscale) -> Risultato<Vec<Mandato>> {
+        sqlx::query(SQL_MANDATI)
+            .bind(cf.as_str().to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(mandato)
+            .collect()
+    }
+
+    async fn registra_lettura(&self, l: &LetturaBackOffice) -> Risultato<()> {
+        let protocolli = l
+            .protocolli
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _turno = self.turno().await;
+        sqlx::query(SQL_REGISTRA_LETTURA)
+            .bind(l.cliente.clone())
+            .bind(l.operazione.clone())
+            .bind(l.oggetto.clone())
+            .bind(protocolli)
+            .bind(l.letta_il)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn letture_back_office(&self, cliente: &str) -> Risultato<Vec<LetturaBackOffice>> {
+        let righe = sqlx::query(SQL_LETTURE)
+            .bind(cliente.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        righe
+            .iter()
+            .map(|r| {
+                let protocolli: String = r.try_get("protocolli")?;
+                Ok(LetturaBackOffice {
+                    cliente: r.try_get("cliente")?,
+                    operazione: r.try_get("operazione")?,
+                    oggetto: r.try_get("oggetto")?,
+                    protocolli: protocolli
+                        .split_whitespace()
+                        .map(leggi_protocollo)
+                        .collect::<Risultato<_>>()?,
+                    letta_il: r.try_get("letta_il")?,
                 })
             })
             .collect()
