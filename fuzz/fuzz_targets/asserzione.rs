@@ -7,7 +7,7 @@
 use isee_fuzz::{
     ADESSO, CLIENT, Ingresso, PDND, STATO, VALIDATORE, atteso, client, esegui, traccia,
 };
-use isee_pdnd::asserzione::{RichiestaToken, emetti_voucher};
+use isee_pdnd::asserzione::{AsserzioniUsate, RichiestaToken, emetti_voucher};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|dati: &[u8]| {
@@ -23,7 +23,8 @@ fuzz_target!(|dati: &[u8]| {
             None => return,
         },
     };
-    let esito = emetti_voucher(&STATO, &PDND, &richiesta, ADESSO);
+    // A fresh replay cache per input, so that each input is judged alone.
+    let esito = emetti_voucher(&STATO, &PDND, &richiesta, ADESSO, &AsserzioniUsate::new());
     traccia(&esito);
     match esito {
         Ok(r) => {

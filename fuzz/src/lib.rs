@@ -126,6 +126,7 @@ pub fn atteso() -> AttesoVoucher {
         descriptor_id: descriptor().to_string(),
         producer_id: Some(inps().to_string()),
         tolleranza_s: 30,
+        durata_massima_s: isee_pdnd::voucher::DURATA_MASSIMA_VOUCHER_S,
     }
 }
 
