@@ -18,7 +18,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use isee_soap::{
     Contenuto, ErroreRichiesta, Esito, FaultCode, Operazione, Problem, Risposta as RispostaSoap,
     leggi_richiesta, scrivi_fault, scrivi_risposta, xml_esito_attestazione, xml_indicatore,
@@ -154,22 +153,11 @@ pub fn eservizio_per(op: Option<Operazione>, authorization: Option<&str>) -> &'s
         return &CATALOGO[0];
     };
     let candidati = || CATALOGO.iter().filter(move |e| e.ammette(op));
-    let dal_voucher = eservice_id_non_verificato(authorization)
+    let dal_voucher = isee_pdnd::voucher::claim_non_verificato(authorization, "eserviceId")
         .and_then(|id| candidati().find(|e| e.id().to_string() == id));
     dal_voucher
         .or_else(|| candidati().next())
         .unwrap_or(&CATALOGO[0])
-}
-
-/// The `eserviceId` claim of a bearer token, without checking anything.
-fn eservice_id_non_verificato(authorization: Option<&str>) -> Option<String> {
-    let token = authorization?.strip_prefix("Bearer ")?;
-    let payload = token.split('.').nth(1)?;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    v.get("eserviceId")?.as_str().map(str::to_string)
 }
 
 async fn consulta(

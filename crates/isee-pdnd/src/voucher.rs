@@ -15,6 +15,19 @@ use serde_json::{Map, Value};
 use crate::jose;
 use crate::jwks::CacheJwks;
 
+/// A string claim of a bearer voucher (`Authorization: Bearer <jws>`), read **without
+/// any check**: only to choose which expectations the voucher is then validated
+/// against (the single SOAP endpoint picks the e-service of the threshold query by the
+/// voucher's `eserviceId`). `None` unless the header holds a well-formed compact JWS.
+pub fn claim_non_verificato(authorization: Option<&str>, nome: &str) -> Option<String> {
+    let token = authorization?.strip_prefix("Bearer ")?;
+    let parti = jose::separa(token)?;
+    jose::payload(parti.payload)?
+        .get(nome)?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// What this e-service expects of a voucher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttesoVoucher {
