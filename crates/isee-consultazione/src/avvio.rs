@@ -53,6 +53,8 @@ pub enum ErroreAvvio {
     },
     #[error("apertura del registro degli accessi")]
     RegistroAccessi(#[source] Causa),
+    #[error("configurazione della cooperazione applicativa: {0}")]
+    Cooperazione(String),
     #[error("ripristino delle quote dal registro degli accessi")]
     Quote(#[source] Causa),
     #[error("ascolto su {indirizzo}")]
@@ -94,6 +96,8 @@ pub async fn costruisci_con_orologio(
     c: &Configurazione,
     orologio: Orologio,
 ) -> Result<Avviato, ErroreAvvio> {
+    crate::configurazione::verifica_convenzioni(&c.cooperazione_applicativa)
+        .map_err(ErroreAvvio::Cooperazione)?;
     let mut cs = ConfigStore::new(&crate::configurazione::url_db(&c.registro.db));
     cs.max_connessioni = c.registro.connessioni;
     let store = StoreSql::connetti_con(cs)
@@ -171,6 +175,7 @@ pub async fn costruisci_con_orologio(
         tolleranza_s: c.tolleranza_s,
         soglie: c.soglie.clone(),
         indirizzo_pubblico: c.indirizzo_pubblico(),
+        convenzioni: c.cooperazione_applicativa.clone(),
     };
     let servizio = Servizio {
         attesi: Attesi::new(&impostazioni),

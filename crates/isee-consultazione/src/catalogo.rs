@@ -35,6 +35,15 @@ pub struct Politica {
     pub operatore: bool,
     /// The caller must give the DSU protocol with the fiscal code (c).
     pub riscontro: bool,
+    /// Whether the legacy "cooperazione applicativa, mutua autenticazione" mode
+    /// (the SII's channel "in cooperazione applicativa … secondo lo schema di mutua
+    /// autenticazione", docs/CONSULTAZIONE.md: mTLS and INPS's
+    /// `Identity` header, **no** PDND voucher) *may* be enabled for this e-service
+    /// by configuration (`[[cooperazione_applicativa]]`). Only the certificate-based
+    /// services: the others have no client certificate to authenticate the ente.
+    /// The voucher stays required unless a configured agreement names the
+    /// e-service ([`crate::servizio::Servizio::voucher_obbligatorio`]).
+    pub cooperazione_applicativa: bool,
 }
 
 /// The seven IPA categories of message 3269 (consultazione-pdnd.md §4.1).
@@ -115,6 +124,7 @@ const CERTIFICATO: Politica = Politica {
     certificato_client: true,
     operatore: false,
     riscontro: false,
+    cooperazione_applicativa: true,
 };
 const RESIDENTI: Politica = Politica {
     categorie: &[CATEGORIA_COMUNI],
@@ -123,6 +133,7 @@ const RESIDENTI: Politica = Politica {
     certificato_client: false,
     operatore: false,
     riscontro: false,
+    cooperazione_applicativa: false,
 };
 const RISCONTRO: Politica = Politica {
     categorie: CATEGORIE_3269,
@@ -131,6 +142,7 @@ const RISCONTRO: Politica = Politica {
     certificato_client: false,
     operatore: false,
     riscontro: true,
+    cooperazione_applicativa: false,
 };
 const OPERATORI: Politica = Politica {
     categorie: CATEGORIE_3269,
@@ -139,6 +151,7 @@ const OPERATORI: Politica = Politica {
     certificato_client: false,
     operatore: true,
     riscontro: false,
+    cooperazione_applicativa: false,
 };
 
 use Operazione as Op;
@@ -255,5 +268,21 @@ mod test {
                 .operatore
         );
         assert!(per_codice("nucleo-riscontro").unwrap().politica.riscontro);
+    }
+
+    #[test]
+    fn cooperazione_applicativa_solo_per_i_servizi_a_certificato() {
+        let ammessi: Vec<&str> = CATALOGO
+            .iter()
+            .filter(|e| e.politica.cooperazione_applicativa)
+            .map(|e| e.codice)
+            .collect();
+        assert_eq!(ammessi, ["indicatore", "attestazione"]);
+        assert!(
+            CATALOGO
+                .iter()
+                .filter(|e| e.politica.cooperazione_applicativa)
+                .all(|e| e.politica.certificato_client)
+        );
     }
 }

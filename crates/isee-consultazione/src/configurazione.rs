@@ -39,6 +39,87 @@ pub struct Configurazione {
     /// The listener's limits (docs/CONSULTAZIONE.md, "Limiti degli ascoltatori").
     #[serde(default)]
     pub ascolto: SezioneAscolto,
+    /// `[[cooperazione_applicativa]]`: the agreements under which an ente may call
+    /// the certificate-based e-services without a PDND voucher (legacy mode, off
+    /// unless listed; docs/CONSULTAZIONE.md, "Cooperazione applicativa").
+    #[serde(default)]
+    pub cooperazione_applicativa: Vec<Convenzione>,
+}
+
+/// One agreement (convenzione) of the legacy mode: which ente, with which client
+/// certificates, may call which certificate-based e-services without a voucher, and
+/// how many calls a day. Its `id` takes the place of the PDND purpose: it is logged
+/// as `purpose_id = "convenzione:<id>"` and counts the quota.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Convenzione {
+    /// The agreement's identifier (e.g. INPS's protocol of the convenzione).
+    pub id: String,
+    /// The e-services (catalogue slugs): only `indicatore` and `attestazione`.
+    pub eservizi: Vec<String>,
+    /// The ente's IPA code, as in its client certificate (`urn:ipa:<codice>`).
+    pub ente_ipa: String,
+    /// SHA-256 fingerprints (hex) of the certificates admitted; empty: any valid
+    /// certificate the CA issued to the ente.
+    #[serde(default)]
+    pub certificati_sha256: Vec<String>,
+    /// Daily calls allowed under the agreement (UTC day, like the PDND quotas).
+    pub chiamate_giornaliere: u32,
+}
+
+impl Convenzione {
+    /// Whether the agreement covers `eservizio`.
+    pub fn copre(&self, eservizio: &str) -> bool {
+        self.eservizi.iter().any(|e| e == eservizio)
+    }
+
+    /// Whether a client certificate (IPA code, fingerprint) is admitted.
+    pub fn ammette_certificato(&self, codice_ipa: Option<&str>, impronta: &str) -> bool {
+        codice_ipa == Some(self.ente_ipa.as_str())
+            && (self.certificati_sha256.is_empty()
+                || self
+                    .certificati_sha256
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(impronta)))
+    }
+
+    /// The key of its quota and its `purpose_id` in the access log.
+    pub fn finalita(&self) -> String {
+        format!("convenzione:{}", self.id)
+    }
+}
+
+/// Every problem of the `[[cooperazione_applicativa]]` entries at once: an unknown
+/// e-service, one whose policy does not admit the legacy mode, a repeated id, an
+/// entry with no e-service.
+pub fn verifica_convenzioni(convenzioni: &[Convenzione]) -> Result<(), String> {
+    let mut problemi = Vec::new();
+    for (i, c) in convenzioni.iter().enumerate() {
+        let dove = format!("cooperazione_applicativa[{i}] (id «{}»)", c.id);
+        if c.id.trim().is_empty() {
+            problemi.push(format!("{dove}.id: obbligatorio"));
+        }
+        if convenzioni[..i].iter().any(|a| a.id == c.id) {
+            problemi.push(format!("{dove}.id: ripetuto"));
+        }
+        if c.eservizi.is_empty() {
+            problemi.push(format!("{dove}.eservizi: almeno un e-service"));
+        }
+        for e in &c.eservizi {
+            match crate::catalogo::per_codice(e) {
+                None => problemi.push(format!("{dove}.eservizi: «{e}» non è un e-service")),
+                Some(x) if !x.politica.cooperazione_applicativa => problemi.push(format!(
+                    "{dove}.eservizi: «{e}» richiede sempre il voucher PDND (la cooperazione applicativa è ammessa solo per indicatore e attestazione)"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if problemi.is_empty() {
+        Ok(())
+    } else {
+        Err(problemi.join("; "))
+    }
 }
 
 /// `[ascolto]`: the limits of the listener; every field has a safe default.

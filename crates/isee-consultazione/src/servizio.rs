@@ -20,6 +20,7 @@
 //! and sent; if it cannot be written, no data leaves (`DATABASE_OFFLINE`).
 
 use crate::catalogo::{CATEGORIA_COMUNI, EServizio};
+use crate::configurazione::Convenzione;
 use crate::dati;
 use crate::quote::{EsitoQuota, Quote};
 use crate::rifiuto::Rifiuto;
@@ -35,7 +36,8 @@ use isee_registro::registrazione::{Registrazione, StatoDsu, TipoRegistrazione};
 use isee_registro::store::{StoreDsu, StoreOmissioni, StoreSql};
 use isee_registro::{Protocollo, RegistroDsu};
 use isee_soap::{
-    DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Operazione, Ricerca,
+    DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Identity, Operazione,
+    Ricerca,
     RichiestaSoap, TipoIndicatore, TipoIndicatoreSoglia,
 };
 use isee_tls::InfoConnessione;
@@ -43,6 +45,10 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
+
+/// What the access log's `canale` gains, after `soap+` or `rest+`, for a call in
+/// the legacy mode (no voucher: mTLS and `Identity`).
+pub const MODALITA_COOPERAZIONE: &str = "cooperazione_applicativa";
 
 /// How the call arrived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +74,10 @@ pub struct Chiamata {
     pub authorization: Option<String>,
     /// The `Agid-JWT-TrackingEvidence` header (Operatori).
     pub evidenza: Option<String>,
+    /// INPS's identity as HTTP headers (`INPS-Identity-UserId`,
+    /// `INPS-Identity-CodiceUfficio`, as OpenMSP sends them): the REST form of the
+    /// SOAP `Identity` header, which takes precedence when both are sent.
+    pub identity: Option<Identity>,
     pub connessione: Option<InfoConnessione>,
     pub request_id: Option<String>,
     pub richiesta: Result<RichiestaSoap, ErroreRichiesta>,
@@ -98,6 +108,13 @@ impl Chiamata {
             canale,
             authorization: h("authorization"),
             evidenza: h("agid-jwt-trackingevidence"),
+            identity: match (h("inps-identity-userid"), h("inps-identity-codiceufficio")) {
+                (Some(user_id), Some(codice_ufficio)) => Some(Identity {
+                    user_id,
+                    codice_ufficio,
+                }),
+                _ => None,
+            },
             connessione,
             request_id: h("x-request-id"),
             richiesta,
@@ -155,6 +172,9 @@ pub struct Impostazioni {
     /// The public base URL of the service (`https://host[:port]`), for the
     /// `soap:address` of the WSDLs it serves.
     pub indirizzo_pubblico: String,
+    /// The agreements of the legacy mode (`[[cooperazione_applicativa]]`); empty:
+    /// every e-service requires the voucher.
+    pub convenzioni: Vec<Convenzione>,
 }
 
 /// The service and its collaborators.
@@ -229,6 +249,17 @@ impl Servizio {
         &self.attesi.per(e).voucher
     }
 
+    /// Whether a call to `e` must carry a PDND voucher: always, unless the
+    /// e-service's policy admits the legacy mode and an agreement names it.
+    pub fn voucher_obbligatorio(&self, e: &EServizio) -> bool {
+        !(e.politica.cooperazione_applicativa
+            && self
+                .impostazioni
+                .convenzioni
+                .iter()
+                .any(|k| k.copre(e.codice)))
+    }
+
     /// Runs the pipeline, logs, and returns the answer to send.
     pub async fn consulta(&self, c: Chiamata) -> Risposta {
         let inizio = Instant::now();
@@ -258,7 +289,8 @@ impl Servizio {
         } else if let Err(ErroreRichiesta::Invalida { operazione, .. }) = &c.richiesta {
             log.operazione = operazione.nome().to_string();
         }
-        let esito = self.valuta(&c, adesso, &mut log).await;
+        let mut autenticato = false;
+        let esito = self.valuta(&c, adesso, &mut log, &mut autenticato).await;
         match &esito {
             Ok(d) => {
                 log.esito = "OK".into();
@@ -284,7 +316,7 @@ impl Servizio {
         // A refusal before the voucher was validated costs the caller nothing: its
         // records are rate-limited per source, and beyond the limit only counted
         // (isee_accessi::limite). Everything else is stored in full.
-        let registrato = if esito.is_err() && log.voucher_jti.is_none() {
+        let registrato = if esito.is_err() && !autenticato {
             let fonte = fonte(c.connessione.as_ref());
             self.accessi.registra_non_autenticato(&fonte, log).await
         } else {
@@ -318,28 +350,37 @@ impl Servizio {
         c: &Chiamata,
         adesso: DateTime<Utc>,
         log: &mut NuovoAccesso,
+        autenticato: &mut bool,
     ) -> Result<Dati, Rifiuto> {
         if let Some(r) = &c.rifiuto {
             return Err(r.clone());
         }
         let e = c.eservizio;
         let ora = adesso.timestamp();
-        // 1. The voucher.
-        let voucher = self
-            .voucher
-            .valida(c.authorization.as_deref(), self.atteso(e), ora)
-            .await
-            .map_err(|v| Rifiuto::accesso(v.codice(), v.http_status(), v.messaggio()))?;
-        log.voucher_jti = Some(voucher.jti.clone());
-        log.client_id = Some(voucher.client_id.clone());
-        log.consumer_id = Some(voucher.consumer_id.clone());
-        log.purpose_id = Some(voucher.purpose_id.clone());
+        // 1-2. The voucher, the purpose and its quota; or, in the legacy mode (no
+        // voucher sent, the e-service's policy and an agreement allow it), the
+        // client certificate of an ente under agreement and the agreement's quota.
+        let (ente, voucher) = if c.authorization.is_none() && !self.voucher_obbligatorio(e) {
+            log.canale = format!("{}+{MODALITA_COOPERAZIONE}", c.canale.nome());
+            let ente = self.cooperazione(c, e, adesso.date_naive(), log, autenticato)?;
+            (ente, None)
+        } else {
+            let voucher = self
+                .voucher
+                .valida(c.authorization.as_deref(), self.atteso(e), ora)
+                .await
+                .map_err(|v| Rifiuto::accesso(v.codice(), v.http_status(), v.messaggio()))?;
+            *autenticato = true;
+            log.voucher_jti = Some(voucher.jti.clone());
+            log.client_id = Some(voucher.client_id.clone());
+            log.consumer_id = Some(voucher.consumer_id.clone());
+            log.purpose_id = Some(voucher.purpose_id.clone());
+            self.finalita(e, &voucher, adesso.date_naive())?;
+            // 3. The ente behind the consumer.
+            (self.ente(&voucher)?, Some(voucher))
+        };
 
-        // 2. The purpose and its quota.
-        self.finalita(e, &voucher, adesso.date_naive())?;
-
-        // 3. The ente and its category.
-        let ente = self.ente(&voucher)?;
+        // 3. The ente's category.
         log.ente_ipa = Some(ente.codice_ipa.clone());
         log.ente_categoria = Some(ente.categoria.clone());
         let p = &e.politica;
@@ -375,8 +416,9 @@ impl Servizio {
             ));
         }
 
-        // 4. The client certificate.
-        if p.certificato_client {
+        // 4. The client certificate (in the legacy mode it already designated the
+        // ente).
+        if p.certificato_client && voucher.is_some() {
             let client = c
                 .connessione
                 .as_ref()
@@ -406,9 +448,18 @@ impl Servizio {
 
         // 5. The operator.
         if p.operatore {
+            // No agreement can name an Operatori e-service (verifica_convenzioni),
+            // so there is always a voucher here.
+            let Some(voucher) = &voucher else {
+                return Err(Rifiuto::accesso(
+                    "VOUCHER_ASSENTE",
+                    401,
+                    "L'e-service richiede il voucher PDND",
+                ));
+            };
             let ev = valida_evidenza(
                 c.evidenza.as_deref(),
-                &voucher,
+                voucher,
                 &self.atteso(e).audience,
                 self.directory.as_ref(),
                 self.impostazioni.tolleranza_s,
@@ -471,6 +522,89 @@ impl Servizio {
             _ => adesso.date_naive(),
         };
         self.cerca(e, r, &ente, giorno).await
+    }
+
+    /// The legacy mode's authentication: a client certificate of an ente under an
+    /// agreement covering `e`, the `Identity` header, the agreement's daily quota,
+    /// the ente in the IPA register. Sets `autenticato` once the certificate matched
+    /// an agreement (later refusals are then logged in full, not rate-limited).
+    fn cooperazione(
+        &self,
+        c: &Chiamata,
+        e: &EServizio,
+        giorno: NaiveDate,
+        log: &mut NuovoAccesso,
+        autenticato: &mut bool,
+    ) -> Result<Ente, Rifiuto> {
+        let client = c
+            .connessione
+            .as_ref()
+            .and_then(|i| i.client.clone())
+            .ok_or_else(|| {
+                Rifiuto::accesso(
+                    "VOUCHER_ASSENTE",
+                    401,
+                    format!(
+                        "«{}» senza voucher PDND richiede TLS reciproco con il certificato client rilasciato all'ente (cooperazione applicativa): né voucher né certificato presentati",
+                        e.nome
+                    ),
+                )
+            })?;
+        log.client_id = Some(format!(
+            "cert:{}",
+            &client.impronta_sha256[..client.impronta_sha256.len().min(32)]
+        ));
+        let convenzione = self
+            .impostazioni
+            .convenzioni
+            .iter()
+            .find(|k| {
+                k.copre(e.codice)
+                    && k.ammette_certificato(client.codice_ipa.as_deref(), &client.impronta_sha256)
+            })
+            .ok_or_else(|| {
+                accesso_negato(
+                    "CERTIFICATO_NON_CONVENZIONATO",
+                    format!(
+                        "Nessuna convenzione di cooperazione applicativa per «{}» ammette il certificato client (seriale {}, ente {}): usare il voucher PDND",
+                        e.nome,
+                        client.seriale,
+                        client.codice_ipa.as_deref().unwrap_or("non indicato")
+                    ),
+                )
+            })?;
+        *autenticato = true;
+        let finalita = convenzione.finalita();
+        log.purpose_id = Some(finalita.clone());
+        // The user's identity as the ente declares it (no authentication level).
+        if let Ok(r) = &c.richiesta {
+            let identity = r.identity.as_ref().or(c.identity.as_ref()).ok_or_else(|| {
+                Rifiuto::accesso(
+                    "IDENTITY_ASSENTE",
+                    401,
+                    "In cooperazione applicativa la richiesta deve portare l'intestazione Identity (UserId, CodiceUfficio) dell'utente: Header/Identity in SOAP, INPS-Identity-UserId e INPS-Identity-CodiceUfficio in REST",
+                )
+            })?;
+            log.operatore_cf_hash = Some(self.accessi.hash_cf(&identity.user_id));
+            log.operatore_postazione = Some(identity.codice_ufficio.clone());
+        }
+        if let EsitoQuota::Esaurita { limite } = self.quote.consuma(
+            &finalita,
+            u64::from(convenzione.chiamate_giornaliere),
+            giorno,
+        ) {
+            return Err(Rifiuto::quota_esaurita(limite));
+        }
+        let enti = self.enti.read().unwrap_or_else(|p| p.into_inner()).clone();
+        enti.per_ipa(&convenzione.ente_ipa).cloned().ok_or_else(|| {
+            accesso_negato(
+                "ENTE_NON_IN_IPA",
+                format!(
+                    "L'ente con codice IPA {} non è nell'Indice PA importato: importare i dati IPA aggiornati (isee enti importa)",
+                    convenzione.ente_ipa
+                ),
+            )
+        })
     }
 
     fn finalita(&self, e: &EServizio, v: &Voucher, giorno: NaiveDate) -> Result<(), Rifiuto> {

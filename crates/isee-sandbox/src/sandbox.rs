@@ -350,6 +350,8 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
         },
         soglie: soglie_predefinite(),
         ascolto: Default::default(),
+        // Legacy mode off: every e-service requires the voucher.
+        cooperazione_applicativa: Vec::new(),
     };
     std::fs::write(
         &percorso_configurazione,

@@ -55,6 +55,15 @@ pub(crate) async fn ambiente() -> Ambiente {
 
 /// `modifica` may edit the PDND state file before the service reads it.
 pub(crate) async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value)) -> Ambiente {
+    ambiente_configurato(chiamate, modifica, |_| {}).await
+}
+
+/// As [`ambiente_con`], and `configura` may edit the service's configuration.
+pub(crate) async fn ambiente_configurato(
+    chiamate: u32,
+    modifica: impl FnOnce(&mut Value),
+    configura: impl FnOnce(&mut Sandbox),
+) -> Ambiente {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("registro.db");
     let store = StoreSql::connetti_con(ConfigStore::new(&format!(
@@ -78,7 +87,7 @@ pub(crate) async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value
             .unwrap();
         protocolli.push(r.protocollo.to_string());
     }
-    let sandbox = prepara(&OpzioniSandbox {
+    let mut sandbox = prepara(&OpzioniSandbox {
         dir: tmp.path().join("sandbox"),
         db_registro: db.display().to_string(),
         indirizzo: "127.0.0.1:0".parse().unwrap(),
@@ -95,6 +104,7 @@ pub(crate) async fn ambiente_con(chiamate: u32, modifica: impl FnOnce(&mut Value
         &std::fs::read_to_string(sandbox.dir_pdnd.join("chiave-pdnd.pem")).unwrap(),
     )
     .unwrap();
+    configura(&mut sandbox);
     let a = avvio::costruisci_con_orologio(&sandbox.configurazione, Arc::new(adesso))
         .await
         .unwrap();
@@ -325,7 +335,7 @@ impl Ambiente {
 }
 
 /// The first certificate of a PEM text, as DER.
-fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
+pub(crate) fn rustls_pemfile_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
     let b64: String = pem
         .lines()
