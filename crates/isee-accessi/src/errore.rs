@@ -30,6 +30,18 @@ pub enum ErroreAccessi {
     )]
     ChiaveDiversa { registrata: String, fornita: String },
     #[error(
+        "l'impronta della chiave registrata nel registro degli accessi ({registrata}) non è \
+         quella della chiave fornita ({fornita}), ma la chiave fornita verifica l'ultimo record \
+         (seq {seq}): la chiave è giusta ed è l'impronta registrata (tabella accessi_meta) a \
+         essere stata alterata; verificare il registro (isee audit verifica) e ripristinarne \
+         l'impronta prima di riavviare lo scrittore"
+    )]
+    ImprontaAlterata {
+        registrata: String,
+        fornita: String,
+        seq: i64,
+    },
+    #[error(
         "lo schema del registro degli accessi è alla versione {trovata}; questa versione del \
          programma gestisce fino alla {gestita}"
     )]

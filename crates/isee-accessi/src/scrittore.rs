@@ -369,13 +369,45 @@ impl Scrittore {
             .await?
             .try_get(0)?;
         if registrata != self.chiavi.impronta() {
-            return Err(ErroreAccessi::ChiaveDiversa {
-                registrata,
-                fornita: self.chiavi.impronta().to_string(),
+            let fornita = self.chiavi.impronta().to_string();
+            // Which is wrong, the key or the stored fingerprint? The last record
+            // decides: if the key given verifies its MAC, the key is the log's and the
+            // fingerprint (accessi_meta) was altered.
+            return Err(match self.verifica_ultimo_record().await? {
+                Some(seq) => ErroreAccessi::ImprontaAlterata {
+                    registrata,
+                    fornita,
+                    seq,
+                },
+                None => ErroreAccessi::ChiaveDiversa {
+                    registrata,
+                    fornita,
+                },
             });
         }
         self.testa = testa_da(leggi_testa(&mut self.conn).await?)?;
         Ok(())
+    }
+
+    /// The `seq` of the last record if the writer's key verifies its MAC; `None` if
+    /// it does not, or if there is no record to tell.
+    async fn verifica_ultimo_record(&mut self) -> Risultato<Option<i64>> {
+        let sql = format!(
+            "SELECT {} FROM accessi_record ORDER BY seq DESC LIMIT 1",
+            crate::schema::colonne_select()
+        );
+        let Some(r) = sqlx::query(&sql).fetch_optional(&mut self.conn).await? else {
+            return Ok(None);
+        };
+        let riga = crate::schema::riga(&r)?;
+        let (Some(precedente), Some(mac)) =
+            (mac_da_hex(&riga.mac_precedente), mac_da_hex(&riga.mac))
+        else {
+            return Ok(None);
+        };
+        let valido =
+            crate::record::mac_record(self.chiavi.catena(), &precedente, &riga.canonica()) == mac;
+        Ok(valido.then_some(riga.seq))
     }
 
     pub(crate) fn opzioni(&self) -> &OpzioniScrittura {

@@ -838,6 +838,29 @@ async fn impronta_alterata(amb: Ambiente) {
         .await
         .unwrap();
     let e = reg.verifica().await.unwrap();
+    reg.chiudi().await;
+    // The writer's start-up says the same: the fingerprint, not the key.
+    let r = RegistroAccessi::apri(&amb.url, chiavi(), OpzioniScrittura::default()).await;
+    match r {
+        Err(ErroreAccessi::ImprontaAlterata { seq, .. }) => assert_eq!(seq, 5),
+        altro => panic!("atteso ImprontaAlterata: {altro:?}"),
+    }
+    let testo = RegistroAccessi::apri(&amb.url, chiavi(), OpzioniScrittura::default())
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(testo.contains("impronta registrata"), "{testo}");
+    assert!(!testo.contains("non è quella con cui"), "{testo}");
+    // A writer with another key is still told the key is wrong.
+    let r = RegistroAccessi::apri(&amb.url, altre_chiavi(), OpzioniScrittura::default()).await;
+    assert!(
+        matches!(r, Err(ErroreAccessi::ChiaveDiversa { .. })),
+        "{r:?}"
+    );
+    let reg = RegistroAccessi::apri_lettore(&amb.url, chiavi())
+        .await
+        .unwrap();
     assert_eq!(tipi(&e), vec![(0, TipoProblema::ImprontaAlterata)]);
     let d = &e.problemi[0].dettaglio;
     assert!(d.contains("deadbeefdeadbeef"), "{d}");

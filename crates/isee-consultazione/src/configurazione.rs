@@ -422,3 +422,58 @@ impl Configurazione {
 pub fn url_db(db: &str) -> String {
     isee_sql::url_da_percorso(db)
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn convenzione(id: &str, eservizi: &[&str]) -> Convenzione {
+        Convenzione {
+            id: id.into(),
+            eservizi: eservizi.iter().map(|s| s.to_string()).collect(),
+            ente_ipa: "c_h199".into(),
+            certificati_sha256: Vec::new(),
+            chiamate_giornaliere: 10,
+        }
+    }
+
+    #[test]
+    fn convenzioni_dal_toml_e_loro_verifica() {
+        let c: Vec<Convenzione> = toml::from_str::<HashMap<String, Vec<Convenzione>>>(
+            r#"
+            [[cooperazione_applicativa]]
+            id = "INPS-CA-1"
+            eservizi = ["indicatore", "attestazione"]
+            ente_ipa = "c_h199"
+            certificati_sha256 = ["AB12"]
+            chiamate_giornaliere = 500
+            "#,
+        )
+        .unwrap()
+        .remove("cooperazione_applicativa")
+        .unwrap();
+        assert_eq!(c[0].finalita(), "convenzione:INPS-CA-1");
+        assert!(c[0].copre("attestazione") && !c[0].copre("indicatore-residenti"));
+        assert!(c[0].ammette_certificato(Some("c_h199"), "ab12"));
+        assert!(!c[0].ammette_certificato(Some("c_h199"), "ab13"));
+        assert!(!c[0].ammette_certificato(Some("c_h183"), "ab12"));
+        assert!(!c[0].ammette_certificato(None, "ab12"));
+        assert!(verifica_convenzioni(&c).is_ok());
+
+        let errore = verifica_convenzioni(&[
+            convenzione("A", &["indicatore-operatori"]),
+            convenzione("A", &["nessuno"]),
+            convenzione("", &[]),
+        ])
+        .unwrap_err();
+        for atteso in [
+            "«indicatore-operatori» richiede sempre il voucher",
+            "«nessuno» non è un e-service",
+            "id: ripetuto",
+            "id: obbligatorio",
+            "almeno un e-service",
+        ] {
+            assert!(errore.contains(atteso), "{atteso}: {errore}");
+        }
+    }
+}

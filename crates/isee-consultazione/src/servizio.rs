@@ -3,7 +3,11 @@
 //!
 //! Order of the checks (each failure has its own code, docs/CONSULTAZIONE.md):
 //! 1. the PDND voucher (isee-pdnd, §2.4 items 1-4), for this e-service's audience
-//!    and ids;
+//!    and ids — or, with no voucher sent, on an e-service whose policy and a
+//!    configured agreement admit the legacy *cooperazione applicativa* mode
+//!    ([`Servizio::voucher_obbligatorio`]), the client certificate of an ente under
+//!    that agreement, the `Identity` header and the agreement's quota (steps 2 and 4
+//!    are then the agreement's);
 //! 2. the purpose (known, active, of this e-service and of this consumer) and its
 //!    daily quota;
 //! 3. the ente behind the consumer (PDND tenant → IPA code → IPA/ISTAT register),
@@ -37,8 +41,7 @@ use isee_registro::store::{StoreDsu, StoreOmissioni, StoreSql};
 use isee_registro::{Protocollo, RegistroDsu};
 use isee_soap::{
     DatiAttestazione, DatiIndicatore, DatiSoglia, ErroreRichiesta, Esito, Identity, Operazione,
-    Ricerca,
-    RichiestaSoap, TipoIndicatore, TipoIndicatoreSoglia,
+    Ricerca, RichiestaSoap, TipoIndicatore, TipoIndicatoreSoglia,
 };
 use isee_tls::InfoConnessione;
 use rust_decimal::Decimal;

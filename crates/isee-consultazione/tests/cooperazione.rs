@@ -21,7 +21,8 @@ fn busta_jaxws(cf: &str) -> String {
     )
 }
 
-const AZIONE: &str = "\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/ConsultazioneIndicatore\"";
+const AZIONE: &str =
+    "\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/ConsultazioneIndicatore\"";
 
 fn solo_certificato(ipa: &str) -> Credenziali {
     Credenziali {
@@ -50,10 +51,14 @@ fn convenzione(eservizi: &[&str], certificati: Vec<String>, chiamate: u32) -> Co
 /// An environment whose agreements are built once the sandbox issued the
 /// certificates.
 async fn con_convenzioni(f: impl FnOnce(&Sandbox) -> Vec<Convenzione>) -> Ambiente {
-    ambiente_configurato(100_000, |_| {}, |s| {
-        let convenzioni = f(s);
-        s.configurazione.cooperazione_applicativa = convenzioni;
-    })
+    ambiente_configurato(
+        100_000,
+        |_| {},
+        |s| {
+            let convenzioni = f(s);
+            s.configurazione.cooperazione_applicativa = convenzioni;
+        },
+    )
     .await
 }
 
@@ -136,7 +141,10 @@ async fn jaxws_senza_voucher_in_cooperazione_applicativa_risponde_valido_e_marca
         let x = &l.accesso;
         assert_eq!(x.esito, "OK");
         assert_eq!(x.voucher_jti, None);
-        assert_eq!(x.purpose_id.as_deref(), Some("convenzione:INPS-CA-2026-0001"));
+        assert_eq!(
+            x.purpose_id.as_deref(),
+            Some("convenzione:INPS-CA-2026-0001")
+        );
         assert_eq!(x.ente_ipa.as_deref(), Some("c_h199"));
         assert_eq!(
             x.operatore_cf_hash.as_deref(),
@@ -158,17 +166,30 @@ async fn senza_convenzioni_la_stessa_chiamata_riceve_il_401_di_oggi() {
     assert_eq!(stato.as_deref(), Some("401"));
     assert!(!r.corpo.contains("XmlEsitoIndicatore"));
     let r = a
-        .rest("indicatore", "indicatore", &solo_certificato("c_h199"), per_cf(CF_RAVENNA))
+        .rest(
+            "indicatore",
+            "indicatore",
+            &solo_certificato("c_h199"),
+            per_cf(CF_RAVENNA),
+        )
         .await;
-    assert_eq!((r.stato.as_u16(), r.codice().as_str()), (401, "VOUCHER_ASSENTE"));
+    assert_eq!(
+        (r.stato.as_u16(), r.codice().as_str()),
+        (401, "VOUCHER_ASSENTE")
+    );
 }
 
 #[tokio::test]
 async fn certificato_non_convenzionato_ed_eservizi_fuori_convenzione() {
     // The agreement admits Ravenna's certificate for the indicator only.
-    let a =
-        con_convenzioni(|s| vec![convenzione(&["indicatore"], vec![impronta(s, "c_h199")], 100)])
-            .await;
+    let a = con_convenzioni(|s| {
+        vec![convenzione(
+            &["indicatore"],
+            vec![impronta(s, "c_h199")],
+            100,
+        )]
+    })
+    .await;
     // Another ente's certificate (valid, issued by the CA): refused with its code.
     let r = jaxws(&a, &solo_certificato("ausl_rom"), CF_RAVENNA).await;
     let (codice, stato) = codice_fault(&r.corpo);
@@ -205,7 +226,10 @@ async fn certificato_non_convenzionato_ed_eservizi_fuori_convenzione() {
     assert_eq!(
         esiti,
         [
-            ("CERTIFICATO_NON_CONVENZIONATO", "soap+cooperazione_applicativa"),
+            (
+                "CERTIFICATO_NON_CONVENZIONATO",
+                "soap+cooperazione_applicativa"
+            ),
             ("VOUCHER_ASSENTE", "soap+cooperazione_applicativa"),
             ("VOUCHER_ASSENTE", "soap"),
         ]
@@ -232,9 +256,17 @@ async fn rest_con_identity_in_intestazione_e_quota_della_convenzione() {
     let corpo: Value = per_cf(CF_RAVENNA);
     // Without Identity: refused, and counted.
     let r = a
-        .rest("indicatore", "indicatore", &solo_certificato("c_h199"), corpo.clone())
+        .rest(
+            "indicatore",
+            "indicatore",
+            &solo_certificato("c_h199"),
+            corpo.clone(),
+        )
         .await;
-    assert_eq!((r.stato.as_u16(), r.codice().as_str()), (401, "IDENTITY_ASSENTE"));
+    assert_eq!(
+        (r.stato.as_u16(), r.codice().as_str()),
+        (401, "IDENTITY_ASSENTE")
+    );
     let chiama = || {
         a.chiama(
             "/rest/v1/indicatore/indicatore",
@@ -255,7 +287,10 @@ async fn rest_con_identity_in_intestazione_e_quota_della_convenzione() {
     assert_eq!(r.json()["esito"], "OK");
     // The agreement's quota (2 a day) is spent: 429 as for a PDND purpose.
     let r = chiama().await;
-    assert_eq!((r.stato.as_u16(), r.codice().as_str()), (429, "QUOTA_ESAURITA"));
+    assert_eq!(
+        (r.stato.as_u16(), r.codice().as_str()),
+        (429, "QUOTA_ESAURITA")
+    );
     let log = a.registro_accessi().await;
     assert!(
         log.iter()

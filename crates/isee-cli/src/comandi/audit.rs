@@ -435,9 +435,11 @@ async fn apri(db: &DatabaseChiave) -> anyhow::Result<RegistroAccessi> {
     let url = url_db(&db.db)?;
     match RegistroAccessi::apri(&url, chiavi.clone(), OpzioniScrittura::default()).await {
         Ok(r) => Ok(r),
-        Err(ErroreAccessi::ScrittoreAttivo(_) | ErroreAccessi::ChiaveDiversa { .. }) => {
-            Ok(RegistroAccessi::apri_lettore(&url, chiavi).await?)
-        }
+        Err(
+            ErroreAccessi::ScrittoreAttivo(_)
+            | ErroreAccessi::ChiaveDiversa { .. }
+            | ErroreAccessi::ImprontaAlterata { .. },
+        ) => Ok(RegistroAccessi::apri_lettore(&url, chiavi).await?),
         Err(e) => Err(e.into()),
     }
 }
