@@ -579,6 +579,14 @@ impl Servizio {
         *autenticato = true;
         let finalita = convenzione.finalita();
         log.purpose_id = Some(finalita.clone());
+        // The agreement's quota: refused calls count from here on, as for purposes.
+        if let EsitoQuota::Esaurita { limite } = self.quote.consuma(
+            &finalita,
+            u64::from(convenzione.chiamate_giornaliere),
+            giorno,
+        ) {
+            return Err(Rifiuto::quota_esaurita(limite));
+        }
         // The user's identity as the ente declares it (no authentication level).
         if let Ok(r) = &c.richiesta {
             let identity = r.identity.as_ref().or(c.identity.as_ref()).ok_or_else(|| {
@@ -590,13 +598,6 @@ impl Servizio {
             })?;
             log.operatore_cf_hash = Some(self.accessi.hash_cf(&identity.user_id));
             log.operatore_postazione = Some(identity.codice_ufficio.clone());
-        }
-        if let EsitoQuota::Esaurita { limite } = self.quote.consuma(
-            &finalita,
-            u64::from(convenzione.chiamate_giornaliere),
-            giorno,
-        ) {
-            return Err(Rifiuto::quota_esaurita(limite));
         }
         let enti = self.enti.read().unwrap_or_else(|p| p.into_inner()).clone();
         enti.per_ipa(&convenzione.ente_ipa).cloned().ok_or_else(|| {
