@@ -396,7 +396,11 @@ impl Scrittore {
             "SELECT {} FROM accessi_record ORDER BY seq DESC LIMIT 1",
             crate::schema::colonne_select()
         );
-        let Some(r) = sqlx::query(&sql).fetch_optional(&mut self.conn).await? else {
+        // The column list is the crate's constant list, no input.
+        let Some(r) = sqlx::query(AssertSqlSafe(sql))
+            .fetch_optional(&mut self.conn)
+            .await?
+        else {
             return Ok(None);
         };
         let riga = crate::schema::riga(&r)?;
