@@ -20,7 +20,8 @@ impl std::fmt::Display for ImportoNonValido {
     }
 }
 
-const FORMATO: &str = "importo non valido: scrivere ad esempio 1.234,56 oppure 1234,56 (in euro, senza segno)";
+const FORMATO: &str =
+    "importo non valido: scrivere ad esempio 1.234,56 oppure 1234,56 (in euro, senza segno)";
 
 fn cifre(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
@@ -54,7 +55,11 @@ pub fn leggi_importo(testo: &str) -> Result<Decimal, ImportoNonValido> {
     }
     let (intero, decimali) = match s.split_once(',') {
         Some((i, d)) => {
-            let i = if i.contains('.') { migliaia(i) } else { cifre(i).then(|| i.to_owned()) };
+            let i = if i.contains('.') {
+                migliaia(i)
+            } else {
+                cifre(i).then(|| i.to_owned())
+            };
             (i, Some(d))
         }
         None => match s.rsplit_once('.') {
@@ -131,8 +136,8 @@ mod tests {
     #[test]
     fn formati_rifiutati() {
         for t in [
-            "-5", "1,234,56", "12.34.5", "1.23,4", "abc", "1,234567", "1e5", "12 34",
-            "1..2", ",5", "5,",
+            "-5", "1,234,56", "12.34.5", "1.23,4", "abc", "1,234567", "1e5", "12 34", "1..2", ",5",
+            "5,",
         ] {
             assert!(leggi_importo(t).is_err(), "{t} accettato");
         }

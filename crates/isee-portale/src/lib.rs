@@ -286,12 +286,30 @@ fn etichetta(id: &str) -> String {
 }
 
 fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> Simulatore {
-    let mut titolo = campo("titolo".into(), "Abitazione del nucleo", "select", m.titolo.clone(), errori);
+    let mut titolo = campo(
+        "titolo".into(),
+        "Abitazione del nucleo",
+        "select",
+        m.titolo.clone(),
+        errori,
+    );
     titolo.opzioni = TITOLI.to_vec();
-    let mut data = campo("data".into(), "Data di presentazione", "data", m.data.clone(), errori);
+    let mut data = campo(
+        "data".into(),
+        "Data di presentazione",
+        "data",
+        m.data.clone(),
+        errori,
+    );
     data.aiuto = "gg/mm/aaaa: sceglie le regole in vigore";
     data.modo = "numeric";
-    let mut canone = campo("canone".into(), "Canone annuo di affitto", "testo", m.canone.clone(), errori);
+    let mut canone = campo(
+        "canone".into(),
+        "Canone annuo di affitto",
+        "testo",
+        m.canone.clone(),
+        errori,
+    );
     canone.aiuto = "In euro, dal contratto registrato; solo se in affitto";
     let righe = m
         .componenti
@@ -326,7 +344,9 @@ fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> 
                         c.aiuto = "Da 0 a 12";
                         c.modo = "numeric";
                     }
-                    "altri" => c.aiuto = "Lavoro autonomo, affitti e altri redditi della dichiarazione",
+                    "altri" => {
+                        c.aiuto = "Lavoro autonomo, affitti e altri redditi della dichiarazione"
+                    }
                     "giacenza" => c.aiuto = "Conta il maggiore dei due valori",
                     "imu" => c.aiuto = "Immobile a Roma, posseduto al 100%",
                     _ => {}

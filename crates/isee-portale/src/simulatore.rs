@@ -121,8 +121,12 @@ impl Modulo {
                 }
             }
         }
-        let n = n.clamp(1, MAX_COMPONENTI).max(righe.keys().max().map_or(0, |k| k + 1));
-        m.componenti = (0..n).map(|i| righe.remove(&i).unwrap_or_default()).collect();
+        let n = n
+            .clamp(1, MAX_COMPONENTI)
+            .max(righe.keys().max().map_or(0, |k| k + 1));
+        m.componenti = (0..n)
+            .map(|i| righe.remove(&i).unwrap_or_default())
+            .collect();
         m
     }
 
@@ -177,7 +181,9 @@ impl Lettore {
         if d.is_none() {
             self.errori.push(Errore {
                 campo,
-                messaggio: format!("{che}: scrivere la data come gg/mm/aaaa, ad esempio 01/08/1985"),
+                messaggio: format!(
+                    "{che}: scrivere la data come gg/mm/aaaa, ad esempio 01/08/1985"
+                ),
             });
         }
         d
@@ -278,31 +284,32 @@ pub fn campo_del_percorso(percorso: &str) -> String {
         if let Some((i, resto)) = resto.split_once(']') {
             if let Ok(i) = i.parse::<usize>() {
                 let resto = resto.trim_start_matches('.');
-                let campo = if resto.starts_with("data_nascita") || resto.starts_with("codice_fiscale") {
-                    "nascita"
-                } else if resto.starts_with("disabilita") {
-                    "disabilita"
-                } else if resto.starts_with("mesi_lavoro") {
-                    "mesi"
-                } else if resto.starts_with("redditi.di_cui_lavoro_dipendente") {
-                    "dipendente"
-                } else if resto.starts_with("redditi.di_cui_pensione") {
-                    "pensione"
-                } else if resto.starts_with("redditi") {
-                    "altri"
-                } else if resto.contains("giacenza_media") {
-                    "giacenza"
-                } else if resto.starts_with("patrimonio_mobiliare") {
-                    "saldo"
-                } else if resto.contains("mutuo_residuo") {
-                    "mutuo"
-                } else if resto.contains("casa_abitazione") {
-                    "casa"
-                } else if resto.starts_with("patrimonio_immobiliare") {
-                    "imu"
-                } else {
-                    "rapporto"
-                };
+                let campo =
+                    if resto.starts_with("data_nascita") || resto.starts_with("codice_fiscale") {
+                        "nascita"
+                    } else if resto.starts_with("disabilita") {
+                        "disabilita"
+                    } else if resto.starts_with("mesi_lavoro") {
+                        "mesi"
+                    } else if resto.starts_with("redditi.di_cui_lavoro_dipendente") {
+                        "dipendente"
+                    } else if resto.starts_with("redditi.di_cui_pensione") {
+                        "pensione"
+                    } else if resto.starts_with("redditi") {
+                        "altri"
+                    } else if resto.contains("giacenza_media") {
+                        "giacenza"
+                    } else if resto.starts_with("patrimonio_mobiliare") {
+                        "saldo"
+                    } else if resto.contains("mutuo_residuo") {
+                        "mutuo"
+                    } else if resto.contains("casa_abitazione") {
+                        "casa"
+                    } else if resto.starts_with("patrimonio_immobiliare") {
+                        "imu"
+                    } else {
+                        "rapporto"
+                    };
                 return id_campo(i, campo);
             }
         }
@@ -382,6 +389,8 @@ pub fn simula(motore: &Motore, m: &Modulo) -> EsitoSimulazione {
 pub fn euro(x: Decimal) -> String {
     format!(
         "{} €",
-        formatta_importo(x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        formatta_importo(
+            x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        )
     )
 }

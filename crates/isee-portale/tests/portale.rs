@@ -21,10 +21,19 @@ impl Risposta {
 }
 
 async fn invia(req: Request<Body>) -> Risposta {
-    let r = router(Motore::predefinito()).oneshot(req).await.expect("risposta");
+    let r = router(Motore::predefinito())
+        .oneshot(req)
+        .await
+        .expect("risposta");
     let stato = r.status();
     let intestazioni = r.headers().clone();
-    let corpo = r.into_body().collect().await.expect("corpo").to_bytes().to_vec();
+    let corpo = r
+        .into_body()
+        .collect()
+        .await
+        .expect("corpo")
+        .to_bytes()
+        .to_vec();
     Risposta {
         stato,
         intestazioni,
@@ -84,14 +93,20 @@ async fn ogni_pagina_risponde_con_la_csp() {
             html.contains("ISEE — Indicatore della Situazione Economica Equivalente"),
             "{uri}"
         );
-        assert!(html.contains(risorse::CSS) && html.contains(risorse::JS), "{uri}");
+        assert!(
+            html.contains(risorse::CSS) && html.contains(risorse::JS),
+            "{uri}"
+        );
         // No inline script or style: every <script> has a src, no style attribute.
         assert_eq!(
             html.matches("<script").count(),
             html.matches("<script src=").count(),
             "{uri}"
         );
-        assert!(!html.contains("<style") && !html.contains(" style="), "{uri}");
+        assert!(
+            !html.contains("<style") && !html.contains(" style="),
+            "{uri}"
+        );
     }
 }
 
@@ -117,7 +132,10 @@ fn fnv(b: &[u8]) -> String {
 async fn risorse_con_nome_del_contenuto_e_cache_immutabile() {
     assert!(risorse::RISORSE.len() > 4, "font inclusi");
     for (nome, dati, tipo) in risorse::RISORSE {
-        assert!(nome.contains(&fnv(dati)), "{nome}: nome senza l'hash del contenuto");
+        assert!(
+            nome.contains(&fnv(dati)),
+            "{nome}: nome senza l'hash del contenuto"
+        );
         let r = get(&format!("/static/{nome}")).await;
         assert_eq!(r.stato, StatusCode::OK, "{nome}");
         assert_eq!(r.intestazioni[header::CONTENT_TYPE], *tipo);
@@ -183,7 +201,10 @@ async fn un_campo_sbagliato_torna_accanto_al_campo_con_i_valori() {
     assert!(html.contains("href=\"#c0_dipendente\""), "{html}");
     let campo = html.find("id=\"c0_dipendente\"").expect("campo");
     let errore = html.find("id=\"c0_dipendente-errore\"").expect("errore");
-    assert!(errore > campo && html[errore..].starts_with("id=\"c0_dipendente-errore\">importo non valido"));
+    assert!(
+        errore > campo
+            && html[errore..].starts_with("id=\"c0_dipendente-errore\">importo non valido")
+    );
     assert!(html.contains("value=\"28,500.50\""));
     assert!(html.contains("value=\"9.800,20\""));
     assert!(html.contains("value=\"2015-09-10\""));
@@ -202,7 +223,9 @@ async fn gli_errori_del_motore_vanno_sul_loro_campo() {
     let html = r.testo();
     assert!(html.contains("href=\"#canone\""), "{html}");
     assert!(html.contains("id=\"canone-errore\""));
-    assert!(html.contains("id=\"c1_rapporto-errore\"") || html.contains("id=\"c0_rapporto-errore\""));
+    assert!(
+        html.contains("id=\"c1_rapporto-errore\"") || html.contains("id=\"c0_rapporto-errore\"")
+    );
 }
 
 #[tokio::test]
@@ -252,10 +275,7 @@ async fn il_risultato_e_quello_del_motore() {
             },
         )
         .expect("calcolo");
-    let atteso = format!(
-        "ISEE ordinario: {}",
-        isee_portale::simulatore::euro(e.isee)
-    );
+    let atteso = format!("ISEE ordinario: {}", isee_portale::simulatore::euro(e.isee));
     assert!(html.contains(&atteso), "{atteso} non in pagina");
     assert!(html.contains(&isee_portale::simulatore::euro(e.righe.isr)));
     // The trace, with its legal references.
