@@ -401,7 +401,14 @@ fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> 
 }
 
 async fn simulatore_vuoto() -> Response {
-    let m = Modulo::nuovo(chrono::Local::now().date_naive());
+    // Today (UTC) from the system clock, without chrono's `clock` feature.
+    let secondi = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let oggi = chrono::DateTime::from_timestamp(i64::try_from(secondi).unwrap_or(0), 0)
+        .unwrap_or_default()
+        .date_naive();
+    let m = Modulo::nuovo(oggi);
     pagina(&modello(&m, &[], None), StatusCode::OK)
 }
 
