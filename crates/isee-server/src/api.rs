@@ -1004,6 +1004,14 @@ async fn metodo_non_consentito() -> Problema {
 
 /// The whole service.
 pub fn app(servizio: Arc<Servizio>, limiti: &Limiti) -> Router {
+    app_con(servizio, limiti, None)
+}
+
+/// The whole service, with `altro` (the web portal, built by the caller) answering
+/// every path the API does not know outside `/api/`: the API's routes keep their
+/// keys, and an unknown `/api/…` path its problem+json 404. The API's layers (body
+/// limit, timeout, request id, log) wrap `altro` too.
+pub fn app_con(servizio: Arc<Servizio>, limiti: &Limiti, altro: Option<Router>) -> Router {
     let (router, _) = instradamenti().split_for_parts();
     let traccia = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<Body>| {
@@ -1016,8 +1024,24 @@ pub fn app(servizio: Arc<Servizio>, limiti: &Limiti) -> Router {
             tracing::info_span!("richiesta", id = %id, metodo = %req.method(), percorso = %req.uri().path())
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let router = match altro {
+        None => router.fallback(sconosciuto),
+        Some(altro) => router.fallback(move |req: Request| {
+            let altro = altro.clone();
+            async move {
+                let p = req.uri().path();
+                if p == "/api" || p.starts_with("/api/") {
+                    sconosciuto().await.into_response()
+                } else {
+                    match tower::ServiceExt::oneshot(altro, req).await {
+                        Ok(r) => r,
+                        Err(e) => match e {},
+                    }
+                }
+            }
+        }),
+    };
     router
-        .fallback(sconosciuto)
         .method_not_allowed_fallback(metodo_non_consentito)
         .layer(DefaultBodyLimit::max(limiti.corpo_max))
         .layer(axum::middleware::from_fn_with_state(

@@ -4,7 +4,7 @@
 //! or SIGTERM. `isee serve` maps its arguments to a [`Configurazione`] and calls
 //! [`avvia`]; `isee demo` fills a store first, then uses [`connetti`] and [`ascolta`].
 
-use crate::api::{Limiti, Servizio, app};
+use crate::api::{Limiti, Servizio, app_con};
 use crate::chiavi::Clienti;
 pub use isee_http::server::Limits;
 use isee_registro::store::sql::Configurazione as ConfigurazioneStore;
@@ -31,6 +31,9 @@ pub struct Configurazione {
     pub schema_pg: Option<String>,
     /// Worker threads (default: one per core).
     pub thread: Option<usize>,
+    /// Another router (the web portal) answering every path outside `/api/` the API
+    /// does not know, on the same listener (see [`crate::api::app_con`]).
+    pub portale: Option<axum::Router>,
 }
 
 /// Why the service could not start.
@@ -96,6 +99,7 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
             &c.limiti,
             c.ascolto,
             c.indirizzo,
+            c.portale,
             isee_http::server::shutdown_signal(),
         )
         .await
@@ -135,14 +139,16 @@ pub async fn connetti(
         })
 }
 
-/// Binds `indirizzo` and serves `servizio` with `limiti` on a listener bounded by
-/// `ascolto` until `arresto` completes (requests in flight are answered first).
+/// Binds `indirizzo` and serves `servizio` with `limiti` (and `portale` beside the
+/// API, if given) on a listener bounded by `ascolto` until `arresto` completes
+/// (requests in flight are answered first).
 /// Returns the bound address and the serving task, which ends when the service stops.
 pub async fn ascolta(
     servizio: Arc<Servizio>,
     limiti: &Limiti,
     ascolto: Limits,
     indirizzo: SocketAddr,
+    portale: Option<axum::Router>,
     arresto: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, JoinHandle<()>), ErroreAvvio> {
     let listener = tokio::net::TcpListener::bind(indirizzo)
@@ -151,7 +157,7 @@ pub async fn ascolta(
     let locale = listener
         .local_addr()
         .map_err(ErroreAvvio::IndirizzoLocale)?;
-    let router = app(servizio, limiti);
+    let router = app_con(servizio, limiti, portale);
     let servizio = tokio::spawn(async move {
         if let Err(e) = isee_http::server::serve(listener, router, arresto, ascolto).await {
             tracing::error!(errore = %e, "servizio interrotto");

@@ -22,6 +22,6 @@ pub mod chiavi;
 pub mod modelli;
 pub mod problema;
 
-pub use api::{Limiti, Servizio, app, documento_openapi};
+pub use api::{Limiti, Servizio, app, app_con, documento_openapi};
 pub use avvio::{Configurazione, ErroreAvvio, InServizio, avvia};
 pub use chiavi::Clienti;

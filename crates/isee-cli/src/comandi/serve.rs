@@ -114,9 +114,13 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         connessioni: a.connessioni,
         schema_pg: a.schema_pg,
         thread: a.thread,
+        portale: Some(isee_portale::router(
+            isee_core::calcolo::Motore::predefinito(),
+        )),
     })?;
     // Tests and scripts read this line to learn the port.
     println!("isee: in ascolto su http://{}", servizio.indirizzo());
+    println!("isee: portale su http://{}/", servizio.indirizzo());
     std::io::stdout().flush()?;
     servizio.attendi();
     Ok(ExitCode::SUCCESS)

@@ -112,6 +112,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
             &Limiti::default(),
             isee_http::server::Limits::default(),
             SocketAddr::new(locale_ip, a.porta),
+            Some(isee_portale::router(isee_core::calcolo::Motore::predefinito())),
             isee_http::server::shutdown_signal(),
         )
         .await?;
@@ -132,6 +133,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
             db.display()
         )?;
         writeln!(o, "isee: in ascolto su {u}")?;
+        writeln!(o, "Portale (simulatore ISEE): {u}/")?;
         writeln!(o, "\nChiave API del client «demo» (valida solo per questa demo):")?;
         writeln!(o, "  export ISEE_CHIAVE={chiave}\n")?;
         writeln!(o, "Prove (Ctrl-C per fermare il servizio):")?;
