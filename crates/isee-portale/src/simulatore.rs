@@ -280,39 +280,37 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
 /// → `c1_pensione`); paths no field shows go to the first member's relation, or the date.
 pub fn campo_del_percorso(percorso: &str) -> String {
     let p = percorso.trim_start_matches('$').trim_start_matches('.');
-    if let Some(resto) = p.strip_prefix("componenti[") {
-        if let Some((i, resto)) = resto.split_once(']') {
-            if let Ok(i) = i.parse::<usize>() {
-                let resto = resto.trim_start_matches('.');
-                let campo =
-                    if resto.starts_with("data_nascita") || resto.starts_with("codice_fiscale") {
-                        "nascita"
-                    } else if resto.starts_with("disabilita") {
-                        "disabilita"
-                    } else if resto.starts_with("mesi_lavoro") {
-                        "mesi"
-                    } else if resto.starts_with("redditi.di_cui_lavoro_dipendente") {
-                        "dipendente"
-                    } else if resto.starts_with("redditi.di_cui_pensione") {
-                        "pensione"
-                    } else if resto.starts_with("redditi") {
-                        "altri"
-                    } else if resto.contains("giacenza_media") {
-                        "giacenza"
-                    } else if resto.starts_with("patrimonio_mobiliare") {
-                        "saldo"
-                    } else if resto.contains("mutuo_residuo") {
-                        "mutuo"
-                    } else if resto.contains("casa_abitazione") {
-                        "casa"
-                    } else if resto.starts_with("patrimonio_immobiliare") {
-                        "imu"
-                    } else {
-                        "rapporto"
-                    };
-                return id_campo(i, campo);
-            }
-        }
+    if let Some(resto) = p.strip_prefix("componenti[")
+        && let Some((i, resto)) = resto.split_once(']')
+        && let Ok(i) = i.parse::<usize>()
+    {
+        let resto = resto.trim_start_matches('.');
+        let campo = if resto.starts_with("data_nascita") || resto.starts_with("codice_fiscale") {
+            "nascita"
+        } else if resto.starts_with("disabilita") {
+            "disabilita"
+        } else if resto.starts_with("mesi_lavoro") {
+            "mesi"
+        } else if resto.starts_with("redditi.di_cui_lavoro_dipendente") {
+            "dipendente"
+        } else if resto.starts_with("redditi.di_cui_pensione") {
+            "pensione"
+        } else if resto.starts_with("redditi") {
+            "altri"
+        } else if resto.contains("giacenza_media") {
+            "giacenza"
+        } else if resto.starts_with("patrimonio_mobiliare") {
+            "saldo"
+        } else if resto.contains("mutuo_residuo") {
+            "mutuo"
+        } else if resto.contains("casa_abitazione") {
+            "casa"
+        } else if resto.starts_with("patrimonio_immobiliare") {
+            "imu"
+        } else {
+            "rapporto"
+        };
+        return id_campo(i, campo);
     }
     if p.starts_with("abitazione.canone") {
         return "canone".into();
