@@ -33,6 +33,7 @@ async fn avvia(dir: &tempfile::TempDir) -> SocketAddr {
         &Limiti::default(),
         limiti,
         "127.0.0.1:0".parse().unwrap(),
+        None,
         std::future::pending(),
     )
     .await
