@@ -267,13 +267,14 @@ async fn rest_con_identity_in_intestazione_e_quota_della_convenzione() {
         (r.stato.as_u16(), r.codice().as_str()),
         (401, "IDENTITY_ASSENTE")
     );
+    let credenziali = Credenziali {
+        certificato: Some("c_h199".into()),
+        ..Credenziali::default()
+    };
     let chiama = || {
         a.chiama(
             "/rest/v1/indicatore/indicatore",
-            &Credenziali {
-                certificato: Some("c_h199".into()),
-                ..Credenziali::default()
-            },
+            &credenziali,
             &[
                 ("content-type", "application/json"),
                 ("inps-identity-userid", "00354730392"),
