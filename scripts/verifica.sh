@@ -7,7 +7,7 @@
 # It installs what it needs itself: cargo-deny and cargo-fuzz (from crates.io, pinned)
 # when missing, schemathesis (PyPI, pinned) in a venv under the target directory, and
 # xmllint (Debian's libxml2-utils), with which the SOAP tests validate every document
-# against INPS's XSDs.
+# against INPS's XSDs, and pdftotext (poppler-utils), with which the PDF tests read the text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,15 +18,21 @@ passi=("$@")
 intestazione() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
 # The tools the tests call: xmllint (libxml2-utils) validates the SOAP documents
-# against INPS's XSDs (crates/isee-prova/src/xsd.rs); under CI a missing one fails them.
+# against INPS's XSDs (crates/isee-prova/src/xsd.rs), pdftotext (poppler-utils) extracts
+# the text of the printed PDFs (crates/isee-prova/src/pdf.rs); under CI a missing one fails them.
 strumenti() {
-  if ! command -v xmllint >/dev/null 2>&1; then
-    echo "installo libxml2-utils (xmllint)"
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get install -y -qq libxml2-utils >/dev/null 2>&1 ||
-      { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq libxml2-utils >/dev/null; }
-  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  local comando pacchetto
+  for coppia in xmllint:libxml2-utils pdftotext:poppler-utils; do
+    comando=${coppia%%:*}
+    pacchetto=${coppia#*:}
+    if ! command -v "$comando" >/dev/null 2>&1; then
+      echo "installo $pacchetto ($comando)"
+      $sudo apt-get install -y -qq "$pacchetto" >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq "$pacchetto" >/dev/null; }
+    fi
+  done
 }
 
 for passo in "${passi[@]}"; do

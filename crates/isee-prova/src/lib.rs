@@ -15,7 +15,8 @@
 //!   `ISEE_AGGIORNA=1`.
 //!
 //! * [`xsd`] validates documents against INPS's published XSDs with libxml2's
-//!   `xmllint` (the SOAP contract tests).
+//!   `xmllint` (the SOAP contract tests); [`pdf`] extracts the text of PDF files with
+//!   poppler's `pdftotext` (the printed attestation's tests).
 //!
 //! Each crate keeps its own small fixture (how to open its store on an [`Ambiente`])
 //! in its `tests/`.
@@ -32,6 +33,7 @@ pub mod assedio;
 mod banco;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
+pub mod pdf;
 pub mod xsd;
 
 #[cfg(feature = "sql")]

@@ -14,6 +14,8 @@ use isee_core::report::{euro, numero};
 use isee_core::traccia::Passo;
 use std::fmt::Write as _;
 
+pub mod pdf;
+
 /// A note printed in the omissioni/difformità table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Annotazione {
@@ -54,7 +56,7 @@ td.importo{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap
 details{margin:.1rem 0}summary{cursor:pointer}ol.traccia{font-size:.85rem;color:#333}ol.traccia li{margin:.3rem 0}\
 .rif{color:#555;font-style:italic}.nota{font-size:.85rem;color:#444}@media print{details{display:block}summary{list-style:none}}";
 
-fn relazione(r: Rapporto) -> &'static str {
+pub(crate) fn relazione(r: Rapporto) -> &'static str {
     match r {
         Rapporto::D => "Dichiarante",
         Rapporto::C => "Coniuge",
@@ -69,7 +71,7 @@ fn relazione(r: Rapporto) -> &'static str {
 
 /// Which trace steps explain which attestation line: rule identifiers, where a
 /// trailing `*` matches a family of rules.
-fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
+pub(crate) fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
     let regole: &[&str] = match riga {
         "somma_redditi_componenti" => &["isr.reddito_componente", "corrente.reddito_componente"],
         "reddito_figurativo_patrimonio_mobiliare" => &["isr.reddito_figurativo"],
@@ -153,18 +155,11 @@ fn traccia(s: &mut String, passi: &[&Passo]) {
     s.push_str("</ol></details>");
 }
 
-fn indicatore(s: &mut String, e: &Esito, titolo: &str) {
-    let _ = write!(s, "<h2>{}</h2>", escape(titolo));
-    let _ = write!(
-        s,
-        "<p class=\"nota\">Valido dal {} al {}. Redditi dell'anno {}, patrimonio al 31/12/{}.</p><table>",
-        e.validita.dal.format("%d/%m/%Y"),
-        e.validita.al.format("%d/%m/%Y"),
-        e.anno_redditi,
-        e.anno_patrimonio
-    );
+/// The attestation lines of one indicator, as printed (HTML and PDF share them, so
+/// the figures are identical): `(rule key, label, formatted value, is a total)`.
+pub(crate) fn righe(e: &Esito) -> [(&'static str, &'static str, String, bool); 14] {
     let r = &e.righe;
-    let righe: [(&str, &str, String, bool); 14] = [
+    [
         (
             "somma_redditi_componenti",
             "Somma dei redditi dei componenti del nucleo",
@@ -244,8 +239,20 @@ fn indicatore(s: &mut String, e: &Esito, titolo: &str) {
             true,
         ),
         ("isee", "ISEE", euro(e.isee), true),
-    ];
-    for (chiave, etichetta, valore, totale) in righe {
+    ]
+}
+
+fn indicatore(s: &mut String, e: &Esito, titolo: &str) {
+    let _ = write!(s, "<h2>{}</h2>", escape(titolo));
+    let _ = write!(
+        s,
+        "<p class=\"nota\">Valido dal {} al {}. Redditi dell'anno {}, patrimonio al 31/12/{}.</p><table>",
+        e.validita.dal.format("%d/%m/%Y"),
+        e.validita.al.format("%d/%m/%Y"),
+        e.anno_redditi,
+        e.anno_patrimonio
+    );
+    for (chiave, etichetta, valore, totale) in righe(e) {
         let _ = write!(
             s,
             "<tr{}><td>{}",
@@ -285,7 +292,7 @@ fn indicatore(s: &mut String, e: &Esito, titolo: &str) {
     );
 }
 
-fn titolo(e: &Esito) -> String {
+pub(crate) fn titolo(e: &Esito) -> String {
     let mut t = e.tipo.etichetta().to_string();
     if e.variante == isee_core::Variante::FamiliareInclusione2026 {
         t = "ISEE per specifiche prestazioni familiari e per l'inclusione".into();
