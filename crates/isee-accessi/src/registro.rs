@@ -34,6 +34,10 @@ struct Interno {
     /// `None` when opened read-only ([`RegistroAccessi::apri_lettore`]).
     coda: Option<mpsc::Sender<Messaggio>>,
     limitatore: Limitatore,
+    /// Held while summaries are taken and written, so that a caller asking for all
+    /// of them (a flush, the close) returns only after the background task's
+    /// summaries in flight are committed too.
+    riepilogo: tokio::sync::Mutex<()>,
     /// The SQLite file, whose filesystem is watched; `None` on PostgreSQL.
     file: Option<PathBuf>,
     soglia_spazio: SogliaSpazio,
@@ -161,6 +165,7 @@ impl RegistroAccessi {
                 chiavi,
                 coda,
                 limitatore: Limitatore::new(protezioni.limite),
+                riepilogo: tokio::sync::Mutex::new(()),
                 file: percorso_sqlite(url),
                 soglia_spazio: protezioni.spazio,
                 spazio: Mutex::new(None),
@@ -229,8 +234,10 @@ impl RegistroAccessi {
     }
 
     /// Writes the summary records of suppressed refusals: those whose interval is
-    /// over, or all of them with `tutti`. Returns how many were written.
+    /// over, or all of them with `tutti`. Returns how many were written; on return,
+    /// the summaries the background task had taken before are committed too.
     pub async fn riepiloga_rifiuti(&self, tutti: bool) -> Risultato<usize> {
+        let _turno = self.interno.riepilogo.lock().await;
         let riepiloghi = self.interno.limitatore.riepiloghi(Instant::now(), tutti);
         let n = riepiloghi.len();
         for r in riepiloghi {

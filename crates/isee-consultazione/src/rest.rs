@@ -159,7 +159,7 @@ pub fn openapi_json() -> String {
 }
 
 #[utoipa::path(post, path = "/rest/v1/{eservizio}/indicatore", request_body = RichiestaRest,
-    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori | indicatore-riscontro | nucleo-riscontro")),
+    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori | indicatore-riscontro | nucleo-riscontro", pattern = "^(indicatore|indicatore-residenti|indicatore-operatori|indicatore-riscontro|nucleo-riscontro)$")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 422, body = ProblemaRest),
         (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 429, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
@@ -174,7 +174,7 @@ pub async fn indicatore(
 }
 
 #[utoipa::path(post, path = "/rest/v1/{eservizio}/attestazione", request_body = RichiestaRest,
-    params(("eservizio" = String, Path, description = "attestazione | attestazione-residenti | attestazione-operatori")),
+    params(("eservizio" = String, Path, description = "attestazione | attestazione-residenti | attestazione-operatori", pattern = "^(attestazione|attestazione-residenti|attestazione-operatori)$")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
         (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
@@ -189,7 +189,7 @@ pub async fn attestazione(
 }
 
 #[utoipa::path(post, path = "/rest/v1/{eservizio}/soglia", request_body = RichiestaRest,
-    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori")),
+    params(("eservizio" = String, Path, description = "indicatore | indicatore-residenti | indicatore-operatori", pattern = "^(indicatore|indicatore-residenti|indicatore-operatori)$")),
     responses((status = 200, body = RispostaRest), (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
         (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
         (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 503, body = ProblemaRest)))]

@@ -359,7 +359,7 @@ async fn elenco_dsu(
 #[utoipa::path(
     post, path = "/api/v1/dsu/{protocollo}/rettifica", tag = TAG_DSU,
     params(
-        ("protocollo" = String, Path, description = "Protocol of the DSU rectified"),
+        ("protocollo" = String, Path, description = "Protocol of the DSU rectified", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$"),
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
         ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
     ),
@@ -392,7 +392,7 @@ async fn rettifica(
 #[utoipa::path(
     post, path = "/api/v1/dsu/{protocollo}/sostituzione", tag = TAG_DSU,
     params(
-        ("protocollo" = String, Path, description = "Protocol of the DSU substituted"),
+        ("protocollo" = String, Path, description = "Protocol of the DSU substituted", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$"),
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
         ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
     ),
@@ -425,7 +425,7 @@ async fn sostituzione(
 /// the declarant's mandate to file.
 #[utoipa::path(
     post, path = "/api/v1/dsu/{protocollo}/annullamento", tag = TAG_DSU,
-    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$")),
     responses(
         (status = 200, description = "Annulled", body = RicevutaDsu),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -450,7 +450,7 @@ async fn annullamento(
 #[utoipa::path(
     post, path = "/api/v1/dsu/{protocollo}/corrente", tag = TAG_DSU,
     params(
-        ("protocollo" = String, Path, description = "Protocol of the DSU"),
+        ("protocollo" = String, Path, description = "Protocol of the DSU", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$"),
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
     ),
     request_body(content = ModuloCorrente, content_type = "application/json"),
@@ -491,7 +491,7 @@ async fn corrente(
 /// annotations.
 #[utoipa::path(
     get, path = "/api/v1/dsu/{protocollo}", tag = TAG_DSU,
-    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$")),
     responses(
         (status = 200, description = "The DSU", body = DettaglioDsu),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -554,7 +554,7 @@ use serde_json::value::RawValue;
 /// The printable attestation (HTML, self-contained), with the trace behind each line.
 #[utoipa::path(
     get, path = "/api/v1/dsu/{protocollo}/attestazione.html", tag = TAG_DSU,
-    params(("protocollo" = String, Path, description = "Protocol of the DSU or module")),
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$")),
     responses(
         (status = 200, description = "The page", content_type = "text/html; charset=utf-8", body = String),
         (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
