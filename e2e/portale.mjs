@@ -6,10 +6,16 @@ import { AxeBuilder } from '@axe-core/playwright';
 
 const BASE = process.env.BASE;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// SCHERMATE=docs/schermate writes a full-page screenshot of each main page there.
+const SCHERMATE = process.env.SCHERMATE;
 let falliti = 0;
 const verifica = (cond, msg) => {
   if (cond) { console.log(`ok   ${msg}`); } else { falliti++; console.log(`FAIL ${msg}`); }
 };
+
+async function schermata(page, file) {
+  if (SCHERMATE) { await page.screenshot({ path: `${SCHERMATE}/${file}.png`, fullPage: true }); }
+}
 
 async function axe(page, nome) {
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
@@ -24,14 +30,21 @@ try {
   const page = await browser.newPage();
   const errori = [];
   page.on('console', m => { if (m.type() === 'error') errori.push(m.text()); });
+  page.on('pageerror', e => errori.push(e.message));
 
   let r = await page.goto(`${BASE}/`);
   verifica(r.status() === 200, 'home 200');
   verifica((r.headers()['content-security-policy'] || '').includes("script-src 'self'"), 'home con CSP');
   await axe(page, 'home');
+  await schermata(page, 'home');
 
   r = await page.goto(`${BASE}/accessibilita`);
+  verifica(r.status() === 200, 'accessibilità 200');
   await axe(page, 'accessibilità');
+
+  r = await page.goto(`${BASE}/pagina-che-non-esiste`);
+  verifica(r.status() === 404, 'pagina inesistente 404');
+  await axe(page, 'pagina non trovata');
 
   r = await page.goto(`${BASE}/simulatore`);
   verifica(r.status() === 200, 'simulatore 200');
@@ -50,6 +63,7 @@ try {
   verifica(await page.locator('#c0_dipendente-errore').isVisible(), 'errore accanto al campo');
   verifica(await page.inputValue('#c1_nascita') === '10/09/2015', 'valori conservati dopo l\'errore');
   await axe(page, 'simulatore con errori');
+  await schermata(page, 'simulatore-errori');
 
   await page.fill('#c0_dipendente', '28.500,50');
   await page.click('button[value=calcola]');
@@ -57,7 +71,8 @@ try {
   verifica(/ISEE ordinario: [0-9.]+,[0-9]{2} €/.test(titolo || ''), `risultato: ${titolo}`);
   verifica(await page.locator('table tbody tr').count() > 5, 'il calcolo passo per passo');
   await axe(page, 'simulatore con risultato');
-  verifica(errori.filter(e => !/font|Content Security Policy/i.test(e)).length === 0, `console senza errori (${errori.join(' | ')})`);
+  await schermata(page, 'simulatore-risultato');
+  verifica(errori.length === 0, `console senza errori (${errori.join(' | ')})`);
 } finally {
   await browser.close();
 }

@@ -4,12 +4,20 @@
 # free port with a temporary SQLite database, killed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ISEE_BIN: an `isee` binary already built (verifica.sh passes the one its tests ran).
 if [ ! -x /usr/bin/chromium ]; then
-  apt-get install -y chromium >/dev/null
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installo chromium (Debian)"
+  $sudo apt-get install -y -qq chromium >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq chromium >/dev/null; }
 fi
 (cd e2e && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
-cargo build --locked -p isee-cli
-bin="${CARGO_TARGET_DIR:-target}/debug/isee"
+bin="${ISEE_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --locked -p isee-cli
+  bin="${CARGO_TARGET_DIR:-target}/debug/isee"
+fi
 tmp=$(mktemp -d)
 pid=""
 fine() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }

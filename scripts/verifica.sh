@@ -2,7 +2,7 @@
 # The house rules, as CI runs them (README.md, "Checks CI runs"; CONTRIBUTING.md).
 #
 #   scripts/verifica.sh            # every check, then the tests
-#   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test schemathesis fuzz
+#   scripts/verifica.sh fmt clippy # only some of them: fmt clippy doc deny test schemathesis e2e fuzz
 #
 # It installs what it needs itself: cargo-deny and cargo-fuzz (from crates.io, pinned)
 # when missing, schemathesis (PyPI, pinned) in a venv under the target directory, and
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 CARGO_DENY_VERSIONE=0.20.2
 passi=("$@")
-[ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test schemathesis fuzz)
+[ ${#passi[@]} -eq 0 ] && passi=(fmt clippy doc deny test schemathesis e2e fuzz)
 
 intestazione() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
@@ -81,12 +81,21 @@ for passo in "${passi[@]}"; do
         scripts/schemathesis.sh
       fi
       ;;
+    e2e)
+      intestazione "scripts/e2e.sh (the portal in Debian's Chromium: Playwright, axe-core WCAG 2.1 A/AA)"
+      bin="${CARGO_TARGET_DIR:-target}/debug/isee"
+      if [ -n "${test_fatto:-}" ] && [ -x "$bin" ]; then
+        ISEE_BIN="$bin" scripts/e2e.sh
+      else
+        scripts/e2e.sh
+      fi
+      ;;
     fuzz)
       intestazione "fuzz/esegui.sh 6 (every fuzz target, 6 s each)"
       fuzz/esegui.sh 6
       ;;
     *)
-      echo "passo sconosciuto: $passo (fmt clippy doc deny test schemathesis fuzz)" >&2
+      echo "passo sconosciuto: $passo (fmt clippy doc deny test schemathesis e2e fuzz)" >&2
       exit 2
       ;;
   esac

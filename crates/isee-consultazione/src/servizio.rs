@@ -455,7 +455,7 @@ impl Servizio {
             // so there is always a voucher here.
             let Some(voucher) = &voucher else {
                 return Err(Rifiuto::accesso(
-                    "VOUCHER_ASSENTE",
+                    isee_pdnd::voucher::ErroreVoucher::Assente.codice(),
                     401,
                     "L'e-service richiede il voucher PDND",
                 ));
@@ -545,7 +545,7 @@ impl Servizio {
             .and_then(|i| i.client.clone())
             .ok_or_else(|| {
                 Rifiuto::accesso(
-                    "VOUCHER_ASSENTE",
+                    isee_pdnd::voucher::ErroreVoucher::Assente.codice(),
                     401,
                     format!(
                         "«{}» senza voucher PDND richiede TLS reciproco con il certificato client rilasciato all'ente (cooperazione applicativa): né voucher né certificato presentati",
