@@ -49,10 +49,10 @@ pub enum ErroreAccesso {
 fn messaggio_rifiuto(attendi: &Option<Duration>) -> String {
     match attendi {
         None => "nome utente o password non corretti".into(),
-        Some(d) => format!(
-            "troppi tentativi non riusciti: riprovare tra {} minuti",
-            d.as_secs().div_ceil(60).max(1)
-        ),
+        Some(d) => match d.as_secs().div_ceil(60).max(1) {
+            1 => "troppi tentativi non riusciti: riprovare tra un minuto".into(),
+            m => format!("troppi tentativi non riusciti: riprovare tra {m} minuti"),
+        },
     }
 }
 
