@@ -8,7 +8,7 @@
 //! without one, its `Referer`) to be the portal's own. The token needs no storage and
 //! changes when the session id changes (login, rotation).
 
-use crate::sessione::{ErroreCasuale, Sessione, Token};
+use crate::sessione::{ErroreCasuale, Sessione};
 use std::fmt;
 use subtle::ConstantTimeEq as _;
 
@@ -95,6 +95,7 @@ pub fn verifica_origine(origine_o_referer: &str, atteso: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sessione::Token;
     use crate::utente::{IdUtente, Ruolo};
     use chrono::{TimeZone, Utc};
 

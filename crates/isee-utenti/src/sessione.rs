@@ -18,7 +18,7 @@ pub struct Token([u8; 32]);
 /// The operating system gave no randomness.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("generatore casuale del sistema operativo non disponibile: {0}")]
-pub struct ErroreCasuale(String);
+pub struct ErroreCasuale(pub(crate) String);
 
 impl Token {
     /// 32 bytes from the OS generator (`getrandom`).

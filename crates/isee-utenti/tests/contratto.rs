@@ -75,6 +75,7 @@ su_entrambi!(
     pulizia_di_sessioni_token_e_contatori,
     csrf_legato_alla_sessione,
     eventi_senza_segreti,
+    hash_aggiornato_ai_nuovi_parametri,
 );
 
 async fn registra_e_rileggi(store: StoreSql) {
@@ -531,4 +532,32 @@ async fn eventi_senza_segreti(store: StoreSql) {
     // Events of one session name it the same way.
     let brevi: Vec<_> = eventi.iter().filter_map(|e| e.sessione.clone()).collect();
     assert!(brevi.iter().all(|b| b.len() == 16));
+}
+
+async fn hash_aggiornato_ai_nuovi_parametri(store: StoreSql) {
+    let (s, u) = con_utente(store.clone()).await;
+    let prima = s.store().utente_per_nome(&u.nome_utente).await.unwrap().unwrap().1;
+    assert!(prima.contains("m=256,t=1,p=1"), "{prima}");
+    // The same store under stronger parameters: the next login rehashes.
+    let piu_forti = isee_utenti::ParametriArgon2 {
+        memoria_kib: 512,
+        passaggi: 2,
+        parallelismo: 1,
+    };
+    let s2 = Utenti::new(
+        store,
+        isee_utenti::Segreto::da_byte([9; 32]),
+        isee_utenti::Regole {
+            argon2: piu_forti,
+            ..comune::regole()
+        },
+    )
+    .unwrap();
+    let t = s2.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await;
+    assert!(t.esito.is_ok());
+    assert!(motivi(&t.eventi).contains(&TipoEvento::PasswordAggiornata));
+    let dopo = s2.store().utente_per_nome(&u.nome_utente).await.unwrap().unwrap().1;
+    assert!(dopo.contains("m=512,t=2,p=1"), "{dopo}");
+    let t = s2.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await;
+    assert_eq!(motivi(&t.eventi), vec![TipoEvento::AccessoRiuscito]);
 }
