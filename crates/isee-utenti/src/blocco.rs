@@ -3,7 +3,7 @@
 //! The counter is kept per username, whether or not an account has it: an unknown
 //! name locks exactly as a real one does, so the answers (and their `attendi`) do not
 //! tell which names exist. The key in the store is a keyed hash of the name
-//! ([`crate::Segreto::chiave_blocco`]), never the name itself.
+//! ([`crate::Segreto::impronta_nome`]), never the name itself.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::time::Duration;
@@ -121,7 +121,10 @@ mod tests {
         for _ in 0..5 {
             s = s.dopo_fallimento(&p, t + TimeDelta::seconds(61));
         }
-        assert_eq!(s.attesa(t + TimeDelta::seconds(61)), Some(Duration::from_secs(120)));
+        assert_eq!(
+            s.attesa(t + TimeDelta::seconds(61)),
+            Some(Duration::from_secs(120))
+        );
     }
 
     proptest! {

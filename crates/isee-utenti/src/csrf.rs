@@ -140,7 +140,10 @@ mod tests {
     fn origine_uguale_o_rifiutata() {
         let p = "https://isee.example.it";
         assert!(verifica_origine("https://isee.example.it", p));
-        assert!(verifica_origine("HTTPS://ISEE.example.it", "https://isee.example.it/"));
+        assert!(verifica_origine(
+            "HTTPS://ISEE.example.it",
+            "https://isee.example.it/"
+        ));
         assert!(verifica_origine("https://isee.example.it/accesso?x=1", p));
         assert!(verifica_origine("https://isee.example.it#f", p));
         for cattiva in [
@@ -155,7 +158,10 @@ mod tests {
         ] {
             assert!(!verifica_origine(cattiva, p), "{cattiva}");
         }
-        assert!(verifica_origine("http://localhost:8080/x", "http://localhost:8080"));
+        assert!(verifica_origine(
+            "http://localhost:8080/x",
+            "http://localhost:8080"
+        ));
         assert!(!verifica_origine("https://isee.example.it", ""));
     }
 }

@@ -60,7 +60,9 @@ fn messaggio_rifiuto(attendi: &Option<Duration>) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ErroreReset {
     /// Unknown, expired or already used (one answer for all three).
-    #[error("il collegamento per reimpostare la password non è valido o è scaduto: chiederne uno nuovo")]
+    #[error(
+        "il collegamento per reimpostare la password non è valido o è scaduto: chiederne uno nuovo"
+    )]
     TokenNonValido,
     /// The new password breaks the policy (the token is still valid).
     #[error("password non valida: {}", .0.join("; "))]

@@ -58,6 +58,8 @@ pub use password::{ParametriArgon2, PoliticaPassword};
 pub use servizio::{
     Accesso, EsitoReset, Regole, RichiestaReset, SessioneAttiva, TentativoAccesso, Utenti,
 };
-pub use sessione::{ConfigCookie, NOME_COOKIE, NOME_COOKIE_HTTP, PoliticaSessione, Sessione, Token};
+pub use sessione::{
+    ConfigCookie, NOME_COOKIE, NOME_COOKIE_HTTP, PoliticaSessione, Sessione, Token,
+};
 pub use store::{Configurazione, Pulizia, StoreSql, StoreUtenti};
 pub use utente::{IdUtente, NomeUtente, NuovoUtente, NuovoUtenteValido, Ruolo, Utente};

@@ -185,7 +185,10 @@ mod tests {
     #[test]
     fn politica_dice_ogni_problema() {
         let p = PoliticaPassword::default();
-        assert_eq!(p.problemi("correct horse battery", "mario"), Vec::<String>::new());
+        assert_eq!(
+            p.problemi("correct horse battery", "mario"),
+            Vec::<String>::new()
+        );
         let corta = p.problemi("aaaa", "mario");
         assert_eq!(corta.len(), 2, "{corta:?}");
         assert!(corta[0].contains("almeno 12"));
@@ -194,7 +197,10 @@ mod tests {
             p.problemi("Mario.Rossi@Example.it", "mario.rossi@example.it"),
             vec!["la password non può coincidere con il nome utente".to_string()]
         );
-        assert_eq!(p.problemi("mario.rossi1", "mario.rossi1@example.it").len(), 1);
+        assert_eq!(
+            p.problemi("mario.rossi1", "mario.rossi1@example.it").len(),
+            1
+        );
         assert!(p.problemi(&"ab".repeat(65), "x")[0].contains("al massimo 128"));
         // Characters, not bytes: 12 accented letters are enough.
         assert!(p.problemi("àèìòùàèìòùàé", "x").is_empty());

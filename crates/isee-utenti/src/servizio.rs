@@ -299,7 +299,11 @@ impl<S: StoreUtenti> Utenti<S> {
     /// longer than allowed, within its maximum duration, its account active and with
     /// the role the session was opened with. The last use is written at most once per
     /// [`PoliticaSessione::intervallo_aggiornamento`]. An expired session is deleted.
-    pub async fn sessione(&self, id: &Token, adesso: DateTime<Utc>) -> Risultato<Option<SessioneAttiva>> {
+    pub async fn sessione(
+        &self,
+        id: &Token,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<Option<SessioneAttiva>> {
         let adesso = al_microsecondo(adesso);
         let Some(mut sessione) = self.store.sessione(&id.impronta()).await? else {
             return Ok(None);
@@ -315,7 +319,9 @@ impl<S: StoreUtenti> Utenti<S> {
             return Ok(None);
         };
         if sessione.da_aggiornare(politica, adesso) {
-            self.store.tocca_sessione(&sessione.impronta, adesso).await?;
+            self.store
+                .tocca_sessione(&sessione.impronta, adesso)
+                .await?;
             sessione.ultimo_uso = adesso;
         }
         Ok(Some(SessioneAttiva { sessione, utente }))
@@ -368,7 +374,11 @@ impl<S: StoreUtenti> Utenti<S> {
     }
 
     /// Ends a session (logout); the event when there was one.
-    pub async fn termina(&self, id: &Token, adesso: DateTime<Utc>) -> Risultato<Option<EventoUtente>> {
+    pub async fn termina(
+        &self,
+        id: &Token,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<Option<EventoUtente>> {
         let impronta = id.impronta();
         let sessione = self.store.sessione(&impronta).await?;
         if !self.store.termina_sessione(&impronta).await? {
@@ -398,7 +408,11 @@ impl<S: StoreUtenti> Utenti<S> {
 
     /// Asks for a password reset for the typed name. An active account gets a new
     /// token valid for [`Regole::durata_reset`], which replaces any earlier one.
-    pub async fn richiedi_reset(&self, nome: &str, adesso: DateTime<Utc>) -> Risultato<RichiestaReset> {
+    pub async fn richiedi_reset(
+        &self,
+        nome: &str,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<RichiestaReset> {
         let adesso = al_microsecondo(adesso);
         let chiave = self.chiave(nome);
         let trovato = match NomeUtente::new(nome) {
@@ -443,7 +457,9 @@ impl<S: StoreUtenti> Utenti<S> {
     ) -> EsitoReset {
         let adesso = al_microsecondo(adesso);
         let mut eventi = Vec::new();
-        let esito = self.reimposta_dentro(token, nuova, adesso, &mut eventi).await;
+        let esito = self
+            .reimposta_dentro(token, nuova, adesso, &mut eventi)
+            .await;
         if matches!(esito, Err(ErroreReset::TokenNonValido)) {
             eventi.push(evento(adesso, TipoEvento::ResetRifiutato));
         }

@@ -198,7 +198,10 @@ mod tests {
         let b = Token::genera().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.testo().len(), 64);
-        assert_eq!(a.impronta(), isee_hash::sha256_hex(&hex::decode(a.testo()).unwrap()));
+        assert_eq!(
+            a.impronta(),
+            isee_hash::sha256_hex(&hex::decode(a.testo()).unwrap())
+        );
         assert_ne!(a.impronta(), a.testo());
         assert_eq!(format!("{a:?}"), "Token(***)");
     }
@@ -248,10 +251,16 @@ mod tests {
             "__Host-isee_sessione=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
         );
         let letto = c
-            .leggi(&format!("altro=1; __Host-isee_sessione={} ; x=y", "ab".repeat(32)))
+            .leggi(&format!(
+                "altro=1; __Host-isee_sessione={} ; x=y",
+                "ab".repeat(32)
+            ))
             .unwrap();
         assert_eq!(letto, id);
-        assert!(c.leggi(&format!("isee_sessione={}", "ab".repeat(32))).is_none());
+        assert!(
+            c.leggi(&format!("isee_sessione={}", "ab".repeat(32)))
+                .is_none()
+        );
         assert!(c.leggi("__Host-isee_sessione=corto").is_none());
     }
 

@@ -223,7 +223,9 @@ mod tests {
     #[test]
     fn nomi_utente_minuscoli_e_controllati() {
         assert_eq!(
-            NomeUtente::new("  Mario.Rossi@Example.IT ").unwrap().as_str(),
+            NomeUtente::new("  Mario.Rossi@Example.IT ")
+                .unwrap()
+                .as_str(),
             "mario.rossi@example.it"
         );
         assert_eq!(NomeUtente::new("Op_CAF-01").unwrap().as_str(), "op_caf-01");
@@ -267,7 +269,11 @@ mod tests {
 
     #[test]
     fn campi_del_ruolo_sbagliato_rifiutati_tutti_insieme() {
-        let mut n = nuovo(Ruolo::Amministratore, Some("RSSMRA80A01H501U"), Some("CAF1"));
+        let mut n = nuovo(
+            Ruolo::Amministratore,
+            Some("RSSMRA80A01H501U"),
+            Some("CAF1"),
+        );
         n.nome_utente = "x".into();
         let e = n.valida().unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");

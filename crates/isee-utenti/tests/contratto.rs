@@ -106,18 +106,26 @@ async fn registra_e_rileggi(store: StoreSql) {
         .registra(&cittadino("x"), "corta", t0())
         .await
         .unwrap_err();
-    assert!(matches!(e, ErroreUtenti::UtenteNonValido(ref v) if v.len() == 1), "{e:?}");
+    assert!(
+        matches!(e, ErroreUtenti::UtenteNonValido(ref v) if v.len() == 1),
+        "{e:?}"
+    );
     let e = s
         .registra(&cittadino("altro@example.it"), "altro@example.it", t0())
         .await
         .unwrap_err();
     assert!(matches!(e, ErroreUtenti::PasswordNonValida(_)), "{e:?}");
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_utente").await, 1);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_utente").await,
+        1
+    );
 }
 
 async fn accesso_crea_una_sessione_salvata_solo_come_impronta(store: StoreSql) {
     let (s, u) = con_utente(store).await;
-    let t = s.accedi(" Mario.Rossi@example.it ", PASSWORD, None, t0()).await;
+    let t = s
+        .accedi(" Mario.Rossi@example.it ", PASSWORD, None, t0())
+        .await;
     assert_eq!(t.ritardo_minimo, Duration::from_millis(300));
     let a = t.esito.expect("accesso");
     assert_eq!(a.utente.id, u.id);
@@ -134,7 +142,12 @@ async fn accesso_crea_una_sessione_salvata_solo_come_impronta(store: StoreSql) {
     assert_eq!(attiva.utente, u);
     assert_eq!(attiva.sessione, a.sessione);
     // Another random id finds nothing.
-    assert!(s.sessione(&Token::genera().unwrap(), t0()).await.unwrap().is_none());
+    assert!(
+        s.sessione(&Token::genera().unwrap(), t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Logout.
     let ev = s.termina(&a.id, t0()).await.unwrap().expect("evento");
     assert_eq!(ev.tipo, TipoEvento::SessioneTerminata);
@@ -157,23 +170,51 @@ async fn rifiuti_identici_per_ogni_motivo(store: StoreSql) {
         .0;
     assert!(s.disabilita(sospeso.id, t0()).await.unwrap());
     let casi = [
-        ("nessuno@example.it", PASSWORD, MotivoRifiuto::UtenteSconosciuto),
-        ("mario.rossi@example.it", "password sbagliata", MotivoRifiuto::PasswordErrata),
+        (
+            "nessuno@example.it",
+            PASSWORD,
+            MotivoRifiuto::UtenteSconosciuto,
+        ),
+        (
+            "mario.rossi@example.it",
+            "password sbagliata",
+            MotivoRifiuto::PasswordErrata,
+        ),
         ("sospeso@example.it", PASSWORD, MotivoRifiuto::Disabilitato),
-        ("nome non valido!", PASSWORD, MotivoRifiuto::UtenteSconosciuto),
+        (
+            "nome non valido!",
+            PASSWORD,
+            MotivoRifiuto::UtenteSconosciuto,
+        ),
     ];
     let mut messaggi = Vec::new();
     for (nome, password, motivo) in casi {
         let t = s.accedi(nome, password, None, t0()).await;
         assert_eq!(rifiuto(&t.esito), None, "{nome}");
         messaggi.push(t.esito.unwrap_err().to_string());
-        assert_eq!(motivi(&t.eventi), vec![TipoEvento::AccessoRifiutato { motivo }]);
+        assert_eq!(
+            motivi(&t.eventi),
+            vec![TipoEvento::AccessoRifiutato { motivo }]
+        );
         assert_eq!(t.ritardo_minimo, Duration::from_millis(300));
     }
-    assert!(messaggi.iter().all(|m| m == "nome utente o password non corretti"), "{messaggi:?}");
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await, 0);
+    assert!(
+        messaggi
+            .iter()
+            .all(|m| m == "nome utente o password non corretti"),
+        "{messaggi:?}"
+    );
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await,
+        0
+    );
     // The real account still signs in.
-    assert!(s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.is_ok());
+    assert!(
+        s.accedi("mario.rossi@example.it", PASSWORD, None, t0())
+            .await
+            .esito
+            .is_ok()
+    );
     assert_eq!(s.store().utente(u.id).await.unwrap().unwrap().id, u.id);
 }
 
@@ -186,7 +227,12 @@ async fn blocco_dopo_cinque_fallimenti_raddoppia_e_si_azzera(store: StoreSql) {
     }
     let t = s.accedi(nome, "sbagliata sbagliata", None, t0()).await;
     assert_eq!(rifiuto(&t.esito), Some(Duration::from_secs(60)));
-    assert!(t.esito.unwrap_err().to_string().contains("riprovare tra un minuto"));
+    assert!(
+        t.esito
+            .unwrap_err()
+            .to_string()
+            .contains("riprovare tra un minuto")
+    );
     assert!(t.eventi.iter().any(|e| e.tipo
         == TipoEvento::Blocco {
             durata: Duration::from_secs(60),
@@ -198,12 +244,17 @@ async fn blocco_dopo_cinque_fallimenti_raddoppia_e_si_azzera(store: StoreSql) {
     assert_eq!(rifiuto(&t.esito), Some(Duration::from_secs(30)));
     assert_eq!(
         motivi(&t.eventi),
-        vec![TipoEvento::AccessoRifiutato { motivo: MotivoRifiuto::Bloccato }]
+        vec![TipoEvento::AccessoRifiutato {
+            motivo: MotivoRifiuto::Bloccato
+        }]
     );
     // Five more failures after the lock: the second lock is twice as long.
     let t1 = t0() + TimeDelta::seconds(60);
     for _ in 0..4 {
-        assert_eq!(rifiuto(&s.accedi(nome, "ancora sbagliata", None, t1).await.esito), None);
+        assert_eq!(
+            rifiuto(&s.accedi(nome, "ancora sbagliata", None, t1).await.esito),
+            None
+        );
     }
     let t = s.accedi(nome, "ancora sbagliata", None, t1).await;
     assert_eq!(rifiuto(&t.esito), Some(Duration::from_secs(120)));
@@ -211,12 +262,22 @@ async fn blocco_dopo_cinque_fallimenti_raddoppia_e_si_azzera(store: StoreSql) {
     let t2 = t1 + TimeDelta::seconds(120);
     assert!(s.accedi(nome, PASSWORD, None, t2).await.esito.is_ok());
     let chiave = s.segreto().impronta_nome(nome);
-    assert_eq!(s.store().stato_blocco(&chiave).await.unwrap(), StatoBlocco::LIBERO);
+    assert_eq!(
+        s.store().stato_blocco(&chiave).await.unwrap(),
+        StatoBlocco::LIBERO
+    );
     for _ in 0..4 {
-        assert_eq!(rifiuto(&s.accedi(nome, "sbagliata di nuovo", None, t2).await.esito), None);
+        assert_eq!(
+            rifiuto(&s.accedi(nome, "sbagliata di nuovo", None, t2).await.esito),
+            None
+        );
     }
     let t = s.accedi(nome, "sbagliata di nuovo", None, t2).await;
-    assert_eq!(rifiuto(&t.esito), Some(Duration::from_secs(60)), "il raddoppio riparte");
+    assert_eq!(
+        rifiuto(&t.esito),
+        Some(Duration::from_secs(60)),
+        "il raddoppio riparte"
+    );
 }
 
 async fn blocco_anche_per_nomi_inesistenti(store: StoreSql) {
@@ -224,13 +285,24 @@ async fn blocco_anche_per_nomi_inesistenti(store: StoreSql) {
     let mut attese = Vec::new();
     for nome in ["mario.rossi@example.it", "fantasma@example.it"] {
         for _ in 0..5 {
-            attese.push(rifiuto(&s.accedi(nome, "sbagliata sbagliata", None, t0()).await.esito));
+            attese.push(rifiuto(
+                &s.accedi(nome, "sbagliata sbagliata", None, t0())
+                    .await
+                    .esito,
+            ));
         }
     }
     let attese_reali = &attese[..5];
-    assert_eq!(attese_reali, &attese[5..], "stessa sequenza per un nome inesistente");
+    assert_eq!(
+        attese_reali,
+        &attese[5..],
+        "stessa sequenza per un nome inesistente"
+    );
     assert_eq!(attese[4], Some(Duration::from_secs(60)));
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_blocco").await, 2);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_blocco").await,
+        2
+    );
     // The store holds keyed hashes, not the names.
     let chiavi: Vec<String> = sqlx::query("SELECT chiave FROM utenti_blocco")
         .fetch_all(s.store().pool())
@@ -239,7 +311,10 @@ async fn blocco_anche_per_nomi_inesistenti(store: StoreSql) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert!(chiavi.iter().all(|c| c.len() == 64 && !c.contains('@')), "{chiavi:?}");
+    assert!(
+        chiavi.iter().all(|c| c.len() == 64 && !c.contains('@')),
+        "{chiavi:?}"
+    );
 }
 
 async fn fallimenti_concorrenti_tutti_contati(store: StoreSql) {
@@ -254,7 +329,10 @@ async fn fallimenti_concorrenti_tutti_contati(store: StoreSql) {
                 let store = store.clone();
                 let chiave = chiave.clone();
                 compiti.push(tokio::spawn(async move {
-                    store.registra_fallimento(&chiave, &politica, t0()).await.unwrap()
+                    store
+                        .registra_fallimento(&chiave, &politica, t0())
+                        .await
+                        .unwrap()
                 }));
             }
             for c in compiti {
@@ -295,44 +373,87 @@ async fn accessi_errati_concorrenti_tutti_contati(store: StoreSql) {
 
 async fn scadenza_per_inattivita_e_assoluta(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     // Used every 29 minutes it lives, up to 12 hours.
     let mut t = t0();
     while t + TimeDelta::minutes(29) < t0() + TimeDelta::hours(12) {
         t += TimeDelta::minutes(29);
         assert!(s.sessione(&a.id, t).await.unwrap().is_some(), "{t}");
     }
-    assert!(s.sessione(&a.id, t0() + TimeDelta::hours(12)).await.unwrap().is_none());
+    assert!(
+        s.sessione(&a.id, t0() + TimeDelta::hours(12))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Expired: deleted.
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await, 0);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await,
+        0
+    );
     // Idle for 30 minutes: gone.
-    let b = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
-    assert!(s.sessione(&b.id, t0() + TimeDelta::minutes(30)).await.unwrap().is_none());
-    assert!(s.sessione(&b.id, t0()).await.unwrap().is_none(), "cancellata, non solo scaduta");
+    let b = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
+    assert!(
+        s.sessione(&b.id, t0() + TimeDelta::minutes(30))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.sessione(&b.id, t0()).await.unwrap().is_none(),
+        "cancellata, non solo scaduta"
+    );
 }
 
 async fn ultimo_uso_scritto_al_piu_una_volta_al_minuto(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let ultimo = |s: &Utenti<StoreSql>| {
         let impronta = a.id.impronta();
         let store = s.store().clone();
         async move { store.sessione(&impronta).await.unwrap().unwrap().ultimo_uso }
     };
-    let v = s.sessione(&a.id, t0() + TimeDelta::seconds(59)).await.unwrap().unwrap();
+    let v = s
+        .sessione(&a.id, t0() + TimeDelta::seconds(59))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v.sessione.ultimo_uso, t0());
     assert_eq!(ultimo(&s).await, t0());
-    let v = s.sessione(&a.id, t0() + TimeDelta::seconds(60)).await.unwrap().unwrap();
+    let v = s
+        .sessione(&a.id, t0() + TimeDelta::seconds(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v.sessione.ultimo_uso, t0() + TimeDelta::seconds(60));
     assert_eq!(ultimo(&s).await, t0() + TimeDelta::seconds(60));
     // Only forward.
-    s.store().tocca_sessione(&a.id.impronta(), t0()).await.unwrap();
+    s.store()
+        .tocca_sessione(&a.id.impronta(), t0())
+        .await
+        .unwrap();
     assert_eq!(ultimo(&s).await, t0() + TimeDelta::seconds(60));
 }
 
 async fn rotazione_cambia_id_e_tiene_l_ora_di_accesso(store: StoreSql) {
     let (s, u) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let dopo = t0() + TimeDelta::minutes(10);
     let (nuova, ev) = s.ruota(&a.id, dopo).await.unwrap().expect("rotazione");
     assert_ne!(nuova.id, a.id);
@@ -343,13 +464,22 @@ async fn rotazione_cambia_id_e_tiene_l_ora_di_accesso(store: StoreSql) {
     assert!(s.sessione(&a.id, dopo).await.unwrap().is_none());
     assert!(s.sessione(&nuova.id, dopo).await.unwrap().is_some());
     // The 12 hours still count from the login.
-    assert!(s.sessione(&nuova.id, t0() + TimeDelta::hours(12)).await.unwrap().is_none());
+    assert!(
+        s.sessione(&nuova.id, t0() + TimeDelta::hours(12))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(s.ruota(&a.id, dopo).await.unwrap().is_none());
 }
 
 async fn rotazioni_concorrenti_una_sola_vince(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let mut compiti = Vec::new();
     for _ in 0..4 {
         let store = s.store().clone();
@@ -359,7 +489,10 @@ async fn rotazioni_concorrenti_una_sola_vince(store: StoreSql) {
                 impronta: Token::genera().unwrap().impronta(),
                 ..vecchia.clone()
             };
-            store.sostituisci_sessione(&vecchia.impronta, &nuova).await.unwrap()
+            store
+                .sostituisci_sessione(&vecchia.impronta, &nuova)
+                .await
+                .unwrap()
         }));
     }
     let mut vinte = 0;
@@ -367,12 +500,19 @@ async fn rotazioni_concorrenti_una_sola_vince(store: StoreSql) {
         vinte += usize::from(c.await.unwrap());
     }
     assert_eq!(vinte, 1);
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await, 1);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await,
+        1
+    );
 }
 
 async fn accesso_termina_la_sessione_precedente(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let b = s
         .accedi("mario.rossi@example.it", PASSWORD, Some(&a.id), t0())
         .await
@@ -382,40 +522,83 @@ async fn accesso_termina_la_sessione_precedente(store: StoreSql) {
     assert!(s.sessione(&a.id, t0()).await.unwrap().is_none());
     assert!(s.sessione(&b.id, t0()).await.unwrap().is_some());
     // A refused login leaves the previous session alone.
-    let t = s.accedi("mario.rossi@example.it", "sbagliata sbagliata", Some(&b.id), t0()).await;
+    let t = s
+        .accedi(
+            "mario.rossi@example.it",
+            "sbagliata sbagliata",
+            Some(&b.id),
+            t0(),
+        )
+        .await;
     assert!(t.esito.is_err());
     assert!(s.sessione(&b.id, t0()).await.unwrap().is_some());
 }
 
 async fn ruolo_cambiato_o_utente_disabilitato_terminano_le_sessioni(store: StoreSql) {
     let (s, u) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
-    let b = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
-    assert_eq!(s.cambia_ruolo(u.id, Ruolo::Amministratore).await.unwrap(), 2);
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
+    let b = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
+    assert_eq!(
+        s.cambia_ruolo(u.id, Ruolo::Amministratore).await.unwrap(),
+        2
+    );
     assert!(s.sessione(&a.id, t0()).await.unwrap().is_none());
     assert!(s.sessione(&b.id, t0()).await.unwrap().is_none());
-    let c = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let c = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     assert_eq!(c.sessione.ruolo, Ruolo::Amministratore);
     assert!(matches!(
-        s.cambia_ruolo(isee_utenti::IdUtente(999_999), Ruolo::Cittadino).await,
+        s.cambia_ruolo(isee_utenti::IdUtente(999_999), Ruolo::Cittadino)
+            .await,
         Err(ErroreUtenti::UtenteInesistente(_))
     ));
     assert!(s.disabilita(u.id, t0()).await.unwrap());
     assert!(!s.disabilita(u.id, t0()).await.unwrap(), "già disabilitato");
     assert!(s.sessione(&c.id, t0()).await.unwrap().is_none());
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await, 0);
-    let t = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await;
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_sessione").await,
+        0
+    );
+    let t = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await;
     assert_eq!(rifiuto(&t.esito), None);
-    assert!(s.richiedi_reset("mario.rossi@example.it", t0()).await.unwrap().invio.is_none());
+    assert!(
+        s.richiedi_reset("mario.rossi@example.it", t0())
+            .await
+            .unwrap()
+            .invio
+            .is_none()
+    );
 }
 
 async fn reset_una_volta_sola_e_termina_le_sessioni(store: StoreSql) {
     let (s, u) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     for _ in 0..5 {
-        let _ = s.accedi("mario.rossi@example.it", "sbagliata sbagliata", None, t0()).await;
+        let _ = s
+            .accedi("mario.rossi@example.it", "sbagliata sbagliata", None, t0())
+            .await;
     }
-    let r = s.richiedi_reset("Mario.Rossi@example.it", t0()).await.unwrap();
+    let r = s
+        .richiedi_reset("Mario.Rossi@example.it", t0())
+        .await
+        .unwrap();
     assert_eq!(r.evento.tipo, TipoEvento::ResetRichiesto);
     let (token, per) = r.invio.expect("token");
     assert_eq!(per.id, u.id);
@@ -427,58 +610,128 @@ async fn reset_una_volta_sola_e_termina_le_sessioni(store: StoreSql) {
     assert_eq!(salvato, token.impronta());
     // A password that breaks the policy: refused, the token stays.
     let e = s.reimposta_password(&token.testo(), "corta", t0()).await;
-    assert!(matches!(e.esito, Err(ErroreReset::PasswordNonValida(_))), "{:?}", e.esito);
+    assert!(
+        matches!(e.esito, Err(ErroreReset::PasswordNonValida(_))),
+        "{:?}",
+        e.esito
+    );
     let nuova = "una password nuova e lunga";
     let e = s.reimposta_password(&token.testo(), nuova, t0()).await;
     assert_eq!(e.esito.expect("reset").id, u.id);
     assert_eq!(
         motivi(&e.eventi),
-        vec![TipoEvento::ResetEseguito { sessioni_terminate: 1 }]
+        vec![TipoEvento::ResetEseguito {
+            sessioni_terminate: 1
+        }]
     );
     assert!(s.sessione(&a.id, t0()).await.unwrap().is_none());
     // Single use.
-    let e = s.reimposta_password(&token.testo(), "un'altra password lunga", t0()).await;
+    let e = s
+        .reimposta_password(&token.testo(), "un'altra password lunga", t0())
+        .await;
     assert!(matches!(e.esito, Err(ErroreReset::TokenNonValido)));
     assert_eq!(motivi(&e.eventi), vec![TipoEvento::ResetRifiutato]);
     // The lock is gone and only the new password works.
-    assert!(s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.is_err());
-    assert!(s.accedi("mario.rossi@example.it", nuova, None, t0()).await.esito.is_ok());
+    assert!(
+        s.accedi("mario.rossi@example.it", PASSWORD, None, t0())
+            .await
+            .esito
+            .is_err()
+    );
+    assert!(
+        s.accedi("mario.rossi@example.it", nuova, None, t0())
+            .await
+            .esito
+            .is_ok()
+    );
 }
 
 async fn reset_scaduto_sostituito_o_sconosciuto(store: StoreSql) {
     let (s, _) = con_utente(store).await;
     let nuova = "una password nuova e lunga";
-    let primo = s.richiedi_reset("mario.rossi@example.it", t0()).await.unwrap().invio.unwrap().0;
-    let secondo = s.richiedi_reset("mario.rossi@example.it", t0()).await.unwrap().invio.unwrap().0;
+    let primo = s
+        .richiedi_reset("mario.rossi@example.it", t0())
+        .await
+        .unwrap()
+        .invio
+        .unwrap()
+        .0;
+    let secondo = s
+        .richiedi_reset("mario.rossi@example.it", t0())
+        .await
+        .unwrap()
+        .invio
+        .unwrap()
+        .0;
     let e = s.reimposta_password(&primo.testo(), nuova, t0()).await;
-    assert!(matches!(e.esito, Err(ErroreReset::TokenNonValido)), "sostituito");
+    assert!(
+        matches!(e.esito, Err(ErroreReset::TokenNonValido)),
+        "sostituito"
+    );
     let scaduto = t0() + TimeDelta::minutes(30);
     let e = s.reimposta_password(&secondo.testo(), nuova, scaduto).await;
-    assert!(matches!(e.esito, Err(ErroreReset::TokenNonValido)), "scaduto");
-    let e = s.reimposta_password(&secondo.testo(), nuova, scaduto - TimeDelta::seconds(1)).await;
+    assert!(
+        matches!(e.esito, Err(ErroreReset::TokenNonValido)),
+        "scaduto"
+    );
+    let e = s
+        .reimposta_password(&secondo.testo(), nuova, scaduto - TimeDelta::seconds(1))
+        .await;
     assert!(e.esito.is_ok(), "valido fino a 30 minuti: {:?}", e.esito);
     for cattivo in ["", "zz", &Token::genera().unwrap().testo()] {
         let e = s.reimposta_password(cattivo, nuova, t0()).await;
-        assert!(matches!(e.esito, Err(ErroreReset::TokenNonValido)), "{cattivo}");
+        assert!(
+            matches!(e.esito, Err(ErroreReset::TokenNonValido)),
+            "{cattivo}"
+        );
     }
     let r = s.richiedi_reset("nessuno@example.it", t0()).await.unwrap();
     assert!(r.invio.is_none());
     assert_eq!(r.evento.tipo, TipoEvento::ResetRichiestoSconosciuto);
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_reset").await, 0);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_reset").await,
+        0
+    );
 }
 
 async fn pulizia_di_sessioni_token_e_contatori(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let vecchia = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let vecchia = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let t1 = t0() + TimeDelta::minutes(45);
-    let recente = s.accedi("mario.rossi@example.it", PASSWORD, None, t1).await.esito.unwrap();
-    s.richiedi_reset("mario.rossi@example.it", t0()).await.unwrap();
-    let _ = s.accedi("fantasma@example.it", "sbagliata sbagliata", None, t0()).await;
-    let _ = s.accedi("altro@example.it", "sbagliata sbagliata", None, t1).await;
+    let recente = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t1)
+        .await
+        .esito
+        .unwrap();
+    s.richiedi_reset("mario.rossi@example.it", t0())
+        .await
+        .unwrap();
+    let _ = s
+        .accedi("fantasma@example.it", "sbagliata sbagliata", None, t0())
+        .await;
+    let _ = s
+        .accedi("altro@example.it", "sbagliata sbagliata", None, t1)
+        .await;
     let p = s.pulisci(t0() + TimeDelta::minutes(61)).await.unwrap();
     assert_eq!((p.sessioni, p.reset, p.blocchi), (1, 1, 1));
-    assert!(s.store().sessione(&vecchia.id.impronta()).await.unwrap().is_none());
-    assert!(s.store().sessione(&recente.id.impronta()).await.unwrap().is_some());
+    assert!(
+        s.store()
+            .sessione(&vecchia.id.impronta())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.store()
+            .sessione(&recente.id.impronta())
+            .await
+            .unwrap()
+            .is_some()
+    );
     let chiave = s.segreto().impronta_nome("altro@example.it");
     assert_eq!(s.store().stato_blocco(&chiave).await.unwrap().fallimenti, 1);
     // A counter whose lock is over goes too.
@@ -487,26 +740,44 @@ async fn pulizia_di_sessioni_token_e_contatori(store: StoreSql) {
     }
     let p = s.pulisci(t1 + TimeDelta::minutes(61)).await.unwrap();
     assert_eq!(p.blocchi, 2);
-    assert_eq!(righe(s.store(), "SELECT COUNT(*) FROM utenti_blocco").await, 0);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_blocco").await,
+        0
+    );
 }
 
 async fn csrf_legato_alla_sessione(store: StoreSql) {
     let (s, _) = con_utente(store).await;
-    let a = s.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await.esito.unwrap();
+    let a = s
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await
+        .esito
+        .unwrap();
     let attiva = s.sessione(&a.id, t0()).await.unwrap().unwrap();
     let token = s.token_csrf(&attiva.sessione);
     assert!(s.verifica_csrf(&attiva.sessione, &token));
     let (nuova, _) = s.ruota(&a.id, t0()).await.unwrap().unwrap();
-    assert!(!s.verifica_csrf(&nuova.sessione, &token), "la rotazione cambia il token");
+    assert!(
+        !s.verifica_csrf(&nuova.sessione, &token),
+        "la rotazione cambia il token"
+    );
     assert!(s.verifica_csrf(&nuova.sessione, &s.token_csrf(&nuova.sessione)));
 }
 
 async fn eventi_senza_segreti(store: StoreSql) {
     let (s, _) = con_utente(store).await;
     let mut eventi = Vec::new();
-    let mut segreti = vec![PASSWORD.to_string(), CF.to_string(), "mario.rossi".to_string()];
+    let mut segreti = vec![
+        PASSWORD.to_string(),
+        CF.to_string(),
+        "mario.rossi".to_string(),
+    ];
     for _ in 0..5 {
-        eventi.extend(s.accedi("mario.rossi@example.it", "sbagliata sbagliata", None, t0()).await.eventi);
+        eventi.extend(
+            s.accedi("mario.rossi@example.it", "sbagliata sbagliata", None, t0())
+                .await
+                .eventi,
+        );
     }
     let t1 = t0() + TimeDelta::minutes(2);
     let t = s.accedi("mario.rossi@example.it", PASSWORD, None, t1).await;
@@ -516,11 +787,18 @@ async fn eventi_senza_segreti(store: StoreSql) {
     let (b, ev) = s.ruota(&a.id, t1).await.unwrap().unwrap();
     segreti.push(b.id.testo());
     eventi.push(ev);
-    let r = s.richiedi_reset("mario.rossi@example.it", t1).await.unwrap();
+    let r = s
+        .richiedi_reset("mario.rossi@example.it", t1)
+        .await
+        .unwrap();
     eventi.push(r.evento);
     let token = r.invio.unwrap().0;
     segreti.push(token.testo());
-    eventi.extend(s.reimposta_password(&token.testo(), "una password nuova e lunga", t1).await.eventi);
+    eventi.extend(
+        s.reimposta_password(&token.testo(), "una password nuova e lunga", t1)
+            .await
+            .eventi,
+    );
     segreti.push("una password nuova e lunga".into());
     eventi.extend(s.termina(&b.id, t1).await.unwrap());
     assert!(eventi.len() >= 10, "{eventi:?}");
@@ -536,7 +814,13 @@ async fn eventi_senza_segreti(store: StoreSql) {
 
 async fn hash_aggiornato_ai_nuovi_parametri(store: StoreSql) {
     let (s, u) = con_utente(store.clone()).await;
-    let prima = s.store().utente_per_nome(&u.nome_utente).await.unwrap().unwrap().1;
+    let prima = s
+        .store()
+        .utente_per_nome(&u.nome_utente)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
     assert!(prima.contains("m=256,t=1,p=1"), "{prima}");
     // The same store under stronger parameters: the next login rehashes.
     let piu_forti = isee_utenti::ParametriArgon2 {
@@ -553,11 +837,21 @@ async fn hash_aggiornato_ai_nuovi_parametri(store: StoreSql) {
         },
     )
     .unwrap();
-    let t = s2.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await;
+    let t = s2
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await;
     assert!(t.esito.is_ok());
     assert!(motivi(&t.eventi).contains(&TipoEvento::PasswordAggiornata));
-    let dopo = s2.store().utente_per_nome(&u.nome_utente).await.unwrap().unwrap().1;
+    let dopo = s2
+        .store()
+        .utente_per_nome(&u.nome_utente)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
     assert!(dopo.contains("m=512,t=2,p=1"), "{dopo}");
-    let t = s2.accedi("mario.rossi@example.it", PASSWORD, None, t0()).await;
+    let t = s2
+        .accedi("mario.rossi@example.it", PASSWORD, None, t0())
+        .await;
     assert_eq!(motivi(&t.eventi), vec![TipoEvento::AccessoRiuscito]);
 }

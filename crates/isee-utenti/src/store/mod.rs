@@ -61,8 +61,11 @@ pub trait StoreUtenti: Send + Sync {
     ) -> impl Future<Output = Risultato<Option<(Utente, String)>>> + Send;
 
     /// Replaces the password hash (a rehash after login); `false` for an unknown id.
-    fn imposta_hash(&self, id: IdUtente, hash: &str)
-    -> impl Future<Output = Risultato<bool>> + Send;
+    fn imposta_hash(
+        &self,
+        id: IdUtente,
+        hash: &str,
+    ) -> impl Future<Output = Risultato<bool>> + Send;
 
     /// Disables the account and, in the same transaction, ends its sessions and drops
     /// its reset token; `false` when unknown or already disabled.
@@ -100,8 +103,7 @@ pub trait StoreUtenti: Send + Sync {
     fn crea_sessione(&self, sessione: &Sessione) -> impl Future<Output = Risultato<()>> + Send;
 
     /// The session stored under this SHA-256, valid or not.
-    fn sessione(&self, impronta: &str)
-    -> impl Future<Output = Risultato<Option<Sessione>>> + Send;
+    fn sessione(&self, impronta: &str) -> impl Future<Output = Risultato<Option<Sessione>>> + Send;
 
     /// Writes the last use (only forward: an older `adesso` changes nothing).
     fn tocca_sessione(

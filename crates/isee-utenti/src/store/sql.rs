@@ -263,9 +263,16 @@ impl StoreSql {
         })
     }
 
-    async fn esegui(&self, sql: &'static str, f: impl FnOnce(SqlQuery) -> SqlQuery) -> Risultato<u64> {
+    async fn esegui(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(SqlQuery) -> SqlQuery,
+    ) -> Risultato<u64> {
         let _blocco = self.blocco_scrittura().await;
-        Ok(f(sqlx::query(sql)).execute(&self.pool).await?.rows_affected())
+        Ok(f(sqlx::query(sql))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }
 
@@ -284,7 +291,12 @@ impl StoreUtenti for StoreSql {
                 .bind(nuovo.nome_utente.as_str().to_string())
                 .bind(nuovo.nome_visualizzato.clone())
                 .bind(nuovo.ruolo.nome())
-                .bind(nuovo.codice_fiscale.as_ref().map(|c| c.as_str().to_string()))
+                .bind(
+                    nuovo
+                        .codice_fiscale
+                        .as_ref()
+                        .map(|c| c.as_str().to_string()),
+                )
                 .bind(nuovo.codice_caf.clone())
                 .bind(hash.to_string())
                 .bind(us(adesso))
@@ -305,7 +317,11 @@ impl StoreUtenti for StoreSql {
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(riga.as_ref().map(utente_da_riga).transpose()?.map(|(u, _)| u))
+        Ok(riga
+            .as_ref()
+            .map(utente_da_riga)
+            .transpose()?
+            .map(|(u, _)| u))
     }
 
     async fn utente_per_nome(&self, nome: &NomeUtente) -> Risultato<Option<(Utente, String)>> {
@@ -485,7 +501,8 @@ impl StoreUtenti for StoreSql {
     }
 
     async fn termina_sessioni(&self, utente: IdUtente) -> Risultato<u64> {
-        self.esegui(SQL_TERMINA_SESSIONI, |q| q.bind(utente.0)).await
+        self.esegui(SQL_TERMINA_SESSIONI, |q| q.bind(utente.0))
+            .await
     }
 
     async fn salva_reset(
