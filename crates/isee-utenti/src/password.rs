@@ -148,6 +148,7 @@ pub fn richiede_aggiornamento(hash: &str, parametri: ParametriArgon2) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Fast parameters for the round trips; the OWASP ones are checked once below.
     const VELOCI: ParametriArgon2 = ParametriArgon2 {
@@ -205,5 +206,32 @@ mod tests {
         // Characters, not bytes: 12 accented letters are enough.
         assert!(p.problemi("àèìòùàèìòùàé", "x").is_empty());
         assert!(p.verifica("", "x").is_err());
+    }
+
+    proptest! {
+        /// The policy accepts exactly the passwords of 12 to 128 characters that are
+        /// not one repeated character and not the username, and names each breach.
+        #[test]
+        fn politica_accetta_esattamente_le_password_ammesse(
+            password in "\\PC{0,140}",
+            nome in "[a-z]{3,12}",
+        ) {
+            let p = PoliticaPassword::default();
+            let n = password.chars().count();
+            let ripetuta = password.chars().all(|c| Some(c) == password.chars().next());
+            let uguale = password.trim().to_lowercase() == nome;
+            let problemi = p.problemi(&password, &nome);
+            let attesi = usize::from(n < 12) + usize::from(n > 128)
+                + usize::from(ripetuta && n > 0) + usize::from(uguale);
+            prop_assert_eq!(problemi.len(), attesi, "{:?}", problemi);
+            prop_assert_eq!(p.verifica(&password, &nome).is_ok(), attesi == 0);
+        }
+
+        #[test]
+        fn password_ripetuta_sempre_rifiutata(c in any::<char>(), n in 12usize..129) {
+            let password: String = std::iter::repeat_n(c, n).collect();
+            let problemi = PoliticaPassword::default().problemi(&password, "mario");
+            prop_assert!(problemi.iter().any(|m| m.contains("ripetuto")), "{:?}", problemi);
+        }
     }
 }

@@ -273,7 +273,13 @@ impl<S: StoreUtenti> Utenti<S> {
             eventi.push(base(TipoEvento::PasswordAggiornata));
         }
         if let Some(p) = precedente {
-            self.store.termina_sessione(&p.impronta()).await?;
+            let impronta = p.impronta();
+            if self.store.termina_sessione(&impronta).await? {
+                eventi.push(EventoUtente {
+                    sessione: Some(sessione_breve(&impronta)),
+                    ..base(TipoEvento::SessioneTerminata)
+                });
+            }
         }
         let id = Token::genera().map_err(ErroreUtenti::from)?;
         let sessione = Sessione {

@@ -76,6 +76,8 @@ su_entrambi!(
     csrf_legato_alla_sessione,
     eventi_senza_segreti,
     hash_aggiornato_ai_nuovi_parametri,
+    creazioni_concorrenti_di_un_nome_un_solo_utente,
+    reset_concorrenti_uno_solo_vale,
 );
 
 async fn registra_e_rileggi(store: StoreSql) {
@@ -513,13 +515,17 @@ async fn accesso_termina_la_sessione_precedente(store: StoreSql) {
         .await
         .esito
         .unwrap();
-    let b = s
+    let t_b = s
         .accedi("mario.rossi@example.it", PASSWORD, Some(&a.id), t0())
-        .await
-        .esito
-        .unwrap();
+        .await;
+    let b = t_b.esito.as_ref().unwrap().clone();
     assert_ne!(a.id, b.id);
     assert!(s.sessione(&a.id, t0()).await.unwrap().is_none());
+    assert!(
+        motivi(&t_b.eventi).contains(&TipoEvento::SessioneTerminata),
+        "{:?}",
+        t_b.eventi
+    );
     assert!(s.sessione(&b.id, t0()).await.unwrap().is_some());
     // A refused login leaves the previous session alone.
     let t = s
@@ -854,4 +860,69 @@ async fn hash_aggiornato_ai_nuovi_parametri(store: StoreSql) {
         .accedi("mario.rossi@example.it", PASSWORD, None, t0())
         .await;
     assert_eq!(motivi(&t.eventi), vec![TipoEvento::AccessoRiuscito]);
+}
+
+async fn creazioni_concorrenti_di_un_nome_un_solo_utente(store: StoreSql) {
+    let s = std::sync::Arc::new(servizio(store));
+    let mut compiti = Vec::new();
+    for i in 0..4 {
+        let s = s.clone();
+        compiti.push(tokio::spawn(async move {
+            let nome = if i % 2 == 0 {
+                "doppio@example.it"
+            } else {
+                "DOPPIO@example.it"
+            };
+            s.registra(&cittadino(nome), PASSWORD, t0()).await
+        }));
+    }
+    let mut creati = 0;
+    for c in compiti {
+        match c.await.unwrap() {
+            Ok(_) => creati += 1,
+            Err(ErroreUtenti::NomeGiaInUso(n)) => assert_eq!(n, "doppio@example.it"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(creati, 1);
+    assert_eq!(
+        righe(s.store(), "SELECT COUNT(*) FROM utenti_utente").await,
+        1
+    );
+}
+
+async fn reset_concorrenti_uno_solo_vale(store: StoreSql) {
+    let (s, u) = con_utente(store).await;
+    let token = s
+        .richiedi_reset("mario.rossi@example.it", t0())
+        .await
+        .unwrap()
+        .invio
+        .unwrap()
+        .0;
+    let mut compiti = Vec::new();
+    for i in 0..4 {
+        let store = s.store().clone();
+        let impronta = token.impronta();
+        compiti.push(tokio::spawn(async move {
+            store
+                .usa_reset(&impronta, &format!("hash-{i}"), t0())
+                .await
+                .unwrap()
+        }));
+    }
+    let mut usati = Vec::new();
+    for c in compiti {
+        usati.extend(c.await.unwrap());
+    }
+    assert_eq!(usati.len(), 1, "{usati:?}");
+    assert_eq!(usati[0].0, u.id);
+    let hash = s
+        .store()
+        .utente_per_nome(&u.nome_utente)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    assert!(hash.starts_with("hash-"), "{hash}");
 }
