@@ -218,7 +218,7 @@ mod tests {
         ) {
             let p = PoliticaPassword::default();
             let n = password.chars().count();
-            let ripetuta = password.chars().all(|c| Some(c) == password.chars().next());
+            let ripetuta = password.chars().all(|c| password.starts_with(c));
             let uguale = password.trim().to_lowercase() == nome;
             let problemi = p.problemi(&password, &nome);
             let attesi = usize::from(n < 12) + usize::from(n > 128)
