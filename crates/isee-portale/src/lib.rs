@@ -8,15 +8,18 @@
 //! `bootstrap-italia` (pinned by `web/package-lock.json`), are installed by `build.rs`
 //! and embedded in the binary under content-hashed names.
 
+pub mod accesso;
 pub mod importi;
 pub mod simulatore;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::Extension;
+pub use accesso::{Contesto, Portale};
 use isee_core::calcolo::{Esito, Motore};
 use simulatore::{CAMPI_COMPONENTE, EsitoSimulazione, Modulo, id_campo};
 use std::sync::Arc;
@@ -40,8 +43,20 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// The largest simulatore form accepted.
 pub const CORPO_MASSIMO: usize = 64 * 1024;
 
-/// The portal's routes, with the engine the simulatore computes with.
+/// The portal's routes, with the engine the simulatore computes with and no accounts
+/// ([`Portale::router`] for the pages with accounts).
+///
+/// # Panics
+///
+/// When the system's random source fails (the CSRF key cannot be made).
+#[allow(clippy::expect_used)]
 pub fn router(motore: Motore) -> Router {
+    Portale::new(motore)
+        .expect("generatore casuale del sistema non disponibile")
+        .router()
+}
+
+pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
     Router::new()
         .route("/", get(home))
         .route(
@@ -51,10 +66,28 @@ pub fn router(motore: Motore) -> Router {
                 .layer(DefaultBodyLimit::max(CORPO_MASSIMO)),
         )
         .route("/accessibilita", get(accessibilita))
+        .route(
+            "/accedi",
+            get(accesso::accedi_modulo).post(accesso::accedi_invio),
+        )
+        .route("/esci", post(accesso::esci))
+        .route("/area-personale", get(accesso::area_personale))
+        .route(
+            "/password-dimenticata",
+            get(accesso::dimenticata_modulo).post(accesso::dimenticata_invio),
+        )
+        .route(
+            "/reimposta-password",
+            get(accesso::reimposta_modulo).post(accesso::reimposta_invio),
+        )
         .route("/static/{nome}", get(risorsa))
         .fallback(non_trovata)
+        .layer(axum::middleware::from_fn_with_state(
+            stato.clone(),
+            accesso::contesto,
+        ))
         .layer(axum::middleware::map_response(intestazioni))
-        .with_state(Arc::new(motore))
+        .with_state(stato)
 }
 
 async fn intestazioni(mut r: Response) -> Response {
@@ -83,13 +116,22 @@ struct Layout {
     fonts: &'static str,
     js: &'static str,
     sprite: &'static str,
+    /// The signed-in user's display name.
+    utente: Option<String>,
+    /// Whether accounts are configured ("Accedi" in the header).
+    accesso: bool,
+    /// The CSRF token of the page's forms.
+    csrf: String,
 }
 
 impl Layout {
-    fn new(titolo: &'static str, attiva: &'static str) -> Layout {
+    fn new(titolo: &'static str, attiva: &'static str, c: &Contesto) -> Layout {
         Layout {
             titolo,
             attiva,
+            utente: c.attiva.as_ref().map(|a| a.utente.nome_visualizzato.clone()),
+            accesso: c.accesso,
+            csrf: c.csrf.clone(),
             css: risorse::CSS,
             fonts: risorse::FONTS,
             js: risorse::JS,
@@ -115,10 +157,10 @@ struct Home {
     l: Layout,
 }
 
-async fn home() -> Response {
+async fn home(Extension(c): Extension<Contesto>) -> Response {
     pagina(
         &Home {
-            l: Layout::new("ISEE: simulare e capire il proprio indicatore", "home"),
+            l: Layout::new("ISEE: simulare e capire il proprio indicatore", "home", &c),
         },
         StatusCode::OK,
     )
@@ -130,10 +172,10 @@ struct Accessibilita {
     l: Layout,
 }
 
-async fn accessibilita() -> Response {
+async fn accessibilita(Extension(c): Extension<Contesto>) -> Response {
     pagina(
         &Accessibilita {
-            l: Layout::new("Dichiarazione di accessibilità", "accessibilita"),
+            l: Layout::new("Dichiarazione di accessibilità", "accessibilita", &c),
         },
         StatusCode::OK,
     )
@@ -145,16 +187,20 @@ struct NonTrovata {
     l: Layout,
 }
 
-async fn non_trovata() -> Response {
+async fn non_trovata(Extension(c): Extension<Contesto>) -> Response {
+    pagina_non_trovata(&c)
+}
+
+pub(crate) fn pagina_non_trovata(c: &Contesto) -> Response {
     pagina(
         &NonTrovata {
-            l: Layout::new("Pagina non trovata", ""),
+            l: Layout::new("Pagina non trovata", "", c),
         },
         StatusCode::NOT_FOUND,
     )
 }
 
-async fn risorsa(Path(nome): Path<String>) -> Response {
+async fn risorsa(Path(nome): Path<String>, Extension(c): Extension<Contesto>) -> Response {
     match risorse::trova(&nome) {
         Some((dati, tipo)) => (
             [
@@ -164,7 +210,7 @@ async fn risorsa(Path(nome): Path<String>) -> Response {
             dati,
         )
             .into_response(),
-        None => non_trovata().await,
+        None => pagina_non_trovata(&c),
     }
 }
 
@@ -285,7 +331,12 @@ fn etichetta(id: &str) -> String {
     }
 }
 
-fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> Simulatore {
+fn modello(
+    c: &Contesto,
+    m: &Modulo,
+    errori: &[simulatore::Errore],
+    esito: Option<&Esito>,
+) -> Simulatore {
     let mut titolo = campo(
         "titolo".into(),
         "Abitazione del nucleo",
@@ -387,7 +438,7 @@ fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> 
             .collect(),
     });
     Simulatore {
-        l: Layout::new("Simulatore ISEE", "simulatore"),
+        l: Layout::new("Simulatore ISEE", "simulatore", c),
         n: m.componenti.len(),
         generali: vec![data, titolo, canone],
         righe,
@@ -400,7 +451,7 @@ fn modello(m: &Modulo, errori: &[simulatore::Errore], esito: Option<&Esito>) -> 
     }
 }
 
-async fn simulatore_vuoto() -> Response {
+async fn simulatore_vuoto(Extension(c): Extension<Contesto>) -> Response {
     // Today (UTC) from the system clock, without chrono's `clock` feature.
     let secondi = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -409,22 +460,28 @@ async fn simulatore_vuoto() -> Response {
         .unwrap_or_default()
         .date_naive();
     let m = Modulo::nuovo(oggi);
-    pagina(&modello(&m, &[], None), StatusCode::OK)
+    pagina(&modello(&c, &m, &[], None), StatusCode::OK)
 }
 
 async fn simulatore_invio(
-    State(motore): State<Arc<Motore>>,
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    h: HeaderMap,
     Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
+    if !accesso::richiesta_valida(&p, &c, &h, &coppie) {
+        return accesso::rifiuto(&c);
+    }
+    let motore = &p.motore;
     let mut m = Modulo::da_coppie(&coppie);
     if coppie.iter().any(|(k, v)| k == "azione" && v == "aggiungi") {
         m.aggiungi();
-        return pagina(&modello(&m, &[], None), StatusCode::OK);
+        return pagina(&modello(&c, &m, &[], None), StatusCode::OK);
     }
-    match simulatore::simula(&motore, &m) {
-        EsitoSimulazione::Calcolato(e) => pagina(&modello(&m, &[], Some(&e)), StatusCode::OK),
+    match simulatore::simula(motore, &m) {
+        EsitoSimulazione::Calcolato(e) => pagina(&modello(&c, &m, &[], Some(&e)), StatusCode::OK),
         EsitoSimulazione::Errori(errori) => pagina(
-            &modello(&m, &errori, None),
+            &modello(&c, &m, &errori, None),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }

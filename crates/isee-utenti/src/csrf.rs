@@ -19,6 +19,7 @@ pub struct Segreto([u8; 32]);
 /// Domain separation between the uses of the one key.
 const USO_CSRF: &[u8] = b"isee-utenti/csrf/v1\0";
 const USO_NOME: &[u8] = b"isee-utenti/nome/v1\0";
+const USO_PRESESSIONE: &[u8] = b"isee-utenti/csrf-presessione/v1\0";
 
 impl Segreto {
     /// From 32 bytes the deployment keeps (the portal's key file).
@@ -45,6 +46,23 @@ impl Segreto {
     /// Whether `token` is `sessione`'s CSRF token, in constant time.
     pub fn verifica_csrf(&self, sessione: &Sessione, token: &str) -> bool {
         let atteso = self.token_csrf(sessione);
+        bool::from(atteso.as_bytes().ct_eq(token.trim().as_bytes()))
+    }
+
+    /// The CSRF token of a pre-session (the forms of a browser with no session: login,
+    /// password reset, simulatore): HMAC-SHA256 under this key of `valore`, the random
+    /// text of the browser's pre-session cookie (signed double submit). Separate from
+    /// [`Segreto::token_csrf`] by its own domain tag.
+    pub fn token_csrf_presessione(&self, valore: &str) -> String {
+        hex::encode(isee_hash::hmac_sha256(
+            &self.0,
+            &[USO_PRESESSIONE, valore.as_bytes()],
+        ))
+    }
+
+    /// Whether `token` is the pre-session `valore`'s CSRF token, in constant time.
+    pub fn verifica_csrf_presessione(&self, valore: &str, token: &str) -> bool {
+        let atteso = self.token_csrf_presessione(valore);
         bool::from(atteso.as_bytes().ct_eq(token.trim().as_bytes()))
     }
 
