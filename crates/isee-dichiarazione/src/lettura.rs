@@ -75,6 +75,7 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     let mut l = Lettore {
         problemi: Vec::new(),
         persone: BTreeMap::new(),
+        riceventi: Vec::new(),
     };
     let risultato = l.dichiarazione(doc.root_element());
     if !l.problemi.is_empty() {
@@ -87,6 +88,10 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
         errore(format!("il contenuto non forma una DSU valida: {e}"))
     })?;
     integrazioni.persone = l.persone;
+    while l.riceventi.last().is_some_and(Option::is_none) {
+        l.riceventi.pop();
+    }
+    integrazioni.riceventi_donazioni = l.riceventi;
     if let Some(s) = &mut integrazioni.sottoscrizione {
         if s.data == dsu.data_presentazione.get() {
             s.data = None;
@@ -169,6 +174,7 @@ struct El<'a, 'i> {
 struct Lettore {
     problemi: Vec<Problema>,
     persone: BTreeMap<String, DatiPersona>,
+    riceventi: Vec<Option<CodiceFiscale>>,
 }
 
 type Figli<'a, 'i> = Vec<(Node<'a, 'i>, String)>;
@@ -236,7 +242,7 @@ impl Lettore {
                 && pi.target == "isee"
             {
                 match serde_json::from_str::<Value>(pi.value.unwrap_or("")) {
-                    Ok(Value::Object(o)) => unisci(&mut m, o),
+                    Ok(Value::Object(o)) => m.extend(o),
                     _ => self.problema(p, "istruzione <?isee?> non leggibile: atteso un oggetto JSON"),
                 }
             }
@@ -853,10 +859,13 @@ impl Lettore {
                 if let Some(v) = self.euro(e, &pf, "ValoreImu", true, false) {
                     d.insert("valore_imu".into(), v);
                 }
-                if let Some(cf) = self.cf(e, &pf, "CodiceFiscaleRicevente") {
-                    d.insert("donatario".into(), Value::String(cf));
+                let ricevente = self.cf(e, &pf, "CodiceFiscaleRicevente");
+                if let Some(cf) = &ricevente {
+                    d.insert("donatario".into(), Value::String(cf.clone()));
                 }
                 let ext = self.estensione(e, &pf);
+                let da_integrazioni = ext.get("donatario").is_some_and(Value::is_null);
+                self.riceventi.push(ricevente.filter(|_| da_integrazioni).map(|cf| CodiceFiscale::new(&cf)));
                 unisci(&mut d, ext);
                 if !d.contains_key("data") {
                     self.problema(&pf, "la data della donazione non è indicata (isee la richiede per la regola dei tre anni)");

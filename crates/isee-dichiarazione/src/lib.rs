@@ -159,6 +159,10 @@ pub struct Integrazioni {
     /// it the rent travels only in the `<?isee?>` extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locazione: Option<ContrattoLocazione>,
+    /// `Donazione/@CodiceFiscaleRicevente` for the donations (by position in
+    /// `residenziale.donazioni`) whose recipient the DSU does not name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub riceventi_donazioni: Vec<Option<CodiceFiscale>>,
     /// Per person (by fiscal code): registry data, certificate, vehicles.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub persone: BTreeMap<String, DatiPersona>,

@@ -763,9 +763,17 @@ impl Scrittore<'_> {
             self.attr_quota("QuotaPosseduta", d.quota_donata, &format!("{pd}.quota_donata"));
             self.attr_quota("QuotaDonata", d.quota_donata, &format!("{pd}.quota_donata"));
             self.attr_euro("ValoreImu", d.valore_imu, Segno::Positivo, &format!("{pd}.valore_imu"));
-            match &d.donatario {
-                Some(cf) => self.attr_cf("CodiceFiscaleRicevente", cf, &format!("{pd}.donatario")),
-                None => self.problema(&format!("{pd}.donatario"), "INPS richiede il codice fiscale di chi ha ricevuto la donazione"),
+            let ricevente = self.opz.integrazioni.riceventi_donazioni.get(i).copied().flatten();
+            match (&d.donatario, ricevente) {
+                (Some(cf), _) => self.attr_cf("CodiceFiscaleRicevente", cf, &format!("{pd}.donatario")),
+                (None, Some(cf)) => {
+                    ext.insert("donatario".into(), Value::Null);
+                    self.attr_cf("CodiceFiscaleRicevente", &cf, "integrazioni.riceventi_donazioni");
+                }
+                (None, None) => self.problema(
+                    &format!("{pd}.donatario"),
+                    "INPS richiede il codice fiscale di chi ha ricevuto la donazione: indicarlo nella DSU o nelle integrazioni",
+                ),
             }
             self.corpo();
             self.estensione(ext);
