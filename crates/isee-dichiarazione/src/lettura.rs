@@ -1153,6 +1153,18 @@ impl Lettore {
             m.insert("redditi".into(), Value::Object(redditi));
         }
         let ext = self.estensione(el, p);
+        for chiave in ["cognome", "nome"] {
+            if ext.get(chiave).is_some_and(Value::is_null)
+                && let Some(Value::String(v)) = m.get(chiave)
+            {
+                let v = Some(v.clone());
+                if chiave == "cognome" {
+                    persona.cognome = v;
+                } else {
+                    persona.nome = v;
+                }
+            }
+        }
         unisci(&mut m, ext);
         if !cf.is_empty() {
             self.persone.insert(cf, persona);

@@ -878,15 +878,30 @@ impl Scrittore<'_> {
         }
         self.corpo();
         self.apri("Anagrafica");
-        for (attr, chiave, v) in [("Cognome", "cognome", &c.cognome), ("Nome", "nome", &c.nome)] {
-            match v {
-                Some(v) => {
+        let di_integrazioni = (
+            dati.as_ref().and_then(|d| d.cognome.clone()),
+            dati.as_ref().and_then(|d| d.nome.clone()),
+        );
+        for (attr, chiave, v, riserva) in [
+            ("Cognome", "cognome", &c.cognome, di_integrazioni.0),
+            ("Nome", "nome", &c.nome, di_integrazioni.1),
+        ] {
+            match (v, riserva) {
+                (Some(v), _) => {
                     self.attr_nome(attr, v, &format!("{p}.{chiave}"));
                     if *v == v.trim().to_uppercase() {
                         ext.remove(chiave);
                     }
                 }
-                None => self.problema(&format!("{p}.{chiave}"), format!("INPS richiede {attr} di ogni persona")),
+                // Not in the DSU: from the integrations, and read back there.
+                (None, Some(r)) => {
+                    self.attr_nome(attr, &r, &format!("{p}.{chiave}"));
+                    ext.insert(chiave.into(), Value::Null);
+                }
+                (None, None) => self.problema(
+                    &format!("{p}.{chiave}"),
+                    format!("INPS richiede {attr} di ogni persona: indicarlo nella DSU o nelle integrazioni"),
+                ),
             }
         }
         self.attr_data("DataNascita", &c.data_nascita, &format!("{p}.data_nascita"));

@@ -98,3 +98,16 @@ fn ogni_esempio_torna_identico_e_il_documento_e_valido_per_inps() {
     assert_eq!(illeggibili, Vec::<String>::new());
     assert_eq!(provati, esempi.len());
 }
+
+/// The bytes are ISO-8859-1: "Forlì" is one byte 0xEC, and the declaration says so.
+#[test]
+fn il_documento_e_in_iso_8859_1() {
+    let testo = std::fs::read_to_string(radice().join("esempi/minorenni-componente-aggiuntiva-bologna.json")).unwrap();
+    let dsu = Dsu::da_json(&testo).unwrap();
+    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap().xml;
+    assert!(xml.windows(5).any(|w| w == b"Forl\xEC"));
+    // Nicolò, upper-case as INPS's TypeNome wants: Ò is 0xD2.
+    assert!(xml.windows(6).any(|w| w == b"NICOL\xD2"), "{}", String::from_utf8_lossy(&xml));
+    assert!(std::str::from_utf8(&xml).is_err(), "not UTF-8");
+    std::fs::write(std::env::temp_dir().join("isee-dichiarazione-esempio.xml"), &xml).unwrap();
+}
