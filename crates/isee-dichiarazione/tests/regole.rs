@@ -171,3 +171,32 @@ fn senza_estensioni_il_documento_resta_valido_ma_perde_i_campi_nostri() {
     assert_eq!(letto.componenti[0].mesi_lavoro, 0);
     assert_ne!(dsu.componenti[0].mesi_lavoro, 0);
 }
+
+#[test]
+fn le_integrazioni_complete_tornano_identiche() {
+    use isee_dichiarazione::{Operazione, TipoOperazione, TipoVeicolo, Veicolo, importa_documento};
+    let dsu = esempio();
+    let mut i = comune::integrazioni_per(&dsu);
+    let cf = dsu.componenti[0].codice_fiscale;
+    let p = i.persone.get_mut(cf.as_str()).unwrap();
+    p.veicoli = vec![Veicolo { tipo: TipoVeicolo::A, targa: "AB123CD".into() }];
+    p.residenza = i.indirizzo_abitazione.clone();
+    p.sesso = Some(isee_dichiarazione::Sesso::F);
+    let s = i.sottoscrizione.as_mut().unwrap();
+    s.pec = Some("famiglia@pec.it".into());
+    s.numero_ricevuta = Some("R-42".into());
+    s.note = Some("firma \"olografa\" & <copia>".into());
+    s.data = chrono::NaiveDate::from_ymd_opt(2026, 2, 9);
+    let mut opzioni = Opzioni::new(i.clone());
+    opzioni.operazione = Operazione {
+        tipo: TipoOperazione::R,
+        codice_fiscale_riferimento: Some(cf),
+        protocollo_riferimento: Some("INPS-ISEE-2026-00001234A-00".into()),
+    };
+    let xml = esporta(&dsu, &opzioni).unwrap().xml;
+    isee_prova::xsd::valida(&comune::schema(), "integrazioni", &xml).unwrap();
+    let letto = importa_documento(&xml).unwrap();
+    assert_eq!(letto.dsu, dsu);
+    assert_eq!(letto.integrazioni, i);
+    assert_eq!(letto.operazione, opzioni.operazione);
+}
