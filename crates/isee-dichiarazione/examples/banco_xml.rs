@@ -8,7 +8,9 @@
 //! The documents are isee-genera's population (seed 1, 2026) written by `esporta`
 //! once, before the clock starts; the loop times `importa` alone.
 
-use isee_dichiarazione::{DatiPersona, Indirizzo, Integrazioni, Opzioni, Sottoscrizione, esporta, importa};
+use isee_dichiarazione::{
+    DatiPersona, Indirizzo, Integrazioni, Opzioni, Sottoscrizione, esporta, importa,
+};
 use std::time::Instant;
 
 fn integrazioni(dsu: &isee_core::Dsu) -> Integrazioni {
@@ -36,7 +38,8 @@ fn integrazioni(dsu: &isee_core::Dsu) -> Integrazioni {
     };
     let mut fogli: Vec<&isee_core::dsu::Componente> = dsu.componenti.iter().collect();
     for g in &dsu.genitori_non_conviventi {
-        if let isee_core::dsu::SituazioneGenitore::ComponenteAggiuntiva { dati, .. } = &g.situazione {
+        if let isee_core::dsu::SituazioneGenitore::ComponenteAggiuntiva { dati, .. } = &g.situazione
+        {
             fogli.push(&dati.foglio);
         }
     }

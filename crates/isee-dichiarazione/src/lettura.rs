@@ -6,9 +6,9 @@
 //! DSU read from XML obeys exactly the rules of the DSU read from JSON.
 
 use crate::{
-    Certificazione, ContrattoLocazione, DatiPersona, Documento, ErroreImportazione, Indirizzo,
-    Integrazioni, NAMESPACE, Operazione, Problema, Sesso, Sottoscrizione, TipoOperazione,
-    TipoVeicolo, Veicolo, DIMENSIONE_MASSIMA, PROFONDITA_MASSIMA, da_codice_fiscale,
+    Certificazione, ContrattoLocazione, DIMENSIONE_MASSIMA, DatiPersona, Documento,
+    ErroreImportazione, Indirizzo, Integrazioni, NAMESPACE, Operazione, PROFONDITA_MASSIMA,
+    Problema, Sesso, Sottoscrizione, TipoOperazione, TipoVeicolo, Veicolo, da_codice_fiscale,
 };
 use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
@@ -51,7 +51,8 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     let doc = roxmltree::Document::parse_with_options(&testo, opzioni).map_err(|e| {
         errore(match e {
             roxmltree::Error::DtdDetected => {
-                "DTD non ammessa: le dichiarazioni DOCTYPE e di entità sono rifiutate per sicurezza".into()
+                "DTD non ammessa: le dichiarazioni DOCTYPE e di entità sono rifiutate per sicurezza"
+                    .into()
             }
             roxmltree::Error::NodesLimitReached => {
                 format!("troppi nodi (massimo {NODI_MASSIMI})")
@@ -59,11 +60,18 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
             e => format!("XML non ben formato: {e}"),
         })
     })?;
-    if testo.contains("<!DOCTYPE") && doc.root().children().all(|n| !n.is_element() || n.range().start > 0) {
+    if testo.contains("<!DOCTYPE")
+        && doc
+            .root()
+            .children()
+            .all(|n| !n.is_element() || n.range().start > 0)
+    {
         // A DOCTYPE without an internal subset is not a node for roxmltree.
         let radice = doc.root_element().range().start;
         if testo[..radice].contains("<!DOCTYPE") {
-            return Err(errore("DTD non ammessa: le dichiarazioni DOCTYPE sono rifiutate per sicurezza".into()));
+            return Err(errore(
+                "DTD non ammessa: le dichiarazioni DOCTYPE sono rifiutate per sicurezza".into(),
+            ));
         }
     }
     let profondita = profondita(doc.root_element());
@@ -79,14 +87,17 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     };
     let risultato = l.dichiarazione(doc.root_element());
     if !l.problemi.is_empty() {
-        return Err(ErroreImportazione { problemi: l.problemi });
+        return Err(ErroreImportazione {
+            problemi: l.problemi,
+        });
     }
     let Some((dsu, operazione, mut integrazioni)) = risultato else {
-        return Err(ErroreImportazione { problemi: l.problemi });
+        return Err(ErroreImportazione {
+            problemi: l.problemi,
+        });
     };
-    let dsu: Dsu = serde_json::from_value(Value::Object(dsu)).map_err(|e| {
-        errore(format!("il contenuto non forma una DSU valida: {e}"))
-    })?;
+    let dsu: Dsu = serde_json::from_value(Value::Object(dsu))
+        .map_err(|e| errore(format!("il contenuto non forma una DSU valida: {e}")))?;
     integrazioni.persone = l.persone;
     while l.riceventi.last().is_some_and(Option::is_none) {
         l.riceventi.pop();
@@ -198,14 +209,20 @@ impl Lettore {
     ) -> Figli<'a, 'i> {
         for a in el.n.attributes() {
             if a.namespace().is_none() && !attributi.contains(&a.name()) {
-                self.problema(&format!("{p}/@{}", a.name()), "attributo non previsto dallo schema INPS");
+                self.problema(
+                    &format!("{p}/@{}", a.name()),
+                    "attributo non previsto dallo schema INPS",
+                );
             }
         }
         let elementi: Vec<Node> = el.n.children().filter(Node::is_element).collect();
         let mut risultato = Vec::with_capacity(elementi.len());
         for c in &elementi {
             let nome = c.tag_name().name();
-            let stessi = elementi.iter().filter(|x| x.tag_name().name() == nome).count();
+            let stessi = elementi
+                .iter()
+                .filter(|x| x.tag_name().name() == nome)
+                .count();
             let percorso = if stessi > 1 {
                 let i = elementi
                     .iter()
@@ -217,11 +234,17 @@ impl Lettore {
                 format!("{p}/{nome}")
             };
             if c.tag_name().namespace() != Some(NAMESPACE) {
-                self.problema(&percorso, format!("elemento fuori dallo spazio dei nomi {NAMESPACE}"));
+                self.problema(
+                    &percorso,
+                    format!("elemento fuori dallo spazio dei nomi {NAMESPACE}"),
+                );
                 continue;
             }
             if !figli.contains(&nome) {
-                self.problema(&percorso, "elemento non previsto dallo schema INPS in questa posizione");
+                self.problema(
+                    &percorso,
+                    "elemento non previsto dallo schema INPS in questa posizione",
+                );
                 continue;
             }
             risultato.push((*c, percorso));
@@ -243,7 +266,10 @@ impl Lettore {
             {
                 match serde_json::from_str::<Value>(pi.value.unwrap_or("")) {
                     Ok(Value::Object(o)) => m.extend(o),
-                    _ => self.problema(p, "istruzione <?isee?> non leggibile: atteso un oggetto JSON"),
+                    _ => self.problema(
+                        p,
+                        "istruzione <?isee?> non leggibile: atteso un oggetto JSON",
+                    ),
                 }
             }
         }
@@ -258,14 +284,24 @@ impl Lettore {
         v.map(str::to_string)
     }
 
-    fn valori(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool, ammessi: &[&str]) -> Option<String> {
+    fn valori(
+        &mut self,
+        el: El,
+        p: &str,
+        nome: &str,
+        obbligatorio: bool,
+        ammessi: &[&str],
+    ) -> Option<String> {
         let v = self.testo(el, p, nome, obbligatorio)?;
         if ammessi.contains(&v.as_str()) {
             Some(v)
         } else {
             self.problema(
                 &format!("{p}/@{nome}"),
-                format!("valore «{v}» non ammesso; valori ammessi: {}", ammessi.join(", ")),
+                format!(
+                    "valore «{v}» non ammesso; valori ammessi: {}",
+                    ammessi.join(", ")
+                ),
             );
             None
         }
@@ -276,7 +312,10 @@ impl Lettore {
             "true" | "1" => Some(true),
             "false" | "0" => Some(false),
             v => {
-                self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è un valore booleano (true o false)"));
+                self.problema(
+                    &format!("{p}/@{nome}"),
+                    format!("«{v}» non è un valore booleano (true o false)"),
+                );
                 None
             }
         }
@@ -287,7 +326,10 @@ impl Lettore {
         match parse_data(v.trim()) {
             d @ Data::Valida(_) => Some(d),
             Data::NonValida(_) => {
-                self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è una data AAAA-MM-GG esistente"));
+                self.problema(
+                    &format!("{p}/@{nome}"),
+                    format!("«{v}» non è una data AAAA-MM-GG esistente"),
+                );
                 None
             }
         }
@@ -302,7 +344,10 @@ impl Lettore {
         if ok {
             Some(CodiceFiscale::new(t).as_str().to_string())
         } else {
-            self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è un codice fiscale"));
+            self.problema(
+                &format!("{p}/@{nome}"),
+                format!("«{v}» non è un codice fiscale"),
+            );
             None
         }
     }
@@ -313,21 +358,39 @@ impl Lettore {
         if b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) {
             Some(v)
         } else {
-            self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è un codice catastale (es. H501)"));
+            self.problema(
+                &format!("{p}/@{nome}"),
+                format!("«{v}» non è un codice catastale (es. H501)"),
+            );
             None
         }
     }
 
     /// A whole-euro amount; `negativo`: `xs:integer` rather than `xs:unsignedInt`.
-    fn euro(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool, negativo: bool) -> Option<Value> {
+    fn euro(
+        &mut self,
+        el: El,
+        p: &str,
+        nome: &str,
+        obbligatorio: bool,
+        negativo: bool,
+    ) -> Option<Value> {
         let v = self.testo(el, p, nome, obbligatorio)?;
         let t = v.trim();
-        let cifre = if negativo { t.strip_prefix('-').unwrap_or(t) } else { t };
-        let ok = !cifre.is_empty() && cifre.len() <= 12 && cifre.bytes().all(|b| b.is_ascii_digit());
+        let cifre = if negativo {
+            t.strip_prefix('-').unwrap_or(t)
+        } else {
+            t
+        };
+        let ok =
+            !cifre.is_empty() && cifre.len() <= 12 && cifre.bytes().all(|b| b.is_ascii_digit());
         if !ok || (!negativo && cifre.parse::<u64>().is_ok_and(|n| n > u64::from(u32::MAX))) {
             self.problema(
                 &format!("{p}/@{nome}"),
-                format!("«{v}» non è un importo in euro interi{}", if negativo { "" } else { " non negativo" }),
+                format!(
+                    "«{v}» non è un importo in euro interi{}",
+                    if negativo { "" } else { " non negativo" }
+                ),
             );
             return None;
         }
@@ -339,7 +402,10 @@ impl Lettore {
         match v.trim().parse::<u8>() {
             Ok(n) => Some(Value::from(n)),
             Err(_) => {
-                self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è un numero intero da 0 a 255"));
+                self.problema(
+                    &format!("{p}/@{nome}"),
+                    format!("«{v}» non è un numero intero da 0 a 255"),
+                );
                 None
             }
         }
@@ -348,17 +414,27 @@ impl Lettore {
     fn quota(&mut self, el: El, p: &str, nome: &str) -> Option<Value> {
         let v = self.testo(el, p, nome, true)?;
         match Decimal::from_str(v.trim()) {
-            Ok(d) if !d.is_sign_negative() && d <= Decimal::ONE_HUNDRED => Some(Value::String(d.normalize().to_string())),
+            Ok(d) if !d.is_sign_negative() && d <= Decimal::ONE_HUNDRED => {
+                Some(Value::String(d.normalize().to_string()))
+            }
             _ => {
-                self.problema(&format!("{p}/@{nome}"), format!("«{v}» non è una percentuale da 0 a 100"));
+                self.problema(
+                    &format!("{p}/@{nome}"),
+                    format!("«{v}» non è una percentuale da 0 a 100"),
+                );
                 None
             }
         }
     }
 
-    fn dichiarazione(&mut self, radice: Node) -> Option<(Map<String, Value>, Operazione, Integrazioni)> {
+    fn dichiarazione(
+        &mut self,
+        radice: Node,
+    ) -> Option<(Map<String, Value>, Operazione, Integrazioni)> {
         let p = "/Dichiarazione";
-        if radice.tag_name().name() != "Dichiarazione" || radice.tag_name().namespace() != Some(NAMESPACE) {
+        if radice.tag_name().name() != "Dichiarazione"
+            || radice.tag_name().namespace() != Some(NAMESPACE)
+        {
             self.problema(
                 &format!("/{}", radice.tag_name().name()),
                 format!("elemento radice atteso: Dichiarazione nello spazio dei nomi {NAMESPACE}"),
@@ -371,8 +447,14 @@ impl Lettore {
             p,
             &["CodiceFiscaleDichiarante"],
             &[
-                "Operazione", "NucleoFamiliare", "ModelloBase", "IntegrazioneComponenteAggiuntiva",
-                "IntegrazioneRedditi", "IntegrazioneResidenziale", "ISEECorrente", "Sottoscrizione",
+                "Operazione",
+                "NucleoFamiliare",
+                "ModelloBase",
+                "IntegrazioneComponenteAggiuntiva",
+                "IntegrazioneRedditi",
+                "IntegrazioneResidenziale",
+                "ISEECorrente",
+                "Sottoscrizione",
             ],
         );
         self.cf(el, p, "CodiceFiscaleDichiarante");
@@ -391,20 +473,45 @@ impl Lettore {
             match n.tag_name().name() {
                 "Operazione" => {
                     visti_operazione += 1;
-                    self.controlla(c, &pc, &["Tipo", "CodiceFiscaleRiferimento", "NumeroProtocolloRiferimento"], &[]);
-                    if let Some(t) = self.valori(c, &pc, "Tipo", true, &["N", "A", "I", "S", "C", "R", "X"]) {
+                    self.controlla(
+                        c,
+                        &pc,
+                        &[
+                            "Tipo",
+                            "CodiceFiscaleRiferimento",
+                            "NumeroProtocolloRiferimento",
+                        ],
+                        &[],
+                    );
+                    if let Some(t) =
+                        self.valori(c, &pc, "Tipo", true, &["N", "A", "I", "S", "C", "R", "X"])
+                    {
                         operazione.tipo = TipoOperazione::da_codice(&t).unwrap_or_default();
                     }
                     if c.n.has_attribute("CodiceFiscaleRiferimento") {
-                        operazione.codice_fiscale_riferimento = self.cf(c, &pc, "CodiceFiscaleRiferimento").map(|s| CodiceFiscale::new(&s));
+                        operazione.codice_fiscale_riferimento = self
+                            .cf(c, &pc, "CodiceFiscaleRiferimento")
+                            .map(|s| CodiceFiscale::new(&s));
                     }
-                    operazione.protocollo_riferimento = self.testo(c, &pc, "NumeroProtocolloRiferimento", false);
+                    operazione.protocollo_riferimento =
+                        self.testo(c, &pc, "NumeroProtocolloRiferimento", false);
                 }
                 "NucleoFamiliare" => {
                     for (m, pm) in self.controlla(c, &pc, &[], &["ComponenteNucleo"]) {
                         let m = El { n: m };
-                        let fogli = self.controlla(m, &pm, &["RapportoConDichiarante", "FlagAssenzaReddito"], &["FoglioComponenteNucleo"]);
-                        let rapporto = self.valori(m, &pm, "RapportoConDichiarante", true, &["D", "C", "F", "MA", "FC", "FNC", "P", "GNC"]);
+                        let fogli = self.controlla(
+                            m,
+                            &pm,
+                            &["RapportoConDichiarante", "FlagAssenzaReddito"],
+                            &["FoglioComponenteNucleo"],
+                        );
+                        let rapporto = self.valori(
+                            m,
+                            &pm,
+                            "RapportoConDichiarante",
+                            true,
+                            &["D", "C", "F", "MA", "FC", "FNC", "P", "GNC"],
+                        );
                         self.booleano(m, &pm, "FlagAssenzaReddito", true);
                         match fogli.first() {
                             Some((f, pf)) => {
@@ -425,7 +532,14 @@ impl Lettore {
                         c,
                         &pc,
                         &["Tipo"],
-                        &["NucleoRistretto", "CondizioniNucleo", "Abitazione", "Universitario", "GenitoreNonConvivente", "Residenziale"],
+                        &[
+                            "NucleoRistretto",
+                            "CondizioniNucleo",
+                            "Abitazione",
+                            "Universitario",
+                            "GenitoreNonConvivente",
+                            "Residenziale",
+                        ],
                     );
                     for (n, pp) in parti {
                         let e = El { n };
@@ -448,7 +562,10 @@ impl Lettore {
                             "GenitoreNonConvivente" => genitori.push(self.genitore(e, &pp)),
                             _ => {
                                 let mut r = self.residenziale(e, &pp);
-                                r.insert("nucleo".into(), Value::String(if ridotto { "RID" } else { "ORD" }.into()));
+                                r.insert(
+                                    "nucleo".into(),
+                                    Value::String(if ridotto { "RID" } else { "ORD" }.into()),
+                                );
                                 residenziali.push((r, pp));
                             }
                         }
@@ -468,7 +585,10 @@ impl Lettore {
                         integrazioni.sottoscrizione = s;
                     }
                 }
-                altro => self.problema(&pc, format!("{altro}: integrazione successiva non ancora gestita da isee")),
+                altro => self.problema(
+                    &pc,
+                    format!("{altro}: integrazione successiva non ancora gestita da isee"),
+                ),
             }
         }
         if visti_operazione == 0 {
@@ -481,7 +601,10 @@ impl Lettore {
             self.problema(p, "manca il nucleo familiare (NucleoFamiliare)");
         }
         if !dsu.contains_key("abitazione") {
-            self.problema(p, "manca il modello base ordinario con l'abitazione (ModelloBase Tipo=\"ORD\")");
+            self.problema(
+                p,
+                "manca il modello base ordinario con l'abitazione (ModelloBase Tipo=\"ORD\")",
+            );
         }
         dsu.insert("componenti".into(), Value::Array(componenti));
         if !universitari.is_empty() {
@@ -491,7 +614,10 @@ impl Lettore {
             dsu.insert("genitori_non_conviventi".into(), Value::Array(genitori));
         }
         if residenziali.len() > 1 {
-            self.problema(&residenziali[1].1, "più di un quadro E: isee ne gestisce uno per DSU");
+            self.problema(
+                &residenziali[1].1,
+                "più di un quadro E: isee ne gestisce uno per DSU",
+            );
         }
         if let Some((r, _)) = residenziali.into_iter().next() {
             dsu.insert("residenziale".into(), Value::Object(r));
@@ -522,7 +648,21 @@ impl Lettore {
     }
 
     fn indirizzo(&mut self, el: El, p: &str) -> Option<Indirizzo> {
-        self.controlla(el, p, &["Indirizzo", "Civico", "CodiceComune", "Provincia", "Cap", "Telefono", "Cellulare", "IndirizzoEMail"], &[]);
+        self.controlla(
+            el,
+            p,
+            &[
+                "Indirizzo",
+                "Civico",
+                "CodiceComune",
+                "Provincia",
+                "Cap",
+                "Telefono",
+                "Cellulare",
+                "IndirizzoEMail",
+            ],
+            &[],
+        );
         let indirizzo = self.testo(el, p, "Indirizzo", true);
         let civico = self.testo(el, p, "Civico", true);
         let comune = self.comune(el, p, "CodiceComune");
@@ -538,7 +678,12 @@ impl Lettore {
     }
 
     fn abitazione(&mut self, el: El, p: &str, integrazioni: &mut Integrazioni) -> Value {
-        let figli = self.controlla(el, p, &["TipoAbitazione", "ResidenzaRiferimento"], &["IndirizzoAbitazione", "Locazione"]);
+        let figli = self.controlla(
+            el,
+            p,
+            &["TipoAbitazione", "ResidenzaRiferimento"],
+            &["IndirizzoAbitazione", "Locazione"],
+        );
         let mut m = Map::new();
         if let Some(t) = self.valori(el, p, "TipoAbitazione", true, &["000", "001", "999"]) {
             let titolo = match t.as_str() {
@@ -552,11 +697,19 @@ impl Lettore {
             let e = El { n };
             if n.tag_name().name() == "IndirizzoAbitazione" {
                 if let Some(i) = self.indirizzo(e, &pf) {
-                    m.insert("codice_comune".into(), Value::String(i.codice_comune.as_str().into()));
+                    m.insert(
+                        "codice_comune".into(),
+                        Value::String(i.codice_comune.as_str().into()),
+                    );
                     integrazioni.indirizzo_abitazione = Some(i);
                 }
             } else {
-                let intestatari = self.controlla(e, &pf, &["Data", "Serie", "Numero", "CodUfficio", "Canone"], &["Intestatario"]);
+                let intestatari = self.controlla(
+                    e,
+                    &pf,
+                    &["Data", "Serie", "Numero", "CodUfficio", "Canone"],
+                    &["Intestatario"],
+                );
                 let data = self.data(e, &pf, "Data", true);
                 let serie = self.testo(e, &pf, "Serie", true);
                 let numero = self.testo(e, &pf, "Numero", true);
@@ -572,8 +725,16 @@ impl Lettore {
                         cfs.push(CodiceFiscale::new(&cf));
                     }
                 }
-                if let (Some(data), Some(serie), Some(numero), Some(codice_ufficio)) = (data.and_then(|d| d.get()), serie, numero, ufficio) {
-                    integrazioni.locazione = Some(ContrattoLocazione { data, serie, numero, codice_ufficio, intestatari: cfs });
+                if let (Some(data), Some(serie), Some(numero), Some(codice_ufficio)) =
+                    (data.and_then(|d| d.get()), serie, numero, ufficio)
+                {
+                    integrazioni.locazione = Some(ContrattoLocazione {
+                        data,
+                        serie,
+                        numero,
+                        codice_ufficio,
+                        intestatari: cfs,
+                    });
                 }
             }
         }
@@ -583,7 +744,17 @@ impl Lettore {
     }
 
     fn condizioni(&mut self, el: El, p: &str) -> Value {
-        self.controlla(el, p, &["FlagLavoroGenitori", "FlagUnicoGenitore", "NumeroFigli", "NumeroFigliConviventi"], &[]);
+        self.controlla(
+            el,
+            p,
+            &[
+                "FlagLavoroGenitori",
+                "FlagUnicoGenitore",
+                "NumeroFigli",
+                "NumeroFigliConviventi",
+            ],
+            &[],
+        );
         let mut m = Map::new();
         if let Some(b) = self.booleano(el, p, "FlagLavoroGenitori", true) {
             m.insert("lavoro_genitori".into(), Value::Bool(b));
@@ -607,13 +778,29 @@ impl Lettore {
         let mut componenti = Vec::new();
         for (n, pc) in self.controlla(el, p, &[], &["ComponenteNucleoRistretto"]) {
             let c = El { n };
-            self.controlla(c, &pc, &["CodiceFiscale", "FlagBeneficiario", "RelazioneConBeneficiario"], &[]);
+            self.controlla(
+                c,
+                &pc,
+                &[
+                    "CodiceFiscale",
+                    "FlagBeneficiario",
+                    "RelazioneConBeneficiario",
+                ],
+                &[],
+            );
             let cf = self.cf(c, &pc, "CodiceFiscale");
             let beneficiario = self.booleano(c, &pc, "FlagBeneficiario", true);
-            let rel = self.valori(c, &pc, "RelazioneConBeneficiario", true, &["B", "C", "F", "FC", "FNC", "MA"]);
+            let rel = self.valori(
+                c,
+                &pc,
+                "RelazioneConBeneficiario",
+                true,
+                &["B", "C", "F", "FC", "FNC", "MA"],
+            );
             match (cf, rel) {
                 (Some(cf), Some(r)) if r == "B" || beneficiario == Some(true) => {
-                    if m.insert("beneficiario".into(), Value::String(cf)).is_some() {
+                    let doppio = m.insert("beneficiario".into(), Value::String(cf)).is_some();
+                    if doppio {
                         self.problema(&pc, "più di un beneficiario nel nucleo ristretto");
                     }
                 }
@@ -634,14 +821,32 @@ impl Lettore {
         self.controlla(
             el,
             p,
-            &["CodiceFiscaleBeneficiario", "PresenzaGenitori", "FlagResidenzaStudente", "FlagCapacitaRedditoStudente", "CodiceFiscaleGenitore", "NumeroProtocolloRifGenitore"],
+            &[
+                "CodiceFiscaleBeneficiario",
+                "PresenzaGenitori",
+                "FlagResidenzaStudente",
+                "FlagCapacitaRedditoStudente",
+                "CodiceFiscaleGenitore",
+                "NumeroProtocolloRifGenitore",
+            ],
             &[],
         );
         let mut m = Map::new();
         if let Some(cf) = self.cf(el, p, "CodiceFiscaleBeneficiario") {
             m.insert("studente".into(), Value::String(cf));
         }
-        if let Some(pg) = self.valori(el, p, "PresenzaGenitori", true, &["TuttiPresenti", "SoloUno", "ConiugatiNonPresenti", "NonConiugatiNonPresenti"]) {
+        if let Some(pg) = self.valori(
+            el,
+            p,
+            "PresenzaGenitori",
+            true,
+            &[
+                "TuttiPresenti",
+                "SoloUno",
+                "ConiugatiNonPresenti",
+                "NonConiugatiNonPresenti",
+            ],
+        ) {
             let s = match pg.as_str() {
                 "TuttiPresenti" => "tutti_presenti",
                 "SoloUno" => "solo_uno",
@@ -665,16 +870,33 @@ impl Lettore {
         let figli = self.controlla(
             el,
             p,
-            &["CodiceFiscale", "Cognome", "Nome", "FlagGenitoreEscluso", "FlagConiugatoConPersonaDiversa", "FlagAlcunaCondizione"],
-            &["Beneficiario", "NumeroProtocolloRiferimento", "DettaglioGenitoreNonConvivente"],
+            &[
+                "CodiceFiscale",
+                "Cognome",
+                "Nome",
+                "FlagGenitoreEscluso",
+                "FlagConiugatoConPersonaDiversa",
+                "FlagAlcunaCondizione",
+            ],
+            &[
+                "Beneficiario",
+                "NumeroProtocolloRiferimento",
+                "DettaglioGenitoreNonConvivente",
+            ],
         );
         let mut m = Map::new();
         let cf = self.cf(el, p, "CodiceFiscale");
         let cognome = self.testo(el, p, "Cognome", true);
         let nome = self.testo(el, p, "Nome", true);
-        let escluso = self.booleano(el, p, "FlagGenitoreEscluso", true).unwrap_or(false);
-        let coniugato = self.booleano(el, p, "FlagConiugatoConPersonaDiversa", true).unwrap_or(false);
-        let alcuna = self.booleano(el, p, "FlagAlcunaCondizione", true).unwrap_or(false);
+        let escluso = self
+            .booleano(el, p, "FlagGenitoreEscluso", true)
+            .unwrap_or(false);
+        let coniugato = self
+            .booleano(el, p, "FlagConiugatoConPersonaDiversa", true)
+            .unwrap_or(false);
+        let alcuna = self
+            .booleano(el, p, "FlagAlcunaCondizione", true)
+            .unwrap_or(false);
         let mut ext = self.estensione(el, p);
         let mut beneficiari = Vec::new();
         let mut dati = None;
@@ -688,7 +910,12 @@ impl Lettore {
                     }
                 }
                 "DettaglioGenitoreNonConvivente" => {
-                    dati = Some(self.dettaglio(e, &pf, "FoglioComponenteGenitore", "ComponenteAggiuntivaGenitore"));
+                    dati = Some(self.dettaglio(
+                        e,
+                        &pf,
+                        "FoglioComponenteGenitore",
+                        "ComponenteAggiuntivaGenitore",
+                    ));
                 }
                 _ => {}
             }
@@ -711,7 +938,10 @@ impl Lettore {
             situazione.insert("tipo".into(), Value::String("attratto".into()));
         } else {
             situazione.insert("tipo".into(), Value::String("componente_aggiuntiva".into()));
-            situazione.insert("caso".into(), Value::String(if coniugato { "a" } else { "b" }.into()));
+            situazione.insert(
+                "caso".into(),
+                Value::String(if coniugato { "a" } else { "b" }.into()),
+            );
             match dati {
                 Some(d) => {
                     situazione.insert("dati".into(), d);
@@ -740,13 +970,24 @@ impl Lettore {
             }
         }
         if !m.contains_key("foglio") {
-            self.problema(p, format!("manca {foglio}: isee richiede il foglio della persona"));
+            self.problema(
+                p,
+                format!("manca {foglio}: isee richiede il foglio della persona"),
+            );
         }
         Value::Object(m)
     }
 
     fn aggiuntiva(&mut self, el: El, p: &str) -> Value {
-        let figli = self.controlla(el, p, &["CodiceFiscale", "FlagCompletezzaDati"], &["AbitazioneComponenteAggiuntiva", "NucleoFamiliareComponenteAggiuntiva"]);
+        let figli = self.controlla(
+            el,
+            p,
+            &["CodiceFiscale", "FlagCompletezzaDati"],
+            &[
+                "AbitazioneComponenteAggiuntiva",
+                "NucleoFamiliareComponenteAggiuntiva",
+            ],
+        );
         self.cf(el, p, "CodiceFiscale");
         self.booleano(el, p, "FlagCompletezzaDati", true);
         let mut m = Map::new();
@@ -759,11 +1000,25 @@ impl Lettore {
                 e,
                 &pn,
                 &[
-                    "NumeroComponenti", "FlagAttivitaLavorativa", "FlagGenitoreSolo", "FlagPresenzaMinorenne", "NumeroFigli",
-                    "NumeroFigliConviventi", "FlagPresenzaRicoverato", "NumeroRicoverati", "FlagPresenzaConvivente",
-                    "NumeroConviventi", "FlagDisabilitaMedia", "NumeroDisabiliMedia", "NumeroDisabiliMediaMinorenni",
-                    "FlagDisabilitaGrave", "NumeroDisabiliGrave", "NumeroDisabiliGraveMinorenni", "FlagNonAutosufficienti",
-                    "NumeroNonAutosuff", "NumeroNonAutosuffMinorenni",
+                    "NumeroComponenti",
+                    "FlagAttivitaLavorativa",
+                    "FlagGenitoreSolo",
+                    "FlagPresenzaMinorenne",
+                    "NumeroFigli",
+                    "NumeroFigliConviventi",
+                    "FlagPresenzaRicoverato",
+                    "NumeroRicoverati",
+                    "FlagPresenzaConvivente",
+                    "NumeroConviventi",
+                    "FlagDisabilitaMedia",
+                    "NumeroDisabiliMedia",
+                    "NumeroDisabiliMediaMinorenni",
+                    "FlagDisabilitaGrave",
+                    "NumeroDisabiliGrave",
+                    "NumeroDisabiliGraveMinorenni",
+                    "FlagNonAutosufficienti",
+                    "NumeroNonAutosuff",
+                    "NumeroNonAutosuffMinorenni",
                 ],
                 &[],
             );
@@ -789,12 +1044,21 @@ impl Lettore {
                     m.insert(chiave.into(), Value::Bool(b));
                 }
             }
-            for attr in ["FlagPresenzaRicoverato", "FlagPresenzaConvivente", "FlagDisabilitaMedia", "FlagDisabilitaGrave", "FlagNonAutosufficienti"] {
+            for attr in [
+                "FlagPresenzaRicoverato",
+                "FlagPresenzaConvivente",
+                "FlagDisabilitaMedia",
+                "FlagDisabilitaGrave",
+                "FlagNonAutosufficienti",
+            ] {
                 self.booleano(e, &pn, attr, true);
             }
         }
         if m.is_empty() {
-            self.problema(p, "manca NucleoFamiliareComponenteAggiuntiva: isee ne ricava la scala");
+            self.problema(
+                p,
+                "manca NucleoFamiliareComponenteAggiuntiva: isee ne ricava la scala",
+            );
         }
         let ext = self.estensione(el, p);
         unisci(&mut m, ext);
@@ -806,8 +1070,13 @@ impl Lettore {
             el,
             p,
             &[
-                "CodiceFiscaleBeneficiario", "DataRichiestaRicovero", "FlagFigliNonCompresi", "FlagDonazioni",
-                "FlagDonazioniSuccessive", "FlagDonazioniPrecedentiAlimenti", "FlagDonazioniPrecedentiNoAlimenti",
+                "CodiceFiscaleBeneficiario",
+                "DataRichiestaRicovero",
+                "FlagFigliNonCompresi",
+                "FlagDonazioni",
+                "FlagDonazioniSuccessive",
+                "FlagDonazioniPrecedentiAlimenti",
+                "FlagDonazioniPrecedentiNoAlimenti",
             ],
             &["FiglioNonCompresoNelNucleo", "Donazione"],
         );
@@ -825,7 +1094,12 @@ impl Lettore {
         for (n, pf) in figli {
             let e = El { n };
             if n.tag_name().name() == "FiglioNonCompresoNelNucleo" {
-                let dettagli = self.controlla(e, &pf, &["CodiceFiscale", "CondizioneEsclusione", "EstremiEsclusione"], &["NumeroProtocolloRiferimento", "DettaglioFiglio"]);
+                let dettagli = self.controlla(
+                    e,
+                    &pf,
+                    &["CodiceFiscale", "CondizioneEsclusione", "EstremiEsclusione"],
+                    &["NumeroProtocolloRiferimento", "DettaglioFiglio"],
+                );
                 let mut f = Map::new();
                 if let Some(cf) = self.cf(e, &pf, "CodiceFiscale") {
                     f.insert("codice_fiscale".into(), Value::String(cf));
@@ -834,17 +1108,40 @@ impl Lettore {
                 if let Some(c) = self.valori(e, &pf, "CondizioneEsclusione", false, &["A", "B"]) {
                     s.insert("tipo".into(), Value::String("escluso".into()));
                     s.insert("condizione".into(), Value::String(c));
-                } else if let Some((n, pd)) = dettagli.iter().find(|(n, _)| n.tag_name().name() == "DettaglioFiglio") {
+                } else if let Some((n, pd)) = dettagli
+                    .iter()
+                    .find(|(n, _)| n.tag_name().name() == "DettaglioFiglio")
+                {
                     s.insert("tipo".into(), Value::String("componente_aggiuntiva".into()));
-                    let d = self.dettaglio(El { n: *n }, pd, "FoglioComponenteFiglio", "ComponenteAggiuntivaFiglio");
+                    let d = self.dettaglio(
+                        El { n: *n },
+                        pd,
+                        "FoglioComponenteFiglio",
+                        "ComponenteAggiuntivaFiglio",
+                    );
                     s.insert("dati".into(), d);
                 } else {
-                    self.problema(&pf, "figlio non compreso senza condizione di esclusione né dettaglio");
+                    self.problema(
+                        &pf,
+                        "figlio non compreso senza condizione di esclusione né dettaglio",
+                    );
                 }
                 f.insert("situazione".into(), Value::Object(s));
                 esterni.push(Value::Object(f));
             } else {
-                self.controlla(e, &pf, &["TipoImmobile", "CodiceComuneStato", "QuotaPosseduta", "QuotaDonata", "ValoreImu", "CodiceFiscaleRicevente"], &[]);
+                self.controlla(
+                    e,
+                    &pf,
+                    &[
+                        "TipoImmobile",
+                        "CodiceComuneStato",
+                        "QuotaPosseduta",
+                        "QuotaDonata",
+                        "ValoreImu",
+                        "CodiceFiscaleRicevente",
+                    ],
+                    &[],
+                );
                 let mut d = Map::new();
                 if let Some(t) = self.valori(e, &pf, "TipoImmobile", true, &["F", "TE", "TA"]) {
                     d.insert("tipo".into(), Value::String(t));
@@ -865,7 +1162,11 @@ impl Lettore {
                 }
                 let ext = self.estensione(e, &pf);
                 let da_integrazioni = ext.get("donatario").is_some_and(Value::is_null);
-                self.riceventi.push(ricevente.filter(|_| da_integrazioni).map(|cf| CodiceFiscale::new(&cf)));
+                self.riceventi.push(
+                    ricevente
+                        .filter(|_| da_integrazioni)
+                        .map(|cf| CodiceFiscale::new(&cf)),
+                );
                 unisci(&mut d, ext);
                 if !d.contains_key("data") {
                     self.problema(&pf, "la data della donazione non è indicata (isee la richiede per la regola dei tre anni)");
@@ -893,9 +1194,17 @@ impl Lettore {
                 e,
                 &pv,
                 &[
-                    "CodiceFiscale", "TipoVariazione", "DataVariazione", "RedditoDipendente12Mesi", "RedditoAutonomo12Mesi",
-                    "TrattamentiAssistenziali12Mesi", "RedditoDipendente2Mesi", "RedditoAutonomo2Mesi",
-                    "TrattamentiAssistenziali2Mesi", "Documentazione", "ProtocolloInpsDSUCorrente",
+                    "CodiceFiscale",
+                    "TipoVariazione",
+                    "DataVariazione",
+                    "RedditoDipendente12Mesi",
+                    "RedditoAutonomo12Mesi",
+                    "TrattamentiAssistenziali12Mesi",
+                    "RedditoDipendente2Mesi",
+                    "RedditoAutonomo2Mesi",
+                    "TrattamentiAssistenziali2Mesi",
+                    "Documentazione",
+                    "ProtocolloInpsDSUCorrente",
                 ],
                 &["PatrimonioMobiliare", "PatrimonioImmobiliare"],
             );
@@ -903,18 +1212,36 @@ impl Lettore {
             if let Some(cf) = self.cf(e, &pv, "CodiceFiscale") {
                 v.insert("codice_fiscale".into(), Value::String(cf));
             }
-            if let Some(t) = self.valori(e, &pv, "TipoVariazione", true, &["A", "B", "C", "D", "AD", "BD", "CD"]) {
+            if let Some(t) = self.valori(
+                e,
+                &pv,
+                "TipoVariazione",
+                true,
+                &["A", "B", "C", "D", "AD", "BD", "CD"],
+            ) {
                 v.insert("tipo".into(), Value::String(t));
             }
             if let Some(d) = self.data(e, &pv, "DataVariazione", false) {
                 v.insert("data_variazione".into(), Value::String(d.to_string()));
             }
-            let due = ["RedditoDipendente2Mesi", "RedditoAutonomo2Mesi", "TrattamentiAssistenziali2Mesi"]
-                .iter()
-                .any(|a| e.n.has_attribute(*a));
-            let (periodo, sfx) = if due { ("due_mesi", "2Mesi") } else { ("dodici_mesi", "12Mesi") };
+            let due = [
+                "RedditoDipendente2Mesi",
+                "RedditoAutonomo2Mesi",
+                "TrattamentiAssistenziali2Mesi",
+            ]
+            .iter()
+            .any(|a| e.n.has_attribute(*a));
+            let (periodo, sfx) = if due {
+                ("due_mesi", "2Mesi")
+            } else {
+                ("dodici_mesi", "12Mesi")
+            };
             v.insert("periodo".into(), Value::String(periodo.into()));
-            for (attr, chiave) in [("RedditoDipendente", "lavoro_dipendente"), ("RedditoAutonomo", "lavoro_autonomo"), ("TrattamentiAssistenziali", "trattamenti")] {
+            for (attr, chiave) in [
+                ("RedditoDipendente", "lavoro_dipendente"),
+                ("RedditoAutonomo", "lavoro_autonomo"),
+                ("TrattamentiAssistenziali", "trattamenti"),
+            ] {
                 if let Some(x) = self.euro(e, &pv, &format!("{attr}{sfx}"), false, false) {
                     v.insert(chiave.into(), x);
                 }
@@ -927,14 +1254,27 @@ impl Lettore {
         m
     }
 
-    fn sottoscrizione(&mut self, el: El, p: &str) -> (Option<Sottoscrizione>, Option<Data>, Option<String>) {
+    fn sottoscrizione(
+        &mut self,
+        el: El,
+        p: &str,
+    ) -> (Option<Sottoscrizione>, Option<Data>, Option<String>) {
         self.controlla(
             el,
             p,
             &[
-                "CodiceFiscaleSottoscrittore", "ProtocolloMittente", "LuogoSottoscrizione", "DataSottoscrizione",
-                "NoteSottoscrizione", "FlagImpedimentoTemporaneo", "FlagRappresentanzaLegale", "FlagPEC", "IndirizzoPEC",
-                "FlagAutorizzazioneRitiro", "NumeroRicevuta", "ProtocolloInpsDSUCorrente",
+                "CodiceFiscaleSottoscrittore",
+                "ProtocolloMittente",
+                "LuogoSottoscrizione",
+                "DataSottoscrizione",
+                "NoteSottoscrizione",
+                "FlagImpedimentoTemporaneo",
+                "FlagRappresentanzaLegale",
+                "FlagPEC",
+                "IndirizzoPEC",
+                "FlagAutorizzazioneRitiro",
+                "NumeroRicevuta",
+                "ProtocolloInpsDSUCorrente",
             ],
             &["Delegato"],
         );
@@ -943,11 +1283,17 @@ impl Lettore {
         let luogo = self.testo(el, p, "LuogoSottoscrizione", true);
         let data = self.data(el, p, "DataSottoscrizione", true);
         let note = self.testo(el, p, "NoteSottoscrizione", false);
-        let impedimento = self.booleano(el, p, "FlagImpedimentoTemporaneo", true).unwrap_or(false);
-        let rappresentanza = self.booleano(el, p, "FlagRappresentanzaLegale", true).unwrap_or(false);
+        let impedimento = self
+            .booleano(el, p, "FlagImpedimentoTemporaneo", true)
+            .unwrap_or(false);
+        let rappresentanza = self
+            .booleano(el, p, "FlagRappresentanzaLegale", true)
+            .unwrap_or(false);
         self.booleano(el, p, "FlagPEC", true);
         let pec = self.testo(el, p, "IndirizzoPEC", false);
-        let ritiro = self.booleano(el, p, "FlagAutorizzazioneRitiro", true).unwrap_or(false);
+        let ritiro = self
+            .booleano(el, p, "FlagAutorizzazioneRitiro", true)
+            .unwrap_or(false);
         let ricevuta = self.testo(el, p, "NumeroRicevuta", false);
         let s = match (cf, luogo) {
             (Some(cf), Some(luogo)) => Some(Sottoscrizione {
@@ -974,7 +1320,16 @@ impl Lettore {
             el,
             p,
             &["CodiceFiscale"],
-            &["DatiComponente", "PatrimonioMobiliare", "PatrimonioImmobiliare", "RedditiDaDichiarare", "AssegniPeriodici", "Veicoli", "Disabilita", "AltriRedditi"],
+            &[
+                "DatiComponente",
+                "PatrimonioMobiliare",
+                "PatrimonioImmobiliare",
+                "RedditiDaDichiarare",
+                "AssegniPeriodici",
+                "Veicoli",
+                "Disabilita",
+                "AltriRedditi",
+            ],
         );
         let mut m = Map::new();
         let mut redditi = Map::new();
@@ -987,7 +1342,12 @@ impl Lettore {
             match n.tag_name().name() {
                 "DatiComponente" => {
                     dati_visti = true;
-                    let parti = self.controlla(e, &pf, &["FlagConvivenzaAnagrafica", "AttivitaSoggetto"], &["Anagrafica", "Residenza"]);
+                    let parti = self.controlla(
+                        e,
+                        &pf,
+                        &["FlagConvivenzaAnagrafica", "AttivitaSoggetto"],
+                        &["Anagrafica", "Residenza"],
+                    );
                     if let Some(b) = self.booleano(e, &pf, "FlagConvivenzaAnagrafica", true) {
                         m.insert("convivenza_anagrafica".into(), Value::Bool(b));
                     }
@@ -996,7 +1356,10 @@ impl Lettore {
                         &pf,
                         "AttivitaSoggetto",
                         false,
-                        &["LAVIND", "LAVDET", "LAVINT", "LAVCIG", "LAVPAR", "LAVOCC", "LAVAUT", "DISOCC", "PENSIO", "CASLNG", "STUDNT", "ALTRO"],
+                        &[
+                            "LAVIND", "LAVDET", "LAVINT", "LAVCIG", "LAVPAR", "LAVOCC", "LAVAUT",
+                            "DISOCC", "PENSIO", "CASLNG", "STUDNT", "ALTRO",
+                        ],
                     ) {
                         m.insert("attivita".into(), Value::String(a));
                     }
@@ -1008,7 +1371,20 @@ impl Lettore {
                             continue;
                         }
                         anagrafica = true;
-                        self.controlla(a, &pa, &["Cognome", "Nome", "DataNascita", "Cittadinanza", "Sesso", "ProvinciaNascita", "CodiceComuneNascita"], &[]);
+                        self.controlla(
+                            a,
+                            &pa,
+                            &[
+                                "Cognome",
+                                "Nome",
+                                "DataNascita",
+                                "Cittadinanza",
+                                "Sesso",
+                                "ProvinciaNascita",
+                                "CodiceComuneNascita",
+                            ],
+                            &[],
+                        );
                         if let Some(c) = self.testo(a, &pa, "Cognome", true) {
                             m.insert("cognome".into(), Value::String(c));
                         }
@@ -1018,14 +1394,21 @@ impl Lettore {
                         if let Some(d) = self.data(a, &pa, "DataNascita", true) {
                             m.insert("data_nascita".into(), Value::String(d.to_string()));
                         }
-                        persona.cittadinanza = self.testo(a, &pa, "Cittadinanza", true).unwrap_or_default();
-                        persona.provincia_nascita = self.testo(a, &pa, "ProvinciaNascita", true).unwrap_or_default();
+                        persona.cittadinanza =
+                            self.testo(a, &pa, "Cittadinanza", true).unwrap_or_default();
+                        persona.provincia_nascita = self
+                            .testo(a, &pa, "ProvinciaNascita", true)
+                            .unwrap_or_default();
                         let derivati = da_codice_fiscale(&CodiceFiscale::new(&cf));
-                        let sesso = self.valori(a, &pa, "Sesso", true, &["M", "F"]).map(|s| if s == "F" { Sesso::F } else { Sesso::M });
+                        let sesso = self
+                            .valori(a, &pa, "Sesso", true, &["M", "F"])
+                            .map(|s| if s == "F" { Sesso::F } else { Sesso::M });
                         if sesso != derivati.map(|d| d.0) {
                             persona.sesso = sesso;
                         }
-                        let comune = self.comune(a, &pa, "CodiceComuneNascita").map(|c| CodiceComune::new(&c));
+                        let comune = self
+                            .comune(a, &pa, "CodiceComuneNascita")
+                            .map(|c| CodiceComune::new(&c));
                         if comune != derivati.map(|d| d.1) {
                             persona.comune_nascita = comune;
                         }
@@ -1035,7 +1418,12 @@ impl Lettore {
                     }
                 }
                 "PatrimonioMobiliare" => {
-                    let rapporti = self.controlla(e, &pf, &["FlagPossessoRapportoFinanziario", "FlagIncremento"], &["Rapporto", "Incremento"]);
+                    let rapporti = self.controlla(
+                        e,
+                        &pf,
+                        &["FlagPossessoRapportoFinanziario", "FlagIncremento"],
+                        &["Rapporto", "Incremento"],
+                    );
                     self.booleano(e, &pf, "FlagPossessoRapportoFinanziario", true);
                     let mut v = Vec::new();
                     for (n, pr) in rapporti {
@@ -1056,7 +1444,16 @@ impl Lettore {
                     self.controlla(
                         e,
                         &pf,
-                        &["RedditoImpSost", "RedditiEsentiImposta", "RedditiIRAP", "RedditiFondiari", "RedditiTassatiEstero", "RedditiAIRE", "RedditiFondiariEstero", "TrattamentiAssistenziali"],
+                        &[
+                            "RedditoImpSost",
+                            "RedditiEsentiImposta",
+                            "RedditiIRAP",
+                            "RedditiFondiari",
+                            "RedditiTassatiEstero",
+                            "RedditiAIRE",
+                            "RedditiFondiariEstero",
+                            "TrattamentiAssistenziali",
+                        ],
                         &[],
                     );
                     for (attr, chiave) in [
@@ -1074,7 +1471,12 @@ impl Lettore {
                     }
                 }
                 "AssegniPeriodici" => {
-                    self.controlla(e, &pf, &["AssegniFigli", "AssegniConiuge", "AssegniGenitore"], &[]);
+                    self.controlla(
+                        e,
+                        &pf,
+                        &["AssegniFigli", "AssegniConiuge", "AssegniGenitore"],
+                        &[],
+                    );
                     let mut a = Map::new();
                     if let Some(v) = self.euro(e, &pf, "AssegniFigli", false, false) {
                         a.insert("figli".into(), v);
@@ -1102,16 +1504,40 @@ impl Lettore {
                     }
                 }
                 "Disabilita" => {
-                    self.controlla(e, &pf, &["GradoDisabilita", "EnteCertif", "DocCertif", "DataCertif", "FlagPrestResidenziale", "RettaVersata", "SpeseAssistenza"], &[]);
-                    if let Some(g) = self.valori(e, &pf, "GradoDisabilita", true, &["DIM", "DIG", "NAS"]) {
+                    self.controlla(
+                        e,
+                        &pf,
+                        &[
+                            "GradoDisabilita",
+                            "EnteCertif",
+                            "DocCertif",
+                            "DataCertif",
+                            "FlagPrestResidenziale",
+                            "RettaVersata",
+                            "SpeseAssistenza",
+                        ],
+                        &[],
+                    );
+                    if let Some(g) =
+                        self.valori(e, &pf, "GradoDisabilita", true, &["DIM", "DIG", "NAS"])
+                    {
                         m.insert("disabilita".into(), Value::String(g));
                     }
                     let ente = self.testo(e, &pf, "EnteCertif", true);
                     let doc = self.testo(e, &pf, "DocCertif", true);
                     let data = self.data(e, &pf, "DataCertif", true);
-                    let res = self.booleano(e, &pf, "FlagPrestResidenziale", true).unwrap_or(false);
-                    if let (Some(ente), Some(documento), Some(data)) = (ente, doc, data.and_then(|d| d.get())) {
-                        persona.certificazione = Some(Certificazione { ente, documento, data, prestazioni_residenziali: res });
+                    let res = self
+                        .booleano(e, &pf, "FlagPrestResidenziale", true)
+                        .unwrap_or(false);
+                    if let (Some(ente), Some(documento), Some(data)) =
+                        (ente, doc, data.and_then(|d| d.get()))
+                    {
+                        persona.certificazione = Some(Certificazione {
+                            ente,
+                            documento,
+                            data,
+                            prestazioni_residenziali: res,
+                        });
                     }
                     if let Some(v) = self.euro(e, &pf, "RettaVersata", false, false) {
                         m.insert("retta_ricovero".into(), v);
@@ -1125,8 +1551,17 @@ impl Lettore {
                         e,
                         &pf,
                         &[
-                            "FlagEsonerato", "FlagIntegrazione", "FlagRettifica", "RedditoIRPEF", "LavoroDipendente", "Pensione",
-                            "RedditiAgrari", "RedditiImpSost", "TrattamentiAssistenziali", "SpeseDetrazione", "SpeseDeduzione",
+                            "FlagEsonerato",
+                            "FlagIntegrazione",
+                            "FlagRettifica",
+                            "RedditoIRPEF",
+                            "LavoroDipendente",
+                            "Pensione",
+                            "RedditiAgrari",
+                            "RedditiImpSost",
+                            "TrattamentiAssistenziali",
+                            "SpeseDetrazione",
+                            "SpeseDeduzione",
                             "SpeseCollabDomestici",
                         ],
                         &[],
@@ -1176,21 +1611,43 @@ impl Lettore {
         self.controlla(
             el,
             p,
-            &["TipoRapporto", "Identificativo", "CodiceFiscaleOperatore", "Saldo3112", "ConsistenzaMedia", "Valore", "DataInizio", "DataFine"],
+            &[
+                "TipoRapporto",
+                "Identificativo",
+                "CodiceFiscaleOperatore",
+                "Saldo3112",
+                "ConsistenzaMedia",
+                "Valore",
+                "DataInizio",
+                "DataFine",
+            ],
             &[],
         );
         let mut m = Map::new();
-        if let Some(t) = self.valori(el, p, "TipoRapporto", true, &["01", "02", "03", "04", "05", "06", "07", "09", "23", "99"]) {
+        if let Some(t) = self.valori(
+            el,
+            p,
+            "TipoRapporto",
+            true,
+            &["01", "02", "03", "04", "05", "06", "07", "09", "23", "99"],
+        ) {
             m.insert("tipo".into(), Value::String(t));
         }
-        for (attr, chiave) in [("Identificativo", "identificativo"), ("CodiceFiscaleOperatore", "codice_intermediario")] {
+        for (attr, chiave) in [
+            ("Identificativo", "identificativo"),
+            ("CodiceFiscaleOperatore", "codice_intermediario"),
+        ] {
             if let Some(v) = self.testo(el, p, attr, true)
                 && !v.is_empty()
             {
                 m.insert(chiave.into(), Value::String(v));
             }
         }
-        for (attr, chiave) in [("Saldo3112", "saldo_31_12"), ("ConsistenzaMedia", "giacenza_media"), ("Valore", "valore")] {
+        for (attr, chiave) in [
+            ("Saldo3112", "saldo_31_12"),
+            ("ConsistenzaMedia", "giacenza_media"),
+            ("Valore", "valore"),
+        ] {
             if let Some(v) = self.euro(el, p, attr, false, false) {
                 m.insert(chiave.into(), v);
             }
@@ -1203,7 +1660,19 @@ impl Lettore {
     }
 
     fn immobile(&mut self, el: El, p: &str) -> Value {
-        self.controlla(el, p, &["TipoPatrimonio", "CodiceComuneStato", "QuotaPosseduta", "ValoreImu", "MutuoResiduo", "FlagAbitazione"], &[]);
+        self.controlla(
+            el,
+            p,
+            &[
+                "TipoPatrimonio",
+                "CodiceComuneStato",
+                "QuotaPosseduta",
+                "ValoreImu",
+                "MutuoResiduo",
+                "FlagAbitazione",
+            ],
+            &[],
+        );
         let mut m = Map::new();
         if let Some(t) = self.valori(el, p, "TipoPatrimonio", true, &["F", "TE", "TA"]) {
             m.insert("tipo".into(), Value::String(t));

@@ -35,9 +35,9 @@
 mod lettura;
 mod scrittura;
 
+pub use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::dsu::CodiceComune;
-pub use isee_core::Dsu;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,8 +1,8 @@
 //! The writer: a `Dsu` as `ISEE_Dichiarazione` v1.3, ISO-8859-1.
 
 use crate::{
-    Avviso, Decimali, DatiPersona, ErroreEsportazione, Esportazione, Indirizzo, NAMESPACE,
-    Opzioni, Problema, da_codice_fiscale,
+    Avviso, DatiPersona, Decimali, ErroreEsportazione, Esportazione, Indirizzo, NAMESPACE, Opzioni,
+    Problema, da_codice_fiscale,
 };
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::data::Data;
@@ -124,13 +124,15 @@ impl Scrittore<'_> {
             );
             return;
         }
-        if let Some(c) = valore
-            .chars()
-            .find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || ('\u{7F}'..='\u{9F}').contains(&c))
-        {
+        if let Some(c) = valore.chars().find(|&c| {
+            (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || ('\u{7F}'..='\u{9F}').contains(&c)
+        }) {
             self.problema(
                 percorso,
-                format!("carattere di controllo U+{:04X} non ammesso in XML", u32::from(c)),
+                format!(
+                    "carattere di controllo U+{:04X} non ammesso in XML",
+                    u32::from(c)
+                ),
             );
             return;
         }
@@ -155,7 +157,8 @@ impl Scrittore<'_> {
     fn attr_bool(&mut self, nome: &str, v: bool) {
         self.out.push(' ');
         self.out.push_str(nome);
-        self.out.push_str(if v { "=\"true\"" } else { "=\"false\"" });
+        self.out
+            .push_str(if v { "=\"true\"" } else { "=\"false\"" });
     }
 
     fn attr_cf(&mut self, nome: &str, cf: &CodiceFiscale, percorso: &str) {
@@ -332,7 +335,10 @@ impl Scrittore<'_> {
         if dsu.protocollo_mittente.is_none() {
             ext.insert("protocollo_mittente".into(), Value::Null);
         }
-        let corrente_scritto = dsu.corrente.as_ref().is_some_and(|c| !c.variazioni.is_empty());
+        let corrente_scritto = dsu
+            .corrente
+            .as_ref()
+            .is_some_and(|c| !c.variazioni.is_empty());
         if let Some(c) = &dsu.corrente
             && !corrente_scritto
         {
@@ -345,10 +351,18 @@ impl Scrittore<'_> {
         self.apri("Operazione");
         self.attr("Tipo", op.tipo.codice(), "operazione");
         if let Some(cf) = &op.codice_fiscale_riferimento {
-            self.attr_cf("CodiceFiscaleRiferimento", cf, "operazione.codice_fiscale_riferimento");
+            self.attr_cf(
+                "CodiceFiscaleRiferimento",
+                cf,
+                "operazione.codice_fiscale_riferimento",
+            );
         }
         if let Some(p) = &op.protocollo_riferimento {
-            self.protocollo("NumeroProtocolloRiferimento", p, "operazione.protocollo_riferimento");
+            self.protocollo(
+                "NumeroProtocolloRiferimento",
+                p,
+                "operazione.protocollo_riferimento",
+            );
         }
         self.corpo();
         self.chiudi("Operazione");
@@ -359,7 +373,11 @@ impl Scrittore<'_> {
         for (i, c) in dsu.componenti.iter().enumerate() {
             let p = format!("$.componenti[{i}]");
             self.apri("ComponenteNucleo");
-            self.attr("RapportoConDichiarante", json(&c.rapporto).as_str().unwrap_or(""), &p);
+            self.attr(
+                "RapportoConDichiarante",
+                json(&c.rapporto).as_str().unwrap_or(""),
+                &p,
+            );
             self.attr_bool("FlagAssenzaReddito", redditi_assenti(c));
             self.corpo();
             self.foglio("FoglioComponenteNucleo", c, &p, false);
@@ -401,7 +419,11 @@ impl Scrittore<'_> {
                 self.apri("NucleoRistretto");
                 self.corpo();
                 self.apri("ComponenteNucleoRistretto");
-                self.attr_cf("CodiceFiscale", &nr.beneficiario, "$.nucleo_ristretto.beneficiario");
+                self.attr_cf(
+                    "CodiceFiscale",
+                    &nr.beneficiario,
+                    "$.nucleo_ristretto.beneficiario",
+                );
                 self.attr_bool("FlagBeneficiario", true);
                 self.attr("RelazioneConBeneficiario", "B", "$");
                 self.corpo();
@@ -411,7 +433,11 @@ impl Scrittore<'_> {
                     self.apri("ComponenteNucleoRistretto");
                     self.attr_cf("CodiceFiscale", &m.codice_fiscale, &p);
                     self.attr_bool("FlagBeneficiario", false);
-                    self.attr("RelazioneConBeneficiario", json(&m.relazione).as_str().unwrap_or(""), &p);
+                    self.attr(
+                        "RelazioneConBeneficiario",
+                        json(&m.relazione).as_str().unwrap_or(""),
+                        &p,
+                    );
                     self.corpo();
                     self.chiudi("ComponenteNucleoRistretto");
                 }
@@ -499,7 +525,10 @@ impl Scrittore<'_> {
         self.attr_comune("CodiceComune", &i.codice_comune, percorso);
         let pv = i.provincia.as_bytes();
         if pv.len() != 2 || !pv.iter().all(u8::is_ascii_uppercase) {
-            self.problema(percorso, format!("sigla di provincia «{}» non conforme", i.provincia));
+            self.problema(
+                percorso,
+                format!("sigla di provincia «{}» non conforme", i.provincia),
+            );
         } else {
             self.attr("Provincia", &i.provincia, percorso);
         }
@@ -540,7 +569,11 @@ impl Scrittore<'_> {
                 {
                     i.codice_comune = c;
                 }
-                self.indirizzo("IndirizzoAbitazione", &i, "integrazioni.indirizzo_abitazione");
+                self.indirizzo(
+                    "IndirizzoAbitazione",
+                    &i,
+                    "integrazioni.indirizzo_abitazione",
+                );
             }
             None => {
                 if prima {
@@ -558,10 +591,18 @@ impl Scrittore<'_> {
                 self.attr("Serie", &l.serie, "integrazioni.locazione");
                 self.attr("Numero", &l.numero, "integrazioni.locazione");
                 self.attr("CodUfficio", &l.codice_ufficio, "integrazioni.locazione");
-                self.attr_euro("Canone", *canone, Segno::Positivo, "$.abitazione.canone_annuo");
+                self.attr_euro(
+                    "Canone",
+                    *canone,
+                    Segno::Positivo,
+                    "$.abitazione.canone_annuo",
+                );
                 self.corpo();
                 if l.intestatari.is_empty() && prima {
-                    self.problema("integrazioni.locazione.intestatari", "serve almeno un intestatario del contratto");
+                    self.problema(
+                        "integrazioni.locazione.intestatari",
+                        "serve almeno un intestatario del contratto",
+                    );
                 }
                 for cf in &l.intestatari {
                     self.apri("Intestatario");
@@ -590,7 +631,12 @@ impl Scrittore<'_> {
 
     fn universitario(&mut self, u: &Universitario, p: &str) {
         let mut ext = oggetto(json(u));
-        for k in ["studente", "presenza_genitori", "residenza_autonoma_2_anni", "capacita_reddito"] {
+        for k in [
+            "studente",
+            "presenza_genitori",
+            "residenza_autonoma_2_anni",
+            "capacita_reddito",
+        ] {
             ext.remove(k);
         }
         self.apri("Universitario");
@@ -612,12 +658,19 @@ impl Scrittore<'_> {
     }
 
     /// The name INPS requires for a person: the DSU's, else the integrations'.
-    fn nomi_di(&self, dsu: &Dsu, cf: &CodiceFiscale, foglio: Option<&Componente>) -> (Option<String>, Option<String>) {
+    fn nomi_di(
+        &self,
+        dsu: &Dsu,
+        cf: &CodiceFiscale,
+        foglio: Option<&Componente>,
+    ) -> (Option<String>, Option<String>) {
         let c = foglio.or_else(|| dsu.componente(cf));
         let d = self.persona(cf);
         (
-            c.and_then(|c| c.cognome.clone()).or_else(|| d.and_then(|d| d.cognome.clone())),
-            c.and_then(|c| c.nome.clone()).or_else(|| d.and_then(|d| d.nome.clone())),
+            c.and_then(|c| c.cognome.clone())
+                .or_else(|| d.and_then(|d| d.cognome.clone())),
+            c.and_then(|c| c.nome.clone())
+                .or_else(|| d.and_then(|d| d.nome.clone())),
         )
     }
 
@@ -641,7 +694,9 @@ impl Scrittore<'_> {
         }
         let (escluso, coniugato, alcuna) = match &g.situazione {
             SituazioneGenitore::Attratto => (false, false, true),
-            SituazioneGenitore::ComponenteAggiuntiva { caso, .. } => (false, *caso == CasoAggiuntiva::A, false),
+            SituazioneGenitore::ComponenteAggiuntiva { caso, .. } => {
+                (false, *caso == CasoAggiuntiva::A, false)
+            }
             SituazioneGenitore::Escluso { caso } => {
                 ext.insert("caso".into(), json(caso));
                 (true, false, false)
@@ -665,8 +720,18 @@ impl Scrittore<'_> {
             self.apri("DettaglioGenitoreNonConvivente");
             self.corpo();
             let pd = format!("{p}.situazione.dati");
-            self.foglio("FoglioComponenteGenitore", &dati.foglio, &format!("{pd}.foglio"), true);
-            self.aggiuntiva("ComponenteAggiuntivaGenitore", &dati.foglio.codice_fiscale, &dati.nucleo, &format!("{pd}.nucleo"));
+            self.foglio(
+                "FoglioComponenteGenitore",
+                &dati.foglio,
+                &format!("{pd}.foglio"),
+                true,
+            );
+            self.aggiuntiva(
+                "ComponenteAggiuntivaGenitore",
+                &dati.foglio.codice_fiscale,
+                &dati.nucleo,
+                &format!("{pd}.nucleo"),
+            );
             self.chiudi("DettaglioGenitoreNonConvivente");
         }
         self.chiudi("GenitoreNonConvivente");
@@ -703,7 +768,11 @@ impl Scrittore<'_> {
         self.attr_bool("FlagDisabilitaGrave", n.disabili_grave > 0);
         let _ = write!(self.out, " NumeroDisabiliGrave=\"{}\"", n.disabili_grave);
         self.attr_bool("FlagNonAutosufficienti", n.disabili_non_autosufficienti > 0);
-        let _ = write!(self.out, " NumeroNonAutosuff=\"{}\"", n.disabili_non_autosufficienti);
+        let _ = write!(
+            self.out,
+            " NumeroNonAutosuff=\"{}\"",
+            n.disabili_non_autosufficienti
+        );
         self.corpo();
         self.chiudi("NucleoFamiliareComponenteAggiuntiva");
         self.chiudi(elemento);
@@ -715,10 +784,18 @@ impl Scrittore<'_> {
         self.apri("Residenziale");
         self.attr_cf("CodiceFiscaleBeneficiario", &r.beneficiario, p);
         match &r.data_prima_richiesta {
-            Some(d) => self.attr_data("DataRichiestaRicovero", d, &format!("{p}.data_prima_richiesta")),
+            Some(d) => self.attr_data(
+                "DataRichiestaRicovero",
+                d,
+                &format!("{p}.data_prima_richiesta"),
+            ),
             None => {
                 ext.insert("data_prima_richiesta".into(), Value::Null);
-                self.attr_data("DataRichiestaRicovero", &dsu.data_presentazione, "$.data_presentazione");
+                self.attr_data(
+                    "DataRichiestaRicovero",
+                    &dsu.data_presentazione,
+                    "$.data_presentazione",
+                );
             }
         }
         self.attr_bool("FlagFigliNonCompresi", !r.figli_esterni.is_empty());
@@ -742,8 +819,18 @@ impl Scrittore<'_> {
                     self.corpo();
                     self.apri("DettaglioFiglio");
                     self.corpo();
-                    self.foglio("FoglioComponenteFiglio", &dati.foglio, &format!("{pf}.situazione.dati.foglio"), true);
-                    self.aggiuntiva("ComponenteAggiuntivaFiglio", &dati.foglio.codice_fiscale, &dati.nucleo, &format!("{pf}.situazione.dati.nucleo"));
+                    self.foglio(
+                        "FoglioComponenteFiglio",
+                        &dati.foglio,
+                        &format!("{pf}.situazione.dati.foglio"),
+                        true,
+                    );
+                    self.aggiuntiva(
+                        "ComponenteAggiuntivaFiglio",
+                        &dati.foglio.codice_fiscale,
+                        &dati.nucleo,
+                        &format!("{pf}.situazione.dati.nucleo"),
+                    );
                     self.chiudi("DettaglioFiglio");
                 }
             }
@@ -758,12 +845,31 @@ impl Scrittore<'_> {
             }
             self.apri("Donazione");
             self.attr("TipoImmobile", tipo_patrimonio(d.tipo), &pd);
-            self.attr_comune("CodiceComuneStato", &d.codice_comune, &format!("{pd}.codice_comune"));
+            self.attr_comune(
+                "CodiceComuneStato",
+                &d.codice_comune,
+                &format!("{pd}.codice_comune"),
+            );
             // Our DSU does not record the share owned: at least the share donated.
-            self.attr_quota("QuotaPosseduta", d.quota_donata, &format!("{pd}.quota_donata"));
+            self.attr_quota(
+                "QuotaPosseduta",
+                d.quota_donata,
+                &format!("{pd}.quota_donata"),
+            );
             self.attr_quota("QuotaDonata", d.quota_donata, &format!("{pd}.quota_donata"));
-            self.attr_euro("ValoreImu", d.valore_imu, Segno::Positivo, &format!("{pd}.valore_imu"));
-            let ricevente = self.opz.integrazioni.riceventi_donazioni.get(i).copied().flatten();
+            self.attr_euro(
+                "ValoreImu",
+                d.valore_imu,
+                Segno::Positivo,
+                &format!("{pd}.valore_imu"),
+            );
+            let ricevente = self
+                .opz
+                .integrazioni
+                .riceventi_donazioni
+                .get(i)
+                .copied()
+                .flatten();
             match (&d.donatario, ricevente) {
                 (Some(cf), _) => self.attr_cf("CodiceFiscaleRicevente", cf, &format!("{pd}.donatario")),
                 (None, Some(cf)) => {
@@ -797,23 +903,51 @@ impl Scrittore<'_> {
             self.attr_cf("CodiceFiscale", &v.codice_fiscale, &p);
             match v.tipo {
                 Some(t) => self.attr("TipoVariazione", json(&t).as_str().unwrap_or(""), &p),
-                None => self.problema(&format!("{p}.tipo"), "INPS richiede il tipo di variazione (TipoVariazione)"),
+                None => self.problema(
+                    &format!("{p}.tipo"),
+                    "INPS richiede il tipo di variazione (TipoVariazione)",
+                ),
             }
             if let Some(d) = &v.data_variazione {
                 self.attr_data("DataVariazione", d, &format!("{p}.data_variazione"));
             }
             let (a, b, t) = match v.periodo {
-                PeriodoCorrente::DodiciMesi => ("RedditoDipendente12Mesi", "RedditoAutonomo12Mesi", "TrattamentiAssistenziali12Mesi"),
-                PeriodoCorrente::DueMesi => ("RedditoDipendente2Mesi", "RedditoAutonomo2Mesi", "TrattamentiAssistenziali2Mesi"),
+                PeriodoCorrente::DodiciMesi => (
+                    "RedditoDipendente12Mesi",
+                    "RedditoAutonomo12Mesi",
+                    "TrattamentiAssistenziali12Mesi",
+                ),
+                PeriodoCorrente::DueMesi => (
+                    "RedditoDipendente2Mesi",
+                    "RedditoAutonomo2Mesi",
+                    "TrattamentiAssistenziali2Mesi",
+                ),
             };
-            let zero = v.lavoro_dipendente.is_zero() && v.lavoro_autonomo.is_zero() && v.trattamenti.is_zero();
+            let zero = v.lavoro_dipendente.is_zero()
+                && v.lavoro_autonomo.is_zero()
+                && v.trattamenti.is_zero();
             // The period is read from the attributes; with none written it is told.
             if zero && v.periodo == PeriodoCorrente::DueMesi {
                 self.attr_euro(a, Importo::ZERO, Segno::Positivo, &p);
             }
-            self.attr_euro_opz(a, v.lavoro_dipendente, Segno::Positivo, &format!("{p}.lavoro_dipendente"));
-            self.attr_euro_opz(b, v.lavoro_autonomo, Segno::Positivo, &format!("{p}.lavoro_autonomo"));
-            self.attr_euro_opz(t, v.trattamenti, Segno::Positivo, &format!("{p}.trattamenti"));
+            self.attr_euro_opz(
+                a,
+                v.lavoro_dipendente,
+                Segno::Positivo,
+                &format!("{p}.lavoro_dipendente"),
+            );
+            self.attr_euro_opz(
+                b,
+                v.lavoro_autonomo,
+                Segno::Positivo,
+                &format!("{p}.lavoro_autonomo"),
+            );
+            self.attr_euro_opz(
+                t,
+                v.trattamenti,
+                Segno::Positivo,
+                &format!("{p}.trattamenti"),
+            );
             self.corpo();
             self.chiudi("Variazione");
         }
@@ -828,10 +962,22 @@ impl Scrittore<'_> {
         };
         self.apri("Sottoscrizione");
         self.attr_cf("CodiceFiscaleSottoscrittore", &s.codice_fiscale, p);
-        match dsu.protocollo_mittente.as_ref().or(s.protocollo_mittente.as_ref()) {
-            Some(pm) if pm.chars().count() <= 29 => self.attr("ProtocolloMittente", pm, "$.protocollo_mittente"),
-            Some(pm) => self.problema("$.protocollo_mittente", format!("protocollo del mittente «{pm}» più lungo di 29 caratteri")),
-            None => self.problema("$.protocollo_mittente", "INPS richiede il protocollo del mittente"),
+        match dsu
+            .protocollo_mittente
+            .as_ref()
+            .or(s.protocollo_mittente.as_ref())
+        {
+            Some(pm) if pm.chars().count() <= 29 => {
+                self.attr("ProtocolloMittente", pm, "$.protocollo_mittente")
+            }
+            Some(pm) => self.problema(
+                "$.protocollo_mittente",
+                format!("protocollo del mittente «{pm}» più lungo di 29 caratteri"),
+            ),
+            None => self.problema(
+                "$.protocollo_mittente",
+                "INPS richiede il protocollo del mittente",
+            ),
         }
         self.attr("LuogoSottoscrizione", &s.luogo, p);
         self.attr_data("DataSottoscrizione", data, "$.data_presentazione");
@@ -857,8 +1003,13 @@ impl Scrittore<'_> {
     fn foglio(&mut self, elemento: &str, c: &Componente, p: &str, fuori_nucleo: bool) {
         let mut ext = oggetto(json(c));
         for k in [
-            "codice_fiscale", "data_nascita", "convivenza_anagrafica", "attivita",
-            "assegni_pagati", "patrimonio_mobiliare", "patrimonio_immobiliare",
+            "codice_fiscale",
+            "data_nascita",
+            "convivenza_anagrafica",
+            "attivita",
+            "assegni_pagati",
+            "patrimonio_mobiliare",
+            "patrimonio_immobiliare",
         ] {
             ext.remove(k);
         }
@@ -867,7 +1018,11 @@ impl Scrittore<'_> {
         }
         let dati = self.persona(&c.codice_fiscale).cloned();
         self.apri(elemento);
-        self.attr_cf("CodiceFiscale", &c.codice_fiscale, &format!("{p}.codice_fiscale"));
+        self.attr_cf(
+            "CodiceFiscale",
+            &c.codice_fiscale,
+            &format!("{p}.codice_fiscale"),
+        );
         self.corpo();
 
         // FC1.
@@ -912,18 +1067,32 @@ impl Scrittore<'_> {
                 self.attr("Cittadinanza", &d.cittadinanza, &pi);
                 let sesso = d.sesso.or(derivati.map(|x| x.0));
                 match sesso {
-                    Some(s) => self.attr("Sesso", if s == crate::Sesso::F { "F" } else { "M" }, &pi),
-                    None => self.problema(&pi, "sesso non indicato e non ricavabile dal codice fiscale"),
+                    Some(s) => {
+                        self.attr("Sesso", if s == crate::Sesso::F { "F" } else { "M" }, &pi)
+                    }
+                    None => self.problema(
+                        &pi,
+                        "sesso non indicato e non ricavabile dal codice fiscale",
+                    ),
                 }
                 let pv = d.provincia_nascita.as_bytes();
                 if pv.len() != 2 || !pv.iter().all(u8::is_ascii_uppercase) {
-                    self.problema(&pi, format!("sigla della provincia di nascita «{}» non conforme", d.provincia_nascita));
+                    self.problema(
+                        &pi,
+                        format!(
+                            "sigla della provincia di nascita «{}» non conforme",
+                            d.provincia_nascita
+                        ),
+                    );
                 } else {
                     self.attr("ProvinciaNascita", &d.provincia_nascita, &pi);
                 }
                 match d.comune_nascita.or(derivati.map(|x| x.1)) {
                     Some(cm) => self.attr_comune("CodiceComuneNascita", &cm, &pi),
-                    None => self.problema(&pi, "comune di nascita non indicato e non ricavabile dal codice fiscale"),
+                    None => self.problema(
+                        &pi,
+                        "comune di nascita non indicato e non ricavabile dal codice fiscale",
+                    ),
                 }
             }
             None => self.problema(
@@ -962,13 +1131,21 @@ impl Scrittore<'_> {
         let pr = format!("{p}.redditi");
         let mut ext_redditi = oggetto(json(r));
         let fc4 = [
-            ("RedditoImpSost", "imposta_sostitutiva", r.imposta_sostitutiva),
+            (
+                "RedditoImpSost",
+                "imposta_sostitutiva",
+                r.imposta_sostitutiva,
+            ),
             ("RedditiEsentiImposta", "esenti", r.esenti),
             ("RedditiIRAP", "agrari_irap", r.agrari_irap),
             ("RedditiFondiari", "fondiari", r.fondiari),
             ("RedditiTassatiEstero", "esteri", r.esteri),
             ("RedditiAIRE", "aire", r.aire),
-            ("TrattamentiAssistenziali", "trattamenti_assistenziali", r.trattamenti_assistenziali),
+            (
+                "TrattamentiAssistenziali",
+                "trattamenti_assistenziali",
+                r.trattamenti_assistenziali,
+            ),
         ];
         if fc4.iter().any(|x| !x.2.is_zero()) {
             self.apri("RedditiDaDichiarare");
@@ -982,8 +1159,18 @@ impl Scrittore<'_> {
         // FC5.
         if !c.assegni_pagati.figli.is_zero() || !c.assegni_pagati.coniuge.is_zero() {
             self.apri("AssegniPeriodici");
-            self.attr_euro_opz("AssegniFigli", c.assegni_pagati.figli, Segno::Positivo, &format!("{p}.assegni_pagati.figli"));
-            self.attr_euro_opz("AssegniConiuge", c.assegni_pagati.coniuge, Segno::Positivo, &format!("{p}.assegni_pagati.coniuge"));
+            self.attr_euro_opz(
+                "AssegniFigli",
+                c.assegni_pagati.figli,
+                Segno::Positivo,
+                &format!("{p}.assegni_pagati.figli"),
+            );
+            self.attr_euro_opz(
+                "AssegniConiuge",
+                c.assegni_pagati.coniuge,
+                Segno::Positivo,
+                &format!("{p}.assegni_pagati.coniuge"),
+            );
             self.corpo();
             self.chiudi("AssegniPeriodici");
         }
@@ -1028,9 +1215,24 @@ impl Scrittore<'_> {
         }
         // FC8.
         let fc8 = [
-            ("RedditoIRPEF", "reddito_complessivo", r.reddito_complessivo, Segno::Qualsiasi),
-            ("LavoroDipendente", "di_cui_lavoro_dipendente", r.di_cui_lavoro_dipendente, Segno::Positivo),
-            ("Pensione", "di_cui_pensione", r.di_cui_pensione, Segno::Positivo),
+            (
+                "RedditoIRPEF",
+                "reddito_complessivo",
+                r.reddito_complessivo,
+                Segno::Qualsiasi,
+            ),
+            (
+                "LavoroDipendente",
+                "di_cui_lavoro_dipendente",
+                r.di_cui_lavoro_dipendente,
+                Segno::Positivo,
+            ),
+            (
+                "Pensione",
+                "di_cui_pensione",
+                r.di_cui_pensione,
+                Segno::Positivo,
+            ),
         ];
         if fc8.iter().any(|x| !x.2.is_zero()) {
             self.apri("AltriRedditi");
@@ -1056,7 +1258,14 @@ impl Scrittore<'_> {
 
     fn rapporto(&mut self, r: &RapportoFinanziario, p: &str) {
         let mut ext = oggetto(json(r));
-        for k in ["tipo", "identificativo", "codice_intermediario", "saldo_31_12", "giacenza_media", "valore"] {
+        for k in [
+            "tipo",
+            "identificativo",
+            "codice_intermediario",
+            "saldo_31_12",
+            "giacenza_media",
+            "valore",
+        ] {
             ext.remove(k);
         }
         if r.quota == Percentuale::CENTO {
@@ -1065,14 +1274,35 @@ impl Scrittore<'_> {
         self.apri("Rapporto");
         self.attr("TipoRapporto", json(&r.tipo).as_str().unwrap_or(""), p);
         // INPS requires both; ours may lack them: written empty, read back absent.
-        self.attr("Identificativo", r.identificativo.as_deref().unwrap_or(""), &format!("{p}.identificativo"));
+        self.attr(
+            "Identificativo",
+            r.identificativo.as_deref().unwrap_or(""),
+            &format!("{p}.identificativo"),
+        );
         let ci = r.codice_intermediario.as_deref().unwrap_or("");
         if ci.chars().count() > 16 {
-            self.problema(&format!("{p}.codice_intermediario"), "codice dell'intermediario più lungo di 16 caratteri");
+            self.problema(
+                &format!("{p}.codice_intermediario"),
+                "codice dell'intermediario più lungo di 16 caratteri",
+            );
         }
-        self.attr("CodiceFiscaleOperatore", ci, &format!("{p}.codice_intermediario"));
-        self.attr_euro_opz("Saldo3112", r.saldo_31_12, Segno::Positivo, &format!("{p}.saldo_31_12"));
-        self.attr_euro_opz("ConsistenzaMedia", r.giacenza_media, Segno::Positivo, &format!("{p}.giacenza_media"));
+        self.attr(
+            "CodiceFiscaleOperatore",
+            ci,
+            &format!("{p}.codice_intermediario"),
+        );
+        self.attr_euro_opz(
+            "Saldo3112",
+            r.saldo_31_12,
+            Segno::Positivo,
+            &format!("{p}.saldo_31_12"),
+        );
+        self.attr_euro_opz(
+            "ConsistenzaMedia",
+            r.giacenza_media,
+            Segno::Positivo,
+            &format!("{p}.giacenza_media"),
+        );
         self.attr_euro_opz("Valore", r.valore, Segno::Positivo, &format!("{p}.valore"));
         self.corpo();
         self.estensione(ext);
@@ -1089,10 +1319,24 @@ impl Scrittore<'_> {
         }
         self.apri("Patrimonio");
         self.attr("TipoPatrimonio", tipo_patrimonio(im.tipo), p);
-        self.attr_comune("CodiceComuneStato", &im.codice_comune, &format!("{p}.codice_comune"));
+        self.attr_comune(
+            "CodiceComuneStato",
+            &im.codice_comune,
+            &format!("{p}.codice_comune"),
+        );
         self.attr_quota("QuotaPosseduta", im.quota, &format!("{p}.quota"));
-        self.attr_euro("ValoreImu", im.valore_imu, Segno::Positivo, &format!("{p}.valore_imu"));
-        self.attr_euro_opz("MutuoResiduo", im.mutuo_residuo, Segno::Positivo, &format!("{p}.mutuo_residuo"));
+        self.attr_euro(
+            "ValoreImu",
+            im.valore_imu,
+            Segno::Positivo,
+            &format!("{p}.valore_imu"),
+        );
+        self.attr_euro_opz(
+            "MutuoResiduo",
+            im.mutuo_residuo,
+            Segno::Positivo,
+            &format!("{p}.mutuo_residuo"),
+        );
         self.attr_bool("FlagAbitazione", im.casa_abitazione);
         self.corpo();
         self.estensione(ext);
@@ -1112,8 +1356,15 @@ fn tipo_patrimonio(t: TipoPatrimonio) -> &'static str {
 fn redditi_assenti(c: &Componente) -> bool {
     let r = &c.redditi;
     [
-        r.reddito_complessivo, r.imposta_sostitutiva, r.esenti, r.agrari_irap, r.fondiari,
-        r.esteri, r.aire, r.trattamenti_assistenziali, r.trattamenti_disabilita,
+        r.reddito_complessivo,
+        r.imposta_sostitutiva,
+        r.esenti,
+        r.agrari_irap,
+        r.fondiari,
+        r.esteri,
+        r.aire,
+        r.trattamenti_assistenziali,
+        r.trattamenti_disabilita,
         r.assegni_mantenimento_figli,
     ]
     .iter()

@@ -76,14 +76,15 @@ fn ogni_esempio_torna_identico_e_il_documento_e_valido_per_inps() {
         }
         let esportato = esporta(&dsu, &opzioni).unwrap_or_else(|e| panic!("{nome}: {e}"));
         assert!(
-            esportato.xml.starts_with(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"),
+            esportato
+                .xml
+                .starts_with(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"),
             "{nome}"
         );
         isee_prova::xsd::valida(&schema, nome, &esportato.xml)
             .unwrap_or_else(|e| panic!("{nome}: {e}\n{}", String::from_utf8_lossy(&esportato.xml)));
-        let letto = importa_documento(&esportato.xml).unwrap_or_else(|e| {
-            panic!("{nome}: {e}\n{}", String::from_utf8_lossy(&esportato.xml))
-        });
+        let letto = importa_documento(&esportato.xml)
+            .unwrap_or_else(|e| panic!("{nome}: {e}\n{}", String::from_utf8_lossy(&esportato.xml)));
         assert_eq!(letto.dsu, dsu, "{nome}");
         assert_eq!(letto.integrazioni, integrazioni, "{nome}");
         // And the JSON of the DSU read back is the JSON of the DSU.
@@ -102,12 +103,25 @@ fn ogni_esempio_torna_identico_e_il_documento_e_valido_per_inps() {
 /// The bytes are ISO-8859-1: "Forlì" is one byte 0xEC, and the declaration says so.
 #[test]
 fn il_documento_e_in_iso_8859_1() {
-    let testo = std::fs::read_to_string(radice().join("esempi/minorenni-componente-aggiuntiva-bologna.json")).unwrap();
+    let testo = std::fs::read_to_string(
+        radice().join("esempi/minorenni-componente-aggiuntiva-bologna.json"),
+    )
+    .unwrap();
     let dsu = Dsu::da_json(&testo).unwrap();
-    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap().xml;
+    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu)))
+        .unwrap()
+        .xml;
     assert!(xml.windows(5).any(|w| w == b"Forl\xEC"));
     // Nicolò, upper-case as INPS's TypeNome wants: Ò is 0xD2.
-    assert!(xml.windows(6).any(|w| w == b"NICOL\xD2"), "{}", String::from_utf8_lossy(&xml));
+    assert!(
+        xml.windows(6).any(|w| w == b"NICOL\xD2"),
+        "{}",
+        String::from_utf8_lossy(&xml)
+    );
     assert!(std::str::from_utf8(&xml).is_err(), "not UTF-8");
-    std::fs::write(std::env::temp_dir().join("isee-dichiarazione-esempio.xml"), &xml).unwrap();
+    std::fs::write(
+        std::env::temp_dir().join("isee-dichiarazione-esempio.xml"),
+        &xml,
+    )
+    .unwrap();
 }

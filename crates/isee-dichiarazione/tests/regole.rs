@@ -23,7 +23,9 @@ fn euro(s: &str) -> Importo {
 
 fn xml_valido() -> (Dsu, String) {
     let dsu = esempio();
-    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap().xml;
+    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu)))
+        .unwrap()
+        .xml;
     (dsu, xml.iter().map(|&b| char::from(b)).collect())
 }
 
@@ -67,8 +69,14 @@ fn arrotonda_a_meta_verso_l_alto_e_avvisa_per_campo() {
         ]
     );
     let letto = importa(&e.xml).unwrap();
-    assert_eq!(letto.componenti[0].redditi.reddito_complessivo, Importo::euro(32001));
-    assert_eq!(letto.componenti[1].patrimonio_mobiliare[0].saldo_31_12, Importo::euro(3000));
+    assert_eq!(
+        letto.componenti[0].redditi.reddito_complessivo,
+        Importo::euro(32001)
+    );
+    assert_eq!(
+        letto.componenti[1].patrimonio_mobiliare[0].saldo_31_12,
+        Importo::euro(3000)
+    );
     isee_prova::xsd::valida(&comune::schema(), "arrotondato", &e.xml).unwrap();
 }
 
@@ -80,7 +88,10 @@ fn fuori_da_latin1_e_un_errore_con_il_percorso() {
     let e = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"$.componenti[1].cognome"), "{e}");
-    assert!(percorsi.contains(&"$.componenti[0].patrimonio_mobiliare[0].identificativo"), "{e}");
+    assert!(
+        percorsi.contains(&"$.componenti[0].patrimonio_mobiliare[0].identificativo"),
+        "{e}"
+    );
     assert!(e.to_string().contains("ISO-8859-1"), "{e}");
 }
 
@@ -90,8 +101,14 @@ fn senza_integrazioni_elenca_tutto_cio_che_inps_richiede() {
     let e = esporta(&dsu, &Opzioni::new(Default::default())).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"integrazioni.sottoscrizione"), "{e}");
-    assert!(percorsi.contains(&"integrazioni.indirizzo_abitazione"), "{e}");
-    let anagrafiche = percorsi.iter().filter(|p| p.starts_with("integrazioni.persone")).count();
+    assert!(
+        percorsi.contains(&"integrazioni.indirizzo_abitazione"),
+        "{e}"
+    );
+    let anagrafiche = percorsi
+        .iter()
+        .filter(|p| p.starts_with("integrazioni.persone"))
+        .count();
     assert_eq!(anagrafiche, dsu.componenti.len(), "{e}");
 }
 
@@ -100,10 +117,22 @@ fn importa_riporta_ogni_problema_con_il_percorso() {
     let (_, xml) = xml_valido();
     let cf2 = esempio().componenti[1].codice_fiscale;
     let guasto = xml
-        .replacen(&format!("FoglioComponenteNucleo CodiceFiscale=\"{cf2}\""), "FoglioComponenteNucleo CodiceFiscale=\"XYZ\"", 1)
-        .replacen("RapportoConDichiarante=\"D\"", "RapportoConDichiarante=\"Q\"", 1)
+        .replacen(
+            &format!("FoglioComponenteNucleo CodiceFiscale=\"{cf2}\""),
+            "FoglioComponenteNucleo CodiceFiscale=\"XYZ\"",
+            1,
+        )
+        .replacen(
+            "RapportoConDichiarante=\"D\"",
+            "RapportoConDichiarante=\"Q\"",
+            1,
+        )
         .replacen("Saldo3112=\"", "Saldo3112=\"12.5", 1)
-        .replacen("<Operazione Tipo=\"N\">", "<Operazione Tipo=\"N\" Inventato=\"1\">", 1)
+        .replacen(
+            "<Operazione Tipo=\"N\">",
+            "<Operazione Tipo=\"N\" Inventato=\"1\">",
+            1,
+        )
         .replacen("DataNascita=\"", "DataNascita=\"2025-02-30\" X=\"", 1);
     let bytes: Vec<u8> = guasto.chars().map(|c| c as u32 as u8).collect();
     let e = importa(&bytes).unwrap_err();
@@ -118,7 +147,12 @@ fn importa_riporta_ogni_problema_con_il_percorso() {
         assert!(percorsi.contains(&atteso), "{atteso} non in {e}");
     }
     assert!(e.problemi.len() >= 5, "{e}");
-    assert!(e.problemi.iter().any(|p| p.messaggio.contains("non ammesso")), "{e}");
+    assert!(
+        e.problemi
+            .iter()
+            .any(|p| p.messaggio.contains("non ammesso")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -145,17 +179,32 @@ fn importa_rifiuta_dtd_entita_e_documenti_enormi_o_profondi() {
     assert!(e.to_string().contains("DTD"), "{e}");
 
     let enorme = vec![b' '; isee_dichiarazione::DIMENSIONE_MASSIMA + 1];
-    assert!(importa(&enorme).unwrap_err().to_string().contains("troppo grande"));
+    assert!(
+        importa(&enorme)
+            .unwrap_err()
+            .to_string()
+            .contains("troppo grande")
+    );
 
     let profondo = format!(
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Dichiarazione xmlns=\"http://inps.it/ISEERiforma\">{}{}</Dichiarazione>",
         "<a>".repeat(100),
         "</a>".repeat(100)
     );
-    assert!(importa(profondo.as_bytes()).unwrap_err().to_string().contains("profondo"));
+    assert!(
+        importa(profondo.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("profondo")
+    );
 
     let altro = "<?xml version=\"1.0\"?><Attestazione xmlns=\"http://inps.it/ISEERiforma\"/>";
-    assert!(importa(altro.as_bytes()).unwrap_err().to_string().contains("radice"));
+    assert!(
+        importa(altro.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("radice")
+    );
 }
 
 #[test]
@@ -179,7 +228,10 @@ fn le_integrazioni_complete_tornano_identiche() {
     let mut i = comune::integrazioni_per(&dsu);
     let cf = dsu.componenti[0].codice_fiscale;
     let p = i.persone.get_mut(cf.as_str()).unwrap();
-    p.veicoli = vec![Veicolo { tipo: TipoVeicolo::A, targa: "AB123CD".into() }];
+    p.veicoli = vec![Veicolo {
+        tipo: TipoVeicolo::A,
+        targa: "AB123CD".into(),
+    }];
     p.residenza = i.indirizzo_abitazione.clone();
     p.sesso = Some(isee_dichiarazione::Sesso::F);
     let s = i.sottoscrizione.as_mut().unwrap();

@@ -4,15 +4,13 @@
 
 use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
-use isee_core::dsu::{
-    CodiceComune, Componente, SituazioneFiglioEsterno, SituazioneGenitore,
-};
+use isee_core::dsu::{CodiceComune, Componente, SituazioneFiglioEsterno, SituazioneGenitore};
 use isee_dichiarazione::{
     Certificazione, ContrattoLocazione, DatiPersona, Indirizzo, Integrazioni, Sottoscrizione,
 };
 use std::path::{Path, PathBuf};
 
-pub fn schema() -> PathBuf {
+pub(crate) fn schema() -> PathBuf {
     isee_prova::xsd::riferimenti_inps(Path::new(env!("CARGO_MANIFEST_DIR")))
         .join("ISEE_Dichiarazione.xsd")
 }
@@ -33,7 +31,7 @@ fn persona(c: &Componente) -> DatiPersona {
 
 /// The registry data, signature, address and lease INPS requires, for every
 /// person whose sheet the document carries.
-pub fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
+pub(crate) fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
     let mut i = Integrazioni::default();
     let dichiarante = dsu
         .dichiarante()
@@ -41,7 +39,10 @@ pub fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
         .unwrap_or_else(|| CodiceFiscale::new("RSSMRA80A01H501U"));
     i.sottoscrizione = Some(Sottoscrizione {
         codice_fiscale: dichiarante,
-        protocollo_mittente: dsu.protocollo_mittente.is_none().then(|| "CAF-PROVA-0001".into()),
+        protocollo_mittente: dsu
+            .protocollo_mittente
+            .is_none()
+            .then(|| "CAF-PROVA-0001".into()),
         luogo: "Forlì".into(),
         data: None,
         note: None,
@@ -54,7 +55,10 @@ pub fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
     i.indirizzo_abitazione = Some(Indirizzo {
         indirizzo: "VIA GARIBALDI".into(),
         civico: "1".into(),
-        codice_comune: dsu.abitazione.codice_comune.unwrap_or(CodiceComune::new("H501")),
+        codice_comune: dsu
+            .abitazione
+            .codice_comune
+            .unwrap_or(CodiceComune::new("H501")),
         provincia: "RM".into(),
         cap: "00100".into(),
     });
@@ -88,7 +92,11 @@ pub fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
         i.riceventi_donazioni = r
             .donazioni
             .iter()
-            .map(|d| d.donatario.is_none().then(|| CodiceFiscale::new("VRDGPP70A01H501Y")))
+            .map(|d| {
+                d.donatario
+                    .is_none()
+                    .then(|| CodiceFiscale::new("VRDGPP70A01H501Y"))
+            })
             .collect();
         while i.riceventi_donazioni.last().is_some_and(Option::is_none) {
             i.riceventi_donazioni.pop();
@@ -100,7 +108,8 @@ pub fn integrazioni_per(dsu: &Dsu) -> Integrazioni {
         }
     }
     for c in fogli {
-        i.persone.insert(c.codice_fiscale.as_str().into(), persona(c));
+        i.persone
+            .insert(c.codice_fiscale.as_str().into(), persona(c));
     }
     i
 }
