@@ -60,19 +60,11 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
             e => format!("XML non ben formato: {e}"),
         })
     })?;
-    if testo.contains("<!DOCTYPE")
-        && doc
-            .root()
-            .children()
-            .all(|n| !n.is_element() || n.range().start > 0)
-    {
-        // A DOCTYPE without an internal subset is not a node for roxmltree.
-        let radice = doc.root_element().range().start;
-        if testo[..radice].contains("<!DOCTYPE") {
-            return Err(errore(
-                "DTD non ammessa: le dichiarazioni DOCTYPE sono rifiutate per sicurezza".into(),
-            ));
-        }
+    // A DOCTYPE without an internal subset is not a node for roxmltree: refused here.
+    if testo[..doc.root_element().range().start].contains("<!DOCTYPE") {
+        return Err(errore(
+            "DTD non ammessa: le dichiarazioni DOCTYPE sono rifiutate per sicurezza".into(),
+        ));
     }
     let profondita = profondita(doc.root_element());
     if profondita > PROFONDITA_MASSIMA {
@@ -457,7 +449,7 @@ impl Lettore {
                 "Sottoscrizione",
             ],
         );
-        self.cf(el, p, "CodiceFiscaleDichiarante");
+        let dichiarante = self.cf(el, p, "CodiceFiscaleDichiarante");
         let mut dsu = Map::new();
         let mut operazione = Operazione::default();
         let mut integrazioni = Integrazioni::default();
@@ -600,6 +592,17 @@ impl Lettore {
         if componenti.is_empty() {
             self.problema(p, "manca il nucleo familiare (NucleoFamiliare)");
         }
+        let d = componenti
+            .iter()
+            .find(|c| c.get("rapporto").and_then(Value::as_str) == Some("D"));
+        if let (Some(cf), Some(d)) = (&dichiarante, d)
+            && d.get("codice_fiscale").and_then(Value::as_str) != Some(cf.as_str())
+        {
+            self.problema(
+                &format!("{p}/@CodiceFiscaleDichiarante"),
+                "non è il codice fiscale del componente con rapporto D",
+            );
+        }
         if !dsu.contains_key("abitazione") {
             self.problema(
                 p,
@@ -637,12 +640,6 @@ impl Lettore {
             && r.get("data_prima_richiesta").is_some_and(Value::is_null)
         {
             r.remove("data_prima_richiesta");
-        }
-        if !dsu.contains_key("protocollo_mittente")
-            && let Some(s) = &mut integrazioni.sottoscrizione
-            && s.protocollo_mittente.is_none()
-        {
-            s.protocollo_mittente = None;
         }
         Some((dsu, operazione, integrazioni))
     }

@@ -482,7 +482,6 @@ impl Scrittore<'_> {
     }
 
     fn condizioni(&mut self, cn: &CondizioniNucleo) {
-        let p = "$.condizioni_nucleo";
         let mut ext = oggetto(json(cn));
         self.apri("CondizioniNucleo");
         self.attr_bool("FlagLavoroGenitori", cn.lavoro_genitori.unwrap_or(false));
@@ -506,7 +505,6 @@ impl Scrittore<'_> {
             let _ = write!(self.out, " NumeroFigliConviventi=\"{n}\"");
             ext.remove("numero_figli_conviventi");
         }
-        let _ = p;
         self.corpo();
         self.estensione(ext);
         self.chiudi("CondizioniNucleo");
@@ -554,7 +552,7 @@ impl Scrittore<'_> {
         self.attr("TipoAbitazione", tipo, p);
         self.corpo();
         match self.opz.integrazioni.indirizzo_abitazione.clone() {
-            Some(mut i) => {
+            Some(i) => {
                 match &a.codice_comune {
                     Some(c) if *c != i.codice_comune => {
                         ext.insert("codice_comune".into(), json(c));
@@ -563,11 +561,6 @@ impl Scrittore<'_> {
                     None => {
                         ext.insert("codice_comune".into(), Value::Null);
                     }
-                }
-                if let Some(c) = a.codice_comune
-                    && i.codice_comune.as_str().is_empty()
-                {
-                    i.codice_comune = c;
                 }
                 self.indirizzo(
                     "IndirizzoAbitazione",
@@ -800,6 +793,23 @@ impl Scrittore<'_> {
         }
         self.attr_bool("FlagFigliNonCompresi", !r.figli_esterni.is_empty());
         self.attr_bool("FlagDonazioni", !r.donazioni.is_empty());
+        // Derived from the donations' dates and recipients (read back from them).
+        if !r.donazioni.is_empty() {
+            let prima = r
+                .data_prima_richiesta
+                .as_ref()
+                .unwrap_or(&dsu.data_presentazione)
+                .get();
+            let dopo =
+                |d: &Donazione| matches!((d.data.get(), prima), (Some(x), Some(p)) if x >= p);
+            let successive = r.donazioni.iter().any(dopo);
+            let precedenti = || r.donazioni.iter().filter(|d| !dopo(d));
+            let alimenti = precedenti().any(Donazione::a_persona_tenuta_agli_alimenti);
+            let no_alimenti = precedenti().any(|d| !d.a_persona_tenuta_agli_alimenti());
+            self.attr_bool("FlagDonazioniSuccessive", successive);
+            self.attr_bool("FlagDonazioniPrecedentiAlimenti", alimenti);
+            self.attr_bool("FlagDonazioniPrecedentiNoAlimenti", no_alimenti);
+        }
         self.corpo();
         self.estensione(ext);
         for (i, f) in r.figli_esterni.iter().enumerate() {
@@ -1111,6 +1121,13 @@ impl Scrittore<'_> {
         if !c.patrimonio_mobiliare.is_empty() {
             self.apri("PatrimonioMobiliare");
             self.attr_bool("FlagPossessoRapportoFinanziario", true);
+            // Ours is per relationship (in the extension); INPS's flag is the sheet's.
+            if c.patrimonio_mobiliare
+                .iter()
+                .any(|r| r.incremento_patrimoniale)
+            {
+                self.attr_bool("FlagIncremento", true);
+            }
             self.corpo();
             for (i, r) in c.patrimonio_mobiliare.iter().enumerate() {
                 self.rapporto(r, &format!("{p}.patrimonio_mobiliare[{i}]"));

@@ -178,6 +178,53 @@ fn importa_rifiuta_dtd_entita_e_documenti_enormi_o_profondi() {
     let e = importa(dtd.as_bytes()).unwrap_err();
     assert!(e.to_string().contains("DTD"), "{e}");
 
+    // Without an internal subset too.
+    let doctype = xml.replacen(
+        "?>\n",
+        "?>\n<!DOCTYPE Dichiarazione SYSTEM \"file:///etc/passwd\">\n",
+        1,
+    );
+    assert!(
+        importa(doctype.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("DTD")
+    );
+
+    // A dichiarante that is not the member with relation D.
+    let cf = esempio().componenti[1].codice_fiscale;
+    let altro_dichiarante = xml.replacen(
+        "CodiceFiscaleDichiarante=\"",
+        &format!("CodiceFiscaleDichiarante=\"{cf}\" X=\""),
+        1,
+    );
+    let e = importa(
+        &altro_dichiarante
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_err();
+    assert!(
+        e.problemi.iter().any(|p| p.percorso == "/Dichiarazione/@X"),
+        "{e}"
+    );
+    assert!(
+        e.problemi
+            .iter()
+            .any(|p| p.percorso == "/Dichiarazione/@CodiceFiscaleDichiarante"
+                && p.messaggio.contains("rapporto D")),
+        "{e}"
+    );
+
+    // Very deep nesting fails cleanly (no stack overflow), within the size limit.
+    let abisso = format!(
+        "<?xml version=\"1.0\"?><Dichiarazione xmlns=\"http://inps.it/ISEERiforma\">{}{}</Dichiarazione>",
+        "<a>".repeat(150_000),
+        "</a>".repeat(150_000)
+    );
+    assert!(importa(abisso.as_bytes()).is_err());
+
     let enorme = vec![b' '; isee_dichiarazione::DIMENSIONE_MASSIMA + 1];
     assert!(
         importa(&enorme)
