@@ -75,7 +75,7 @@ fn main() {
     for indice in 0..n {
         let dsu = isee_genera::nucleo(&imp, indice);
         match esporta(&dsu, &Opzioni::new(integrazioni(&dsu))) {
-            Ok(e) => documenti.push(e.xml),
+            Ok(xml) => documenti.push(xml),
             Err(_) => saltati += 1,
         }
     }

@@ -1,7 +1,7 @@
 //! isee-dichiarazione: the DSU as INPS's document, `ISEE_Dichiarazione` v1.3
 //! (namespace `http://inps.it/ISEERiforma`, root `Dichiarazione`).
 //!
-//! * [`esporta`] writes a [`Dsu`] as an XML document encoded in **ISO-8859-1**, as INPS
+//! * [`esporta`] (and [`esporta_con_avvisi`], with the warnings) writes a [`Dsu`] as an XML document encoded in **ISO-8859-1**, as INPS
 //!   writes it (the XML declaration says so). INPS's amounts are whole euros: an amount
 //!   with cents is refused ([`Decimali::Rifiuta`], every such field listed) or rounded
 //!   half away from zero with a warning per field ([`Decimali::Arrotonda`]). A
@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use lettura::{importa, importa_documento};
-pub use scrittura::esporta;
+pub use scrittura::{esporta, esporta_con_avvisi};
 
 /// The namespace of INPS's ISEERiforma documents.
 pub const NAMESPACE: &str = "http://inps.it/ISEERiforma";

@@ -12,9 +12,21 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value};
 use std::fmt::Write;
 
-/// Writes the DSU as INPS's document (see the crate's documentation). Every problem
-/// is reported at once.
-pub fn esporta(dsu: &Dsu, opzioni: &Opzioni) -> Result<Esportazione, ErroreEsportazione> {
+/// Writes the DSU as INPS's document (see the crate's documentation): the
+/// ISO-8859-1 bytes. Every problem is reported at once. With
+/// [`Decimali::Arrotonda`](crate::Decimali::Arrotonda) the warnings naming each
+/// rounded field are only in [`esporta_con_avvisi`]'s answer: a caller that rounds
+/// and must tell the operator calls that one.
+pub fn esporta(dsu: &Dsu, opzioni: &Opzioni) -> Result<Vec<u8>, ErroreEsportazione> {
+    esporta_con_avvisi(dsu, opzioni).map(|e| e.xml)
+}
+
+/// [`esporta`], with the warnings: one per amount rounded to the euro and per datum
+/// that INPS will not receive (a rent without the registered contract).
+pub fn esporta_con_avvisi(
+    dsu: &Dsu,
+    opzioni: &Opzioni,
+) -> Result<Esportazione, ErroreEsportazione> {
     let mut s = Scrittore {
         out: String::with_capacity(4096),
         opz: opzioni,

@@ -4,7 +4,7 @@ mod comune;
 
 use isee_core::Dsu;
 use isee_core::importo::Importo;
-use isee_dichiarazione::{Decimali, Opzioni, esporta, importa};
+use isee_dichiarazione::{Decimali, Opzioni, esporta_con_avvisi, importa};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -23,7 +23,7 @@ fn euro(s: &str) -> Importo {
 
 fn xml_valido() -> (Dsu, String) {
     let dsu = esempio();
-    let xml = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu)))
+    let xml = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu)))
         .unwrap()
         .xml;
     (dsu, xml.iter().map(|&b| char::from(b)).collect())
@@ -34,7 +34,7 @@ fn rifiuta_elenca_ogni_importo_con_decimali() {
     let mut dsu = esempio();
     dsu.componenti[0].redditi.reddito_complessivo = euro("32000.40");
     dsu.componenti[1].patrimonio_mobiliare[0].saldo_31_12 = euro("3000.01");
-    let e = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert_eq!(
         percorsi,
@@ -54,7 +54,7 @@ fn arrotonda_a_meta_verso_l_alto_e_avvisa_per_campo() {
     dsu.componenti[1].patrimonio_mobiliare[0].saldo_31_12 = euro("3000.49");
     let mut opzioni = Opzioni::new(comune::integrazioni_per(&dsu));
     opzioni.decimali = Decimali::Arrotonda;
-    let e = esporta(&dsu, &opzioni).unwrap();
+    let e = esporta_con_avvisi(&dsu, &opzioni).unwrap();
     let arrotondati: Vec<&str> = e
         .avvisi
         .iter()
@@ -85,7 +85,7 @@ fn fuori_da_latin1_e_un_errore_con_il_percorso() {
     let mut dsu = esempio();
     dsu.componenti[1].cognome = Some("Łukasiewicz".into());
     dsu.componenti[0].patrimonio_mobiliare[0].identificativo = Some("IT€1".into());
-    let e = esporta(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"$.componenti[1].cognome"), "{e}");
     assert!(
@@ -98,7 +98,7 @@ fn fuori_da_latin1_e_un_errore_con_il_percorso() {
 #[test]
 fn senza_integrazioni_elenca_tutto_cio_che_inps_richiede() {
     let dsu = esempio();
-    let e = esporta(&dsu, &Opzioni::new(Default::default())).unwrap_err();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::new(Default::default())).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"integrazioni.sottoscrizione"), "{e}");
     assert!(
@@ -259,7 +259,7 @@ fn senza_estensioni_il_documento_resta_valido_ma_perde_i_campi_nostri() {
     let dsu = esempio();
     let mut opzioni = Opzioni::new(comune::integrazioni_per(&dsu));
     opzioni.estensioni = false;
-    let xml = esporta(&dsu, &opzioni).unwrap().xml;
+    let xml = esporta_con_avvisi(&dsu, &opzioni).unwrap().xml;
     assert!(!xml.windows(6).any(|w| w == b"<?isee"));
     isee_prova::xsd::valida(&comune::schema(), "senza-estensioni", &xml).unwrap();
     let letto = importa(&xml).unwrap();
@@ -292,7 +292,7 @@ fn le_integrazioni_complete_tornano_identiche() {
         codice_fiscale_riferimento: Some(cf),
         protocollo_riferimento: Some("INPS-ISEE-2026-00001234A-00".into()),
     };
-    let xml = esporta(&dsu, &opzioni).unwrap().xml;
+    let xml = esporta_con_avvisi(&dsu, &opzioni).unwrap().xml;
     isee_prova::xsd::valida(&comune::schema(), "integrazioni", &xml).unwrap();
     let letto = importa_documento(&xml).unwrap();
     assert_eq!(letto.dsu, dsu);
