@@ -29,6 +29,15 @@
 //! validation ignores processing instructions, INPS's reader too, and the round trip
 //! JSON → XML → JSON is lossless. [`Opzioni::estensioni`] `false` leaves them out
 //! (a document for INPS only; reading it back loses those fields).
+//!
+//! Not mapped yet: the later integrations (`IntegrazioneComponenteAggiuntiva`,
+//! `IntegrazioneRedditi`, `IntegrazioneResidenziale`: refused on import), `Delegato`,
+//! `AbitazioneComponenteAggiuntiva`, the relationships' `DataInizio`/`DataFine` and
+//! `Incremento` amounts, `RedditiFondiariEstero`, `AssegniGenitore`, FC8's other
+//! figures and flags (written false), the students' parent's code and protocol, the
+//! corrente's updated assets as INPS elements (they travel in the extension), and a
+//! person given only by the protocol of his or her own DSU (refused on import).
+//! `docs/SCELTE.md` has the choices.
 
 #![forbid(unsafe_code)]
 
