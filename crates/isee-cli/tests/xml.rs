@@ -48,8 +48,8 @@ fn importa_esporta_importa() {
     assert_eq!(dsu(&json), dsu(&esempio()));
 
     // The data INPS holds beyond the DSU, as the JSON `--integrazioni` reads.
-    let letto = isee_dichiarazione::importa_documento(&std::fs::read(documento()).unwrap())
-        .unwrap();
+    let letto =
+        isee_dichiarazione::importa_documento(&std::fs::read(documento()).unwrap()).unwrap();
     let integrazioni = dir.path().join("integrazioni.json");
     std::fs::write(
         &integrazioni,
@@ -106,7 +106,10 @@ fn documento_alterato_rifiutato_col_percorso() {
     assert!(o.stdout.is_empty());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("documento non valido"), "{err}");
-    assert!(err.contains("/Dichiarazione") && err.contains("CodiceFiscale"), "{err}");
+    assert!(
+        err.contains("/Dichiarazione") && err.contains("CodiceFiscale"),
+        "{err}"
+    );
 
     let o = isee(&["xml", "importa", "/percorso/che/non/esiste.xml"]);
     assert_eq!(o.status.code(), Some(2));

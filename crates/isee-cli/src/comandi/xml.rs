@@ -70,7 +70,9 @@ fn stampa_problemi(titolo: &str, problemi: &[Problema]) {
 
 fn scrivi(uscita: Option<PathBuf>, byte: &[u8]) -> Result<()> {
     match uscita {
-        Some(p) => std::fs::write(&p, byte).with_context(|| format!("scrittura di {}", p.display())),
+        Some(p) => {
+            std::fs::write(&p, byte).with_context(|| format!("scrittura di {}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(byte)?;
@@ -94,7 +96,10 @@ fn esporta(
             match serde_json::from_str(&testo) {
                 Ok(i) => i,
                 Err(e) => {
-                    eprintln!("illeggibile: integrazioni non valide in {}: {e}", p.display());
+                    eprintln!(
+                        "illeggibile: integrazioni non valide in {}: {e}",
+                        p.display()
+                    );
                     return Ok(ExitCode::from(2));
                 }
             }
