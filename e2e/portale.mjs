@@ -27,9 +27,17 @@ async function axe(page, nome) {
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 try {
-  const page = await browser.newPage();
+  const contesto = await browser.newContext();
+  const page = await contesto.newPage();
   const errori = [];
-  page.on('console', m => { if (m.type() === 'error') errori.push(m.text()); });
+  // Console errors, except Chromium's "Failed to load resource" line, which also
+  // reports the deliberate 404 and 422 pages: failed subresources are caught below.
+  page.on('console', m => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errori.push(m.text());
+  });
+  page.on('response', r => {
+    if (r.status() >= 400 && r.request().resourceType() !== 'document') errori.push(`${r.status()} ${r.url()}`);
+  });
   page.on('pageerror', e => errori.push(e.message));
 
   let r = await page.goto(`${BASE}/`);

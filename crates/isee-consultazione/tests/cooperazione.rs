@@ -137,6 +137,14 @@ async fn jaxws_senza_voucher_in_cooperazione_applicativa_risponde_valido_e_marca
         .filter(|l| l.accesso.canale == format!("soap+{MODALITA_COOPERAZIONE}"))
         .collect();
     assert_eq!(marcati.len(), 2);
+    let operazioni: std::collections::BTreeSet<_> = marcati
+        .iter()
+        .map(|l| l.accesso.operazione.as_str())
+        .collect();
+    assert_eq!(
+        operazioni,
+        ["ConsultazioneAttestazione", "ConsultazioneIndicatore"].into()
+    );
     for l in &marcati {
         let x = &l.accesso;
         assert_eq!(x.esito, "OK");
@@ -146,9 +154,18 @@ async fn jaxws_senza_voucher_in_cooperazione_applicativa_risponde_valido_e_marca
             Some("convenzione:INPS-CA-2026-0001")
         );
         assert_eq!(x.ente_ipa.as_deref(), Some("c_h199"));
+        // Each envelope's own Identity/UserId: the JAX-WS indicator call's, and the
+        // attestation envelope's (comune::busta_attestazione).
+        let utente = if x.operazione == "ConsultazioneAttestazione" {
+            "00354730392"
+        } else {
+            "OperationBatchIDPay"
+        };
         assert_eq!(
             x.operatore_cf_hash.as_deref(),
-            Some(a.servizio.accessi.hash_cf("OperationBatchIDPay").as_str())
+            Some(a.servizio.accessi.hash_cf(utente).as_str()),
+            "{}",
+            x.operazione
         );
         assert_eq!(x.operatore_postazione.as_deref(), Some("001"));
     }

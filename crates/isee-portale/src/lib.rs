@@ -38,7 +38,14 @@ pub mod risorse {
 }
 
 /// The portal's Content-Security-Policy.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+///
+/// No inline script and no inline style of ours. Two exceptions, both from the pinned
+/// Bootstrap Italia 2.18.3 bundle and found by the browser tests (`e2e/portale.mjs`, which
+/// fail on any CSP refusal in the console): the bundle's video.js inserts two `<style>`
+/// elements on load (an empty one and the `.video-js` default size), admitted by the
+/// hashes of their exact content — a different content stays refused; its CSS carries
+/// one icon font as a `data:` URL, hence `font-src data:`.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' 'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='; img-src 'self' data:; font-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The largest simulatore form accepted.
 pub const CORPO_MASSIMO: usize = 64 * 1024;

@@ -132,13 +132,13 @@ pub(crate) fn leggi_testo(file: &str) -> Result<String> {
 
 /// Reading outcome: the DSU, or why it cannot be read (exit 1 for a document of the
 /// wrong shape, 2 for one that is not JSON or cannot be opened).
-enum Lettura {
+pub(crate) enum Lettura {
     Dsu(Box<Dsu>),
     NonValida(isee_core::dsu::ErroreLettura),
     Illeggibile(String),
 }
 
-fn leggi_dsu(file: &str) -> Lettura {
+pub(crate) fn leggi_dsu(file: &str) -> Lettura {
     let testo = match leggi_testo(file) {
         Ok(t) => t,
         Err(e) => return Lettura::Illeggibile(format!("{e:#}")),

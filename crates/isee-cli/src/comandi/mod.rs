@@ -15,6 +15,7 @@ pub mod registro;
 pub mod registro_ente;
 pub mod serve;
 pub mod tariffa;
+pub mod xml;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -74,6 +75,9 @@ enum Comando {
     /// Abilitazioni degli operatori degli enti alle e-service Operatori (come l'MV62): rilascio, revoca, elenco
     #[command(subcommand)]
     Operatori(enti::ComandoOperatori),
+    /// La DSU come documento INPS `ISEE_Dichiarazione` v1.3 (XML ISO-8859-1): esportazione e importazione
+    #[command(subcommand)]
+    Xml(xml::ComandoXml),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
     Certificati(certificati::ComandoCertificati),
@@ -99,6 +103,7 @@ pub fn esegui() -> ExitCode {
         Comando::Enti(cmd) => enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),
+        Comando::Xml(cmd) => xml::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)
