@@ -457,7 +457,10 @@ pub(crate) async fn dimenticata_invio(
     if !richiesta_valida(&p, &c, &h, &coppie) {
         return rifiuto(&c);
     }
-    match utenti.richiedi_reset(valore(&coppie, "nome"), adesso()).await {
+    match utenti
+        .richiedi_reset(valore(&coppie, "nome"), adesso())
+        .await
+    {
         Ok(r) => {
             registra_eventi(std::slice::from_ref(&r.evento));
             if let Some((token, u)) = r.invio {

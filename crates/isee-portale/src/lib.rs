@@ -12,14 +12,14 @@ pub mod accesso;
 pub mod importi;
 pub mod simulatore;
 
+pub use accesso::{Contesto, Portale};
 use askama::Template;
+use axum::Extension;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Extension;
-pub use accesso::{Contesto, Portale};
 use isee_core::calcolo::{Esito, Motore};
 use simulatore::{CAMPI_COMPONENTE, EsitoSimulazione, Modulo, id_campo};
 use std::sync::Arc;
@@ -136,7 +136,10 @@ impl Layout {
         Layout {
             titolo,
             attiva,
-            utente: c.attiva.as_ref().map(|a| a.utente.nome_visualizzato.clone()),
+            utente: c
+                .attiva
+                .as_ref()
+                .map(|a| a.utente.nome_visualizzato.clone()),
             accesso: c.accesso,
             csrf: c.csrf.clone(),
             css: risorse::CSS,

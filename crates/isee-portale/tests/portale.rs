@@ -20,11 +20,17 @@ impl Risposta {
     }
 }
 
+/// One router for the whole test binary: its CSRF key signs the pre-session of a GET
+/// that a later POST sends back.
+fn portale() -> axum::Router {
+    static PORTALE: std::sync::OnceLock<axum::Router> = std::sync::OnceLock::new();
+    PORTALE
+        .get_or_init(|| router(Motore::predefinito()))
+        .clone()
+}
+
 async fn invia(req: Request<Body>) -> Risposta {
-    let r = router(Motore::predefinito())
-        .oneshot(req)
-        .await
-        .expect("risposta");
+    let r = portale().oneshot(req).await.expect("risposta");
     let stato = r.status();
     let intestazioni = r.headers().clone();
     let corpo = r
@@ -64,14 +70,69 @@ fn codifica(coppie: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The pre-session a browser gets with the form: its cookie and the form's token.
+async fn presessione() -> (String, String) {
+    let r = get("/simulatore").await;
+    let cookie = r.intestazioni[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = r.testo();
+    let i = html.find("name=\"csrf\" value=\"").expect("il campo csrf") + 19;
+    let token = html[i..i + html[i..].find('"').unwrap()].to_string();
+    (cookie, token)
+}
+
+/// The simulatore's form as a browser sends it: with the pre-session's cookie and token.
 async fn post(coppie: &[(&str, &str)]) -> Risposta {
-    invia(
-        Request::post("/simulatore")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(codifica(coppie)))
-            .unwrap(),
+    let (cookie, token) = presessione().await;
+    let mut tutte = coppie.to_vec();
+    tutte.push(("csrf", &token));
+    post_con(&tutte, Some(&cookie), None).await
+}
+
+async fn post_con(
+    coppie: &[(&str, &str)],
+    cookie: Option<&str>,
+    origine: Option<&str>,
+) -> Risposta {
+    let mut r = Request::post("/simulatore")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    if let Some(o) = origine {
+        r = r.header(header::ORIGIN, o);
+    }
+    invia(r.body(Body::from(codifica(coppie))).unwrap()).await
+}
+
+#[tokio::test]
+async fn il_simulatore_rifiuta_un_post_senza_token_o_da_altra_origine() {
+    let (cookie, token) = presessione().await;
+    let campi = [("data_presentazione", "2026-03-01")];
+    // No token; a wrong token; the right token without its cookie; another origin.
+    let r = post_con(&campi, Some(&cookie), None).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    assert!(r.testo().contains("La richiesta non è valida o è scaduta"));
+    sicurezza(&r);
+    let r = post_con(&[campi[0], ("csrf", "0000")], Some(&cookie), None).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    let r = post_con(&[campi[0], ("csrf", &token)], None, None).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    let r = post_con(
+        &[campi[0], ("csrf", &token)],
+        Some(&cookie),
+        Some("https://attaccante.example"),
     )
-    .await
+    .await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    // The same token and cookie, from the page itself, pass.
+    let r = post_con(&[campi[0], ("csrf", &token)], Some(&cookie), None).await;
+    assert_ne!(r.stato, StatusCode::FORBIDDEN, "{}", r.testo());
 }
 
 fn sicurezza(r: &Risposta) {
