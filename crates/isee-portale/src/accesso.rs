@@ -76,8 +76,19 @@ impl Portale {
     }
 
     /// The portal's own origin, what `Origin` must be (and what reset links start with).
+    /// Its scheme decides the cookies: `Secure` with the `__Host-` prefix for `https://`,
+    /// neither for `http://` (browsers drop a `Secure` cookie sent over plain HTTP).
     pub fn con_origine(mut self, origine: &str) -> Portale {
+        self.cookie.sicuro = origine.starts_with("https://");
         self.origine = Some(origine.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Served over plain HTTP at whatever host the browser used (the local demo, `isee
+    /// serve` without a public origin): cookies without `Secure`, and the expected
+    /// `Origin` is `http://` and the request's `Host`.
+    pub fn su_http(mut self) -> Portale {
+        self.cookie.sicuro = false;
         self
     }
 

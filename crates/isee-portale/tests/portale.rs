@@ -138,7 +138,7 @@ async fn il_simulatore_rifiuta_un_post_senza_token_o_da_altra_origine() {
 fn sicurezza(r: &Risposta) {
     assert_eq!(r.intestazioni[header::CONTENT_SECURITY_POLICY], CSP);
     assert_eq!(r.intestazioni[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert_eq!(r.intestazioni[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(r.intestazioni[header::REFERRER_POLICY], "same-origin");
 }
 
 #[tokio::test]

@@ -44,6 +44,10 @@ pub struct ArgsServe {
     /// Thread di lavoro del servizio (predefinito: uno per core)
     #[arg(long)]
     pub thread: Option<usize>,
+    /// Indirizzo pubblico del portale dietro un proxy TLS (https://isee.comune.example):
+    /// cookie `Secure` e `Origin` attesa; senza, il portale è servito in HTTP semplice
+    #[arg(long, value_name = "URL")]
+    pub origine_pubblica: Option<String>,
 }
 
 /// The listener's limits, shared by `isee serve` and `isee pdnd serve`
@@ -114,9 +118,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         connessioni: a.connessioni,
         schema_pg: a.schema_pg,
         thread: a.thread,
-        portale: Some(isee_portale::router(
-            isee_core::calcolo::Motore::predefinito(),
-        )),
+        portale: Some(portale(a.origine_pubblica.as_deref())?.router()),
     })?;
     // Tests and scripts read this line to learn the port.
     println!("isee: in ascolto su http://{}", servizio.indirizzo());
@@ -124,4 +126,21 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
     std::io::stdout().flush()?;
     servizio.attendi();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The portal `serve` and `demo` start: behind a TLS proxy at its public origin (secure
+/// cookies, that `Origin` only), or on plain HTTP at whatever host the browser used.
+pub(crate) fn portale(origine_pubblica: Option<&str>) -> Result<isee_portale::Portale> {
+    let p = isee_portale::Portale::new(isee_core::calcolo::Motore::predefinito())
+        .context("generatore casuale del sistema non disponibile")?;
+    Ok(match origine_pubblica {
+        Some(o) => {
+            anyhow::ensure!(
+                o.starts_with("https://") || o.starts_with("http://"),
+                "--origine-pubblica: un indirizzo http:// o https://, non «{o}»"
+            );
+            p.con_origine(o)
+        }
+        None => p.su_http(),
+    })
 }

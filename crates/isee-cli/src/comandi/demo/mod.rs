@@ -112,7 +112,7 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
             &Limiti::default(),
             isee_http::server::Limits::default(),
             SocketAddr::new(locale_ip, a.porta),
-            Some(isee_portale::router(isee_core::calcolo::Motore::predefinito())),
+            Some(super::serve::portale(None)?.router()),
             isee_http::server::shutdown_signal(),
         )
         .await?;
