@@ -44,7 +44,7 @@ pub struct ArgsServe {
     /// Thread di lavoro del servizio (predefinito: uno per core)
     #[arg(long)]
     pub thread: Option<usize>,
-    /// Indirizzo pubblico del portale dietro un proxy TLS (https://isee.comune.example):
+    /// Indirizzo pubblico del portale dietro un proxy TLS (per esempio `https://isee.comune.example`):
     /// cookie `Secure` e `Origin` attesa; senza, il portale è servito in HTTP semplice
     #[arg(long, value_name = "URL")]
     pub origine_pubblica: Option<String>,
