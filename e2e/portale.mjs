@@ -57,6 +57,18 @@ try {
   r = await page.goto(`${BASE}/simulatore`);
   verifica(r.status() === 200, 'simulatore 200');
   await axe(page, 'simulatore vuoto');
+  verifica(await page.locator('form input[type=hidden][name=csrf]').count() >= 1, 'il modulo porta il token CSRF');
+
+  // A form without its CSRF token (as a forged cross-site post would be): the 403 page.
+  await page.evaluate(() => document.querySelectorAll('input[name=csrf]').forEach(e => e.remove()));
+  const [rifiuto] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('button[value=calcola]'),
+  ]);
+  verifica(rifiuto.status() === 403, `senza token CSRF: 403 (${rifiuto.status()})`);
+  verifica((await page.textContent('main')).includes('La richiesta non è valida o è scaduta'), 'pagina di rifiuto in italiano');
+  await axe(page, 'richiesta rifiutata');
+  r = await page.goto(`${BASE}/simulatore`);
 
   await page.fill('#c0_nascita', '01/08/1985');
   await page.fill('#c0_mesi', '12');
