@@ -145,13 +145,6 @@ fn migrazioni(backend: Backend) -> &'static Migrator {
     }
 }
 
-/// Two servers starting together would race on `CREATE SCHEMA IF NOT EXISTS` (it is
-/// not atomic in PostgreSQL's catalogue); a transaction-scoped advisory lock
-/// serialises them. Wrapped in a SELECT of an integer because `Any` cannot decode
-/// `void`.
-const SQL_BLOCCO_DDL: &str =
-    "SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(7236110041)) AS blocco";
-
 const SQL_INCREMENTA_VERSIONE: &str = "INSERT INTO enti_versione (nome, valore) VALUES ($1, 1) \
      ON CONFLICT (nome) DO UPDATE SET valore = enti_versione.valore + 1";
 
@@ -281,21 +274,13 @@ impl StoreEnti {
     }
 
     pub async fn apri_con(cfg: ConfigurazioneDb) -> Risultato<StoreEnti> {
-        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+        let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
             url: &cfg.url,
             max_connessioni: cfg.max_connessioni,
             schema: cfg.schema.as_deref(),
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        if let Some(s) = &schema {
-            let mut tx = pool.begin().await?;
-            sqlx::query(SQL_BLOCCO_DDL).execute(&mut *tx).await?;
-            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
         // Safe with other processes opening or writing the same database: see
         // `isee_sql::migra` (the write lock up front on SQLite).
         isee_sql::migra(&pool, backend, migrazioni(backend)).await?;

@@ -112,7 +112,8 @@ pub struct Apertura<'a> {
     pub pragma_sqlite: &'static [&'static str],
 }
 
-/// Opens the pool; returns it with its backend and the checked schema.
+/// Opens the pool; on PostgreSQL creates the schema when missing; returns the pool with
+/// its backend and the checked schema.
 pub async fn apri(a: Apertura<'_>) -> Result<(AnyPool, Backend, Option<String>), ErroreApertura> {
     sqlx::any::install_default_drivers();
     let backend = Backend::da_url(a.url)?;
@@ -152,6 +153,20 @@ pub async fn apri(a: Apertura<'_>) -> Result<(AnyPool, Backend, Option<String>),
         })
         .connect(&url_creabile(a.url, backend))
         .await?;
+    if let Some(s) = &schema {
+        // Two servers starting together would race on `CREATE SCHEMA IF NOT EXISTS`
+        // (it is not atomic in PostgreSQL's catalogue): a transaction-scoped advisory
+        // lock serialises them. The SELECT of an integer because `Any` cannot decode
+        // `void`. Checked by `schema_ammesso`: only [a-z0-9_].
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(7236110041)) AS blocco")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
     Ok((pool, backend, schema))
 }
 

@@ -138,6 +138,24 @@ pub(crate) enum Lettura {
     Illeggibile(String),
 }
 
+impl Lettura {
+    /// The DSU, or the exit code after saying on the standard error why there is none:
+    /// 2 unreadable, 1 not a valid DSU (the commands that compute or convert one).
+    pub(crate) fn o_codice(self) -> Result<Dsu, ExitCode> {
+        match self {
+            Lettura::Illeggibile(m) => {
+                eprintln!("illeggibile: {m}");
+                Err(ExitCode::from(2))
+            }
+            Lettura::NonValida(e) => {
+                eprintln!("DSU non valida: {e}");
+                Err(ExitCode::from(1))
+            }
+            Lettura::Dsu(d) => Ok(*d),
+        }
+    }
+}
+
 pub(crate) fn leggi_dsu(file: &str) -> Lettura {
     let testo = match leggi_testo(file) {
         Ok(t) => t,
@@ -217,16 +235,9 @@ pub(crate) fn valida(a: ArgsValida) -> Result<ExitCode> {
 
 pub(crate) fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
     let motore = a.motore.motore()?;
-    let dsu = match leggi_dsu(&a.file) {
-        Lettura::Illeggibile(m) => {
-            eprintln!("illeggibile: {m}");
-            return Ok(ExitCode::from(2));
-        }
-        Lettura::NonValida(e) => {
-            eprintln!("DSU non valida: {e}");
-            return Ok(ExitCode::from(1));
-        }
-        Lettura::Dsu(d) => *d,
+    let dsu = match leggi_dsu(&a.file).o_codice() {
+        Ok(d) => d,
+        Err(codice) => return Ok(codice),
     };
     let dsu = match isee_core::valida(dsu) {
         Ok(v) => v,

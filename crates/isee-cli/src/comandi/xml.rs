@@ -5,7 +5,7 @@
 //! problem on the standard error, with its path), 2 a file that cannot be read or
 //! written or is not JSON.
 
-use super::calcola::{Lettura, leggi_dsu, leggi_testo};
+use super::calcola::{leggi_dsu, leggi_testo};
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use isee_dichiarazione::{Decimali, Integrazioni, Opzioni, Problema};
@@ -105,16 +105,9 @@ fn esporta(
             }
         }
     };
-    let dsu = match leggi_dsu(file) {
-        Lettura::Illeggibile(m) => {
-            eprintln!("illeggibile: {m}");
-            return Ok(ExitCode::from(2));
-        }
-        Lettura::NonValida(e) => {
-            eprintln!("DSU non valida: {e}");
-            return Ok(ExitCode::from(1));
-        }
-        Lettura::Dsu(d) => *d,
+    let dsu = match leggi_dsu(file).o_codice() {
+        Ok(d) => d,
+        Err(codice) => return Ok(codice),
     };
     let mut opzioni = Opzioni::new(integrazioni);
     opzioni.decimali = match decimali {

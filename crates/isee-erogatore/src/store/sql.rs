@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::{AnyPool, Row};
 use std::sync::LazyLock;
 
 /// The table where sqlx records this crate's migrations (not sqlx's default
@@ -93,18 +93,13 @@ impl StoreDomandeSql {
     }
 
     pub async fn connetti_con(cfg: Configurazione) -> Risultato<StoreDomandeSql> {
-        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+        let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
             url: &cfg.url,
             max_connessioni: cfg.max_connessioni,
             schema: cfg.schema.as_deref(),
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        if let Some(s) = &schema {
-            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
-                .execute(&pool)
-                .await?;
-        }
         migrazioni(backend).run(&pool).await?;
         Ok(StoreDomandeSql { pool, backend })
     }

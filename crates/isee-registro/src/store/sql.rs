@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 use std::sync::LazyLock;
 
 /// The table where sqlx records the register's migrations. Not sqlx's default
@@ -114,18 +114,13 @@ impl StoreSql {
     }
 
     pub async fn connetti_con(cfg: Configurazione) -> Risultato<StoreSql> {
-        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+        let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
             url: &cfg.url,
             max_connessioni: cfg.max_connessioni,
             schema: cfg.schema.as_deref(),
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        if let Some(s) = &schema {
-            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
-                .execute(&pool)
-                .await?;
-        }
         migrazioni(backend).run(&pool).await?;
         let scrittura =
             (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));

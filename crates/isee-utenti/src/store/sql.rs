@@ -48,12 +48,6 @@ const PRAGMA_SQLITE: [&str; 4] = [
     "PRAGMA busy_timeout = 5000",
 ];
 
-/// Serialises `CREATE SCHEMA IF NOT EXISTS` between processes starting together (it
-/// is not atomic in PostgreSQL's catalogue). A SELECT of an integer: `Any` cannot
-/// decode `void`.
-const SQL_BLOCCO_DDL: &str =
-    "SELECT 1 AS ok FROM (SELECT pg_advisory_xact_lock(7236110057)) AS blocco";
-
 const COLONNE_UTENTE: &str = "id, nome_utente, nome_visualizzato, ruolo, codice_fiscale, \
      codice_caf, creato_il, disabilitato_il, hash_password";
 
@@ -208,22 +202,13 @@ impl StoreSql {
     }
 
     pub async fn apri_con(cfg: Configurazione) -> Risultato<StoreSql> {
-        let (pool, backend, schema) = isee_sql::apri(isee_sql::Apertura {
+        let (pool, backend, _) = isee_sql::apri(isee_sql::Apertura {
             url: &cfg.url,
             max_connessioni: cfg.max_connessioni,
             schema: cfg.schema.as_deref(),
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        if let Some(s) = &schema {
-            let mut tx = pool.begin().await?;
-            sqlx::query(SQL_BLOCCO_DDL).execute(&mut *tx).await?;
-            // Checked by isee_sql::apri: only [a-z0-9_].
-            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {s}")))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
         isee_sql::migra(&pool, backend, migrazioni(backend)).await?;
         let scrittura = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(StoreSql {
