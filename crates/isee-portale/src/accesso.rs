@@ -44,6 +44,8 @@ pub type InvioReset = Arc<dyn Fn(&Utente, &str) + Send + Sync>;
 pub struct Portale {
     pub(crate) motore: Arc<Motore>,
     pub(crate) utenti: Option<Arc<Utenti<StoreSql>>>,
+    /// The DSU register the citizens' pages read ("Le mie DSU").
+    pub(crate) registro: Option<Arc<crate::dsu::Registro>>,
     pub(crate) segreto: Segreto,
     pub(crate) cookie: ConfigCookie,
     /// The portal's origin (`https://isee.example.it`); without it, the scheme of the
@@ -59,6 +61,7 @@ impl Portale {
         Ok(Portale {
             motore: Arc::new(motore),
             utenti: None,
+            registro: None,
             segreto: Segreto::genera()?,
             cookie: ConfigCookie::default(),
             origine: None,
@@ -72,6 +75,13 @@ impl Portale {
         self.segreto = utenti.segreto().clone();
         self.cookie = utenti.regole().cookie;
         self.utenti = Some(utenti);
+        self
+    }
+
+    /// With the DSU register: a signed-in citizen's "Le mie DSU", the attestations
+    /// and their PDF (see [`crate::dsu`]).
+    pub fn con_registro(mut self, registro: Arc<crate::dsu::Registro>) -> Portale {
+        self.registro = Some(registro);
         self
     }
 
@@ -274,7 +284,7 @@ pub(crate) fn rifiuto(c: &Contesto) -> Response {
     )
 }
 
-fn vai(dove: &'static str) -> Response {
+pub(crate) fn vai(dove: &'static str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, dove)]).into_response()
 }
 
@@ -286,7 +296,7 @@ fn vai_con_cookie(dove: &'static str, cookie: &str) -> Response {
     r
 }
 
-fn errore_interno(c: &Contesto, e: &dyn std::fmt::Display) -> Response {
+pub(crate) fn errore_interno(c: &Contesto, e: &dyn std::fmt::Display) -> Response {
     tracing::error!(errore = %e, "errore degli account");
     pagina(
         &Messaggio {

@@ -9,6 +9,7 @@
 //! and embedded in the binary under content-hashed names.
 
 pub mod accesso;
+pub mod dsu;
 pub mod importi;
 pub mod simulatore;
 
@@ -79,6 +80,12 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
         )
         .route("/esci", post(accesso::esci))
         .route("/area-personale", get(accesso::area_personale))
+        .route("/le-mie-dsu", get(dsu::elenco))
+        .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione))
+        .route(
+            "/le-mie-dsu/{protocollo}/attestazione.pdf",
+            get(dsu::attestazione_pdf),
+        )
         .route(
             "/password-dimenticata",
             get(accesso::dimenticata_modulo).post(accesso::dimenticata_invio),
@@ -127,6 +134,8 @@ struct Layout {
     utente: Option<String>,
     /// Whether accounts are configured ("Accedi" in the header).
     accesso: bool,
+    /// Whether the signed-in user has "Le mie DSU" (a citizen with a fiscal code).
+    dsu: bool,
     /// The CSRF token of the page's forms.
     csrf: String,
 }
@@ -141,6 +150,10 @@ impl Layout {
                 .as_ref()
                 .map(|a| a.utente.nome_visualizzato.clone()),
             accesso: c.accesso,
+            dsu: c
+                .attiva
+                .as_ref()
+                .is_some_and(|a| a.utente.codice_fiscale.is_some()),
             csrf: c.csrf.clone(),
             css: risorse::CSS,
             fonts: risorse::FONTS,

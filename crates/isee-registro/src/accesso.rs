@@ -143,6 +143,37 @@ pub fn permesso(
     da_mandato.max(da_ruolo)
 }
 
+/// How a citizen, signed in to the portal with fiscal code `cf`, sees a row listing
+/// `cf` among its members (docs/REGISTRO.md, "Il cittadino"): the declarant sees the
+/// whole DSU and may start a rectification from it; every other member sees the
+/// attestation only (INPS issues it to any member of the nucleus), not the others'
+/// data. A row that does not list `cf` does not exist for that citizen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vista {
+    /// A member other than the declarant: the attestation.
+    Componente,
+    /// The declarant: the DSU and the attestation.
+    Dichiarante,
+}
+
+impl Vista {
+    /// `cf`'s view of a row declared by `cf_dichiarante`, given that `cf` is among its
+    /// members.
+    pub fn di(cf: &CodiceFiscale, cf_dichiarante: &CodiceFiscale) -> Vista {
+        if cf == cf_dichiarante {
+            Vista::Dichiarante
+        } else {
+            Vista::Componente
+        }
+    }
+
+    /// Whether the DSU's content (members' incomes, assets, the home) may be shown.
+    pub fn vede_dsu(self) -> bool {
+        self == Vista::Dichiarante
+    }
+}
+
 /// Which rows a search by fiscal code may return.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Visibilita {

@@ -62,6 +62,13 @@ pub enum ErroreRegistro {
     ProtocolloNonAttivo { protocollo: String, stato: String },
     #[error("il protocollo {0} è un modulo ISEE corrente, non una DSU")]
     NonUnaDsu(String),
+    #[error(
+        "l'attestazione registrata per {protocollo} (motore {versione}) differisce dal ricalcolo con il motore attuale: vale quella registrata, consultabile in JSON"
+    )]
+    MotoreCambiato {
+        protocollo: String,
+        versione: String,
+    },
     #[error("numerazione dei protocolli esaurita per l'anno {0}")]
     NumerazioneEsaurita(i32),
     #[error("importo non memorizzabile: {0}")]
@@ -105,6 +112,7 @@ impl ErroreRegistro {
             ErroreRegistro::MandatoSconosciuto { .. } => "registro.mandato_sconosciuto",
             ErroreRegistro::ProtocolloNonAttivo { .. } => "registro.protocollo_non_attivo",
             ErroreRegistro::NonUnaDsu(_) => "registro.non_una_dsu",
+            ErroreRegistro::MotoreCambiato { .. } => "registro.motore_cambiato",
             ErroreRegistro::NumerazioneEsaurita(_) => "registro.numerazione_esaurita",
             ErroreRegistro::Importo(_) => "registro.importo",
             ErroreRegistro::UrlNonSupportato(_) => "registro.url_non_supportato",

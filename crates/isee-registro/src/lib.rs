@@ -28,8 +28,8 @@ pub mod registrazione;
 pub mod registro;
 pub mod store;
 
-pub use accesso::{Ambito, Chiamante, Mandato, Ruolo};
+pub use accesso::{Ambito, Chiamante, Mandato, Ruolo, Vista};
 pub use errore::{ErroreRegistro, Risultato};
 pub use protocollo::Protocollo;
-pub use registro::{Operazione, PresentazioneDsu, RegistroDsu};
+pub use registro::{Fascicolo, Operazione, PresentazioneDsu, RegistroDsu};
 pub use store::{StoreAccesso, StoreDsu, StoreOmissioni, StoreSql};

@@ -68,6 +68,21 @@ pub struct Annotazione {
     pub data_controllo: NaiveDate,
 }
 
+impl Annotazione {
+    /// The note's text as the attestation prints it: what was declared and what the
+    /// tax agency knows.
+    pub fn specifiche(&self) -> String {
+        format!(
+            "{}: dichiarato {}, Agenzia delle Entrate {}",
+            self.riferimento,
+            self.dichiarato
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "nulla".into()),
+            self.agenzia_entrate
+        )
+    }
+}
+
 /// A financial relationship known to the tax agency.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,21 +15,41 @@
 //! `storico`) are for the e-services, which run their own checks, and the command line.
 
 use crate::accesso::{
-    Ambito, Chiamante, LetturaBackOffice, Mandato, Permesso, Ruolo, Visibilita, permesso,
+    Ambito, Chiamante, LetturaBackOffice, Mandato, Permesso, Ruolo, Visibilita, Vista, permesso,
 };
 use crate::errore::{ErroreRegistro, Risultato};
+use crate::omissioni::Annotazione;
 use crate::protocollo::{PREFISSO_INPS, Protocollo};
 use crate::registrazione::{
     NuovaRegistrazione, OperazioneRegistrata, Registrazione, Ricevuta, TipoRegistrazione,
     ValoreIndicatore, Valori,
 };
-use crate::store::{StoreAccesso, StoreDsu};
+use crate::store::{StoreAccesso, StoreDsu, StoreOmissioni};
 use chrono::{Datelike, NaiveDate};
 use isee_core::attestazione::{Attestazione, EsitoIndicatore, attestazione};
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::dsu::ModuloCorrente;
 use isee_core::{Dsu, DsuValidata, Motore, TipoIsee, valida};
 use serde::Serialize;
+
+/// A registered row with what it takes to show it: the validated DSU and the
+/// omissioni/difformità notes ([`RegistroDsu::fascicolo`]).
+#[derive(Clone, Debug)]
+pub struct Fascicolo {
+    pub registrazione: Registrazione,
+    pub dsu: DsuValidata,
+    pub annotazioni: Vec<Annotazione>,
+}
+
+impl Fascicolo {
+    /// The attestation's issue date: the day the row was registered.
+    pub fn data_rilascio(&self) -> NaiveDate {
+        let r = &self.registrazione;
+        chrono::DateTime::from_timestamp_micros(r.registrata_il)
+            .map(|t| t.date_naive())
+            .unwrap_or(r.data_presentazione)
+    }
+}
 
 /// What a filing does (INPS `Operazione/@Tipo` N, R, S).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -395,6 +415,77 @@ impl<S: StoreDsu> RegistroDsu<S> {
             uguale: memorizzata == ricalcolata,
             memorizzata,
             ricalcolata,
+        })
+    }
+}
+
+impl<S: StoreDsu + StoreOmissioni> RegistroDsu<S> {
+    /// Every row listing `cf` among its members, in filing order, with how the
+    /// citizen `cf` sees it ([`Vista`]): the portal's "Le mie DSU".
+    pub async fn del_cittadino(
+        &self,
+        cf: &CodiceFiscale,
+    ) -> Risultato<Vec<(Registrazione, Vista)>> {
+        let righe = self.store.storico(cf, &Visibilita::Tutte).await?;
+        Ok(righe
+            .into_iter()
+            .map(|r| {
+                let v = Vista::di(cf, &r.cf_dichiarante);
+                (r, v)
+            })
+            .collect())
+    }
+
+    /// The row `protocollo` as the citizen `cf` sees it. A row that does not list
+    /// `cf` among its members answers `ProtocolloSconosciuto`, exactly as an unknown
+    /// one: changing the protocol in an address reveals nothing.
+    pub async fn per_cittadino(
+        &self,
+        cf: &CodiceFiscale,
+        protocollo: &Protocollo,
+    ) -> Risultato<(Registrazione, Vista)> {
+        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
+        let r = self
+            .store
+            .per_protocollo(protocollo)
+            .await?
+            .ok_or_else(sconosciuto)?;
+        if !self.store.componenti(protocollo).await?.contains(cf) {
+            return Err(sconosciuto());
+        }
+        let v = Vista::di(cf, &r.cf_dichiarante);
+        Ok((r, v))
+    }
+
+    /// What it takes to show a row the caller may read (from [`RegistroDsu::consulta`]
+    /// or [`RegistroDsu::per_cittadino`]): its DSU, validated again, and its notes.
+    /// The attestation shown is recomputed (for its trace), so it must be the stored
+    /// one: when today's engine gives another, `MotoreCambiato` (the stored JSON stays
+    /// the attestation of record).
+    pub async fn fascicolo(&self, registrazione: Registrazione) -> Risultato<Fascicolo> {
+        let p = &registrazione.protocollo;
+        let doc = self
+            .store
+            .documenti(p)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(p.to_string()))?;
+        let dsu = Dsu::da_json(&doc.dsu_json)
+            .map_err(|e| ErroreRegistro::DatoCorrotto(format!("DSU di {p}: {e}")))?;
+        let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;
+        let ricalcolata = attestazione(&self.motore, &dsu).map_err(ErroreRegistro::Calcolo)?;
+        let memorizzata: serde_json::Value = serde_json::from_str(&doc.attestazione_json)
+            .map_err(|e| ErroreRegistro::DatoCorrotto(format!("attestazione di {p}: {e}")))?;
+        if serde_json::to_value(&ricalcolata).ok().as_ref() != Some(&memorizzata) {
+            return Err(ErroreRegistro::MotoreCambiato {
+                protocollo: p.to_string(),
+                versione: registrazione.versione_motore.clone(),
+            });
+        }
+        let annotazioni = self.store.annotazioni(p).await?;
+        Ok(Fascicolo {
+            registrazione,
+            dsu,
+            annotazioni,
         })
     }
 }

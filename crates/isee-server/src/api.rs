@@ -569,76 +569,85 @@ async fn attestazione_html(
     Path(p): Path<String>,
     cliente: Cliente,
 ) -> Result<Response, Problema> {
-    let p = protocollo(&p)?;
-    let sconosciuto = || da_registro(ErroreRegistro::ProtocolloSconosciuto(p.to_string()));
+    let (f, att) = stampabile(&s, &p, &cliente, "attestazione").await?;
+    let (protocollo, note) = (f.registrazione.protocollo.to_string(), note(&f));
+    let html = isee_stampa::pagina(f.dsu.dsu(), &att, &intestazione(&f, &protocollo, &note));
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// The attestation as PDF/A-2b (fonts embedded, text extractable), with the same
+/// figures as the JSON and the annex "Come è stato calcolato".
+#[utoipa::path(
+    get, path = "/api/v1/dsu/{protocollo}/attestazione.pdf", tag = TAG_DSU,
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$")),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client may not read (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 409, description = "The stored attestation differs from today's engine: use the JSON", body = SchemaProblema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn attestazione_pdf(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+) -> Result<Response, Problema> {
+    let (f, att) = stampabile(&s, &p, &cliente, "attestazione").await?;
+    let (protocollo, note) = (f.registrazione.protocollo.to_string(), note(&f));
+    let pdf =
+        isee_stampa::pdf::attestazione(f.dsu.dsu(), &att, &intestazione(&f, &protocollo, &note))
+            .map_err(|e| Problema::interno(&e))?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+/// A readable row's dossier and its attestation with the trace (for the printed forms).
+async fn stampabile(
+    s: &Stato,
+    p: &str,
+    cliente: &Cliente,
+    operazione: &str,
+) -> Result<
+    (
+        isee_registro::Fascicolo,
+        isee_core::attestazione::Attestazione,
+    ),
+    Problema,
+> {
+    let p = protocollo(p)?;
     let r = s
         .registro
-        .consulta(&cliente.0, &p, "attestazione")
+        .consulta(&cliente.0, &p, operazione)
         .await
         .map_err(da_registro)?;
-    let doc = s
-        .registro
-        .store()
-        .documenti(&p)
-        .await
-        .map_err(da_registro)?
-        .ok_or_else(sconosciuto)?;
-    let annotazioni = s
-        .registro
-        .store()
-        .annotazioni(&p)
-        .await
-        .map_err(da_registro)?;
-    let dsu = isee_core::Dsu::da_json(&doc.dsu_json)
-        .map_err(|e| Problema::interno(&format!("DSU memorizzata illeggibile: {e}")))?;
-    let dsu = isee_core::valida(dsu).map_err(|e| da_registro(ErroreRegistro::DsuNonValida(e)))?;
-    let motore = s.registro.motore();
-    // The page shows the trace, so it is recomputed; it must say what was attested.
-    let semplice = isee_core::attestazione::attestazione(motore, &dsu)
-        .map_err(|e| da_registro(ErroreRegistro::Calcolo(e)))?;
-    let memorizzata: serde_json::Value =
-        serde_json::from_str(&doc.attestazione_json).map_err(|e| Problema::interno(&e))?;
-    if serde_json::to_value(&semplice).ok().as_ref() != Some(&memorizzata) {
-        return Err(Problema::new(
-            409,
-            "attestazione.motore_cambiato",
-            format!(
-                "l'attestazione registrata (motore {}) differisce dal ricalcolo con il motore attuale: usare GET /api/v1/dsu/{p}",
-                r.versione_motore
-            ),
-        ));
-    }
-    let att = isee_stampa::attestazione_con_traccia(motore, &dsu);
-    let note: Vec<isee_stampa::Annotazione> = annotazioni
+    let f = s.registro.fascicolo(r).await.map_err(da_registro)?;
+    let att = isee_stampa::attestazione_con_traccia(s.registro.motore(), &f.dsu);
+    Ok((f, att))
+}
+
+fn note(f: &isee_registro::Fascicolo) -> Vec<isee_stampa::Annotazione> {
+    f.annotazioni
         .iter()
         .map(|a| isee_stampa::Annotazione {
             codice_fiscale: a.codice_fiscale.as_str().to_string(),
             tipo: a.tipo.nome().to_string(),
-            specifiche: format!(
-                "{}: dichiarato {}, Agenzia delle Entrate {}",
-                a.riferimento,
-                a.dichiarato
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "nulla".into()),
-                a.agenzia_entrate
-            ),
+            specifiche: a.specifiche(),
         })
-        .collect();
-    let rilascio = chrono::DateTime::from_timestamp_micros(r.registrata_il)
-        .map(|t| t.date_naive())
-        .unwrap_or(r.data_presentazione);
-    let testo_p = p.to_string();
-    let html = isee_stampa::pagina(
-        dsu.dsu(),
-        &att,
-        &isee_stampa::Intestazione {
-            protocollo: Some(&testo_p),
-            protocollo_mittente: r.protocollo_mittente.as_deref(),
-            data_rilascio: rilascio,
-            annotazioni: &note,
-        },
-    );
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+        .collect()
+}
+
+fn intestazione<'a>(
+    f: &'a isee_registro::Fascicolo,
+    protocollo: &'a str,
+    note: &'a [isee_stampa::Annotazione],
+) -> isee_stampa::Intestazione<'a> {
+    isee_stampa::Intestazione {
+        protocollo: Some(protocollo),
+        protocollo_mittente: f.registrazione.protocollo_mittente.as_deref(),
+        data_rilascio: f.data_rilascio(),
+        annotazioni: note,
+    }
 }
 
 /// The active DSU valid on a date that lists a fiscal code, among those the client may
@@ -870,6 +879,7 @@ fn instradamenti() -> OpenApiRouter<Stato> {
         .routes(routes!(presenta_dsu, elenco_dsu))
         .routes(routes!(dettaglio))
         .routes(routes!(attestazione_html))
+        .routes(routes!(attestazione_pdf))
         .routes(routes!(rettifica))
         .routes(routes!(sostituzione))
         .routes(routes!(annullamento))

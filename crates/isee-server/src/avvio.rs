@@ -32,8 +32,29 @@ pub struct Configurazione {
     /// Worker threads (default: one per core).
     pub thread: Option<usize>,
     /// Another router (the web portal) answering every path outside `/api/` the API
-    /// does not know, on the same listener (see [`crate::api::app_con`]).
-    pub portale: Option<axum::Router>,
+    /// does not know, on the same listener (see [`crate::api::app_con`]), built once
+    /// the register's store is open, on the service's runtime.
+    pub portale: Option<FabbricaPortale>,
+}
+
+/// An error of the portal's construction.
+pub type ErrorePortale = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a portal construction returns.
+pub type PortaleInCostruzione = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<axum::Router, ErrorePortale>> + Send>,
+>;
+
+/// Builds the portal's router from the register's open store (so that the portal reads
+/// the same register, through the same pool), on the service's runtime: the portal opens
+/// its own stores there (accounts). `isee-server` does not know the portal's crate.
+#[derive(Clone)]
+pub struct FabbricaPortale(pub Arc<dyn Fn(StoreSql) -> PortaleInCostruzione + Send + Sync>);
+
+impl std::fmt::Debug for FabbricaPortale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FabbricaPortale")
+    }
 }
 
 /// Why the service could not start.
@@ -48,6 +69,8 @@ pub enum ErroreAvvio {
         #[source]
         causa: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("avvio del portale")]
+    Portale(#[source] ErrorePortale),
     #[error("ascolto su {indirizzo}")]
     Ascolto {
         indirizzo: SocketAddr,
@@ -93,13 +116,21 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
     let db = c.db.clone();
     let (indirizzo, servizio) = runtime.block_on(async move {
         let store = connetti(&c.db, c.connessioni, c.schema_pg).await?;
+        let portale = match c.portale {
+            Some(fabbrica) => Some(
+                (fabbrica.0)(store.clone())
+                    .await
+                    .map_err(ErroreAvvio::Portale)?,
+            ),
+            None => None,
+        };
         let servizio = Arc::new(Servizio::new(RegistroDsu::new(store), c.clienti));
         ascolta(
             servizio,
             &c.limiti,
             c.ascolto,
             c.indirizzo,
-            c.portale,
+            portale,
             isee_http::server::shutdown_signal(),
         )
         .await

@@ -56,7 +56,8 @@ pub fn da_registro(e: ErroreRegistro) -> Problema {
         E::ProtocolloNonAttivo { .. }
         | E::NonUnaDsu(_)
         | E::DichiaranteDiverso(_)
-        | E::NucleoDiverso(_) => 409,
+        | E::NucleoDiverso(_)
+        | E::MotoreCambiato { .. } => 409,
         // draft-ietf-httpapi-idempotency-key-header §2.7: a key reused with another
         // payload is 422.
         E::ChiaveRiusata(_)

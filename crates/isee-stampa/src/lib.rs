@@ -56,7 +56,8 @@ td.importo{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap
 details{margin:.1rem 0}summary{cursor:pointer}ol.traccia{font-size:.85rem;color:#333}ol.traccia li{margin:.3rem 0}\
 .rif{color:#555;font-style:italic}.nota{font-size:.85rem;color:#444}@media print{details{display:block}summary{list-style:none}}";
 
-pub(crate) fn relazione(r: Rapporto) -> &'static str {
+/// A member's relation to the declarant, as the attestation prints it.
+pub fn relazione(r: Rapporto) -> &'static str {
     match r {
         Rapporto::D => "Dichiarante",
         Rapporto::C => "Coniuge",
@@ -69,9 +70,9 @@ pub(crate) fn relazione(r: Rapporto) -> &'static str {
     }
 }
 
-/// Which trace steps explain which attestation line: rule identifiers, where a
-/// trailing `*` matches a family of rules.
-pub(crate) fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
+/// Which trace steps explain which attestation line (a rule key of [`righe`]): rule
+/// identifiers, where a trailing `*` matches a family of rules.
+pub fn passi_per_riga<'a>(e: &'a Esito, riga: &str) -> Vec<&'a Passo> {
     let regole: &[&str] = match riga {
         "somma_redditi_componenti" => &["isr.reddito_componente", "corrente.reddito_componente"],
         "reddito_figurativo_patrimonio_mobiliare" => &["isr.reddito_figurativo"],
@@ -157,7 +158,7 @@ fn traccia(s: &mut String, passi: &[&Passo]) {
 
 /// The attestation lines of one indicator, as printed (HTML and PDF share them, so
 /// the figures are identical): `(rule key, label, formatted value, is a total)`.
-pub(crate) fn righe(e: &Esito) -> [(&'static str, &'static str, String, bool); 14] {
+pub fn righe(e: &Esito) -> [(&'static str, &'static str, String, bool); 14] {
     let r = &e.righe;
     [
         (
@@ -292,7 +293,8 @@ fn indicatore(s: &mut String, e: &Esito, titolo: &str) {
     );
 }
 
-pub(crate) fn titolo(e: &Esito) -> String {
+/// An indicator's heading: its type, the 2026 family variant, the beneficiary.
+pub fn titolo(e: &Esito) -> String {
     let mut t = e.tipo.etichetta().to_string();
     if e.variante == isee_core::Variante::FamiliareInclusione2026 {
         t = "ISEE per specifiche prestazioni familiari e per l'inclusione".into();

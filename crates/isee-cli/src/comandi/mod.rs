@@ -15,6 +15,7 @@ pub mod registro;
 pub mod registro_ente;
 pub mod serve;
 pub mod tariffa;
+pub mod utenti;
 pub mod xml;
 
 use clap::{Parser, Subcommand};
@@ -78,6 +79,9 @@ enum Comando {
     /// La DSU come documento INPS `ISEE_Dichiarazione` v1.3 (XML ISO-8859-1): esportazione e importazione
     #[command(subcommand)]
     Xml(xml::ComandoXml),
+    /// Account del portale (cittadini, operatori CAF, amministratori) nella base dati del registro
+    #[command(subcommand)]
+    Utenti(utenti::ComandoUtenti),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
     Certificati(certificati::ComandoCertificati),
@@ -104,6 +108,7 @@ pub fn esegui() -> ExitCode {
         Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),
         Comando::Xml(cmd) => xml::esegui(cmd),
+        Comando::Utenti(cmd) => utenti::esegui(cmd),
         Comando::Schema => {
             print!("{}", isee_core::schema::schema_dsu());
             Ok(ExitCode::SUCCESS)

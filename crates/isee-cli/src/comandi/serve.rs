@@ -3,11 +3,14 @@
 //! [`isee_server::avvia`], on a runtime of its own, so this binary stays synchronous.
 
 use anyhow::{Context, Result};
+use isee_registro::RegistroDsu;
 use isee_server::{Clienti, Limiti};
+use isee_utenti::{Regole, Segreto, Utenti};
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `isee serve`: the REST service of the DSU register.
@@ -48,6 +51,16 @@ pub struct ArgsServe {
     /// cookie `Secure` e `Origin` attesa; senza, il portale è servito in HTTP semplice
     #[arg(long, value_name = "URL")]
     pub origine_pubblica: Option<String>,
+    /// File con la chiave del portale (64 cifre esadecimali, per esempio da `openssl rand -hex 32`):
+    /// firma i token dei moduli e le chiavi del blocco degli accessi; senza, una chiave
+    /// casuale a ogni avvio (i moduli aperti prima di un riavvio vanno ricaricati)
+    #[arg(long, value_name = "FILE")]
+    pub chiave_portale: Option<PathBuf>,
+    /// Scrive nel log i collegamenti per reimpostare la password. Solo per prove: chi
+    /// legge il log può entrare negli account. Senza, la richiesta è registrata e il
+    /// collegamento non lascia il processo (nessun canale di invio configurato)
+    #[arg(long)]
+    pub reset_nel_log: bool,
 }
 
 /// The listener's limits, shared by `isee serve` and `isee pdnd serve`
@@ -106,6 +119,22 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         }
         None => Clienti::default(),
     };
+    let segreto = match &a.chiave_portale {
+        Some(f) => chiave_portale(f)?,
+        None => {
+            tracing::warn!(
+                "nessuna --chiave-portale: chiave casuale, i moduli aperti prima di un riavvio andranno ricaricati"
+            );
+            Segreto::genera().context("generatore casuale del sistema non disponibile")?
+        }
+    };
+    let fabbrica = fabbrica_portale(
+        a.db.clone(),
+        a.schema_pg.clone(),
+        a.origine_pubblica.clone(),
+        segreto,
+        a.reset_nel_log,
+    );
     let servizio = isee_server::avvia(isee_server::Configurazione {
         db: a.db,
         indirizzo: SocketAddr::new(a.indirizzo, a.porta),
@@ -118,7 +147,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         connessioni: a.connessioni,
         schema_pg: a.schema_pg,
         thread: a.thread,
-        portale: Some(portale(a.origine_pubblica.as_deref())?.router()),
+        portale: Some(fabbrica),
     })?;
     // Tests and scripts read this line to learn the port.
     println!("isee: in ascolto su http://{}", servizio.indirizzo());
@@ -128,11 +157,97 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads the portal's key: 64 hexadecimal digits (surrounding blanks ignored).
+fn chiave_portale(f: &std::path::Path) -> Result<Segreto> {
+    let testo =
+        std::fs::read_to_string(f).with_context(|| format!("lettura di {}", f.display()))?;
+    let mut b = [0u8; 32];
+    hex::decode_to_slice(testo.trim(), &mut b).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: la chiave del portale deve essere di 64 cifre esadecimali (per esempio da `openssl rand -hex 32`)",
+            f.display()
+        )
+    })?;
+    Ok(Segreto::da_byte(b))
+}
+
+/// The accounts' store on the register's database (its own tables and migrations):
+/// used by `serve`, `demo` and `isee utenti`.
+pub(crate) async fn utenti(
+    db: &str,
+    schema_pg: Option<String>,
+    segreto: Segreto,
+) -> Result<Utenti<isee_utenti::StoreSql>> {
+    let mut cfg = isee_utenti::Configurazione::new(&isee_sql::url_da_percorso(db));
+    cfg.schema = schema_pg;
+    let store = isee_utenti::StoreSql::apri_con(cfg)
+        .await
+        .with_context(|| {
+            format!(
+                "archivio degli utenti in {}",
+                isee_sql::senza_credenziali(db)
+            )
+        })?;
+    Ok(Utenti::new(store, segreto, Regole::default())?)
+}
+
+/// How `serve` answers a password-reset request without a mail channel: recorded,
+/// and the link does not leave the process.
+fn reset_non_inviato(u: &isee_utenti::Utente, _collegamento: &str) {
+    tracing::warn!(
+        utente = %u.id,
+        "richiesta di reimpostazione della password: nessun canale di invio configurato, collegamento non inviato (--reset-nel-log per le prove)"
+    );
+}
+
+/// The portal `serve` starts, built once the register is open: the register's own
+/// store for "Le mie DSU", the accounts on the same database.
+fn fabbrica_portale(
+    db: String,
+    schema_pg: Option<String>,
+    origine_pubblica: Option<String>,
+    segreto: Segreto,
+    reset_nel_log: bool,
+) -> isee_server::FabbricaPortale {
+    isee_server::FabbricaPortale(Arc::new(move |store| {
+        let (db, schema_pg, origine, segreto) = (
+            db.clone(),
+            schema_pg.clone(),
+            origine_pubblica.clone(),
+            segreto.clone(),
+        );
+        Box::pin(async move {
+            let utenti = utenti(&db, schema_pg, segreto).await?;
+            let mut p = portale(
+                origine.as_deref(),
+                Some(Arc::new(utenti)),
+                Some(Arc::new(RegistroDsu::new(store))),
+            )?;
+            if !reset_nel_log {
+                p = p.con_invio_reset(Arc::new(reset_non_inviato));
+            }
+            Ok(p.router())
+        })
+    }))
+}
+
 /// The portal `serve` and `demo` start: behind a TLS proxy at its public origin (secure
 /// cookies, that `Origin` only), or on plain HTTP at whatever host the browser used.
-pub(crate) fn portale(origine_pubblica: Option<&str>) -> Result<isee_portale::Portale> {
-    let p = isee_portale::Portale::new(isee_core::calcolo::Motore::predefinito())
+pub(crate) fn portale(
+    origine_pubblica: Option<&str>,
+    utenti: Option<Arc<Utenti<isee_utenti::StoreSql>>>,
+    registro: Option<Arc<isee_portale::dsu::Registro>>,
+) -> Result<isee_portale::Portale> {
+    let mut p = isee_portale::Portale::new(isee_core::calcolo::Motore::predefinito())
         .context("generatore casuale del sistema non disponibile")?;
+    // The accounts first: they bring the key and the cookie rules, which the origin
+    // then adjusts (Secure or not).
+    if let Some(u) = utenti {
+        p = p.con_utenti(u);
+    }
+    if let Some(r) = registro {
+        p = p.con_registro(r);
+    }
     Ok(match origine_pubblica {
         Some(o) => {
             anyhow::ensure!(

@@ -68,6 +68,8 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         let registro = RegistroDsu::new(store);
         let (mut ok, mut rifiutate, mut a_ravenna) = (0u64, 0u64, 0u64);
         let mut esempio: Option<Esempio> = None;
+        // The demo accounts' household: the first one filed with two members or more.
+        let mut famiglia: Option<Vec<(String, String)>> = None;
         let mut esempio_a_ravenna = false;
         for i in 0..a.nuclei {
             let dsu = isee_genera::nucleo(&imp, i);
@@ -87,6 +89,15 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
                 Ok(r) => {
                     ok += 1;
                     a_ravenna += u64::from(ravenna);
+                    if famiglia.is_none() && dsu.componenti.len() >= 2 {
+                        famiglia = Some(
+                            dsu.componenti
+                                .iter()
+                                .take(2)
+                                .map(|c| (c.codice_fiscale.as_str().to_string(), nome_di(c)))
+                                .collect(),
+                        );
+                    }
                     // The example is the first household resident in Ravenna (so the
                     // Residenti e-services answer for it too), else the first filed.
                     if esempio.is_none() || (ravenna && !esempio_a_ravenna) {
@@ -106,13 +117,25 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
         }
         let nuova = dir.join("dsu-esempio.json");
         std::fs::write(&nuova, serde_json::to_string_pretty(&isee_genera::nucleo(&imp, a.nuclei))?)?;
+        let utenti = super::serve::utenti(
+            &db.display().to_string(),
+            None,
+            isee_utenti::Segreto::genera().context("generatore casuale del sistema non disponibile")?,
+        )
+        .await?;
+        let account = account_demo(&utenti, famiglia.as_deref().unwrap_or_default()).await?;
+        let portale = super::serve::portale(
+            None,
+            Some(Arc::new(utenti)),
+            Some(Arc::new(RegistroDsu::new(registro.store().clone()))),
+        )?;
         let servizio = Arc::new(Servizio::new(registro, clienti));
         let (locale, registro_in_servizio) = isee_server::avvio::ascolta(
             servizio,
             &Limiti::default(),
             isee_http::server::Limits::default(),
             SocketAddr::new(locale_ip, a.porta),
-            Some(super::serve::portale(None)?.router()),
+            Some(portale.router()),
             isee_http::server::shutdown_signal(),
         )
         .await?;
@@ -133,7 +156,15 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
             db.display()
         )?;
         writeln!(o, "isee: in ascolto su {u}")?;
-        writeln!(o, "Portale (simulatore ISEE): {u}/")?;
+        writeln!(o, "Portale (simulatore ISEE, accesso, Le mie DSU): {u}/")?;
+        writeln!(o, "\nAccount del portale (validi solo per questa demo; i collegamenti per reimpostare la password vanno nel log):")?;
+        for acc in &account {
+            writeln!(
+                o,
+                "  {:<32} nome utente {:<24} password {}",
+                acc.descrizione, acc.nome, acc.password
+            )?;
+        }
         writeln!(o, "\nChiave API del client «demo» (valida solo per questa demo):")?;
         writeln!(o, "  export ISEE_CHIAVE={chiave}\n")?;
         writeln!(o, "Prove (Ctrl-C per fermare il servizio):")?;
@@ -180,4 +211,100 @@ pub fn demo(a: ArgsDemo) -> Result<ExitCode> {
     });
     rt.shutdown_background();
     esito
+}
+
+/// A member's "Nome Cognome".
+fn nome_di(c: &isee_core::dsu::Componente) -> String {
+    format!(
+        "{} {}",
+        c.nome.as_deref().unwrap_or(""),
+        c.cognome.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_string()
+}
+
+/// One demo account, printed at start-up.
+struct AccountDemo {
+    descrizione: &'static str,
+    nome: &'static str,
+    password: String,
+}
+
+/// The demo's accounts: the declarant and another member of a filed household
+/// (`famiglia`: fiscal code and name of each), a CAF operator of the CAF that filed
+/// the demo's DSUs, and an administrator; random passwords.
+async fn account_demo(
+    utenti: &isee_utenti::Utenti<isee_utenti::StoreSql>,
+    famiglia: &[(String, String)],
+) -> Result<Vec<AccountDemo>> {
+    use isee_utenti::{NuovoUtente, Ruolo};
+    let mut v = Vec::new();
+    let mut dati: Vec<(
+        &'static str,
+        &'static str,
+        Ruolo,
+        Option<String>,
+        Option<String>,
+        String,
+    )> = Vec::new();
+    if let Some((cf, nome)) = famiglia.first() {
+        dati.push((
+            "cittadino, dichiarante",
+            "dichiarante",
+            Ruolo::Cittadino,
+            Some(cf.clone()),
+            None,
+            nome.clone(),
+        ));
+    }
+    if let Some((cf, nome)) = famiglia.get(1) {
+        dati.push((
+            "cittadino, componente",
+            "componente",
+            Ruolo::Cittadino,
+            Some(cf.clone()),
+            None,
+            nome.clone(),
+        ));
+    }
+    dati.push((
+        "operatore CAF «demo»",
+        "operatore.caf",
+        Ruolo::OperatoreCaf,
+        None,
+        Some("demo".into()),
+        "Operatore del CAF demo".into(),
+    ));
+    dati.push((
+        "amministratore",
+        "amministratore",
+        Ruolo::Amministratore,
+        None,
+        None,
+        "Amministratore della demo".into(),
+    ));
+    for (descrizione, nome, ruolo, codice_fiscale, codice_caf, visualizzato) in dati {
+        let password = format!("demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        utenti
+            .registra(
+                &NuovoUtente {
+                    nome_utente: nome.into(),
+                    nome_visualizzato: visualizzato,
+                    ruolo,
+                    codice_fiscale,
+                    codice_caf,
+                },
+                &password,
+                chrono::Utc::now(),
+            )
+            .await
+            .with_context(|| format!("account della demo «{nome}»"))?;
+        v.push(AccountDemo {
+            descrizione,
+            nome,
+            password,
+        });
+    }
+    Ok(v)
 }

@@ -1,0 +1,479 @@
+//! The citizen's DSUs: "Le mie DSU" (every DSU and ISEE corrente module listing the
+//! signed-in citizen's fiscal code, with its state, validity and notes), the
+//! attestation as INPS shows it with "come è stato calcolato" under each line, and its
+//! PDF; for the declarant only, what the DSU declares member by member.
+//!
+//! Who sees what is the register's rule ([`isee_registro::Vista`]): the declarant the
+//! DSU and the attestation, every other member the attestation only; a protocol that
+//! does not list the citizen answers the same 404 page as an unknown one. Every read is
+//! logged (`portale::letture`: account id, operation, protocol), and so is every
+//! refused one, without fiscal codes in clear.
+
+use crate::accesso::{errore_interno, vai};
+use crate::{Contesto, Layout, Portale, pagina, pagina_non_trovata};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use isee_core::attestazione::{Attestazione, EsitoIndicatore};
+use isee_core::codice_fiscale::CodiceFiscale;
+use isee_core::report::{euro, numero};
+use isee_registro::registrazione::{Registrazione, StatoDsu, TipoRegistrazione};
+use isee_registro::{ErroreRegistro, Fascicolo, Protocollo, RegistroDsu, StoreOmissioni, Vista};
+use isee_utenti::SessioneAttiva;
+use std::sync::Arc;
+
+/// The register the portal reads.
+pub type Registro = RegistroDsu<isee_registro::StoreSql>;
+
+/// What "Le mie DSU" needs: the signed-in citizen's session, fiscal code and the
+/// register; otherwise the answer to give instead.
+fn cittadino<'a>(
+    p: &'a Portale,
+    c: &'a Contesto,
+) -> Result<(&'a SessioneAttiva, &'a CodiceFiscale, &'a Registro), Response> {
+    let Some(registro) = p.registro.as_deref() else {
+        return Err(pagina_non_trovata(c));
+    };
+    let Some(a) = &c.attiva else {
+        return Err(vai("/accedi"));
+    };
+    match &a.utente.codice_fiscale {
+        Some(cf) => Ok((a, cf, registro)),
+        None => Err(pagina(
+            &SenzaCodice {
+                l: Layout::new("Le mie DSU", "dsu", c),
+            },
+            StatusCode::FORBIDDEN,
+        )),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "senza_codice.html")]
+struct SenzaCodice {
+    l: Layout,
+}
+
+fn nome_stato(s: StatoDsu) -> &'static str {
+    match s {
+        StatoDsu::Attiva => "Attiva",
+        StatoDsu::Rettificata => "Rettificata",
+        StatoDsu::Sostituita => "Sostituita",
+        StatoDsu::Annullata => "Annullata",
+    }
+}
+
+fn nome_tipo(t: TipoRegistrazione) -> &'static str {
+    match t {
+        TipoRegistrazione::Dsu => "DSU",
+        TipoRegistrazione::Corrente => "ISEE corrente",
+    }
+}
+
+fn nome_vista(v: Vista) -> &'static str {
+    match v {
+        Vista::Dichiarante => "Dichiarante",
+        Vista::Componente => "Componente del nucleo",
+    }
+}
+
+fn data(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// One row of "Le mie DSU".
+struct Voce {
+    protocollo: String,
+    tipo: &'static str,
+    presentata: String,
+    stato: &'static str,
+    attiva: bool,
+    validita: String,
+    /// The first computed indicator (the ordinario where there is one).
+    isee: String,
+    vista: &'static str,
+    note: usize,
+}
+
+#[derive(Template)]
+#[template(path = "le_mie_dsu.html")]
+struct LeMieDsu {
+    l: Layout,
+    voci: Vec<Voce>,
+}
+
+fn registra_lettura(a: &SessioneAttiva, operazione: &str, protocolli: &str) {
+    tracing::info!(
+        target: "portale::letture",
+        utente = %a.utente.id,
+        operazione,
+        protocolli,
+        "lettura del cittadino"
+    );
+}
+
+pub(crate) async fn elenco(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+) -> Response {
+    let (a, cf, registro) = match cittadino(&p, &c) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let righe = match registro.del_cittadino(cf).await {
+        Ok(r) => r,
+        Err(e) => return errore_interno(&c, &e),
+    };
+    let mut voci = Vec::with_capacity(righe.len());
+    // The newest first, as a citizen looks for it.
+    for (r, vista) in righe.into_iter().rev() {
+        let note = match registro.store().annotazioni(&r.protocollo).await {
+            Ok(n) => n.len(),
+            Err(e) => return errore_interno(&c, &e),
+        };
+        voci.push(Voce {
+            protocollo: r.protocollo.to_string(),
+            tipo: nome_tipo(r.tipo),
+            presentata: data(r.data_presentazione),
+            stato: nome_stato(r.stato),
+            attiva: r.stato == StatoDsu::Attiva,
+            validita: format!("dal {} al {}", data(r.validita.dal), data(r.validita.al)),
+            isee: r
+                .indicatori
+                .iter()
+                .find_map(|i| i.valori.as_ref())
+                .map_or_else(
+                    || "non calcolabile".into(),
+                    |v| format!("{} €", euro(v.isee)),
+                ),
+            vista: nome_vista(vista),
+            note,
+        });
+    }
+    let elenco: Vec<&str> = voci.iter().map(|v| v.protocollo.as_str()).collect();
+    registra_lettura(a, "le_mie_dsu", &elenco.join(" "));
+    pagina(
+        &LeMieDsu {
+            l: Layout::new("Le mie DSU", "dsu", &c),
+            voci,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// The row `testo` names, as the citizen may see it, with its dossier; or the page to
+/// answer instead (404 for unknown, unreadable and malformed alike).
+async fn leggi(
+    p: &Portale,
+    c: &Contesto,
+    testo: &str,
+    operazione: &str,
+) -> Result<(Fascicolo, Vista), Response> {
+    let (a, cf, registro) = cittadino(p, c)?;
+    let Ok(protocollo) = testo.parse::<Protocollo>() else {
+        tracing::warn!(target: "portale::letture", utente = %a.utente.id, operazione, "protocollo non valido nell'indirizzo");
+        return Err(pagina_non_trovata(c));
+    };
+    let (r, vista) = match registro.per_cittadino(cf, &protocollo).await {
+        Ok(x) => x,
+        Err(ErroreRegistro::ProtocolloSconosciuto(_)) => {
+            tracing::warn!(
+                target: "portale::letture",
+                utente = %a.utente.id,
+                operazione,
+                protocollo = %protocollo,
+                "DSU non consultabile dal cittadino: rifiutata"
+            );
+            return Err(pagina_non_trovata(c));
+        }
+        Err(e) => return Err(errore_interno(c, &e)),
+    };
+    let f = match registro.fascicolo(r).await {
+        Ok(f) => f,
+        Err(e) => return Err(errore_interno(c, &e)),
+    };
+    registra_lettura(a, operazione, &protocollo.to_string());
+    Ok((f, vista))
+}
+
+struct PassoPagina {
+    descrizione: String,
+    voci: String,
+    risultato: String,
+    riferimento: String,
+    parametri: Vec<String>,
+}
+
+struct RigaPagina {
+    etichetta: &'static str,
+    valore: String,
+    totale: bool,
+    passi: Vec<PassoPagina>,
+}
+
+struct IndicatorePagina {
+    titolo: String,
+    nota: String,
+    righe: Vec<RigaPagina>,
+    aggiuntive: Vec<String>,
+    non_calcolabile: Option<String>,
+}
+
+struct Componente {
+    relazione: &'static str,
+    nome: String,
+    codice_fiscale: String,
+}
+
+/// What the DSU declares for one member (shown to the declarant only).
+struct Dichiarato {
+    nome: String,
+    reddito: String,
+    lavoro_dipendente: String,
+    pensione: String,
+    rapporti: usize,
+    saldi: String,
+    immobili: usize,
+}
+
+#[derive(Template)]
+#[template(path = "attestazione.html")]
+struct PaginaAttestazione {
+    l: Layout,
+    protocollo: String,
+    protocollo_mittente: Option<String>,
+    tipo: &'static str,
+    stato: &'static str,
+    presentata: String,
+    rilascio: String,
+    vista: &'static str,
+    vede_dsu: bool,
+    nucleo: Vec<Componente>,
+    dichiarato: Vec<Dichiarato>,
+    indicatori: Vec<IndicatorePagina>,
+    note: Vec<(String, &'static str, String)>,
+}
+
+fn passi(e: &isee_core::calcolo::Esito, chiave: &str) -> Vec<PassoPagina> {
+    isee_stampa::passi_per_riga(e, chiave)
+        .into_iter()
+        .map(|p| PassoPagina {
+            descrizione: match &p.componente {
+                Some(cf) => format!("{} [{cf}]", p.descrizione),
+                None => p.descrizione.clone(),
+            },
+            voci: p
+                .voci
+                .iter()
+                .map(|v| format!("{}: {}", v.nome.replace('_', " "), numero(v.valore)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            risultato: numero(p.risultato),
+            riferimento: p.riferimento.to_string(),
+            parametri: p
+                .parametri
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} = {} dal {} — {}",
+                        f.nome,
+                        f.valore,
+                        data(f.dal),
+                        f.fonte
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn indicatori(att: &Attestazione) -> Vec<IndicatorePagina> {
+    att.indicatori
+        .iter()
+        .map(|i| match &i.esito {
+            EsitoIndicatore::Calcolato(e) => IndicatorePagina {
+                titolo: isee_stampa::titolo(e),
+                nota: format!(
+                    "Valido dal {} al {}. Redditi dell'anno {}, patrimonio al 31/12/{}.",
+                    data(e.validita.dal),
+                    data(e.validita.al),
+                    e.anno_redditi,
+                    e.anno_patrimonio
+                ),
+                righe: isee_stampa::righe(e)
+                    .into_iter()
+                    .map(|(chiave, etichetta, valore, totale)| RigaPagina {
+                        etichetta,
+                        valore,
+                        totale,
+                        passi: passi(e, chiave),
+                    })
+                    .collect(),
+                aggiuntive: e
+                    .componenti_aggiuntive
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "Componente aggiuntiva per {}: {} €",
+                            a.codice_fiscale,
+                            euro(a.importo)
+                        )
+                    })
+                    .chain(
+                        e.neutralizzazioni
+                            .iter()
+                            .map(|n| format!("{}: − {} €", n.descrizione, euro(n.riduzione_isee))),
+                    )
+                    .collect(),
+                non_calcolabile: None,
+            },
+            EsitoIndicatore::NonCalcolabile(m) => IndicatorePagina {
+                titolo: i.richiesta.tipo.etichetta().to_string(),
+                nota: String::new(),
+                righe: Vec::new(),
+                aggiuntive: Vec::new(),
+                non_calcolabile: Some(m.clone()),
+            },
+        })
+        .collect()
+}
+
+fn nome_di(m: &isee_core::dsu::Componente) -> String {
+    format!(
+        "{} {}",
+        m.cognome.as_deref().unwrap_or(""),
+        m.nome.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_string()
+}
+
+fn dichiarato(dsu: &isee_core::Dsu) -> Vec<Dichiarato> {
+    dsu.componenti
+        .iter()
+        .map(|m| Dichiarato {
+            nome: nome_di(m),
+            reddito: euro(m.redditi.reddito_complessivo.valore()),
+            lavoro_dipendente: euro(m.redditi.di_cui_lavoro_dipendente.valore()),
+            pensione: euro(m.redditi.di_cui_pensione.valore()),
+            rapporti: m.patrimonio_mobiliare.len(),
+            saldi: euro(
+                m.patrimonio_mobiliare
+                    .iter()
+                    .map(|r| r.saldo_31_12.valore())
+                    .sum(),
+            ),
+            immobili: m.patrimonio_immobiliare.len(),
+        })
+        .collect()
+}
+
+fn note(f: &Fascicolo) -> Vec<isee_stampa::Annotazione> {
+    f.annotazioni
+        .iter()
+        .map(|a| isee_stampa::Annotazione {
+            codice_fiscale: a.codice_fiscale.as_str().to_string(),
+            tipo: a.tipo.nome().to_string(),
+            specifiche: a.specifiche(),
+        })
+        .collect()
+}
+
+pub(crate) async fn attestazione(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    let (f, vista) = match leggi(&p, &c, &testo, "attestazione").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let att = isee_stampa::attestazione_con_traccia(&p.motore, &f.dsu);
+    let r: &Registrazione = &f.registrazione;
+    let modello = PaginaAttestazione {
+        l: Layout::new("Attestazione ISEE", "dsu", &c),
+        protocollo: r.protocollo.to_string(),
+        protocollo_mittente: r.protocollo_mittente.clone(),
+        tipo: nome_tipo(r.tipo),
+        stato: nome_stato(r.stato),
+        presentata: data(r.data_presentazione),
+        rilascio: data(f.data_rilascio()),
+        vista: nome_vista(vista),
+        vede_dsu: vista.vede_dsu(),
+        nucleo: f
+            .dsu
+            .dsu()
+            .componenti
+            .iter()
+            .map(|m| Componente {
+                relazione: isee_stampa::relazione(m.rapporto),
+                nome: nome_di(m),
+                codice_fiscale: m.codice_fiscale.as_str().to_string(),
+            })
+            .collect(),
+        dichiarato: if vista.vede_dsu() {
+            dichiarato(f.dsu.dsu())
+        } else {
+            Vec::new()
+        },
+        indicatori: indicatori(&att),
+        note: f
+            .annotazioni
+            .iter()
+            .map(|a| {
+                (
+                    a.codice_fiscale.as_str().to_string(),
+                    a.tipo.nome(),
+                    a.specifiche(),
+                )
+            })
+            .collect(),
+    };
+    pagina(&modello, StatusCode::OK)
+}
+
+/// A download: its type, a file name that names the protocol, no caching by proxies.
+fn scaricamento(tipo: &'static str, nome: String, corpo: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, tipo.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{nome}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        corpo,
+    )
+        .into_response()
+}
+
+pub(crate) async fn attestazione_pdf(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    let (f, _) = match leggi(&p, &c, &testo, "attestazione_pdf").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let att = isee_stampa::attestazione_con_traccia(&p.motore, &f.dsu);
+    let protocollo = f.registrazione.protocollo.to_string();
+    let note = note(&f);
+    let int = isee_stampa::Intestazione {
+        protocollo: Some(&protocollo),
+        protocollo_mittente: f.registrazione.protocollo_mittente.as_deref(),
+        data_rilascio: f.data_rilascio(),
+        annotazioni: &note,
+    };
+    match isee_stampa::pdf::attestazione(f.dsu.dsu(), &att, &int) {
+        Ok(pdf) => scaricamento(
+            "application/pdf",
+            format!("attestazione-isee-{protocollo}.pdf"),
+            pdf,
+        ),
+        Err(e) => errore_interno(&c, &e),
+    }
+}
