@@ -8,9 +8,9 @@ use chrono::{Days, NaiveDate};
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_registro::accesso::Visibilita;
 use isee_registro::registrazione::{StatoDsu, TipoRegistrazione};
-use isee_registro::store::{StoreAccesso, StoreDsu};
+use isee_registro::store::{StoreAccesso, StoreDsu, StoreOmissioni};
 use isee_registro::{
-    Ambito, Chiamante, ErroreRegistro, Mandato, Operazione, PresentazioneDsu, RegistroDsu,
+    Ambito, Chiamante, ErroreRegistro, Mandato, Operazione, PresentazioneDsu, RegistroDsu, Vista,
 };
 use serde_json::Value;
 
@@ -365,10 +365,88 @@ async fn modifiche_solo_del_mittente_o_con_mandato<S: StoreDsu + StoreAccesso>(s
     assert_eq!(e.codice(), "registro.protocollo_non_attivo");
 }
 
+/// The citizen's view (the portal's "Le mie DSU"): every row listing the citizen, the
+/// declarant's and the other members' views, a stranger's protocol answered as an
+/// unknown one, and the dossier of a row, refused when today's engine would attest
+/// something else than what was stored.
+async fn cittadino_vede_solo_le_dsu_in_cui_compare<
+    S: StoreDsu + StoreAccesso + StoreOmissioni + Clone,
+>(
+    s: S,
+) {
+    let r = RegistroDsu::new(s.clone());
+    let a = r
+        .presenta(presentazione(RAVENNA, CAF_RA, "c1", Operazione::Nuova))
+        .await
+        .unwrap();
+    let g = r
+        .presenta(presentazione(&genova(), CAF_BO, "c2", Operazione::Nuova))
+        .await
+        .unwrap();
+    let laura = CodiceFiscale::new("BNCLRA88R45H199W");
+    let stefano = CodiceFiscale::new("LMBSFN78M08D969R");
+
+    let di_mario = r.del_cittadino(&mario()).await.unwrap();
+    assert_eq!(di_mario.len(), 1);
+    assert_eq!(di_mario[0].0.protocollo, a.protocollo);
+    assert_eq!(di_mario[0].1, Vista::Dichiarante);
+    let di_laura = r.del_cittadino(&laura).await.unwrap();
+    assert_eq!(di_laura.len(), 1);
+    assert_eq!(di_laura[0].1, Vista::Componente);
+    assert!(!di_laura[0].1.vede_dsu());
+    let di_stefano = r.del_cittadino(&stefano).await.unwrap();
+    assert_eq!(
+        di_stefano
+            .iter()
+            .map(|(x, _)| &x.protocollo)
+            .collect::<Vec<_>>(),
+        vec![&g.protocollo]
+    );
+
+    assert_eq!(
+        r.per_cittadino(&laura, &a.protocollo).await.unwrap().1,
+        Vista::Componente
+    );
+    // Another family's protocol is, to Stefano, a protocol that does not exist.
+    let estraneo = r.per_cittadino(&stefano, &a.protocollo).await.unwrap_err();
+    let ignoto = r
+        .per_cittadino(
+            &stefano,
+            &isee_registro::Protocollo::new("INPS-ISEE", 2026, 999, 0).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(estraneo.codice(), "registro.protocollo_sconosciuto");
+    assert_eq!(ignoto.codice(), estraneo.codice());
+
+    let (riga, _) = r.per_cittadino(&mario(), &a.protocollo).await.unwrap();
+    let f = r.fascicolo(riga.clone()).await.unwrap();
+    assert_eq!(f.dsu.dsu().componenti.len(), 4);
+    assert!(f.annotazioni.is_empty());
+    assert_eq!(f.data_rilascio(), oggi());
+
+    // A register whose engine now computes differently does not show a recomputed
+    // attestation as the stored one.
+    // (the franchigia of art. 5 c.6 raised from 6,000 to 7,000: another ISP).
+    let parametri = include_str!("../../isee-core/parametri/isee.toml").replace(
+        "valore = 6000, fonte = \"DPCM 159/2013, art. 5, c. 6\"",
+        "valore = 7000, fonte = \"DPCM 159/2013, art. 5, c. 6\"",
+    );
+    let normativa = isee_core::Normativa::da_toml(&parametri, "prova").unwrap();
+    let altro = RegistroDsu::con_motore(
+        isee_core::Motore::new(normativa, isee_core::Opzioni::predefinite()),
+        s,
+        "INPS-ISEE",
+    );
+    let e = altro.fascicolo(riga).await.unwrap_err();
+    assert_eq!(e.codice(), "registro.motore_cambiato");
+}
+
 isee_prova::su_entrambi!(
     apri = crate::comune::apri;
     mandati_registrati_sostituiti_revocati,
     ricerche_vedono_solo_le_dsu_del_chiamante,
     consultazione_per_protocollo,
     modifiche_solo_del_mittente_o_con_mandato,
+    cittadino_vede_solo_le_dsu_in_cui_compare,
 );

@@ -281,6 +281,33 @@ async fn presentazione_consultazione_e_pagina() {
     let testo = String::from_utf8(h.corpo).unwrap();
     assert!(testo.contains("Attestazione ISEE") && testo.contains(&p));
 
+    // The same attestation as PDF: its text carries the protocol and the ISEE of the
+    // JSON, to the cent, in the Italian format of the page.
+    let pdf = b
+        .get(&format!("/api/v1/dsu/{p}/attestazione.pdf"), Some(CHIAVE))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.corpo.starts_with(b"%PDF-"));
+    if let Some(testo) = isee_prova::pdf::testo(&pdf.corpo) {
+        let isee: rust_decimal::Decimal = v["indicatori"][0]["valori"]["isee"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let atteso = isee_core::report::euro(isee);
+        assert!(
+            testo.contains(&p) && testo.contains(&atteso),
+            "{atteso} in {testo}"
+        );
+    }
+    b.get(
+        &format!("/api/v1/dsu/{p}/attestazione.pdf"),
+        Some(CHIAVE_ALTRA),
+    )
+    .await
+    .problema(404, "registro.protocollo_sconosciuto");
+
     b.get("/api/v1/dsu/INPS-ISEE-2026-00000002E-00", Some(CHIAVE))
         .await
         .problema(404, "registro.protocollo_sconosciuto");
