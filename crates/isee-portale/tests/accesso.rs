@@ -3,60 +3,17 @@
 //! a login gives a new session (never the browser's previous one) in an `HttpOnly`,
 //! `SameSite=Lax` cookie, the personal area needs it, and signing out ends it.
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod comune;
+
+use axum::http::{StatusCode, header};
+use comune::{PASSWORD, coppia, get, post, sessione, utenti};
 use isee_core::calcolo::Motore;
 use isee_portale::Portale;
-use isee_utenti::{
-    Configurazione, NuovoUtente, ParametriArgon2, Regole, Ruolo, Segreto, StoreSql, Utenti,
-};
+use isee_utenti::{NuovoUtente, Ruolo};
 use std::sync::Arc;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "una password lunga e nuova";
-
-struct Risposta {
-    stato: StatusCode,
-    intestazioni: HeaderMap,
-    testo: String,
-}
-
-impl Risposta {
-    /// The `nome=valore` of each cookie set.
-    fn cookie(&self) -> Vec<String> {
-        self.intestazioni
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect()
-    }
-
-    fn token(&self) -> String {
-        let i = self
-            .testo
-            .find("name=\"csrf\" value=\"")
-            .expect("il campo csrf")
-            + 19;
-        self.testo[i..i + self.testo[i..].find('"').unwrap()].to_string()
-    }
-}
 
 async fn portale(dir: &tempfile::TempDir) -> axum::Router {
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("utenti.db").display()
-    );
-    let store = StoreSql::apri_con(Configurazione::new(&url)).await.unwrap();
-    let regole = Regole {
-        argon2: ParametriArgon2 {
-            memoria_kib: 256,
-            passaggi: 1,
-            parallelismo: 1,
-        },
-        ..Regole::default()
-    };
-    let utenti = Utenti::new(store, Segreto::da_byte([7; 32]), regole).unwrap();
+    let utenti = utenti(dir).await;
     utenti
         .registra(
             &NuovoUtente {
@@ -75,46 +32,6 @@ async fn portale(dir: &tempfile::TempDir) -> axum::Router {
         .unwrap()
         .con_utenti(Arc::new(utenti))
         .router()
-}
-
-async fn invia(app: &axum::Router, req: Request<Body>) -> Risposta {
-    let r = app.clone().oneshot(req).await.unwrap();
-    let stato = r.status();
-    let intestazioni = r.headers().clone();
-    let corpo = r.into_body().collect().await.unwrap().to_bytes();
-    Risposta {
-        stato,
-        intestazioni,
-        testo: String::from_utf8(corpo.to_vec()).unwrap(),
-    }
-}
-
-async fn get(app: &axum::Router, uri: &str, cookie: &[String]) -> Risposta {
-    let mut r = Request::get(uri);
-    if !cookie.is_empty() {
-        r = r.header(header::COOKIE, cookie.join("; "));
-    }
-    invia(app, r.body(Body::empty()).unwrap()).await
-}
-
-async fn post(app: &axum::Router, uri: &str, cookie: &[String], corpo: &str) -> Risposta {
-    let mut r =
-        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if !cookie.is_empty() {
-        r = r.header(header::COOKIE, cookie.join("; "));
-    }
-    invia(app, r.body(Body::from(corpo.to_string())).unwrap()).await
-}
-
-/// `nome=valore` of a `Set-Cookie` line.
-fn coppia(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
-fn sessione(r: &Risposta) -> Option<String> {
-    r.cookie()
-        .into_iter()
-        .find(|c| c.contains("isee_sessione=") && !c.contains("Max-Age=0"))
 }
 
 #[tokio::test]
