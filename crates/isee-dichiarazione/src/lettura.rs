@@ -17,7 +17,9 @@ use isee_core::dsu::CodiceComune;
 use roxmltree::Node;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::str::FromStr;
 
 const NODI_MASSIMI: u32 = 200_000;
@@ -110,20 +112,45 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     })
 }
 
-/// The text of the document: ISO-8859-1 when declared so, otherwise UTF-8.
-fn decodifica(xml: &[u8]) -> Result<String, String> {
+/// The text of the document: ISO-8859-1 when declared so, otherwise UTF-8. Borrowed
+/// when no byte needs decoding (UTF-8, or ISO-8859-1 that is all ASCII).
+fn decodifica(xml: &[u8]) -> Result<Cow<'_, str>, String> {
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let codifica = codifica_dichiarata(xml);
     match codifica.as_deref().map(str::to_ascii_uppercase).as_deref() {
         Some("ISO-8859-1" | "ISO8859-1" | "LATIN1" | "ISO_8859-1" | "LATIN-1") => {
-            Ok(xml.iter().map(|&b| char::from(b)).collect())
+            Ok(da_latin1(xml))
         }
-        None | Some("UTF-8" | "UTF8") => String::from_utf8(xml.to_vec())
-            .map_err(|e| format!("testo non UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+        None | Some("UTF-8" | "UTF8") => std::str::from_utf8(xml)
+            .map(Cow::Borrowed)
+            .map_err(|e| format!("testo non UTF-8 (byte {})", e.valid_up_to())),
         Some(c) => Err(format!(
             "codifica «{c}» non supportata: attese ISO-8859-1 o UTF-8"
         )),
     }
+}
+
+/// ASCII bytes as text (ASCII is valid UTF-8: `from_utf8` cannot fail on them).
+fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// ISO-8859-1 to text: each byte is the code point of its value; the ASCII runs are
+/// copied whole.
+fn da_latin1(xml: &[u8]) -> Cow<'_, str> {
+    if xml.is_ascii() {
+        return Cow::Borrowed(ascii(xml));
+    }
+    let alti = xml.iter().filter(|&&b| b >= 0x80).count();
+    let mut s = String::with_capacity(xml.len() + alti);
+    let mut resto = xml;
+    while let Some(i) = resto.iter().position(|&b| b >= 0x80) {
+        s.push_str(ascii(&resto[..i]));
+        s.push(char::from(resto[i]));
+        resto = &resto[i + 1..];
+    }
+    s.push_str(ascii(resto));
+    Cow::Owned(s)
 }
 
 fn codifica_dichiarata(xml: &[u8]) -> Option<String> {
@@ -180,10 +207,44 @@ struct Lettore {
     riceventi: Vec<Option<CodiceFiscale>>,
 }
 
-type Figli<'a, 'i> = Vec<(Node<'a, 'i>, String)>;
+/// An element's path, written only when a problem names it: the parent's path, the
+/// element's name and, when it has siblings of the same name, its position among them.
+#[derive(Clone, Copy)]
+struct Percorso<'p> {
+    padre: Option<&'p Percorso<'p>>,
+    nome: &'p str,
+    /// 1-based among siblings of the same name; 0 when it is the only one.
+    indice: u32,
+}
+
+impl<'p> Percorso<'p> {
+    const fn radice(nome: &'p str) -> Percorso<'p> {
+        Percorso {
+            padre: None,
+            nome,
+            indice: 0,
+        }
+    }
+}
+
+impl fmt::Display for Percorso<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(padre) = self.padre {
+            padre.fmt(f)?;
+        }
+        f.write_str("/")?;
+        f.write_str(self.nome)?;
+        if self.indice > 0 {
+            write!(f, "[{}]", self.indice)?;
+        }
+        Ok(())
+    }
+}
+
+type Figli<'a, 'i, 'p> = Vec<(Node<'a, 'i>, Percorso<'p>)>;
 
 impl Lettore {
-    fn problema(&mut self, percorso: &str, messaggio: impl Into<String>) {
+    fn problema(&mut self, percorso: impl fmt::Display, messaggio: impl Into<String>) {
         self.problemi.push(Problema {
             percorso: percorso.to_string(),
             messaggio: messaggio.into(),
@@ -192,65 +253,76 @@ impl Lettore {
 
     /// Checks attributes, children and text against what the element may hold;
     /// returns the children with their paths.
-    fn controlla<'a, 'i>(
+    fn controlla<'a, 'i: 'a, 'p>(
         &mut self,
         el: El<'a, 'i>,
-        p: &str,
+        p: &'p Percorso<'p>,
         attributi: &[&str],
         figli: &[&str],
-    ) -> Figli<'a, 'i> {
+    ) -> Figli<'a, 'i, 'p>
+    where
+        'a: 'p,
+    {
         for a in el.n.attributes() {
             if a.namespace().is_none() && !attributi.contains(&a.name()) {
                 self.problema(
-                    &format!("{p}/@{}", a.name()),
+                    format_args!("{p}/@{}", a.name()),
                     "attributo non previsto dallo schema INPS",
                 );
             }
         }
-        let elementi: Vec<Node> = el.n.children().filter(Node::is_element).collect();
-        let mut risultato = Vec::with_capacity(elementi.len());
-        for c in &elementi {
+        let mut risultato = Vec::new();
+        let mut testo = false;
+        for c in el.n.children() {
+            if !c.is_element() {
+                testo = testo || (c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+                continue;
+            }
             let nome = c.tag_name().name();
-            let stessi = elementi
-                .iter()
-                .filter(|x| x.tag_name().name() == nome)
-                .count();
-            let percorso = if stessi > 1 {
-                let i = elementi
-                    .iter()
-                    .filter(|x| x.tag_name().name() == nome)
-                    .position(|x| x == c)
-                    .unwrap_or(0);
-                format!("{p}/{nome}[{}]", i + 1)
-            } else {
-                format!("{p}/{nome}")
+            // Position among the siblings of the same name (1-based), 0 when alone.
+            let mut prima = 0u32;
+            let mut visto = false;
+            let mut dopo = false;
+            for x in el.n.children() {
+                if x == c {
+                    visto = true;
+                } else if x.is_element() && x.tag_name().name() == nome {
+                    if visto {
+                        dopo = true;
+                        break;
+                    }
+                    prima += 1;
+                }
+            }
+            let indice = if prima > 0 || dopo { prima + 1 } else { 0 };
+            let percorso = Percorso {
+                padre: Some(p),
+                nome,
+                indice,
             };
             if c.tag_name().namespace() != Some(NAMESPACE) {
                 self.problema(
-                    &percorso,
+                    percorso,
                     format!("elemento fuori dallo spazio dei nomi {NAMESPACE}"),
                 );
                 continue;
             }
             if !figli.contains(&nome) {
                 self.problema(
-                    &percorso,
+                    percorso,
                     "elemento non previsto dallo schema INPS in questa posizione",
                 );
                 continue;
             }
-            risultato.push((*c, percorso));
+            risultato.push((c, percorso));
         }
-        for t in el.n.children().filter(Node::is_text) {
-            if !t.text().unwrap_or("").trim().is_empty() {
-                self.problema(p, "testo non previsto: i dati INPS stanno negli attributi");
-                break;
-            }
+        if testo {
+            self.problema(p, "testo non previsto: i dati INPS stanno negli attributi");
         }
         risultato
     }
 
-    fn estensione(&mut self, el: El, p: &str) -> Map<String, Value> {
+    fn estensione(&mut self, el: El, p: &Percorso) -> Map<String, Value> {
         let mut m = Map::new();
         for c in el.n.children() {
             if let Some(pi) = c.pi()
@@ -268,28 +340,43 @@ impl Lettore {
         m
     }
 
-    fn testo(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool) -> Option<String> {
+    /// An attribute's value, borrowed from the document.
+    fn attributo<'a>(
+        &mut self,
+        el: El<'a, '_>,
+        p: &Percorso,
+        nome: &str,
+        obbligatorio: bool,
+    ) -> Option<&'a str> {
         let v = el.n.attribute(nome);
         if v.is_none() && obbligatorio {
-            self.problema(&format!("{p}/@{nome}"), "attributo obbligatorio mancante");
+            self.problema(
+                format_args!("{p}/@{nome}"),
+                "attributo obbligatorio mancante",
+            );
         }
-        v.map(str::to_string)
+        v
+    }
+
+    fn testo(&mut self, el: El, p: &Percorso, nome: &str, obbligatorio: bool) -> Option<String> {
+        self.attributo(el, p, nome, obbligatorio)
+            .map(str::to_string)
     }
 
     fn valori(
         &mut self,
         el: El,
-        p: &str,
+        p: &Percorso,
         nome: &str,
         obbligatorio: bool,
         ammessi: &[&str],
     ) -> Option<String> {
-        let v = self.testo(el, p, nome, obbligatorio)?;
-        if ammessi.contains(&v.as_str()) {
-            Some(v)
+        let v = self.attributo(el, p, nome, obbligatorio)?;
+        if ammessi.contains(&v) {
+            Some(v.to_string())
         } else {
             self.problema(
-                &format!("{p}/@{nome}"),
+                format_args!("{p}/@{nome}"),
                 format!(
                     "valore «{v}» non ammesso; valori ammessi: {}",
                     ammessi.join(", ")
@@ -299,13 +386,13 @@ impl Lettore {
         }
     }
 
-    fn booleano(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool) -> Option<bool> {
-        match self.testo(el, p, nome, obbligatorio)?.trim() {
+    fn booleano(&mut self, el: El, p: &Percorso, nome: &str, obbligatorio: bool) -> Option<bool> {
+        match self.attributo(el, p, nome, obbligatorio)?.trim() {
             "true" | "1" => Some(true),
             "false" | "0" => Some(false),
             v => {
                 self.problema(
-                    &format!("{p}/@{nome}"),
+                    format_args!("{p}/@{nome}"),
                     format!("«{v}» non è un valore booleano (true o false)"),
                 );
                 None
@@ -313,13 +400,13 @@ impl Lettore {
         }
     }
 
-    fn data(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool) -> Option<Data> {
-        let v = self.testo(el, p, nome, obbligatorio)?;
+    fn data(&mut self, el: El, p: &Percorso, nome: &str, obbligatorio: bool) -> Option<Data> {
+        let v = self.attributo(el, p, nome, obbligatorio)?;
         match parse_data(v.trim()) {
             d @ Data::Valida(_) => Some(d),
             Data::NonValida(_) => {
                 self.problema(
-                    &format!("{p}/@{nome}"),
+                    format_args!("{p}/@{nome}"),
                     format!("«{v}» non è una data AAAA-MM-GG esistente"),
                 );
                 None
@@ -327,8 +414,8 @@ impl Lettore {
         }
     }
 
-    fn cf(&mut self, el: El, p: &str, nome: &str) -> Option<String> {
-        let v = self.testo(el, p, nome, true)?;
+    fn cf(&mut self, el: El, p: &Percorso, nome: &str) -> Option<String> {
+        let v = self.attributo(el, p, nome, true)?;
         let t = v.trim();
         let b = t.as_bytes();
         let ok = (b.len() == 16 && b.iter().all(u8::is_ascii_alphanumeric))
@@ -337,21 +424,21 @@ impl Lettore {
             Some(CodiceFiscale::new(t).as_str().to_string())
         } else {
             self.problema(
-                &format!("{p}/@{nome}"),
+                format_args!("{p}/@{nome}"),
                 format!("«{v}» non è un codice fiscale"),
             );
             None
         }
     }
 
-    fn comune(&mut self, el: El, p: &str, nome: &str) -> Option<String> {
-        let v = self.testo(el, p, nome, true)?;
+    fn comune(&mut self, el: El, p: &Percorso, nome: &str) -> Option<String> {
+        let v = self.attributo(el, p, nome, true)?;
         let b = v.as_bytes();
         if b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) {
-            Some(v)
+            Some(v.to_string())
         } else {
             self.problema(
-                &format!("{p}/@{nome}"),
+                format_args!("{p}/@{nome}"),
                 format!("«{v}» non è un codice catastale (es. H501)"),
             );
             None
@@ -362,12 +449,12 @@ impl Lettore {
     fn euro(
         &mut self,
         el: El,
-        p: &str,
+        p: &Percorso,
         nome: &str,
         obbligatorio: bool,
         negativo: bool,
     ) -> Option<Value> {
-        let v = self.testo(el, p, nome, obbligatorio)?;
+        let v = self.attributo(el, p, nome, obbligatorio)?;
         let t = v.trim();
         let cifre = if negativo {
             t.strip_prefix('-').unwrap_or(t)
@@ -378,7 +465,7 @@ impl Lettore {
             !cifre.is_empty() && cifre.len() <= 12 && cifre.bytes().all(|b| b.is_ascii_digit());
         if !ok || (!negativo && cifre.parse::<u64>().is_ok_and(|n| n > u64::from(u32::MAX))) {
             self.problema(
-                &format!("{p}/@{nome}"),
+                format_args!("{p}/@{nome}"),
                 format!(
                     "«{v}» non è un importo in euro interi{}",
                     if negativo { "" } else { " non negativo" }
@@ -389,13 +476,13 @@ impl Lettore {
         Some(Value::String(t.to_string()))
     }
 
-    fn numero(&mut self, el: El, p: &str, nome: &str, obbligatorio: bool) -> Option<Value> {
-        let v = self.testo(el, p, nome, obbligatorio)?;
+    fn numero(&mut self, el: El, p: &Percorso, nome: &str, obbligatorio: bool) -> Option<Value> {
+        let v = self.attributo(el, p, nome, obbligatorio)?;
         match v.trim().parse::<u8>() {
             Ok(n) => Some(Value::from(n)),
             Err(_) => {
                 self.problema(
-                    &format!("{p}/@{nome}"),
+                    format_args!("{p}/@{nome}"),
                     format!("«{v}» non è un numero intero da 0 a 255"),
                 );
                 None
@@ -403,15 +490,15 @@ impl Lettore {
         }
     }
 
-    fn quota(&mut self, el: El, p: &str, nome: &str) -> Option<Value> {
-        let v = self.testo(el, p, nome, true)?;
+    fn quota(&mut self, el: El, p: &Percorso, nome: &str) -> Option<Value> {
+        let v = self.attributo(el, p, nome, true)?;
         match Decimal::from_str(v.trim()) {
             Ok(d) if !d.is_sign_negative() && d <= Decimal::ONE_HUNDRED => {
                 Some(Value::String(d.normalize().to_string()))
             }
             _ => {
                 self.problema(
-                    &format!("{p}/@{nome}"),
+                    format_args!("{p}/@{nome}"),
                     format!("«{v}» non è una percentuale da 0 a 100"),
                 );
                 None
@@ -423,12 +510,12 @@ impl Lettore {
         &mut self,
         radice: Node,
     ) -> Option<(Map<String, Value>, Operazione, Integrazioni)> {
-        let p = "/Dichiarazione";
+        let p = &Percorso::radice("Dichiarazione");
         if radice.tag_name().name() != "Dichiarazione"
             || radice.tag_name().namespace() != Some(NAMESPACE)
         {
             self.problema(
-                &format!("/{}", radice.tag_name().name()),
+                format!("/{}", radice.tag_name().name()),
                 format!("elemento radice atteso: Dichiarazione nello spazio dei nomi {NAMESPACE}"),
             );
             return None;
@@ -513,7 +600,7 @@ impl Lettore {
                                 }
                                 componenti.push(Value::Object(comp));
                             }
-                            None => self.problema(&pm, "manca FoglioComponenteNucleo"),
+                            None => self.problema(pm, "manca FoglioComponenteNucleo"),
                         }
                     }
                 }
@@ -558,7 +645,7 @@ impl Lettore {
                                     "nucleo".into(),
                                     Value::String(if ridotto { "RID" } else { "ORD" }.into()),
                                 );
-                                residenziali.push((r, pp));
+                                residenziali.push((r, pp.to_string()));
                             }
                         }
                     }
@@ -578,7 +665,7 @@ impl Lettore {
                     }
                 }
                 altro => self.problema(
-                    &pc,
+                    pc,
                     format!("{altro}: integrazione successiva non ancora gestita da isee"),
                 ),
             }
@@ -599,7 +686,7 @@ impl Lettore {
             && d.get("codice_fiscale").and_then(Value::as_str) != Some(cf.as_str())
         {
             self.problema(
-                &format!("{p}/@CodiceFiscaleDichiarante"),
+                format!("{p}/@CodiceFiscaleDichiarante"),
                 "non è il codice fiscale del componente con rapporto D",
             );
         }
@@ -644,7 +731,7 @@ impl Lettore {
         Some((dsu, operazione, integrazioni))
     }
 
-    fn indirizzo(&mut self, el: El, p: &str) -> Option<Indirizzo> {
+    fn indirizzo(&mut self, el: El, p: &Percorso) -> Option<Indirizzo> {
         self.controlla(
             el,
             p,
@@ -674,7 +761,7 @@ impl Lettore {
         })
     }
 
-    fn abitazione(&mut self, el: El, p: &str, integrazioni: &mut Integrazioni) -> Value {
+    fn abitazione(&mut self, el: El, p: &Percorso, integrazioni: &mut Integrazioni) -> Value {
         let figli = self.controlla(
             el,
             p,
@@ -740,7 +827,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn condizioni(&mut self, el: El, p: &str) -> Value {
+    fn condizioni(&mut self, el: El, p: &Percorso) -> Value {
         self.controlla(
             el,
             p,
@@ -770,7 +857,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn ristretto(&mut self, el: El, p: &str) -> Value {
+    fn ristretto(&mut self, el: El, p: &Percorso) -> Value {
         let mut m = Map::new();
         let mut componenti = Vec::new();
         for (n, pc) in self.controlla(el, p, &[], &["ComponenteNucleoRistretto"]) {
@@ -798,7 +885,7 @@ impl Lettore {
                 (Some(cf), Some(r)) if r == "B" || beneficiario == Some(true) => {
                     let doppio = m.insert("beneficiario".into(), Value::String(cf)).is_some();
                     if doppio {
-                        self.problema(&pc, "più di un beneficiario nel nucleo ristretto");
+                        self.problema(pc, "più di un beneficiario nel nucleo ristretto");
                     }
                 }
                 (Some(cf), Some(r)) => {
@@ -814,7 +901,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn universitario(&mut self, el: El, p: &str) -> Value {
+    fn universitario(&mut self, el: El, p: &Percorso) -> Value {
         self.controlla(
             el,
             p,
@@ -863,7 +950,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn genitore(&mut self, el: El, p: &str) -> Value {
+    fn genitore(&mut self, el: El, p: &Percorso) -> Value {
         let figli = self.controlla(
             el,
             p,
@@ -956,7 +1043,7 @@ impl Lettore {
     }
 
     /// `DettaglioGenitoreNonConvivente` / `DettaglioFiglio`: `{foglio, nucleo}`.
-    fn dettaglio(&mut self, el: El, p: &str, foglio: &str, aggiuntiva: &str) -> Value {
+    fn dettaglio(&mut self, el: El, p: &Percorso, foglio: &str, aggiuntiva: &str) -> Value {
         let mut m = Map::new();
         for (n, pf) in self.controlla(el, p, &[], &[foglio, aggiuntiva]) {
             let e = El { n };
@@ -975,7 +1062,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn aggiuntiva(&mut self, el: El, p: &str) -> Value {
+    fn aggiuntiva(&mut self, el: El, p: &Percorso) -> Value {
         let figli = self.controlla(
             el,
             p,
@@ -1062,7 +1149,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn residenziale(&mut self, el: El, p: &str) -> Map<String, Value> {
+    fn residenziale(&mut self, el: El, p: &Percorso) -> Map<String, Value> {
         let figli = self.controlla(
             el,
             p,
@@ -1119,7 +1206,7 @@ impl Lettore {
                     s.insert("dati".into(), d);
                 } else {
                     self.problema(
-                        &pf,
+                        pf,
                         "figlio non compreso senza condizione di esclusione né dettaglio",
                     );
                 }
@@ -1166,7 +1253,7 @@ impl Lettore {
                 );
                 unisci(&mut d, ext);
                 if !d.contains_key("data") {
-                    self.problema(&pf, "la data della donazione non è indicata (isee la richiede per la regola dei tre anni)");
+                    self.problema(pf, "la data della donazione non è indicata (isee la richiede per la regola dei tre anni)");
                 }
                 donazioni.push(Value::Object(d));
             }
@@ -1182,7 +1269,7 @@ impl Lettore {
         m
     }
 
-    fn corrente(&mut self, el: El, p: &str) -> Map<String, Value> {
+    fn corrente(&mut self, el: El, p: &Percorso) -> Map<String, Value> {
         let mut m = Map::new();
         let mut variazioni = Vec::new();
         for (n, pv) in self.controlla(el, p, &[], &["Variazione"]) {
@@ -1254,7 +1341,7 @@ impl Lettore {
     fn sottoscrizione(
         &mut self,
         el: El,
-        p: &str,
+        p: &Percorso,
     ) -> (Option<Sottoscrizione>, Option<Data>, Option<String>) {
         self.controlla(
             el,
@@ -1312,7 +1399,7 @@ impl Lettore {
 
     /// A member's sheet (`TypeComponente`) as our `Componente`'s JSON (without the
     /// relation, which `ComponenteNucleo` or the extension gives).
-    fn foglio(&mut self, el: El, p: &str) -> Map<String, Value> {
+    fn foglio(&mut self, el: El, p: &Percorso) -> Map<String, Value> {
         let figli = self.controlla(
             el,
             p,
@@ -1411,7 +1498,7 @@ impl Lettore {
                         }
                     }
                     if !anagrafica {
-                        self.problema(&pf, "manca l'elemento obbligatorio Anagrafica");
+                        self.problema(pf, "manca l'elemento obbligatorio Anagrafica");
                     }
                 }
                 "PatrimonioMobiliare" => {
@@ -1604,7 +1691,7 @@ impl Lettore {
         m
     }
 
-    fn rapporto(&mut self, el: El, p: &str) -> Value {
+    fn rapporto(&mut self, el: El, p: &Percorso) -> Value {
         self.controlla(
             el,
             p,
@@ -1656,7 +1743,7 @@ impl Lettore {
         Value::Object(m)
     }
 
-    fn immobile(&mut self, el: El, p: &str) -> Value {
+    fn immobile(&mut self, el: El, p: &Percorso) -> Value {
         self.controlla(
             el,
             p,

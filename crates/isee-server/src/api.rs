@@ -14,7 +14,7 @@
 
 use crate::chiavi::Clienti;
 use crate::modelli::*;
-use crate::problema::{PROBLEM_JSON, Problema, SchemaProblema, da_registro};
+use crate::problema::{PROBLEM_JSON, Problema, ProblemaCampo, SchemaProblema, da_registro};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
@@ -121,12 +121,8 @@ fn corpo_json(
     headers: &HeaderMap,
     corpo: Result<Bytes, BytesRejection>,
 ) -> Result<Bytes, Problema> {
-    let tipo = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essenza = tipo.split(';').next().unwrap_or("").trim();
-    if !essenza.eq_ignore_ascii_case("application/json") {
+    let tipo = tipo_contenuto(headers);
+    if !essenza(tipo).eq_ignore_ascii_case("application/json") {
         return Err(Problema::new(
             415,
             "richiesta.tipo_contenuto",
@@ -136,6 +132,56 @@ fn corpo_json(
             ),
         ));
     }
+    letto(corpo)
+}
+
+fn tipo_contenuto(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The media type without its parameters.
+fn essenza(tipo: &str) -> &str {
+    tipo.split(';').next().unwrap_or("").trim()
+}
+
+/// How a DSU body is written: the DSU format's JSON, or INPS's `ISEE_Dichiarazione`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatoDsu {
+    Json,
+    Xml,
+}
+
+/// The body of a filing: JSON or XML (`application/xml`, `text/xml`), within the size
+/// limit. The XML's `charset` parameter is not read: the document's own declaration
+/// says its encoding (ISO-8859-1 as INPS writes it, or UTF-8).
+fn corpo_dsu(
+    headers: &HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+) -> Result<(FormatoDsu, Bytes), Problema> {
+    let tipo = tipo_contenuto(headers);
+    let e = essenza(tipo);
+    let formato = if e.eq_ignore_ascii_case("application/json") {
+        FormatoDsu::Json
+    } else if e.eq_ignore_ascii_case("application/xml") || e.eq_ignore_ascii_case("text/xml") {
+        FormatoDsu::Xml
+    } else {
+        return Err(Problema::new(
+            415,
+            "richiesta.tipo_contenuto",
+            format!(
+                "il corpo deve essere application/json (DSU) o application/xml (documento ISEE_Dichiarazione dell'INPS) (ricevuto: «{}»)",
+                if tipo.is_empty() { "nessun tipo" } else { tipo }
+            ),
+        ));
+    };
+    Ok((formato, letto(corpo)?))
+}
+
+/// The body, or the problem of a body over the limit or cut short.
+fn letto(corpo: Result<Bytes, BytesRejection>) -> Result<Bytes, Problema> {
     corpo.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Problema::new(
@@ -151,6 +197,97 @@ fn corpo_json(
             )
         }
     })
+}
+
+/// An `ISEE_Dichiarazione` document read into the DSU's JSON, which then takes the
+/// JSON's path (validation, idempotency on the canonical DSU, receipt). The document's
+/// `Operazione` must be the route's: `N` for a new DSU and for a substitution (INPS has
+/// no type of its own for it: a new declaration replaces), `R` for a rectification; a
+/// reference protocol, when given, must be the one in the path. Every other type (the
+/// later integrations, ISEE corrente, annulment) has its own route or none.
+fn dsu_da_xml(xml: &[u8], operazione: &Operazione) -> Result<String, Problema> {
+    use isee_dichiarazione::TipoOperazione as T;
+    let documento = isee_dichiarazione::importa_documento(xml).map_err(|e| {
+        let n = e.problemi.len();
+        Problema::new(
+            422,
+            "richiesta.dichiarazione_non_valida",
+            format!(
+                "il documento ISEE_Dichiarazione non è valido ({n} {}): ogni problema in «problemi», con il percorso dell'elemento",
+                if n == 1 { "problema" } else { "problemi" }
+            ),
+        )
+        .con_problemi(
+            e.problemi
+                .into_iter()
+                .map(|p| ProblemaCampo {
+                    percorso: p.percorso,
+                    codice: "dichiarazione.non_valida".into(),
+                    messaggio: p.messaggio,
+                    gravita: "errore".into(),
+                })
+                .collect(),
+        )
+    })?;
+    let op = &documento.operazione;
+    let (attesa, riferimento, rotta) = match operazione {
+        Operazione::Nuova => (T::N, None, "POST /api/v1/dsu"),
+        Operazione::Rettifica { di } => (T::R, Some(di), "la rettifica"),
+        Operazione::Sostituzione { di } => (T::N, Some(di), "la sostituzione"),
+    };
+    let tipo = |t: T| match t {
+        T::N => "N (nuova dichiarazione)",
+        T::A => "A (integrazione componente aggiuntiva)",
+        T::I => "I (integrazione redditi)",
+        T::S => "S (integrazione socio-sanitario residenziale)",
+        T::C => "C (ISEE corrente: POST /api/v1/dsu/{protocollo}/corrente, in JSON)",
+        T::R => "R (rettifica: POST /api/v1/dsu/{protocollo}/rettifica)",
+        T::X => "X (annullamento: POST /api/v1/dsu/{protocollo}/annullamento, senza corpo)",
+    };
+    let operazione_errata = |percorso: &str, codice: &str, messaggio: String| {
+        Problema::new(422, codice, messaggio.clone()).con_problemi(vec![ProblemaCampo {
+            percorso: percorso.into(),
+            codice: codice.into(),
+            messaggio,
+            gravita: "errore".into(),
+        }])
+    };
+    if op.tipo != attesa {
+        return Err(operazione_errata(
+            "/Dichiarazione/Operazione/@Tipo",
+            "richiesta.operazione_non_ammessa",
+            format!(
+                "Operazione di tipo {}: {rotta} accetta solo il tipo {}",
+                tipo(op.tipo),
+                tipo(attesa)
+            ),
+        ));
+    }
+    match (
+        riferimento,
+        op.protocollo_riferimento.as_deref().map(str::trim),
+    ) {
+        (None, Some(r)) if !r.is_empty() => {
+            return Err(operazione_errata(
+                "/Dichiarazione/Operazione/@NumeroProtocolloRiferimento",
+                "richiesta.riferimento_non_ammesso",
+                format!(
+                    "una nuova DSU non si riferisce ad un'altra (NumeroProtocolloRiferimento «{r}»): per sostituire o rettificare una DSU usare POST /api/v1/dsu/{{protocollo}}/sostituzione o /rettifica"
+                ),
+            ));
+        }
+        (Some(di), Some(r)) if !r.is_empty() && r != di.to_string() => {
+            return Err(operazione_errata(
+                "/Dichiarazione/Operazione/@NumeroProtocolloRiferimento",
+                "richiesta.riferimento_diverso",
+                format!(
+                    "NumeroProtocolloRiferimento «{r}» diverso dal protocollo del percorso «{di}»"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    serde_json::to_string(&documento.dsu).map_err(|e| Problema::interno(&e))
 }
 
 fn testo_utf8(b: &Bytes) -> Result<&str, Problema> {
@@ -264,8 +401,12 @@ async fn presenta(
 ) -> Result<Response, Problema> {
     let chiave = chiave_idempotenza(&headers)?;
     let protocollo_mittente = protocollo_mittente(&headers)?;
-    let corpo = corpo_json(&headers, corpo)?;
-    let dsu_json = testo_utf8(&corpo)?.to_string();
+    let (formato, corpo) = corpo_dsu(&headers, corpo)?;
+    // The XML is read into the DSU here, before anything else: from now on one path.
+    let dsu_json = match formato {
+        FormatoDsu::Json => testo_utf8(&corpo)?.to_string(),
+        FormatoDsu::Xml => dsu_da_xml(&corpo, &operazione)?,
+    };
     let r = in_task(async move {
         s.registro
             .presenta_come(
@@ -303,15 +444,18 @@ const TAG_MANDATI: &str = "mandati";
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
         ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol (≤ 29 characters)"),
     ),
-    request_body(content = Dsu, content_type = "application/json"),
+    request_body(
+        description = "The DSU: its JSON (`schema/dsu.schema.json`), or INPS's `ISEE_Dichiarazione` v1.3 document (encoding from its XML declaration: ISO-8859-1, as INPS writes it, or UTF-8)",
+        content((Dsu = "application/json"), (String = "application/xml"), (String = "text/xml"))
+    ),
     responses(
         (status = 201, description = "Registered (or the receipt of an earlier identical request)", body = RicevutaDsu,
          headers(("Location" = String, description = "The DSU's URL"))),
         (status = 400, description = "Unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU (every problem with its path), idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body neither application/json nor application/xml (text/xml)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU (every problem with its path), idempotency key reused; XML: a document that is not well-formed, has a DTD or does not follow the schema (`richiesta.dichiarazione_non_valida`, every problem with its element path), an `Operazione` of another type than `N` or with a reference protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -363,7 +507,10 @@ async fn elenco_dsu(
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
         ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
     ),
-    request_body(content = Dsu, content_type = "application/json"),
+    request_body(
+        description = "The DSU: its JSON (`schema/dsu.schema.json`), or INPS's `ISEE_Dichiarazione` v1.3 document (encoding from its XML declaration: ISO-8859-1, as INPS writes it, or UTF-8)",
+        content((Dsu = "application/json"), (String = "application/xml"), (String = "text/xml"))
+    ),
     responses(
         (status = 201, description = "Registered", body = RicevutaDsu),
         (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -372,8 +519,8 @@ async fn elenco_dsu(
         (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 409, description = "The DSU is not active; the new DSU has another declarant or other members (a change of nucleus is a new DSU)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body neither application/json nor application/xml (text/xml)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused; XML: a document that is not well-formed, has a DTD or does not follow the schema (`richiesta.dichiarazione_non_valida`, every problem with its element path), an `Operazione` other than `R`, a reference protocol other than the path's", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
@@ -396,7 +543,10 @@ async fn rettifica(
         ("Idempotency-Key" = String, Header, description = "Unique per request, repeated on retries"),
         ("X-Protocollo-Mittente" = Option<String>, Header, description = "The sender's own protocol"),
     ),
-    request_body(content = Dsu, content_type = "application/json"),
+    request_body(
+        description = "The DSU: its JSON (`schema/dsu.schema.json`), or INPS's `ISEE_Dichiarazione` v1.3 document (encoding from its XML declaration: ISO-8859-1, as INPS writes it, or UTF-8)",
+        content((Dsu = "application/json"), (String = "application/xml"), (String = "text/xml"))
+    ),
     responses(
         (status = 201, description = "Registered", body = RicevutaDsu),
         (status = 400, description = "Bad protocol, unreadable DSU, missing header", body = SchemaProblema, content_type = PROBLEM_JSON),
@@ -405,8 +555,8 @@ async fn rettifica(
         (status = 404, description = "Unknown protocol, or one the client did not file and holds no mandate for (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 409, description = "The DSU is not active; the new DSU has another declarant or other members (a change of nucleus is a new DSU)", body = SchemaProblema, content_type = PROBLEM_JSON),
         (status = 413, description = "Body over the limit", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 415, description = "Body not application/json", body = SchemaProblema, content_type = PROBLEM_JSON),
-        (status = 422, description = "Invalid DSU, idempotency key reused", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 415, description = "Body neither application/json nor application/xml (text/xml)", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 422, description = "Invalid DSU, idempotency key reused; XML: a document that is not well-formed, has a DTD or does not follow the schema (`richiesta.dichiarazione_non_valida`, every problem with its element path), an `Operazione` other than `N`, a reference protocol other than the path's", body = SchemaProblema, content_type = PROBLEM_JSON),
     ),
     security(("chiave_api" = []))
 )]
