@@ -285,6 +285,12 @@ async fn account_demo(
         "Amministratore della demo".into(),
     ));
     for (descrizione, nome, ruolo, codice_fiscale, codice_caf, visualizzato) in dati {
+        // Generated households have no names: the account's description stands in.
+        let visualizzato = if visualizzato.is_empty() {
+            format!("Demo: {descrizione}")
+        } else {
+            visualizzato
+        };
         let password = format!("demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
         utenti
             .registra(
