@@ -35,6 +35,30 @@ fn calcola_l_esempio_del_readme_con_spiegazione() {
     );
 }
 
+/// `--formato pdf`: the attestation as a PDF on the standard output, with the figures of
+/// the text report.
+#[test]
+fn calcola_in_pdf() {
+    let o = isee(&[
+        "calcola",
+        "esempi/ordinario-famiglia-ravenna.json",
+        "--formato",
+        "pdf",
+    ]);
+    assert!(o.status.success(), "{}", testo(&o.stderr));
+    assert!(o.stdout.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.pdf");
+    std::fs::write(&file, &o.stdout).unwrap();
+    if let Ok(t) = Command::new("pdftotext").arg(&file).arg("-").output() {
+        let t = testo(&t.stdout);
+        assert!(
+            t.contains("16.739,13") && t.contains("Come è stato calcolato"),
+            "{t}"
+        );
+    }
+}
+
 #[test]
 fn calcola_in_json_con_prestazione() {
     let o = isee(&[

@@ -22,6 +22,8 @@ enum FormatoCalcolo {
     Testo,
     /// The printable attestation: every indicator the DSU allows, with the trace.
     Html,
+    /// The same attestation as PDF/A-2b, on the standard output (redirect it to a file).
+    Pdf,
 }
 
 #[derive(clap::Args)]
@@ -250,7 +252,13 @@ pub(crate) fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
         }
     };
     let mut out = std::io::stdout().lock();
-    if a.formato == FormatoCalcolo::Html {
+    if matches!(a.formato, FormatoCalcolo::Html | FormatoCalcolo::Pdf) {
+        if a.formato == FormatoCalcolo::Pdf && std::io::IsTerminal::is_terminal(&out) {
+            eprintln!(
+                "isee: il PDF è un file binario: reindirizzare l'uscita (> attestazione.pdf)"
+            );
+            return Ok(ExitCode::from(2));
+        }
         let att = isee_stampa::attestazione_con_traccia(&motore, &dsu);
         let int = isee_stampa::Intestazione {
             protocollo: None,
@@ -258,14 +266,18 @@ pub(crate) fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
             data_rilascio: chrono::Local::now().date_naive(),
             annotazioni: &[],
         };
-        write!(out, "{}", isee_stampa::pagina(dsu.dsu(), &att, &int))?;
+        if a.formato == FormatoCalcolo::Pdf {
+            out.write_all(&isee_stampa::pdf::attestazione(dsu.dsu(), &att, &int)?)?;
+        } else {
+            write!(out, "{}", isee_stampa::pagina(dsu.dsu(), &att, &int))?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if a.tutti {
         let att = isee_core::attestazione::attestazione(&motore, &dsu)?;
         match a.formato {
             FormatoCalcolo::Json => writeln!(out, "{}", serde_json::to_string_pretty(&att)?)?,
-            FormatoCalcolo::Testo | FormatoCalcolo::Html => {
+            FormatoCalcolo::Testo | FormatoCalcolo::Html | FormatoCalcolo::Pdf => {
                 for i in &att.indicatori {
                     match &i.esito {
                         isee_core::attestazione::EsitoIndicatore::Calcolato(e) => {
@@ -291,7 +303,7 @@ pub(crate) fn calcola(a: ArgsCalcola) -> Result<ExitCode> {
         Ok(e) => {
             match a.formato {
                 FormatoCalcolo::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
-                FormatoCalcolo::Testo | FormatoCalcolo::Html => {
+                FormatoCalcolo::Testo | FormatoCalcolo::Html | FormatoCalcolo::Pdf => {
                     write!(out, "{}", isee_core::report::rapporto(&e))?
                 }
             }
