@@ -2,40 +2,25 @@
 //! fresh SQLite file per test. Every refused request is checked to leave the store
 //! exactly as it was (row counts of every table and the protocol sequence).
 
-use axum::Router;
+mod comune;
+
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt as _;
-use isee_registro::{RegistroDsu, StoreSql};
-use isee_server::{Clienti, Limiti, Servizio, app};
+use axum::http::{Request, StatusCode};
+use comune::{Banco, Risposta};
+use isee_server::{Clienti, Limiti};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use tower::ServiceExt as _;
 
 const CHIAVE: &str = "chiave-caf-ra";
 const CHIAVE_ALTRA: &str = "chiave-comune-bo";
 
-struct Banco {
-    app: Router,
-    servizio: Arc<Servizio>,
-    _dir: tempfile::TempDir,
-}
-
 async fn banco_con(limiti: Limiti) -> Banco {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = StoreSql::connetti(&url).await.unwrap();
-    let servizio = Arc::new(Servizio::new(
-        RegistroDsu::new(store),
+    comune::banco_con(
         Clienti::default()
             .con_chiave("caf-ra", CHIAVE)
             .con_chiave("comune-bo", CHIAVE_ALTRA),
-    ));
-    Banco {
-        app: app(servizio.clone(), &limiti),
-        servizio,
-        _dir: dir,
-    }
+        &limiti,
+    )
+    .await
 }
 
 async fn banco() -> Banco {
@@ -50,50 +35,7 @@ fn esempio(nome: &str) -> String {
     .unwrap()
 }
 
-struct Risposta {
-    status: StatusCode,
-    headers: HeaderMap,
-    corpo: Vec<u8>,
-}
-
-impl Risposta {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.corpo)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.corpo)))
-    }
-
-    /// A problem document with this status and code.
-    fn problema(&self, status: u16, codice: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.corpo)
-        );
-        assert_eq!(
-            self.headers["content-type"], "application/problem+json",
-            "{codice}"
-        );
-        let v = self.json();
-        assert_eq!(v["codice"], codice, "{v}");
-        assert_eq!(v["status"], status);
-        assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()));
-        assert!(self.headers.contains_key("x-request-id"));
-        v
-    }
-}
-
 impl Banco {
-    async fn invia(&self, req: Request<Body>) -> Risposta {
-        let r = self.app.clone().oneshot(req).await.unwrap();
-        let (parti, corpo) = r.into_parts();
-        Risposta {
-            status: parti.status,
-            headers: parti.headers,
-            corpo: corpo.collect().await.unwrap().to_bytes().to_vec(),
-        }
-    }
-
     async fn get(&self, uri: &str, chiave: Option<&str>) -> Risposta {
         let mut b = Request::get(uri);
         if let Some(c) = chiave {
@@ -131,33 +73,6 @@ impl Banco {
             dsu.to_string(),
         )
         .await
-    }
-
-    /// Row counts of every table, and the protocol sequence.
-    async fn impronta(&self) -> Vec<(String, i64)> {
-        let pool = self.servizio.registro.store().pool();
-        let tabelle: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let mut v = Vec::new();
-        for t in tabelle {
-            let n: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-                    .fetch_one(pool)
-                    .await
-                    .unwrap();
-            v.push((t, n));
-        }
-        let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(ultimo), 0) FROM sequenza_protocollo")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        v.push(("sequenza".into(), seq));
-        v
     }
 }
 

@@ -4,6 +4,8 @@
 //! before and after its expiry and outside its scope, and a body with bytes after the
 //! DSU. Every refused request is checked to leave the store as it was.
 
+mod comune;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
@@ -155,29 +157,7 @@ impl Banco {
 
     /// Row counts of every table, and the protocol sequence.
     async fn impronta(&self) -> Vec<(String, i64)> {
-        let pool = self.servizio.registro.store().pool();
-        let tabelle: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let mut v = Vec::new();
-        for t in tabelle {
-            let n: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-                    .fetch_one(pool)
-                    .await
-                    .unwrap();
-            v.push((t, n));
-        }
-        let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(ultimo), 0) FROM sequenza_protocollo")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        v.push(("sequenza".into(), seq));
-        v
+        comune::impronta(&self.servizio).await
     }
 }
 

@@ -3,43 +3,27 @@
 //! file per test, as in `tests/api.rs`; every refused request is checked to leave the
 //! store exactly as it was.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt as _;
+mod comune;
+
+use axum::http::{Request, StatusCode};
+use comune::{Banco, Risposta};
 use isee_core::Dsu;
 use isee_core::dsu::CodiceComune;
 use isee_dichiarazione::{
     DatiPersona, Indirizzo, Integrazioni, Operazione, Opzioni, Sottoscrizione, TipoOperazione,
     esporta,
 };
-use isee_registro::{RegistroDsu, StoreSql};
-use isee_server::{Clienti, Limiti, Servizio, app};
+use isee_server::{Clienti, Limiti};
 use serde_json::Value;
-use std::sync::Arc;
-use tower::ServiceExt as _;
 
 const CHIAVE: &str = "chiave-caf-ra";
 
-struct Banco {
-    app: Router,
-    servizio: Arc<Servizio>,
-    _dir: tempfile::TempDir,
-}
-
 async fn banco() -> Banco {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = StoreSql::connetti(&url).await.unwrap();
-    let servizio = Arc::new(Servizio::new(
-        RegistroDsu::new(store),
+    comune::banco_con(
         Clienti::default().con_chiave("caf-ra", CHIAVE),
-    ));
-    Banco {
-        app: app(servizio.clone(), &Limiti::default()),
-        servizio,
-        _dir: dir,
-    }
+        &Limiti::default(),
+    )
+    .await
 }
 
 /// The Ravenna example with a child named Nicolò (Ò is 0xD2 in ISO-8859-1).
@@ -116,18 +100,7 @@ fn da_latin1(s: &str) -> Vec<u8> {
         .collect()
 }
 
-struct Risposta {
-    status: StatusCode,
-    headers: HeaderMap,
-    corpo: Vec<u8>,
-}
-
 impl Risposta {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.corpo)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.corpo)))
-    }
-
     fn creata(&self) -> Value {
         assert_eq!(
             self.status,
@@ -137,20 +110,6 @@ impl Risposta {
         );
         self.json()
     }
-
-    fn problema(&self, status: u16, codice: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.corpo)
-        );
-        assert_eq!(self.headers["content-type"], "application/problem+json");
-        let v = self.json();
-        assert_eq!(v["codice"], codice, "{v}");
-        assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()));
-        v
-    }
 }
 
 impl Banco {
@@ -159,46 +118,13 @@ impl Banco {
             .header("authorization", format!("Bearer {CHIAVE}"))
             .header("content-type", tipo)
             .header("idempotency-key", chiave_idem)
-            .body(Body::from(corpo))
+            .body(axum::body::Body::from(corpo))
             .unwrap();
-        let r = self.app.clone().oneshot(req).await.unwrap();
-        let (parti, corpo) = r.into_parts();
-        Risposta {
-            status: parti.status,
-            headers: parti.headers,
-            corpo: corpo.collect().await.unwrap().to_bytes().to_vec(),
-        }
+        self.invia(req).await
     }
 
     async fn xml(&self, uri: &str, chiave_idem: &str, corpo: Vec<u8>) -> Risposta {
         self.post(uri, "application/xml", chiave_idem, corpo).await
-    }
-
-    /// Row counts of every table, and the protocol sequence.
-    async fn impronta(&self) -> Vec<(String, i64)> {
-        let pool = self.servizio.registro.store().pool();
-        let tabelle: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let mut v = Vec::new();
-        for t in tabelle {
-            let n: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-                    .fetch_one(pool)
-                    .await
-                    .unwrap();
-            v.push((t, n));
-        }
-        let seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(SUM(ultimo), 0) FROM sequenza_protocollo")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        v.push(("sequenza".into(), seq));
-        v
     }
 }
 
@@ -252,12 +178,11 @@ async fn xml_iso_8859_1_stessa_ricevuta_del_json() {
     let p = da_xml["protocollo"].as_str().unwrap();
     let req = Request::get(format!("/api/v1/dsu/{p}"))
         .header("authorization", format!("Bearer {CHIAVE}"))
-        .body(Body::empty())
+        .body(axum::body::Body::empty())
         .unwrap();
-    let r = b.app.clone().oneshot(req).await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let corpo = r.into_body().collect().await.unwrap().to_bytes();
-    let d: Value = serde_json::from_slice(&corpo).unwrap();
+    let r = b.invia(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let d = r.json();
     assert_eq!(d["nucleo"].as_array().unwrap().len(), 4, "{d}");
 }
 
