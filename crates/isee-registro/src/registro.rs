@@ -349,6 +349,14 @@ impl<S: StoreDsu> RegistroDsu<S> {
         Ok(())
     }
 
+    /// The row of `protocollo`, or `ProtocolloSconosciuto` (the checked reads start here).
+    async fn riga(&self, protocollo: &Protocollo) -> Risultato<Registrazione> {
+        self.store
+            .per_protocollo(protocollo)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string()))
+    }
+
     /// The unchecked reads: the e-services (which run their own checks) and the
     /// command line. A client's reads go through [`RegistroDsu::consulta`] and the
     /// `_per` searches.
@@ -444,14 +452,11 @@ impl<S: StoreDsu + StoreOmissioni> RegistroDsu<S> {
         cf: &CodiceFiscale,
         protocollo: &Protocollo,
     ) -> Risultato<(Registrazione, Vista)> {
-        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
-        let r = self
-            .store
-            .per_protocollo(protocollo)
-            .await?
-            .ok_or_else(sconosciuto)?;
+        let r = self.riga(protocollo).await?;
         if !self.store.componenti(protocollo).await?.contains(cf) {
-            return Err(sconosciuto());
+            return Err(ErroreRegistro::ProtocolloSconosciuto(
+                protocollo.to_string(),
+            ));
         }
         let v = Vista::di(cf, &r.cf_dichiarante);
         Ok((r, v))
@@ -507,18 +512,15 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
         chiamante: &Chiamante,
         protocollo: &Protocollo,
     ) -> Risultato<Registrazione> {
-        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
-        let r = self
-            .store
-            .per_protocollo(protocollo)
-            .await?
-            .ok_or_else(sconosciuto)?;
+        let r = self.riga(protocollo).await?;
         match self.permesso_su(chiamante, &r).await? {
             Permesso::Modifica => Ok(r),
             Permesso::Lettura => Err(ErroreRegistro::ModificaNonConsentita(
                 protocollo.to_string(),
             )),
-            Permesso::Nessuno => Err(sconosciuto()),
+            Permesso::Nessuno => Err(ErroreRegistro::ProtocolloSconosciuto(
+                protocollo.to_string(),
+            )),
         }
     }
 
@@ -583,14 +585,11 @@ impl<S: StoreDsu + StoreAccesso> RegistroDsu<S> {
         protocollo: &Protocollo,
         operazione: &str,
     ) -> Risultato<Registrazione> {
-        let sconosciuto = || ErroreRegistro::ProtocolloSconosciuto(protocollo.to_string());
-        let r = self
-            .store
-            .per_protocollo(protocollo)
-            .await?
-            .ok_or_else(sconosciuto)?;
+        let r = self.riga(protocollo).await?;
         if self.permesso_su(chiamante, &r).await? == Permesso::Nessuno {
-            return Err(sconosciuto());
+            return Err(ErroreRegistro::ProtocolloSconosciuto(
+                protocollo.to_string(),
+            ));
         }
         self.registra_lettura(
             chiamante,
