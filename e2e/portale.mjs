@@ -143,6 +143,14 @@ try {
   const testoPdf = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-']).toString();
   verifica(testoPdf.includes(protocollo) && testoPdf.includes(iseeElenco.replace(' €', '')), `il PDF porta il protocollo e l'ISEE ${iseeElenco}`);
   verifica(testoPdf.includes('Come è stato calcolato'), 'il PDF spiega il calcolo');
+  const [ricevuta] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('a[href$="/ricevuta.pdf"]'),
+  ]);
+  const fileRicevuta = `${process.env.SCARICAMENTI}/ricevuta.pdf`;
+  await ricevuta.saveAs(fileRicevuta);
+  const testoRicevuta = execFileSync('pdftotext', ['-enc', 'UTF-8', fileRicevuta, '-']).toString();
+  verifica(testoRicevuta.includes('Ricevuta di presentazione della DSU') && testoRicevuta.includes(protocollo), 'la ricevuta della DSU in PDF');
 
   // Signing out: the session ends.
   await Promise.all([page.waitForNavigation(), page.click('header form[action="/esci"] button')]);
@@ -165,6 +173,7 @@ try {
   verifica(r.status() === 200, 'il componente vede l\'attestazione');
   verifica((await page.textContent('main')).includes('Componente del nucleo'), 'il ruolo: componente');
   verifica(!(await page.textContent('main')).includes('Dati dichiarati'), 'il componente non vede i dati della DSU');
+  verifica(await page.locator('a[href$="/ricevuta.pdf"]').count() === 0, 'il componente non ha la ricevuta');
   await axe(page, 'attestazione vista da un componente');
 
   // Another family's DSU, its protocol taken from the register's API: the 404 page.

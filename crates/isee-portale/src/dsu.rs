@@ -29,10 +29,10 @@ pub type Registro = RegistroDsu<isee_registro::StoreSql>;
 
 /// What "Le mie DSU" needs: the signed-in citizen's session, fiscal code and the
 /// register; otherwise the answer to give instead.
-fn cittadino<'a>(
-    p: &'a Portale,
-    c: &'a Contesto,
-) -> Result<(&'a SessioneAttiva, &'a CodiceFiscale, &'a Registro), Response> {
+fn cittadino<'p, 'c>(
+    p: &'p Portale,
+    c: &'c Contesto,
+) -> Result<(&'c SessioneAttiva, &'c CodiceFiscale, &'p Registro), Response> {
     let Some(registro) = p.registro.as_deref() else {
         return Err(pagina_non_trovata(c));
     };
@@ -163,14 +163,14 @@ pub(crate) async fn elenco(
     )
 }
 
-/// The row `testo` names, as the citizen may see it, with its dossier; or the page to
-/// answer instead (404 for unknown, unreadable and malformed alike).
-async fn leggi(
-    p: &Portale,
+/// The row `testo` names, as the citizen may see it; or the page to answer instead
+/// (404 for unknown, unreadable and malformed alike). The read is logged.
+async fn riga<'a>(
+    p: &'a Portale,
     c: &Contesto,
     testo: &str,
     operazione: &str,
-) -> Result<(Fascicolo, Vista), Response> {
+) -> Result<(Registrazione, Vista, &'a Registro), Response> {
     let (a, cf, registro) = cittadino(p, c)?;
     let Ok(protocollo) = testo.parse::<Protocollo>() else {
         tracing::warn!(target: "portale::letture", utente = %a.utente.id, operazione, "protocollo non valido nell'indirizzo");
@@ -190,12 +190,22 @@ async fn leggi(
         }
         Err(e) => return Err(errore_interno(c, &e)),
     };
-    let f = match registro.fascicolo(r).await {
-        Ok(f) => f,
-        Err(e) => return Err(errore_interno(c, &e)),
-    };
     registra_lettura(a, operazione, &protocollo.to_string());
-    Ok((f, vista))
+    Ok((r, vista, registro))
+}
+
+/// [`riga`] with its dossier (the DSU validated again, the notes).
+async fn leggi(
+    p: &Portale,
+    c: &Contesto,
+    testo: &str,
+    operazione: &str,
+) -> Result<(Fascicolo, Vista), Response> {
+    let (r, vista, registro) = riga(p, c, testo, operazione).await?;
+    match registro.fascicolo(r).await {
+        Ok(f) => Ok((f, vista)),
+        Err(e) => Err(errore_interno(c, &e)),
+    }
 }
 
 struct PassoPagina {
@@ -472,6 +482,48 @@ pub(crate) async fn attestazione_pdf(
         Ok(pdf) => scaricamento(
             "application/pdf",
             format!("attestazione-isee-{protocollo}.pdf"),
+            pdf,
+        ),
+        Err(e) => errore_interno(&c, &e),
+    }
+}
+
+/// The filing receipt: the declarant only (it is the declarant's filing).
+pub(crate) async fn ricevuta_pdf(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    let (r, vista, registro) = match riga(&p, &c, &testo, "ricevuta_pdf").await {
+        Ok(x) => x,
+        Err(risposta) => return risposta,
+    };
+    if !vista.vede_dsu() {
+        tracing::warn!(
+            target: "portale::letture",
+            protocollo = %r.protocollo,
+            "ricevuta chiesta da un componente che non è il dichiarante: rifiutata"
+        );
+        return pagina_non_trovata(&c);
+    }
+    let dsu = match registro.dsu_registrata(&r).await {
+        Ok(d) => d,
+        Err(e) => return errore_interno(&c, &e),
+    };
+    let protocollo = r.protocollo.to_string();
+    let dati = isee_stampa::pdf::DatiRicevuta {
+        protocollo: &protocollo,
+        protocollo_mittente: r.protocollo_mittente.as_deref(),
+        mittente: &r.mittente,
+        operazione: &r.descrizione_operazione(),
+        valida_dal: r.validita.dal,
+        valida_al: r.validita.al,
+        registrata_il: r.registrata_il_data(),
+    };
+    match isee_stampa::pdf::ricevuta(&dsu, &dati) {
+        Ok(pdf) => scaricamento(
+            "application/pdf",
+            format!("ricevuta-dsu-{protocollo}.pdf"),
             pdf,
         ),
         Err(e) => errore_interno(&c, &e),

@@ -87,6 +87,10 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             get(dsu::attestazione_pdf),
         )
         .route(
+            "/le-mie-dsu/{protocollo}/ricevuta.pdf",
+            get(dsu::ricevuta_pdf),
+        )
+        .route(
             "/password-dimenticata",
             get(accesso::dimenticata_modulo).post(accesso::dimenticata_invio),
         )

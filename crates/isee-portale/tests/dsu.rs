@@ -132,6 +132,10 @@ async fn dichiarante_componente_e_estraneo() {
     assert!(att.testo.contains(&b.isee_ravenna));
     assert!(!att.testo.contains("Dati dichiarati"));
     assert!(!att.testo.contains("32.000,00"));
+    assert!(!att.testo.contains("ricevuta.pdf"));
+    // The receipt is the declarant's filing: a member gets the 404 page.
+    let r = get(&b.app, &format!("{pagina}/ricevuta.pdf"), &laura).await;
+    assert_eq!(r.stato, StatusCode::NOT_FOUND);
 
     // Another family: the Ravenna address is a page that does not exist, as are a
     // malformed protocol and an unknown one.
@@ -147,6 +151,8 @@ async fn dichiarante_componente_e_estraneo() {
     }
     let pdf = get(&b.app, &format!("{pagina}/attestazione.pdf"), &stefano).await;
     assert_eq!(pdf.stato, StatusCode::NOT_FOUND);
+    let ricevuta = get(&b.app, &format!("{pagina}/ricevuta.pdf"), &stefano).await;
+    assert_eq!(ricevuta.stato, StatusCode::NOT_FOUND);
 
     // A CAF operator's account has no fiscal code: no "Le mie DSU".
     let operatore = accedi(&b.app, "operatore").await;
@@ -188,5 +194,37 @@ async fn attestazione_in_pdf() {
         assert!(testo.contains(&b.ravenna), "{testo}");
         assert!(testo.contains(&b.isee_ravenna), "{testo}");
         assert!(testo.contains("Come è stato calcolato"), "{testo}");
+    }
+}
+
+#[tokio::test]
+async fn ricevuta_del_dichiarante() {
+    let b = banco().await;
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let r = tower::ServiceExt::oneshot(
+        b.app.clone(),
+        axum::http::Request::get(format!("/le-mie-dsu/{}/ricevuta.pdf", b.ravenna))
+            .header(header::COOKIE, mario.join("; "))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+    let corpo = http_body_util::BodyExt::collect(r.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert!(corpo.starts_with(b"%PDF-"));
+    if let Some(testo) = isee_prova::pdf::testo(&corpo) {
+        assert!(
+            testo.contains("Ricevuta di presentazione della DSU"),
+            "{testo}"
+        );
+        assert!(
+            testo.contains(&b.ravenna) && testo.contains("caf-ra"),
+            "{testo}"
+        );
     }
 }

@@ -127,6 +127,31 @@ pub struct Registrazione {
     pub indicatori: Vec<ValoreIndicatore>,
 }
 
+impl Registrazione {
+    /// The filing in words, as the receipt prints it.
+    pub fn descrizione_operazione(&self) -> String {
+        let rif = self
+            .riferimento
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        match self.operazione {
+            OperazioneRegistrata::Nuova => "Nuova DSU".into(),
+            OperazioneRegistrata::Rettifica => format!("Rettifica della DSU {rif}"),
+            OperazioneRegistrata::Sostituzione => format!("Sostituzione della DSU {rif}"),
+            OperazioneRegistrata::Corrente => format!("Modulo ISEE corrente sulla DSU {rif}"),
+        }
+    }
+
+    /// The day the register recorded the row (its filing date when the timestamp is
+    /// unreadable): the attestation's issue date.
+    pub fn registrata_il_data(&self) -> NaiveDate {
+        chrono::DateTime::from_timestamp_micros(self.registrata_il)
+            .map(|t| t.date_naive())
+            .unwrap_or(self.data_presentazione)
+    }
+}
+
 /// The receipt returned to the sender.
 pub type Ricevuta = Registrazione;
 

@@ -44,10 +44,7 @@ pub struct Fascicolo {
 impl Fascicolo {
     /// The attestation's issue date: the day the row was registered.
     pub fn data_rilascio(&self) -> NaiveDate {
-        let r = &self.registrazione;
-        chrono::DateTime::from_timestamp_micros(r.registrata_il)
-            .map(|t| t.date_naive())
-            .unwrap_or(r.data_presentazione)
+        self.registrazione.registrata_il_data()
     }
 }
 
@@ -428,6 +425,23 @@ impl<S: StoreDsu> RegistroDsu<S> {
 }
 
 impl<S: StoreDsu + StoreOmissioni> RegistroDsu<S> {
+    /// The stored documents of a row the caller may read.
+    async fn documenti_di(&self, p: &Protocollo) -> Risultato<crate::registrazione::Documenti> {
+        self.store
+            .documenti(p)
+            .await?
+            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(p.to_string()))
+    }
+
+    /// The DSU of a row the caller may read, as it was filed (for the receipt, which
+    /// prints what was filed whatever today's engine computes).
+    pub async fn dsu_registrata(&self, registrazione: &Registrazione) -> Risultato<Dsu> {
+        let p = &registrazione.protocollo;
+        let doc = self.documenti_di(p).await?;
+        Dsu::da_json(&doc.dsu_json)
+            .map_err(|e| ErroreRegistro::DatoCorrotto(format!("DSU di {p}: {e}")))
+    }
+
     /// Every row listing `cf` among its members, in filing order, with how the
     /// citizen `cf` sees it ([`Vista`]): the portal's "Le mie DSU".
     pub async fn del_cittadino(
@@ -469,11 +483,7 @@ impl<S: StoreDsu + StoreOmissioni> RegistroDsu<S> {
     /// the attestation of record).
     pub async fn fascicolo(&self, registrazione: Registrazione) -> Risultato<Fascicolo> {
         let p = &registrazione.protocollo;
-        let doc = self
-            .store
-            .documenti(p)
-            .await?
-            .ok_or_else(|| ErroreRegistro::ProtocolloSconosciuto(p.to_string()))?;
+        let doc = self.documenti_di(p).await?;
         let dsu = Dsu::da_json(&doc.dsu_json)
             .map_err(|e| ErroreRegistro::DatoCorrotto(format!("DSU di {p}: {e}")))?;
         let dsu = valida(dsu).map_err(ErroreRegistro::DsuNonValida)?;

@@ -752,6 +752,47 @@ async fn attestazione_pdf(
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }
 
+/// The filing receipt as PDF/A-2b: the protocol, who filed it and when, its validity,
+/// the nucleus. It prints what was filed, whatever today's engine computes.
+#[utoipa::path(
+    get, path = "/api/v1/dsu/{protocollo}/ricevuta.pdf", tag = TAG_DSU,
+    params(("protocollo" = String, Path, description = "Protocol of the DSU or module", pattern = "^[A-Z0-9-]+-[0-9]{4}-[0-9]{8}[A-HJ-NPR-Z]-[0-9]{2}$")),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "Bad protocol", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 401, description = "Missing or unknown API key", body = SchemaProblema, content_type = PROBLEM_JSON),
+        (status = 404, description = "Unknown protocol, or one the client may not read (the same answer)", body = SchemaProblema, content_type = PROBLEM_JSON),
+    ),
+    security(("chiave_api" = []))
+)]
+async fn ricevuta_pdf(
+    State(s): State<Stato>,
+    Path(p): Path<String>,
+    cliente: Cliente,
+) -> Result<Response, Problema> {
+    let p = protocollo(&p)?;
+    let r = s
+        .registro
+        .consulta(&cliente.0, &p, "ricevuta")
+        .await
+        .map_err(da_registro)?;
+    let dsu = s.registro.dsu_registrata(&r).await.map_err(da_registro)?;
+    let pdf = isee_stampa::pdf::ricevuta(
+        &dsu,
+        &isee_stampa::pdf::DatiRicevuta {
+            protocollo: &r.protocollo.to_string(),
+            protocollo_mittente: r.protocollo_mittente.as_deref(),
+            mittente: &r.mittente,
+            operazione: &r.descrizione_operazione(),
+            valida_dal: r.validita.dal,
+            valida_al: r.validita.al,
+            registrata_il: r.registrata_il_data(),
+        },
+    )
+    .map_err(|e| Problema::interno(&e))?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
 /// A readable row's dossier and its attestation with the trace (for the printed forms).
 async fn stampabile(
     s: &Stato,
@@ -1030,6 +1071,7 @@ fn instradamenti() -> OpenApiRouter<Stato> {
         .routes(routes!(dettaglio))
         .routes(routes!(attestazione_html))
         .routes(routes!(attestazione_pdf))
+        .routes(routes!(ricevuta_pdf))
         .routes(routes!(rettifica))
         .routes(routes!(sostituzione))
         .routes(routes!(annullamento))

@@ -5,6 +5,7 @@
 //! HTML page's: the same line table, the same Italian formatting (`isee_core::report`).
 
 use crate::{Intestazione, passi_per_riga, relazione, righe, titolo};
+use chrono::NaiveDate;
 use isee_core::attestazione::{Attestazione, EsitoIndicatore};
 use isee_core::dsu::Dsu;
 use isee_core::report::numero;
@@ -371,6 +372,103 @@ impl Impaginato {
     }
 }
 
+/// The DSU's filing date as printed (the text as given when it is not a date).
+fn presentazione(dsu: &Dsu) -> String {
+    dsu.data_presentazione
+        .get()
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|| dsu.data_presentazione.to_string())
+}
+
+/// The "Nucleo familiare" section: relation, name and fiscal code of each member.
+fn nucleo(p: &mut Impaginato, dsu: &Dsu) {
+    p.sezione("Nucleo familiare");
+    for c in &dsu.componenti {
+        let nome = format!(
+            "{} {}",
+            c.cognome.as_deref().unwrap_or(""),
+            c.nome.as_deref().unwrap_or("")
+        );
+        p.riga(
+            &format!("{} — {}", relazione(c.rapporto), nome.trim()),
+            c.codice_fiscale.as_str(),
+            false,
+        );
+    }
+}
+
+/// What the filing receipt prints besides the DSU (the register's row).
+#[derive(Clone, Debug)]
+pub struct DatiRicevuta<'a> {
+    pub protocollo: &'a str,
+    pub protocollo_mittente: Option<&'a str>,
+    /// Who filed it (the CAF, the ente, the portal).
+    pub mittente: &'a str,
+    /// What the filing was ("Nuova DSU", "Rettifica della DSU …").
+    pub operazione: &'a str,
+    pub valida_dal: NaiveDate,
+    pub valida_al: NaiveDate,
+    /// The day the register recorded it.
+    pub registrata_il: NaiveDate,
+}
+
+/// The DSU filing receipt as PDF/A-2b: the protocol that identifies the DSU, who filed
+/// it and when, its validity and the nucleus (DPCM 159/2013 art. 10: the DSU is filed
+/// with INPS, a CAF or the Comune, which issue its receipt).
+pub fn ricevuta(dsu: &Dsu, r: &DatiRicevuta) -> Result<Vec<u8>, ErrorePdf> {
+    let mut p = Impaginato::new(caratteri()?);
+    p.paragrafo("Ricevuta di presentazione della DSU", true, 18.0, 0.0);
+    p.paragrafo(
+        "Dichiarazione Sostitutiva Unica ai fini ISEE (DPCM 5 dicembre 2013, n. 159, art. 10)",
+        false,
+        9.0,
+        0.0,
+    );
+    p.y += 6.0;
+    p.riga("Numero di protocollo DSU", r.protocollo, true);
+    if let Some(x) = r.protocollo_mittente {
+        p.riga("Protocollo mittente", x, false);
+    }
+    p.riga("Presentata tramite", r.mittente, false);
+    p.riga("Operazione", r.operazione, false);
+    p.riga("Data di presentazione", &presentazione(dsu), false);
+    p.riga(
+        "Data di registrazione",
+        &r.registrata_il.format("%d/%m/%Y").to_string(),
+        false,
+    );
+    p.riga(
+        "Validità",
+        &format!(
+            "dal {} al {}",
+            r.valida_dal.format("%d/%m/%Y"),
+            r.valida_al.format("%d/%m/%Y")
+        ),
+        false,
+    );
+    if let Some(d) = dsu.dichiarante() {
+        p.riga(
+            "Codice fiscale del dichiarante",
+            d.codice_fiscale.as_str(),
+            false,
+        );
+    }
+    nucleo(&mut p, dsu);
+    p.y += 8.0;
+    p.paragrafo(
+        "Conservare questa ricevuta: il numero di protocollo identifica la DSU. L'attestazione ISEE è calcolata sulla base della DSU ed è consultabile da ogni componente del nucleo familiare; l'ente erogatore la acquisisce dal sistema informativo ISEE.",
+        false,
+        9.0,
+        0.0,
+    );
+    let piede = format!("Ricevuta DSU · protocollo {}", r.protocollo);
+    p.scrivi(
+        "Ricevuta di presentazione della DSU",
+        &piede,
+        r.registrata_il,
+    )
+}
+
 /// The attestation as PDF/A-2b: header, nucleus, every indicator with its lines,
 /// omissioni/difformità, and the annex "Come è stato calcolato" (when the results
 /// carry their trace: [`crate::attestazione_con_traccia`]).
@@ -394,12 +492,7 @@ pub fn attestazione(
     if let Some(x) = int.protocollo_mittente {
         p.riga("Protocollo mittente", x, false);
     }
-    let presentazione = dsu
-        .data_presentazione
-        .get()
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|| dsu.data_presentazione.to_string());
-    p.riga("Data di presentazione", &presentazione, false);
+    p.riga("Data di presentazione", &presentazione(dsu), false);
     if let Some(d) = dsu.dichiarante() {
         p.riga(
             "Codice fiscale del dichiarante",
@@ -412,19 +505,7 @@ pub fn attestazione(
         &int.data_rilascio.format("%d/%m/%Y").to_string(),
         false,
     );
-    p.sezione("Nucleo familiare");
-    for c in &dsu.componenti {
-        let nome = format!(
-            "{} {}",
-            c.cognome.as_deref().unwrap_or(""),
-            c.nome.as_deref().unwrap_or("")
-        );
-        p.riga(
-            &format!("{} — {}", relazione(c.rapporto), nome.trim()),
-            c.codice_fiscale.as_str(),
-            false,
-        );
-    }
+    nucleo(&mut p, dsu);
     for i in &att.indicatori {
         match &i.esito {
             EsitoIndicatore::Calcolato(e) => {
