@@ -9,6 +9,10 @@
 //! logged (`portale::letture`: account id, operation, protocol), and so is every
 //! refused one, without fiscal codes in clear.
 
+// The helpers below return the page to answer instead as their error: one response per
+// request, built on the unhappy path only, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use crate::accesso::{errore_interno, vai};
 use crate::{Contesto, Layout, Portale, pagina, pagina_non_trovata};
 use askama::Template;

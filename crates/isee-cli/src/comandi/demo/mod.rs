@@ -240,14 +240,16 @@ async fn account_demo(
 ) -> Result<Vec<AccountDemo>> {
     use isee_utenti::{NuovoUtente, Ruolo};
     let mut v = Vec::new();
-    let mut dati: Vec<(
+    // (description, user name, role, fiscal code, CAF code, display name)
+    type Profilo = (
         &'static str,
         &'static str,
         Ruolo,
         Option<String>,
         Option<String>,
         String,
-    )> = Vec::new();
+    );
+    let mut dati: Vec<Profilo> = Vec::new();
     if let Some((cf, nome)) = famiglia.first() {
         dati.push((
             "cittadino, dichiarante",
