@@ -150,9 +150,16 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         portale: Some(fabbrica),
     })?;
     // Tests and scripts read this line to learn the port.
-    println!("isee: in ascolto su http://{}", servizio.indirizzo());
-    println!("isee: portale su http://{}/", servizio.indirizzo());
-    std::io::stdout().flush()?;
+    // In one write, and without failing: a reader that takes the first line (the port)
+    // and closes the pipe must not stop the service (println! panics on EPIPE).
+    let a = servizio.indirizzo();
+    let mut out = std::io::stdout().lock();
+    let _ = write!(
+        out,
+        "isee: in ascolto su http://{a}\nisee: portale su http://{a}/\n"
+    );
+    let _ = out.flush();
+    drop(out);
     servizio.attendi();
     Ok(ExitCode::SUCCESS)
 }
