@@ -98,6 +98,24 @@ try {
   await axe(page, 'simulatore con risultato');
   await schermata(page, 'simulatore-risultato');
 
+  // The password reset pages: the request (the same answer for any name) and a link
+  // that is not valid, with mismatched passwords.
+  r = await page.goto(`${BASE}/password-dimenticata`);
+  verifica(r.status() === 200, 'password dimenticata 200');
+  await axe(page, 'password dimenticata');
+  await page.fill('main input[name=nome]', 'dichiarante');
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  await axe(page, 'password dimenticata: richiesta inviata');
+  r = await page.goto(`${BASE}/reimposta-password?t=non-valido`);
+  verifica(r.status() === 200, 'reimposta password 200');
+  await axe(page, 'reimposta password');
+  await page.fill('main input[name=password]', 'una password lunga e nuova');
+  await page.fill('main input[name=conferma]', 'un\'altra password lunga');
+  const [diverse] = await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  verifica(diverse.status() === 422, `reimposta con password diverse: 422 (${diverse.status()})`);
+  verifica((await page.textContent('main')).includes('non coincidono'), 'password diverse, in italiano');
+  await axe(page, 'reimposta password con errori');
+
   // Signing in: a wrong password, then the declarant.
   r = await page.goto(`${BASE}/accedi`);
   verifica(r.status() === 200, 'accedi 200');
