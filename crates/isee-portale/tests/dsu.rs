@@ -166,29 +166,17 @@ async fn attestazione_in_pdf() {
     let b = banco().await;
     let laura = accedi(&b.app, "laura.bianchi").await;
     let uri = format!("/le-mie-dsu/{}/attestazione.pdf", b.ravenna);
-    let app = b.app.clone();
-    let r = tower::ServiceExt::oneshot(
-        app,
-        axum::http::Request::get(&uri)
-            .header(header::COOKIE, laura.join("; "))
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+    let r = get(&b.app, &uri, &laura).await;
+    assert_eq!(r.stato, StatusCode::OK);
+    assert_eq!(r.intestazioni[header::CONTENT_TYPE], "application/pdf");
     assert!(
-        r.headers()[header::CONTENT_DISPOSITION]
+        r.intestazioni[header::CONTENT_DISPOSITION]
             .to_str()
             .unwrap()
             .contains(&b.ravenna)
     );
-    assert_eq!(r.headers()[header::CACHE_CONTROL], "private, no-store");
-    let corpo = http_body_util::BodyExt::collect(r.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
+    assert_eq!(r.intestazioni[header::CACHE_CONTROL], "private, no-store");
+    let corpo = r.corpo;
     assert!(corpo.starts_with(b"%PDF-"));
     if let Some(testo) = isee_prova::pdf::testo(&corpo) {
         assert!(testo.contains(&b.ravenna), "{testo}");
@@ -201,21 +189,11 @@ async fn attestazione_in_pdf() {
 async fn ricevuta_del_dichiarante() {
     let b = banco().await;
     let mario = accedi(&b.app, "mario.rossi").await;
-    let r = tower::ServiceExt::oneshot(
-        b.app.clone(),
-        axum::http::Request::get(format!("/le-mie-dsu/{}/ricevuta.pdf", b.ravenna))
-            .header(header::COOKIE, mario.join("; "))
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
-    let corpo = http_body_util::BodyExt::collect(r.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
+    let uri = format!("/le-mie-dsu/{}/ricevuta.pdf", b.ravenna);
+    let r = get(&b.app, &uri, &mario).await;
+    assert_eq!(r.stato, StatusCode::OK);
+    assert_eq!(r.intestazioni[header::CONTENT_TYPE], "application/pdf");
+    let corpo = r.corpo;
     assert!(corpo.starts_with(b"%PDF-"));
     if let Some(testo) = isee_prova::pdf::testo(&corpo) {
         assert!(

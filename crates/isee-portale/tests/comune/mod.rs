@@ -15,6 +15,8 @@ pub struct Risposta {
     pub stato: StatusCode,
     pub intestazioni: HeaderMap,
     pub testo: String,
+    /// The body as received (a PDF is not text).
+    pub corpo: Vec<u8>,
 }
 
 impl Risposta {
@@ -63,7 +65,8 @@ pub async fn invia(app: &axum::Router, req: Request<Body>) -> Risposta {
     Risposta {
         stato,
         intestazioni,
-        testo: String::from_utf8(corpo.to_vec()).unwrap(),
+        testo: String::from_utf8_lossy(&corpo).into_owned(),
+        corpo: corpo.to_vec(),
     }
 }
 
