@@ -30,6 +30,11 @@ pub enum ErroreUtenti {
     NomeGiaInUso(String),
     #[error("utente {0} inesistente")]
     UtenteInesistente(IdUtente),
+    /// A draft the store refuses, every problem at once.
+    #[error("bozza non salvabile: {}", .0.join("; "))]
+    BozzaNonValida(Vec<String>),
+    #[error("si possono tenere al massimo {0} bozze: eliminarne una o presentarla")]
+    TroppeBozze(usize),
     #[error("calcolo interrotto: {0}")]
     Interrotto(String),
 }

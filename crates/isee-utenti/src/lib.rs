@@ -34,6 +34,9 @@
 //!   its events, with no password, session id, token, fiscal code or username in
 //!   clear; the caller logs them.
 //!
+//! * **Drafts** ([`Bozza`], [`StoreBozze`]): the portal's DSU wizard saves the form
+//!   as typed at every step under the account; another account's draft does not exist.
+//!
 //! Time is never read here: every operation takes `adesso`, so tests need no sleeps
 //! and all processes of a deployment agree with the caller's clock. The storage is
 //! the [`StoreUtenti`] trait; [`StoreSql`] implements it on SQLite and PostgreSQL
@@ -41,6 +44,7 @@
 //! del portale").
 
 pub mod blocco;
+pub mod bozza;
 pub mod csrf;
 pub mod errore;
 pub mod evento;
@@ -51,6 +55,7 @@ pub mod store;
 pub mod utente;
 
 pub use blocco::{PoliticaBlocco, StatoBlocco};
+pub use bozza::{Bozza, ContenutoBozza, IdBozza};
 pub use csrf::{Segreto, verifica_origine};
 pub use errore::{ErroreAccesso, ErroreReset, ErroreUtenti};
 pub use evento::{EventoUtente, MotivoRifiuto, TipoEvento};
@@ -61,5 +66,5 @@ pub use servizio::{
 pub use sessione::{
     ConfigCookie, NOME_COOKIE, NOME_COOKIE_HTTP, PoliticaSessione, Sessione, Token,
 };
-pub use store::{Configurazione, Pulizia, StoreSql, StoreUtenti};
+pub use store::{Configurazione, Pulizia, StoreBozze, StoreSql, StoreUtenti};
 pub use utente::{IdUtente, NomeUtente, NuovoUtente, NuovoUtenteValido, Ruolo, Utente};

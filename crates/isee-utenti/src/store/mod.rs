@@ -9,6 +9,7 @@
 pub mod sql;
 
 use crate::blocco::{PoliticaBlocco, StatoBlocco};
+use crate::bozza::{Bozza, ContenutoBozza, IdBozza};
 use crate::errore::Risultato;
 use crate::sessione::Sessione;
 use crate::utente::{IdUtente, NomeUtente, NuovoUtenteValido, Ruolo, Utente};
@@ -156,4 +157,44 @@ pub trait StoreUtenti: Send + Sync {
 
     /// Removes expired sessions and reset tokens and stale lock-out counters.
     fn pulisci(&self, soglie: &SoglieScadenza) -> impl Future<Output = Risultato<Pulizia>> + Send;
+}
+
+/// The drafts' storage: a draft is read, written and deleted only with its account's
+/// id, so that another account's draft does not exist for the caller.
+pub trait StoreBozze: Send + Sync {
+    /// A new draft of `utente`. `BozzaNonValida` when [`ContenutoBozza::problemi`]
+    /// finds any, `TroppeBozze` when the account already keeps
+    /// [`crate::bozza::MAX_PER_UTENTE`] (counted in the same transaction).
+    fn crea_bozza(
+        &self,
+        utente: IdUtente,
+        contenuto: &ContenutoBozza,
+        adesso: DateTime<Utc>,
+    ) -> impl Future<Output = Risultato<Bozza>> + Send;
+
+    /// Overwrites draft `id` of `utente`; `None` (nothing written) when `utente` has
+    /// no such draft.
+    fn aggiorna_bozza(
+        &self,
+        utente: IdUtente,
+        id: IdBozza,
+        contenuto: &ContenutoBozza,
+        adesso: DateTime<Utc>,
+    ) -> impl Future<Output = Risultato<Option<Bozza>>> + Send;
+
+    fn bozza(
+        &self,
+        utente: IdUtente,
+        id: IdBozza,
+    ) -> impl Future<Output = Risultato<Option<Bozza>>> + Send;
+
+    /// The account's drafts, the most recently saved first.
+    fn bozze(&self, utente: IdUtente) -> impl Future<Output = Risultato<Vec<Bozza>>> + Send;
+
+    /// `false` when `utente` has no such draft.
+    fn elimina_bozza(
+        &self,
+        utente: IdUtente,
+        id: IdBozza,
+    ) -> impl Future<Output = Risultato<bool>> + Send;
 }

@@ -7,8 +7,9 @@
 //! ([`TABELLA_MIGRAZIONI`]), so the database may be shared with the other stores. The
 //! tables carry the `utenti_` prefix.
 
-use super::{Pulizia, SoglieScadenza, StoreUtenti};
+use super::{Pulizia, SoglieScadenza, StoreBozze, StoreUtenti};
 use crate::blocco::{PoliticaBlocco, StatoBlocco};
+use crate::bozza::{self, Bozza, ContenutoBozza, IdBozza};
 use crate::errore::{ErroreUtenti, Risultato};
 use crate::sessione::Sessione;
 use crate::utente::{IdUtente, NomeUtente, NuovoUtenteValido, Ruolo, Utente};
@@ -93,6 +94,14 @@ const SQL_PULISCI_SESSIONI: &str =
 const SQL_PULISCI_RESET: &str = "DELETE FROM utenti_reset WHERE scade_il <= $1";
 const SQL_PULISCI_BLOCCHI: &str = "DELETE FROM utenti_blocco WHERE ultimo_fallimento < $1 \
      AND (bloccato_fino IS NULL OR bloccato_fino <= $2)";
+
+const COLONNE_BOZZA: &str = "id, utente, titolo, passo, contenuto, creata_il, aggiornata_il";
+const SQL_CONTA_BOZZE: &str = "SELECT COUNT(*) FROM utenti_bozza WHERE utente = $1";
+const SQL_CREA_BOZZA: &str = "INSERT INTO utenti_bozza (utente, titolo, passo, contenuto, \
+     creata_il, aggiornata_il) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
+const SQL_AGGIORNA_BOZZA: &str = "UPDATE utenti_bozza SET titolo = $1, passo = $2, \
+     contenuto = $3, aggiornata_il = $4 WHERE id = $5 AND utente = $6";
+const SQL_ELIMINA_BOZZA: &str = "DELETE FROM utenti_bozza WHERE id = $1 AND utente = $2";
 
 /// How to connect.
 #[derive(Clone)]
@@ -182,6 +191,27 @@ fn sessione_da_riga(r: &AnyRow) -> Risultato<Sessione> {
         creata_il: istante(r.try_get("creata_il")?)?,
         ultimo_uso: istante(r.try_get("ultimo_uso")?)?,
     })
+}
+
+fn bozza_da_riga(r: &AnyRow) -> Risultato<Bozza> {
+    Ok(Bozza {
+        id: IdBozza(r.try_get("id")?),
+        utente: IdUtente(r.try_get("utente")?),
+        titolo: r.try_get("titolo")?,
+        passo: r.try_get("passo")?,
+        contenuto: r.try_get("contenuto")?,
+        creata_il: istante(r.try_get("creata_il")?)?,
+        aggiornata_il: istante(r.try_get("aggiornata_il")?)?,
+    })
+}
+
+fn controlla_bozza(c: &ContenutoBozza) -> Risultato<()> {
+    let problemi = c.problemi();
+    if problemi.is_empty() {
+        Ok(())
+    } else {
+        Err(ErroreUtenti::BozzaNonValida(problemi))
+    }
 }
 
 fn blocco_da_riga(r: &AnyRow) -> Risultato<StatoBlocco> {
@@ -574,6 +604,96 @@ impl StoreUtenti for StoreSql {
             reset,
             blocchi,
         })
+    }
+}
+
+impl StoreBozze for StoreSql {
+    async fn crea_bozza(
+        &self,
+        utente: IdUtente,
+        c: &ContenutoBozza,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<Bozza> {
+        controlla_bozza(c)?;
+        let id: i64 = {
+            let _blocco = self.blocco_scrittura().await;
+            let mut tx = self.transazione().await?;
+            let n: i64 = sqlx::query_scalar(SQL_CONTA_BOZZE)
+                .bind(utente.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            if usize::try_from(n).unwrap_or(usize::MAX) >= bozza::MAX_PER_UTENTE {
+                tx.rollback().await?;
+                return Err(ErroreUtenti::TroppeBozze(bozza::MAX_PER_UTENTE));
+            }
+            let id = sqlx::query_scalar(SQL_CREA_BOZZA)
+                .bind(utente.0)
+                .bind(c.titolo.clone())
+                .bind(c.passo.clone())
+                .bind(c.contenuto.clone())
+                .bind(us(adesso))
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        };
+        self.bozza(utente, IdBozza(id))
+            .await?
+            .ok_or_else(|| corrotto("bozza appena creata non trovata"))
+    }
+
+    async fn aggiorna_bozza(
+        &self,
+        utente: IdUtente,
+        id: IdBozza,
+        c: &ContenutoBozza,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<Option<Bozza>> {
+        controlla_bozza(c)?;
+        let (titolo, passo, contenuto) = (c.titolo.clone(), c.passo.clone(), c.contenuto.clone());
+        let n = self
+            .esegui(SQL_AGGIORNA_BOZZA, |q| {
+                q.bind(titolo)
+                    .bind(passo)
+                    .bind(contenuto)
+                    .bind(us(adesso))
+                    .bind(id.0)
+                    .bind(utente.0)
+            })
+            .await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.bozza(utente, id).await
+    }
+
+    async fn bozza(&self, utente: IdUtente, id: IdBozza) -> Risultato<Option<Bozza>> {
+        let sql = format!("SELECT {COLONNE_BOZZA} FROM utenti_bozza WHERE id = $1 AND utente = $2");
+        let riga = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.0)
+            .bind(utente.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        riga.as_ref().map(bozza_da_riga).transpose()
+    }
+
+    async fn bozze(&self, utente: IdUtente) -> Risultato<Vec<Bozza>> {
+        let sql = format!(
+            "SELECT {COLONNE_BOZZA} FROM utenti_bozza WHERE utente = $1 \
+             ORDER BY aggiornata_il DESC, id DESC"
+        );
+        let righe = sqlx::query(AssertSqlSafe(sql))
+            .bind(utente.0)
+            .fetch_all(&self.pool)
+            .await?;
+        righe.iter().map(bozza_da_riga).collect()
+    }
+
+    async fn elimina_bozza(&self, utente: IdUtente, id: IdBozza) -> Risultato<bool> {
+        Ok(self
+            .esegui(SQL_ELIMINA_BOZZA, |q| q.bind(id.0).bind(utente.0))
+            .await?
+            == 1)
     }
 }
 
