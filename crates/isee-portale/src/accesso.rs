@@ -311,10 +311,10 @@ pub(crate) fn errore_interno(c: &Contesto, e: &dyn std::fmt::Display) -> Respons
 
 #[derive(Template)]
 #[template(path = "messaggio.html")]
-struct Messaggio {
-    l: Layout,
-    titolo: &'static str,
-    testo: String,
+pub(crate) struct Messaggio {
+    pub(crate) l: Layout,
+    pub(crate) titolo: &'static str,
+    pub(crate) testo: String,
 }
 
 #[derive(Template)]

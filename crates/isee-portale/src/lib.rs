@@ -9,6 +9,7 @@
 //! and embedded in the binary under content-hashed names.
 
 pub mod accesso;
+pub mod compila;
 pub mod dsu;
 pub mod importi;
 pub mod simulatore;
@@ -80,6 +81,22 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
         )
         .route("/esci", post(accesso::esci))
         .route("/area-personale", get(accesso::area_personale))
+        .route("/compila", get(compila::elenco))
+        .route("/compila/nuova", post(compila::nuova))
+        .route(
+            "/compila/{id}/presenta",
+            post(compila::presenta).layer(DefaultBodyLimit::max(CORPO_MASSIMO)),
+        )
+        .route(
+            "/compila/{id}/elimina",
+            post(compila::elimina).layer(DefaultBodyLimit::max(CORPO_MASSIMO)),
+        )
+        .route(
+            "/compila/{id}/{passo}",
+            get(compila::passo_modulo)
+                .post(compila::passo_invio)
+                .layer(DefaultBodyLimit::max(CORPO_MASSIMO)),
+        )
         .route("/le-mie-dsu", get(dsu::elenco))
         .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione))
         .route(
@@ -140,6 +157,9 @@ struct Layout {
     accesso: bool,
     /// Whether the signed-in user has "Le mie DSU" (a citizen with a fiscal code).
     dsu: bool,
+    /// Whether the signed-in user may fill a DSU in (a citizen with a fiscal code, a
+    /// CAF operator with the CAF's code).
+    compila: bool,
     /// The CSRF token of the page's forms.
     csrf: String,
 }
@@ -158,6 +178,13 @@ impl Layout {
                 .attiva
                 .as_ref()
                 .is_some_and(|a| a.utente.codice_fiscale.is_some()),
+            compila: c.attiva.as_ref().is_some_and(|a| match a.utente.ruolo {
+                isee_utenti::Ruolo::Cittadino => a.utente.codice_fiscale.is_some(),
+                isee_utenti::Ruolo::OperatoreCaf => {
+                    a.utente.codice_caf.as_ref().is_some_and(|c| !c.is_empty())
+                }
+                isee_utenti::Ruolo::Amministratore => false,
+            }),
             csrf: c.csrf.clone(),
             css: risorse::CSS,
             fonts: risorse::FONTS,
@@ -242,7 +269,7 @@ async fn risorsa(Path(nome): Path<String>, Extension(c): Extension<Contesto>) ->
 }
 
 /// One field of the page.
-struct Campo {
+pub(crate) struct Campo {
     id: String,
     etichetta: &'static str,
     /// `testo`, `data`, `select`, `check`.
@@ -256,7 +283,8 @@ struct Campo {
 }
 
 struct RigaPagina {
-    numero: usize,
+    /// The fieldset's legend.
+    intestazione: String,
     campi: Vec<Campo>,
 }
 
@@ -311,7 +339,7 @@ const TITOLI: &[(&str, &str)] = &[
     ("altro", "Altro (comodato, usufrutto…)"),
 ];
 
-fn campo(
+pub(crate) fn campo(
     id: String,
     etichetta: &'static str,
     tipo: &'static str,
@@ -338,9 +366,10 @@ fn campo(
     }
 }
 
-fn etichetta(id: &str) -> String {
+pub(crate) fn etichetta(id: &str) -> String {
     match id {
         "data" => "Data di presentazione".into(),
+        "comune" => "Comune di residenza".into(),
         "titolo" => "Abitazione del nucleo".into(),
         "canone" => "Canone annuo di affitto".into(),
         _ => {
@@ -356,6 +385,53 @@ fn etichetta(id: &str) -> String {
             format!("Componente {n}: {e}")
         }
     }
+}
+
+/// Field `nome` of member `i`, as the page shows it.
+pub(crate) fn campo_componente(
+    i: usize,
+    r: &simulatore::RigaComponente,
+    nome: &str,
+    etichetta: &'static str,
+    errori: &[simulatore::Errore],
+) -> Campo {
+    let (tipo, valore) = match nome {
+        "cognome" => ("nome", r.cognome.clone()),
+        "nome" => ("nome", r.nome.clone()),
+        "cf" => ("nome", r.cf.clone()),
+        "rapporto" => ("select", r.rapporto.clone()),
+        "disabilita" => ("select", r.disabilita.clone()),
+        "nascita" => ("data", r.nascita.clone()),
+        "mesi" => ("intero", r.mesi.clone()),
+        "casa" => ("check", if r.casa { "1".into() } else { String::new() }),
+        "dipendente" => ("testo", r.dipendente.clone()),
+        "pensione" => ("testo", r.pensione.clone()),
+        "altri" => ("testo", r.altri.clone()),
+        "saldo" => ("testo", r.saldo.clone()),
+        "giacenza" => ("testo", r.giacenza.clone()),
+        "imu" => ("testo", r.imu.clone()),
+        _ => ("testo", r.mutuo.clone()),
+    };
+    let mut c = campo(id_campo(i, nome), etichetta, tipo, valore, errori);
+    match nome {
+        "cognome" | "nome" => c.aiuto = "Come nel documento d'identità",
+        "cf" => c.aiuto = "16 caratteri, dalla tessera sanitaria",
+        "rapporto" => c.opzioni = RAPPORTI.to_vec(),
+        "disabilita" => c.opzioni = DISABILITA.to_vec(),
+        "nascita" => {
+            c.aiuto = "gg/mm/aaaa";
+            c.modo = "numeric";
+        }
+        "mesi" => {
+            c.aiuto = "Da 0 a 12";
+            c.modo = "numeric";
+        }
+        "altri" => c.aiuto = "Lavoro autonomo, affitti e altri redditi della dichiarazione",
+        "giacenza" => c.aiuto = "Conta il maggiore dei due valori",
+        "imu" => c.aiuto = "Immobile a Roma, posseduto al 100%",
+        _ => {}
+    }
+    c
 }
 
 fn modello(
@@ -393,48 +469,13 @@ fn modello(
         .componenti
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let mut campi = Vec::new();
-            for &(nome, etichetta) in CAMPI_COMPONENTE {
-                let (tipo, valore) = match nome {
-                    "rapporto" => ("select", r.rapporto.clone()),
-                    "disabilita" => ("select", r.disabilita.clone()),
-                    "nascita" => ("data", r.nascita.clone()),
-                    "mesi" => ("intero", r.mesi.clone()),
-                    "casa" => ("check", if r.casa { "1".into() } else { String::new() }),
-                    "dipendente" => ("testo", r.dipendente.clone()),
-                    "pensione" => ("testo", r.pensione.clone()),
-                    "altri" => ("testo", r.altri.clone()),
-                    "saldo" => ("testo", r.saldo.clone()),
-                    "giacenza" => ("testo", r.giacenza.clone()),
-                    "imu" => ("testo", r.imu.clone()),
-                    _ => ("testo", r.mutuo.clone()),
-                };
-                let mut c = campo(id_campo(i, nome), etichetta, tipo, valore, errori);
-                match nome {
-                    "rapporto" => c.opzioni = RAPPORTI.to_vec(),
-                    "disabilita" => c.opzioni = DISABILITA.to_vec(),
-                    "nascita" => {
-                        c.aiuto = "gg/mm/aaaa";
-                        c.modo = "numeric";
-                    }
-                    "mesi" => {
-                        c.aiuto = "Da 0 a 12";
-                        c.modo = "numeric";
-                    }
-                    "altri" => {
-                        c.aiuto = "Lavoro autonomo, affitti e altri redditi della dichiarazione"
-                    }
-                    "giacenza" => c.aiuto = "Conta il maggiore dei due valori",
-                    "imu" => c.aiuto = "Immobile a Roma, posseduto al 100%",
-                    _ => {}
-                }
-                campi.push(c);
-            }
-            RigaPagina {
-                numero: i + 1,
-                campi,
-            }
+        .map(|(i, r)| RigaPagina {
+            intestazione: format!("Componente {}", i + 1),
+            campi: CAMPI_COMPONENTE
+                .iter()
+                .filter(|(nome, _)| !simulatore::SOLO_DSU.contains(nome))
+                .map(|&(nome, etichetta)| campo_componente(i, r, nome, etichetta, errori))
+                .collect(),
         })
         .collect();
     let risultato = esito.map(|e| Risultato {

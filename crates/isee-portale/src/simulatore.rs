@@ -5,12 +5,16 @@
 //! the birth date (surname `SIM`, name letters from the row, comune H501), valid for
 //! the engine's checks and never shown. Every property is a fabbricato in Roma (H501)
 //! owned at 100%; every financial asset one current account.
+//!
+//! The same form, with the names, fiscal codes and comune the simulation leaves out,
+//! is the DSU wizard's draft ([`crate::compila`]): it is serialised as typed.
 
 use crate::importi::{formatta_importo, leggi_importo};
 use chrono::NaiveDate;
 use isee_core::calcolo::{Esito, Motore, Richiesta, TipoIsee};
 use isee_core::validazione::Gravita;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -18,8 +22,13 @@ use std::collections::HashMap;
 pub const MAX_COMPONENTI: usize = 10;
 
 /// One member's row, as typed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RigaComponente {
+    /// The wizard's only (the simulatore uses a placeholder code).
+    pub cognome: String,
+    pub nome: String,
+    pub cf: String,
     pub rapporto: String,
     pub nascita: String,
     pub disabilita: String,
@@ -35,9 +44,13 @@ pub struct RigaComponente {
 }
 
 /// The whole form, as typed (every value kept to re-render it).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Modulo {
     pub data: String,
+    /// The comune of residence (codice catastale; the wizard's only: the simulatore
+    /// puts everything in Roma, H501).
+    pub comune: String,
     pub titolo: String,
     pub canone: String,
     pub componenti: Vec<RigaComponente>,
@@ -45,6 +58,9 @@ pub struct Modulo {
 
 /// The member fields, their form name suffix and label.
 pub const CAMPI_COMPONENTE: &[(&str, &str)] = &[
+    ("cognome", "Cognome"),
+    ("nome", "Nome"),
+    ("cf", "Codice fiscale"),
     ("rapporto", "Rapporto con il dichiarante"),
     ("nascita", "Data di nascita"),
     ("disabilita", "Disabilità"),
@@ -59,6 +75,9 @@ pub const CAMPI_COMPONENTE: &[(&str, &str)] = &[
     ("casa", "L'immobile è la casa di abitazione"),
 ];
 
+/// The member fields only the DSU wizard shows.
+pub const SOLO_DSU: &[&str] = &["cognome", "nome", "cf"];
+
 /// The id (and name) of a member's field in the page.
 pub fn id_campo(i: usize, campo: &str) -> String {
     format!("c{i}_{campo}")
@@ -69,6 +88,7 @@ impl Modulo {
     pub fn nuovo(oggi: NaiveDate) -> Modulo {
         Modulo {
             data: oggi.format("%d/%m/%Y").to_string(),
+            comune: String::new(),
             titolo: "proprieta".into(),
             canone: String::new(),
             componenti: vec![RigaComponente {
@@ -90,6 +110,7 @@ impl Modulo {
                 "data" => m.data = v,
                 "titolo" => m.titolo = v,
                 "canone" => m.canone = v,
+                "comune" => m.comune = v,
                 "n" => n = v.parse().unwrap_or(1),
                 _ => {
                     let Some((i, campo)) = k
@@ -104,6 +125,9 @@ impl Modulo {
                     }
                     let r = righe.entry(i).or_default();
                     match campo {
+                        "cognome" => r.cognome = v,
+                        "nome" => r.nome = v,
+                        "cf" => r.cf = v,
                         "rapporto" => r.rapporto = v,
                         "nascita" => r.nascita = v,
                         "disabilita" => r.disabilita = v,
@@ -210,6 +234,10 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
     let data = l
         .data("data".into(), &m.data, "data di presentazione")
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default());
+    let comune = match m.comune.trim() {
+        "" => "H501".to_string(),
+        c => c.to_uppercase(),
+    };
     let mut componenti = Vec::new();
     for (i, r) in m.componenti.iter().enumerate() {
         let nascita = l
@@ -235,8 +263,12 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
         let giacenza = l.importo(id_campo(i, "giacenza"), &r.giacenza);
         let imu = l.importo(id_campo(i, "imu"), &r.imu);
         let mutuo = l.importo(id_campo(i, "mutuo"), &r.mutuo);
+        let cf = match r.cf.trim() {
+            "" => codice_segnaposto(i, nascita),
+            cf => cf.to_uppercase(),
+        };
         let mut c = json!({
-            "codice_fiscale": codice_segnaposto(i, nascita),
+            "codice_fiscale": cf,
             "data_nascita": nascita.format("%Y-%m-%d").to_string(),
             "rapporto": r.rapporto,
             "mesi_lavoro": mesi,
@@ -246,6 +278,11 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
                 "di_cui_pensione": numero(pensione),
             },
         });
+        for (chiave, valore) in [("cognome", &r.cognome), ("nome", &r.nome)] {
+            if !valore.trim().is_empty() {
+                c[chiave] = Value::String(valore.trim().to_string());
+            }
+        }
         if !r.disabilita.is_empty() {
             c["disabilita"] = Value::String(r.disabilita.clone());
         }
@@ -256,7 +293,7 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
         }
         if !imu.is_zero() || !mutuo.is_zero() || r.casa {
             c["patrimonio_immobiliare"] = json!([{
-                "tipo": "F", "codice_comune": "H501", "quota": 100,
+                "tipo": "F", "codice_comune": comune, "quota": 100,
                 "valore_imu": numero(imu), "mutuo_residuo": numero(mutuo),
                 "casa_abitazione": r.casa,
             }]);
@@ -264,7 +301,7 @@ pub fn dsu_json(m: &Modulo) -> (Value, Vec<Errore>) {
         componenti.push(c);
     }
     let canone = l.importo("canone".into(), &m.canone);
-    let mut abitazione = json!({ "titolo": m.titolo, "codice_comune": "H501" });
+    let mut abitazione = json!({ "titolo": m.titolo, "codice_comune": comune });
     if !canone.is_zero() {
         abitazione["canone_annuo"] = numero(canone);
     }
@@ -285,7 +322,13 @@ pub fn campo_del_percorso(percorso: &str) -> String {
         && let Ok(i) = i.parse::<usize>()
     {
         let resto = resto.trim_start_matches('.');
-        let campo = if resto.starts_with("data_nascita") || resto.starts_with("codice_fiscale") {
+        let campo = if resto.starts_with("codice_fiscale") {
+            "cf"
+        } else if resto.starts_with("cognome") {
+            "cognome"
+        } else if resto.starts_with("nome") {
+            "nome"
+        } else if resto.starts_with("data_nascita") {
             "nascita"
         } else if resto.starts_with("disabilita") {
             "disabilita"
@@ -315,6 +358,9 @@ pub fn campo_del_percorso(percorso: &str) -> String {
     if p.starts_with("abitazione.canone") {
         return "canone".into();
     }
+    if p.starts_with("abitazione.codice_comune") {
+        return "comune".into();
+    }
     if p.starts_with("abitazione") {
         return "titolo".into();
     }
@@ -322,6 +368,19 @@ pub fn campo_del_percorso(percorso: &str) -> String {
         return "data".into();
     }
     id_campo(0, "rapporto")
+}
+
+/// Where the simulatore shows a problem of a field it does not have: the placeholder
+/// fiscal code comes from the birth date, the comune is fixed.
+fn nel_simulatore(mut e: Errore) -> Errore {
+    if let Some((riga, campo)) = e.campo.rsplit_once('_')
+        && SOLO_DSU.contains(&campo)
+    {
+        e.campo = format!("{riga}_nascita");
+    } else if e.campo == "comune" {
+        e.campo = "titolo".into();
+    }
+    e
 }
 
 /// What a submitted form gives.
@@ -333,8 +392,39 @@ pub enum EsitoSimulazione {
     Errori(Vec<Errore>),
 }
 
-/// Reads, validates and computes the form.
+/// Reads, validates and computes the form, with the placeholder fiscal codes and Roma
+/// whatever the form says of names, codes and comune.
 pub fn simula(motore: &Motore, m: &Modulo) -> EsitoSimulazione {
+    let mut m = m.clone();
+    m.comune.clear();
+    for r in &mut m.componenti {
+        r.cognome.clear();
+        r.nome.clear();
+        r.cf.clear();
+    }
+    match verifica(&m) {
+        Ok((dsu, _)) => match motore.calcola_con_traccia(
+            &dsu,
+            &Richiesta {
+                tipo: TipoIsee::Ordinario,
+                prestazione: None,
+                beneficiario: None,
+            },
+        ) {
+            Ok(e) => EsitoSimulazione::Calcolato(Box::new(e)),
+            Err(e) => EsitoSimulazione::Errori(vec![Errore {
+                campo: "data".into(),
+                messaggio: e.to_string(),
+            }]),
+        },
+        Err(errori) => EsitoSimulazione::Errori(errori.into_iter().map(nel_simulatore).collect()),
+    }
+}
+
+/// Reads and validates the form with the engine: the valid DSU and its JSON, or
+/// every problem on its field (fields that cannot be read count as empty so that the
+/// engine still checks the rest; a field that could not be read already says why).
+pub fn verifica(m: &Modulo) -> Result<(isee_core::DsuValidata, Value), Vec<Errore>> {
     let (json, mut errori) = dsu_json(m);
     let dsu = match isee_core::Dsu::da_json(&json.to_string()) {
         Ok(d) => d,
@@ -346,7 +436,7 @@ pub fn simula(motore: &Motore, m: &Modulo) -> EsitoSimulazione {
                     messaggio: format!("valore non ammesso: {}", e.messaggio),
                 });
             }
-            return EsitoSimulazione::Errori(errori);
+            return Err(errori);
         }
     };
     match isee_core::valida(dsu) {
@@ -354,7 +444,6 @@ pub fn simula(motore: &Motore, m: &Modulo) -> EsitoSimulazione {
             let letti = errori.len();
             for p in problemi.iter().filter(|p| p.gravita == Gravita::Errore) {
                 let campo = campo_del_percorso(&p.percorso);
-                // A field that could not be read already says why.
                 if errori[..letti].iter().any(|x| x.campo == campo) {
                     continue;
                 }
@@ -363,23 +452,10 @@ pub fn simula(motore: &Motore, m: &Modulo) -> EsitoSimulazione {
                     messaggio: p.messaggio.clone(),
                 });
             }
-            EsitoSimulazione::Errori(errori)
+            Err(errori)
         }
-        Ok(_) if !errori.is_empty() => EsitoSimulazione::Errori(errori),
-        Ok(v) => {
-            let richiesta = Richiesta {
-                tipo: TipoIsee::Ordinario,
-                prestazione: None,
-                beneficiario: None,
-            };
-            match motore.calcola_con_traccia(&v, &richiesta) {
-                Ok(e) => EsitoSimulazione::Calcolato(Box::new(e)),
-                Err(e) => EsitoSimulazione::Errori(vec![Errore {
-                    campo: "data".into(),
-                    messaggio: e.to_string(),
-                }]),
-            }
-        }
+        Ok(_) if !errori.is_empty() => Err(errori),
+        Ok(v) => Ok((v, json)),
     }
 }
 

@@ -1,0 +1,480 @@
+//! "Compila la DSU" over a real register and real accounts (SQLite): a citizen fills
+//! the wizard with wrong fields and corrects them, loses the session and finds the
+//! draft as typed, signs and files it (the register holds it with the portal as
+//! sender, the figures are the engine's, the draft is gone); another account never
+//! sees the draft; a citizen cannot file as someone else's declarant; a CAF operator
+//! files only under a mandate to file that is in force.
+
+mod comune;
+
+use axum::http::{StatusCode, header};
+use comune::{PASSWORD, Risposta, accedi, get, post};
+use isee_core::calcolo::{Motore, Richiesta, TipoIsee};
+use isee_core::codice_fiscale::CodiceFiscale;
+use isee_portale::Portale;
+use isee_portale::compila::MITTENTE_PORTALE;
+use isee_registro::{Ambito, RegistroDsu, StoreSql};
+use isee_utenti::{NuovoUtente, Ruolo};
+use std::sync::Arc;
+
+const MARIO: &str = "RSSMRA85M01H199H";
+const LAURA: &str = "BNCLRA88R45H199W";
+
+struct Banco {
+    app: axum::Router,
+    registro: Arc<RegistroDsu<StoreSql>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn banco() -> Banco {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("registro.db").display()
+    );
+    let registro = Arc::new(RegistroDsu::new(StoreSql::connetti(&url).await.unwrap()));
+    let utenti = comune::utenti(&dir).await;
+    let adesso = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 1, 9, 0, 0).unwrap();
+    for (nome, cf, ruolo, caf) in [
+        ("mario.rossi", Some(MARIO), Ruolo::Cittadino, None),
+        ("laura.bianchi", Some(LAURA), Ruolo::Cittadino, None),
+        ("operatore", None, Ruolo::OperatoreCaf, Some("CAF-RA-01")),
+        ("amministratore", None, Ruolo::Amministratore, None),
+    ] {
+        utenti
+            .registra(
+                &NuovoUtente {
+                    nome_utente: nome.into(),
+                    nome_visualizzato: nome.replace('.', " "),
+                    ruolo,
+                    codice_fiscale: cf.map(str::to_string),
+                    codice_caf: caf.map(str::to_string),
+                },
+                PASSWORD,
+                adesso,
+            )
+            .await
+            .unwrap();
+    }
+    Banco {
+        app: Portale::new(Motore::predefinito())
+            .unwrap()
+            .con_utenti(Arc::new(utenti))
+            .con_registro(registro.clone())
+            .router(),
+        registro,
+        _dir: dir,
+    }
+}
+
+fn codifica(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A new draft: its id.
+async fn nuova(app: &axum::Router, sessione: &[String]) -> String {
+    let pagina = get(app, "/compila", sessione).await;
+    assert_eq!(pagina.stato, StatusCode::OK, "{}", pagina.testo);
+    let r = post(
+        app,
+        "/compila/nuova",
+        sessione,
+        &format!("csrf={}", pagina.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let dove = r.intestazioni[header::LOCATION].to_str().unwrap();
+    let id = dove
+        .strip_prefix("/compila/")
+        .and_then(|r| r.strip_suffix("/nucleo"))
+        .expect(dove);
+    id.to_string()
+}
+
+/// Posts step `passo` of draft `id` with `campi`, the CSRF token from the step's page.
+async fn invia_passo(
+    app: &axum::Router,
+    sessione: &[String],
+    id: &str,
+    passo: &str,
+    campi: &[(&str, &str)],
+) -> Risposta {
+    let uri = format!("/compila/{id}/{passo}");
+    let pagina = get(app, &uri, sessione).await;
+    assert_eq!(pagina.stato, StatusCode::OK, "{uri}: {}", pagina.testo);
+    let mut corpo = format!("csrf={}", pagina.token());
+    for (k, v) in campi {
+        corpo.push_str(&format!("&{k}={}", codifica(v)));
+    }
+    post(app, &uri, sessione, &corpo).await
+}
+
+fn va_a(r: &Risposta, dove: &str) {
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    assert_eq!(r.intestazioni[header::LOCATION], dove);
+}
+
+/// The two adults of the Ravenna example, Laura's code as typed in `cf_laura`.
+fn nucleo(cf_laura: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("n", "2".into()),
+        ("comune", "h199".into()),
+        ("c0_cognome", "Rossi".into()),
+        ("c0_nome", "Mario".into()),
+        ("c0_cf", MARIO.into()),
+        ("c0_nascita", "01/08/1985".into()),
+        ("c0_rapporto", "D".into()),
+        ("c1_cognome", "Bianchi".into()),
+        ("c1_nome", "Laura".into()),
+        ("c1_cf", cf_laura.into()),
+        ("c1_nascita", "05/10/1988".into()),
+        ("c1_rapporto", "C".into()),
+    ]
+}
+
+fn coppie<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Fills every step of draft `id` correctly for the Ravenna couple, up to the summary.
+async fn compila_tutto(app: &axum::Router, s: &[String], id: &str) {
+    let n = nucleo(LAURA);
+    va_a(
+        &invia_passo(app, s, id, "nucleo", &coppie(&n)).await,
+        &format!("/compila/{id}/redditi"),
+    );
+    va_a(
+        &invia_passo(
+            app,
+            s,
+            id,
+            "redditi",
+            &[
+                ("c0_mesi", "12"),
+                ("c0_dipendente", "32.000"),
+                ("c1_mesi", "6"),
+                ("c1_dipendente", "18000"),
+            ],
+        )
+        .await,
+        &format!("/compila/{id}/patrimonio"),
+    );
+    va_a(
+        &invia_passo(
+            app,
+            s,
+            id,
+            "patrimonio",
+            &[
+                ("c0_saldo", "12000"),
+                ("c0_giacenza", "10000"),
+                ("c1_saldo", "3000"),
+                ("c1_giacenza", "4000"),
+            ],
+        )
+        .await,
+        &format!("/compila/{id}/casa"),
+    );
+    va_a(
+        &invia_passo(
+            app,
+            s,
+            id,
+            "casa",
+            &[("titolo", "locazione"), ("canone", "6.000")],
+        )
+        .await,
+        &format!("/compila/{id}/riepilogo"),
+    );
+}
+
+#[tokio::test]
+async fn il_cittadino_compila_corregge_riprende_e_presenta() {
+    let b = banco().await;
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let id = nuova(&b.app, &mario).await;
+
+    // The new draft starts with the citizen as declarant.
+    let pagina = get(&b.app, &format!("/compila/{id}/nucleo"), &mario).await;
+    assert!(pagina.testo.contains(MARIO), "{}", pagina.testo);
+    assert!(pagina.testo.contains("aria-current=\"step\""));
+
+    // A wrong check letter in Laura's code and no birth date: both problems next to
+    // their fields, every value kept.
+    let mut n = nucleo("BNCLRA88R45H199X");
+    n.retain(|(k, _)| *k != "c1_nascita");
+    let r = invia_passo(&b.app, &mario, &id, "nucleo", &coppie(&n)).await;
+    assert_eq!(r.stato, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.testo);
+    assert!(r.testo.contains("id=\"c1_cf-errore\""), "{}", r.testo);
+    assert!(r.testo.contains("id=\"c1_nascita-errore\""), "{}", r.testo);
+    assert!(r.testo.contains("value=\"BNCLRA88R45H199X\""));
+    assert!(r.testo.contains("value=\"Bianchi\""));
+    assert!(
+        r.testo.contains("href=\"#c1_cf\""),
+        "the summary links the field"
+    );
+
+    // The session is lost: signing in again (a new session), the draft is there with
+    // what was typed, wrong code included.
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let elenco = get(&b.app, "/compila", &mario).await;
+    assert!(
+        elenco.testo.contains("DSU di Rossi Mario"),
+        "{}",
+        elenco.testo
+    );
+    assert!(elenco.testo.contains(&format!("/compila/{id}/nucleo")));
+    let ripresa = get(&b.app, &format!("/compila/{id}/nucleo"), &mario).await;
+    assert!(ripresa.testo.contains("value=\"BNCLRA88R45H199X\""));
+
+    // An amount that is not one, on the incomes step.
+    let n = nucleo(LAURA);
+    va_a(
+        &invia_passo(&b.app, &mario, &id, "nucleo", &coppie(&n)).await,
+        &format!("/compila/{id}/redditi"),
+    );
+    let r = invia_passo(
+        &b.app,
+        &mario,
+        &id,
+        "redditi",
+        &[("c0_dipendente", "32,000,00")],
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.testo.contains("id=\"c0_dipendente-errore\""));
+    assert!(r.testo.contains("value=\"32,000,00\""));
+
+    compila_tutto(&b.app, &mario, &id).await;
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &mario).await;
+    assert_eq!(riepilogo.stato, StatusCode::OK, "{}", riepilogo.testo);
+    assert!(riepilogo.testo.contains("ISEE ordinario che risulta"));
+    assert!(riepilogo.testo.contains("Firma e presenta la DSU"));
+
+    // Without the signature nothing is filed.
+    let uri = format!("/compila/{id}/presenta");
+    let r = post(&b.app, &uri, &mario, &format!("csrf={}", riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.testo.contains("dichiaro-errore"));
+    let cf = CodiceFiscale::new(MARIO);
+    assert!(b.registro.del_cittadino(&cf).await.unwrap().is_empty());
+    // Nor without the CSRF token.
+    let r = post(&b.app, &uri, &mario, "dichiaro=1").await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+
+    let r = post(
+        &b.app,
+        &uri,
+        &mario,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let dove = r.intestazioni[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let righe = b.registro.del_cittadino(&cf).await.unwrap();
+    assert_eq!(righe.len(), 1);
+    let registrata = &righe[0].0;
+    assert_eq!(
+        dove,
+        format!("/le-mie-dsu/{}?presentata=1", registrata.protocollo)
+    );
+    assert_eq!(registrata.mittente, MITTENTE_PORTALE);
+    // The register's figures are the engine's on the same DSU.
+    let dsu = b.registro.dsu_registrata(registrata).await.unwrap();
+    assert_eq!(dsu.componenti.len(), 2);
+    assert_eq!(dsu.componenti[1].cognome.as_deref(), Some("Bianchi"));
+    let v = isee_core::valida(dsu).unwrap();
+    let atteso = Motore::predefinito()
+        .calcola(
+            &v,
+            &Richiesta {
+                tipo: TipoIsee::Ordinario,
+                prestazione: None,
+                beneficiario: None,
+            },
+        )
+        .unwrap()
+        .isee;
+    let valori = registrata.indicatori[0].valori.as_ref().unwrap();
+    assert_eq!(valori.isee, atteso);
+    let att = get(&b.app, &dove, &mario).await;
+    assert_eq!(att.stato, StatusCode::OK);
+    assert!(att.testo.contains(&isee_core::report::euro(atteso)));
+    // The draft is gone; a second submission finds nothing to file.
+    assert!(
+        !get(&b.app, "/compila", &mario)
+            .await
+            .testo
+            .contains("DSU di Rossi Mario")
+    );
+    let r = post(
+        &b.app,
+        &uri,
+        &mario,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::NOT_FOUND);
+    assert_eq!(b.registro.del_cittadino(&cf).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn la_bozza_e_solo_del_suo_utente() {
+    let b = banco().await;
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let id = nuova(&b.app, &mario).await;
+    let laura = accedi(&b.app, "laura.bianchi").await;
+    for passo in ["nucleo", "riepilogo"] {
+        let r = get(&b.app, &format!("/compila/{id}/{passo}"), &laura).await;
+        assert_eq!(r.stato, StatusCode::NOT_FOUND, "{passo}");
+    }
+    let token = get(&b.app, "/compila", &laura).await.token();
+    for azione in ["nucleo", "presenta", "elimina"] {
+        let r = post(
+            &b.app,
+            &format!("/compila/{id}/{azione}"),
+            &laura,
+            &format!("csrf={token}&c0_cognome=Intrusa&dichiaro=1"),
+        )
+        .await;
+        assert_eq!(r.stato, StatusCode::NOT_FOUND, "{azione}");
+    }
+    // Mario's draft is untouched.
+    let r = get(&b.app, &format!("/compila/{id}/nucleo"), &mario).await;
+    assert_eq!(r.stato, StatusCode::OK);
+    assert!(!r.testo.contains("Intrusa"));
+    // Without signing in: the sign-in page; an administrator files nothing.
+    let r = get(&b.app, "/compila", &[]).await;
+    va_a(&r, "/accedi");
+    let admin = accedi(&b.app, "amministratore").await;
+    assert_eq!(
+        get(&b.app, "/compila", &admin).await.stato,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn il_cittadino_presenta_solo_come_dichiarante() {
+    let b = banco().await;
+    let laura = accedi(&b.app, "laura.bianchi").await;
+    let id = nuova(&b.app, &laura).await;
+    // Laura types Mario as the declarant.
+    compila_tutto(&b.app, &laura, &id).await;
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &laura).await;
+    assert_eq!(riepilogo.stato, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        riepilogo
+            .testo
+            .contains("solo la DSU di cui sei il dichiarante")
+    );
+    let r = post(
+        &b.app,
+        &format!("/compila/{id}/presenta"),
+        &laura,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    assert!(
+        b.registro
+            .del_cittadino(&CodiceFiscale::new(MARIO))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn il_caf_presenta_solo_con_mandato() {
+    let b = banco().await;
+    let op = accedi(&b.app, "operatore").await;
+    let id = nuova(&b.app, &op).await;
+    compila_tutto(&b.app, &op, &id).await;
+    let uri = format!("/compila/{id}/presenta");
+    let firma = |token: String| format!("csrf={token}&dichiaro=1");
+    let cf = CodiceFiscale::new(MARIO);
+
+    // No mandate.
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &op).await;
+    assert!(
+        riepilogo.testo.contains("non ha dato mandato"),
+        "{}",
+        riepilogo.testo
+    );
+    let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    assert!(r.testo.contains("non ha dato mandato"));
+
+    // A mandate to read only.
+    let scadenza = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+    b.registro
+        .registra_mandato("CAF-RA-01", cf.clone(), Ambito::Lettura, scadenza, "prova")
+        .await
+        .unwrap();
+    let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    assert!(r.testo.contains("solo per consultare"));
+
+    // A mandate to another CAF is none to this one.
+    b.registro
+        .registra_mandato(
+            "CAF-ALTRO",
+            cf.clone(),
+            Ambito::Presentazione,
+            scadenza,
+            "prova",
+        )
+        .await
+        .unwrap();
+    let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+
+    // Revoked: refused as ended.
+    b.registro
+        .registra_mandato(
+            "CAF-RA-01",
+            cf.clone(),
+            Ambito::Presentazione,
+            scadenza,
+            "prova",
+        )
+        .await
+        .unwrap();
+    b.registro.revoca_mandato("CAF-RA-01", &cf).await.unwrap();
+    let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN);
+    assert!(r.testo.contains("scaduto o revocato"));
+    assert!(b.registro.del_cittadino(&cf).await.unwrap().is_empty());
+
+    // In force, to file: filed with the CAF as sender.
+    b.registro
+        .registra_mandato(
+            "CAF-RA-01",
+            cf.clone(),
+            Ambito::Presentazione,
+            scadenza,
+            "prova",
+        )
+        .await
+        .unwrap();
+    let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let righe = b.registro.del_cittadino(&cf).await.unwrap();
+    assert_eq!(righe.len(), 1);
+    assert_eq!(righe[0].0.mittente, "CAF-RA-01");
+    assert_eq!(
+        r.intestazioni[header::LOCATION],
+        format!("/caf/dsu/{}?presentata=1", righe[0].0.protocollo).as_str()
+    );
+}
