@@ -552,8 +552,94 @@ async fn modulo_corrente_sopra_una_dsu<S: StoreDsu + StoreAccesso + Clone + 'sta
     );
 }
 
+/// A sender's filings by time, and its count by nucleus size: only its own, only in
+/// the window, the corrente modules listed but not counted as DSUs.
+async fn filing_del_mittente<S: StoreDsu + StoreAccesso + Clone + 'static>(s: S) {
+    let r = registro(s.clone());
+    let prima = r
+        .presenta(presentazione(RAVENNA, "a", Operazione::Nuova))
+        .await
+        .unwrap();
+    let mut p = presentazione(RAVENNA, "b", Operazione::Nuova);
+    p.mittente = "ALTRO".into();
+    r.presenta(p).await.unwrap();
+    let genova = modifica(GENOVA, |v| {
+        v.as_object_mut().unwrap().remove("corrente");
+    });
+    let seconda = r
+        .presenta(presentazione(&genova, "c", Operazione::Nuova))
+        .await
+        .unwrap();
+    let corrente: Value = serde_json::from_str(GENOVA).unwrap();
+    let modulo = r
+        .modulo_corrente(
+            &seconda.protocollo,
+            &corrente["corrente"].to_string(),
+            &Chiamante::mittente(MITTENTE),
+            "d",
+        )
+        .await
+        .unwrap();
+    let tutte = s.del_mittente(MITTENTE, 0, i64::MAX, 100).await.unwrap();
+    let protocolli: Vec<_> = tutte.iter().map(|x| x.protocollo.clone()).collect();
+    assert_eq!(
+        protocolli,
+        vec![
+            modulo.protocollo.clone(),
+            seconda.protocollo.clone(),
+            prima.protocollo.clone()
+        ]
+    );
+    assert_eq!(
+        s.del_mittente(MITTENTE, 0, i64::MAX, 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // The window is half-open on the filing instant.
+    let solo_prima = s
+        .del_mittente(MITTENTE, prima.registrata_il, seconda.registrata_il, 100)
+        .await
+        .unwrap();
+    assert!(
+        solo_prima
+            .iter()
+            .all(|x| x.registrata_il < seconda.registrata_il)
+    );
+    assert!(solo_prima.iter().any(|x| x.protocollo == prima.protocollo));
+    assert!(
+        s.del_mittente("NESSUNO", 0, i64::MAX, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let membri_genova =
+        u32::try_from(s.componenti(&seconda.protocollo).await.unwrap().len()).unwrap();
+    let mut attesi = vec![(4, 1), (membri_genova, 1)];
+    if membri_genova == 4 {
+        attesi = vec![(4, 2)];
+    }
+    attesi.sort();
+    assert_eq!(
+        s.conteggio_per_nucleo(MITTENTE, 0, i64::MAX).await.unwrap(),
+        attesi
+    );
+    assert_eq!(
+        s.conteggio_per_nucleo("ALTRO", 0, i64::MAX).await.unwrap(),
+        vec![(4, 1)]
+    );
+    assert!(
+        s.conteggio_per_nucleo(MITTENTE, 0, 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 isee_prova::su_entrambi!(
     apri = crate::comune::apri;
+    filing_del_mittente,
     ritentativo_idempotente,
     ritentativi_concorrenti,
     stessa_chiave_corpo_diverso,

@@ -74,6 +74,26 @@ pub trait StoreDsu: Send + Sync {
         visibilita: &Visibilita,
     ) -> impl Future<Output = Risultato<Vec<Registrazione>>> + Send;
 
+    /// The rows `mittente` filed with `registrata_il` in `[dal, al)` (unix
+    /// microseconds), the latest first, at most `limite`.
+    fn del_mittente(
+        &self,
+        mittente: &str,
+        dal: i64,
+        al: i64,
+        limite: u32,
+    ) -> impl Future<Output = Risultato<Vec<Registrazione>>> + Send;
+
+    /// How many DSUs (not ISEE corrente modules) `mittente` filed with
+    /// `registrata_il` in `[dal, al)`, by number of members: `(members, DSUs)`,
+    /// fewest members first. Rectifications and substitutions count: each is a filing.
+    fn conteggio_per_nucleo(
+        &self,
+        mittente: &str,
+        dal: i64,
+        al: i64,
+    ) -> impl Future<Output = Risultato<Vec<(u32, u64)>>> + Send;
+
     /// The members' fiscal codes of a row, sorted (empty for an unknown protocol).
     fn componenti(
         &self,

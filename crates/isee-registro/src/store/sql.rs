@@ -376,6 +376,16 @@ const SQL_STORICO_VISIBILE: &str = seleziona!(
      ORDER BY d.data_presentazione, d.registrata_il, d.protocollo"
 );
 
+const SQL_DEL_MITTENTE: &str = seleziona!(
+    "WHERE d.mittente = $1 AND d.registrata_il >= $2 AND d.registrata_il < $3 \
+     ORDER BY d.registrata_il DESC, d.protocollo DESC LIMIT $4"
+);
+
+const SQL_CONTEGGIO_PER_NUCLEO: &str = "SELECT n, COUNT(*) AS dsu FROM (SELECT d.protocollo, \
+     COUNT(c.codice_fiscale) AS n FROM dsu d JOIN componente_dsu c ON c.protocollo = d.protocollo \
+     WHERE d.mittente = $1 AND d.tipo = 'dsu' AND d.registrata_il >= $2 AND d.registrata_il < $3 \
+     GROUP BY d.protocollo) t GROUP BY n ORDER BY n";
+
 const SQL_COMPONENTI: &str =
     "SELECT codice_fiscale FROM componente_dsu WHERE protocollo = $1 ORDER BY codice_fiscale";
 
@@ -728,6 +738,48 @@ impl StoreDsu for StoreSql {
             }
         };
         self.molte(righe).await
+    }
+
+    async fn del_mittente(
+        &self,
+        mittente: &str,
+        dal: i64,
+        al: i64,
+        limite: u32,
+    ) -> Risultato<Vec<Registrazione>> {
+        let righe = sqlx::query(SQL_DEL_MITTENTE)
+            .bind(mittente.to_string())
+            .bind(dal)
+            .bind(al)
+            .bind(i64::from(limite))
+            .fetch_all(&self.pool)
+            .await?;
+        self.molte(righe).await
+    }
+
+    async fn conteggio_per_nucleo(
+        &self,
+        mittente: &str,
+        dal: i64,
+        al: i64,
+    ) -> Risultato<Vec<(u32, u64)>> {
+        let righe = sqlx::query(SQL_CONTEGGIO_PER_NUCLEO)
+            .bind(mittente.to_string())
+            .bind(dal)
+            .bind(al)
+            .fetch_all(&self.pool)
+            .await?;
+        righe
+            .iter()
+            .map(|r| {
+                let n: i64 = r.try_get("n")?;
+                let dsu: i64 = r.try_get("dsu")?;
+                Ok((
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                    u64::try_from(dsu).unwrap_or(0),
+                ))
+            })
+            .collect()
     }
 
     async fn componenti(&self, protocollo: &Protocollo) -> Risultato<Vec<CodiceFiscale>> {
