@@ -31,6 +31,56 @@ use std::sync::Arc;
 /// The register the portal reads.
 pub type Registro = RegistroDsu<isee_registro::StoreSql>;
 
+/// Through which pages a DSU is read: "Le mie DSU" (a citizen, as a member of the
+/// nucleus) or the CAF's pages (an operator, as the CAF: what it filed or holds a
+/// mandate for, the register's sender rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Canale {
+    Cittadino,
+    Caf,
+}
+
+impl Canale {
+    fn base(self) -> &'static str {
+        match self {
+            Canale::Cittadino => "/le-mie-dsu",
+            Canale::Caf => "/caf/dsu",
+        }
+    }
+
+    fn elenco(self) -> &'static str {
+        match self {
+            Canale::Cittadino => "Le mie DSU",
+            Canale::Caf => "Le DSU del CAF",
+        }
+    }
+}
+
+/// What the CAF's pages need: the signed-in operator's session, the CAF's code and the
+/// register; otherwise the answer to give instead (403 for any other profile).
+pub(crate) fn operatore<'p, 'c>(
+    p: &'p Portale,
+    c: &'c Contesto,
+) -> Result<(&'c SessioneAttiva, &'c str, &'p Registro), Response> {
+    let Some(registro) = p.registro.as_deref() else {
+        return Err(pagina_non_trovata(c));
+    };
+    let Some(a) = &c.attiva else {
+        return Err(vai("/accedi"));
+    };
+    match (&a.utente.ruolo, a.utente.codice_caf.as_deref()) {
+        (isee_utenti::Ruolo::OperatoreCaf, Some(caf)) if !caf.is_empty() => Ok((a, caf, registro)),
+        _ => Err(pagina(
+            &crate::accesso::Messaggio {
+                l: Layout::new("Area CAF", "caf", c),
+                titolo: "Area CAF",
+                testo: "Queste pagine sono per gli operatori dei CAF: il tuo profilo non ha un codice CAF.".into(),
+            },
+            StatusCode::FORBIDDEN,
+        )),
+    }
+}
+
 /// What "Le mie DSU" needs: the signed-in citizen's session, fiscal code and the
 /// register; otherwise the answer to give instead.
 fn cittadino<'p, 'c>(
@@ -167,20 +217,44 @@ pub(crate) async fn elenco(
     )
 }
 
-/// The row `testo` names, as the citizen may see it; or the page to answer instead
-/// (404 for unknown, unreadable and malformed alike). The read is logged.
+/// The row `testo` names, as the citizen (or the CAF) may see it; or the page to
+/// answer instead (404 for unknown, unreadable and malformed alike). The read is
+/// logged.
 async fn riga<'a>(
     p: &'a Portale,
     c: &Contesto,
     testo: &str,
     operazione: &str,
+    canale: Canale,
 ) -> Result<(Registrazione, Vista, &'a Registro), Response> {
-    let (a, cf, registro) = cittadino(p, c)?;
+    let (a, chi, registro) = match canale {
+        Canale::Cittadino => {
+            let (a, cf, registro) = cittadino(p, c)?;
+            (a, Ok(cf), registro)
+        }
+        Canale::Caf => {
+            let (a, caf, registro) = operatore(p, c)?;
+            (a, Err(caf), registro)
+        }
+    };
     let Ok(protocollo) = testo.parse::<Protocollo>() else {
         tracing::warn!(target: "portale::letture", utente = %a.utente.id, operazione, "protocollo non valido nell'indirizzo");
         return Err(pagina_non_trovata(c));
     };
-    let (r, vista) = match registro.per_cittadino(cf, &protocollo).await {
+    let letta = match chi {
+        Ok(cf) => registro.per_cittadino(cf, &protocollo).await,
+        // The CAF reads as the register's sender: what it filed, or holds a mandate
+        // for; the DSU's data with it.
+        Err(caf) => registro
+            .consulta(
+                &isee_registro::Chiamante::mittente(caf),
+                &protocollo,
+                operazione,
+            )
+            .await
+            .map(|r| (r, Vista::Dichiarante)),
+    };
+    let (r, vista) = match letta {
         Ok(x) => x,
         Err(ErroreRegistro::ProtocolloSconosciuto(_)) => {
             tracing::warn!(
@@ -204,8 +278,9 @@ async fn leggi(
     c: &Contesto,
     testo: &str,
     operazione: &str,
+    canale: Canale,
 ) -> Result<(Fascicolo, Vista), Response> {
-    let (r, vista, registro) = riga(p, c, testo, operazione).await?;
+    let (r, vista, registro) = riga(p, c, testo, operazione, canale).await?;
     match registro.fascicolo(r).await {
         Ok(f) => Ok((f, vista)),
         Err(e) => Err(errore_interno(c, &e)),
@@ -256,6 +331,9 @@ struct Dichiarato {
 #[template(path = "attestazione.html")]
 struct PaginaAttestazione {
     l: Layout,
+    /// Where the list and the downloads are ("/le-mie-dsu", "/caf/dsu").
+    base: &'static str,
+    elenco: &'static str,
     protocollo: String,
     protocollo_mittente: Option<String>,
     tipo: &'static str,
@@ -400,14 +478,32 @@ pub(crate) async fn attestazione(
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
 ) -> Response {
-    let (f, vista) = match leggi(&p, &c, &testo, "attestazione").await {
+    attestazione_da(&p, &c, &testo, Canale::Cittadino).await
+}
+
+pub(crate) async fn attestazione_caf(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    attestazione_da(&p, &c, &testo, Canale::Caf).await
+}
+
+async fn attestazione_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+    let (f, vista) = match leggi(p, &c, testo, "attestazione", canale).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let att = isee_stampa::attestazione_con_traccia(&p.motore, &f.dsu);
     let r: &Registrazione = &f.registrazione;
     let modello = PaginaAttestazione {
-        l: Layout::new("Attestazione ISEE", "dsu", &c),
+        l: Layout::new(
+            "Attestazione ISEE",
+            if canale == Canale::Caf { "caf" } else { "dsu" },
+            &c,
+        ),
+        base: canale.base(),
+        elenco: canale.elenco(),
         protocollo: r.protocollo.to_string(),
         protocollo_mittente: r.protocollo_mittente.clone(),
         tipo: nome_tipo(r.tipo),
@@ -469,7 +565,19 @@ pub(crate) async fn attestazione_pdf(
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
 ) -> Response {
-    let (f, _) = match leggi(&p, &c, &testo, "attestazione_pdf").await {
+    attestazione_pdf_da(&p, &c, &testo, Canale::Cittadino).await
+}
+
+pub(crate) async fn attestazione_pdf_caf(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    attestazione_pdf_da(&p, &c, &testo, Canale::Caf).await
+}
+
+async fn attestazione_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+    let (f, _) = match leggi(p, &c, testo, "attestazione_pdf", canale).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -492,13 +600,25 @@ pub(crate) async fn attestazione_pdf(
     }
 }
 
-/// The filing receipt: the declarant only (it is the declarant's filing).
+/// The filing receipt: the declarant only (it is the declarant's filing), or the CAF.
 pub(crate) async fn ricevuta_pdf(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
 ) -> Response {
-    let (r, vista, registro) = match riga(&p, &c, &testo, "ricevuta_pdf").await {
+    ricevuta_pdf_da(&p, &c, &testo, Canale::Cittadino).await
+}
+
+pub(crate) async fn ricevuta_pdf_caf(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+) -> Response {
+    ricevuta_pdf_da(&p, &c, &testo, Canale::Caf).await
+}
+
+async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+    let (r, vista, registro) = match riga(p, &c, testo, "ricevuta_pdf", canale).await {
         Ok(x) => x,
         Err(risposta) => return risposta,
     };

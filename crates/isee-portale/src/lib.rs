@@ -9,6 +9,7 @@
 //! and embedded in the binary under content-hashed names.
 
 pub mod accesso;
+pub mod caf;
 pub mod compila;
 pub mod dsu;
 pub mod importi;
@@ -97,6 +98,21 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
                 .post(compila::passo_invio)
                 .layer(DefaultBodyLimit::max(CORPO_MASSIMO)),
         )
+        .route("/caf", get(caf::elenco).post(caf::cerca))
+        .route("/caf/resoconto", get(caf::resoconto))
+        .route(
+            "/caf/mandati",
+            get(caf::mandati).post(caf::registra_mandato),
+        )
+        .route("/caf/dsu/{protocollo}", get(dsu::attestazione_caf))
+        .route(
+            "/caf/dsu/{protocollo}/attestazione.pdf",
+            get(dsu::attestazione_pdf_caf),
+        )
+        .route(
+            "/caf/dsu/{protocollo}/ricevuta.pdf",
+            get(dsu::ricevuta_pdf_caf),
+        )
         .route("/le-mie-dsu", get(dsu::elenco))
         .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione))
         .route(
@@ -160,6 +176,8 @@ struct Layout {
     /// Whether the signed-in user may fill a DSU in (a citizen with a fiscal code, a
     /// CAF operator with the CAF's code).
     compila: bool,
+    /// Whether the signed-in user has the CAF's pages (a CAF operator with its code).
+    caf: bool,
     /// The CSRF token of the page's forms.
     csrf: String,
 }
@@ -184,6 +202,10 @@ impl Layout {
                     a.utente.codice_caf.as_ref().is_some_and(|c| !c.is_empty())
                 }
                 isee_utenti::Ruolo::Amministratore => false,
+            }),
+            caf: c.attiva.as_ref().is_some_and(|a| {
+                a.utente.ruolo == isee_utenti::Ruolo::OperatoreCaf
+                    && a.utente.codice_caf.as_ref().is_some_and(|c| !c.is_empty())
             }),
             csrf: c.csrf.clone(),
             css: risorse::CSS,

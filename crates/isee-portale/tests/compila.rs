@@ -3,7 +3,9 @@
 //! draft as typed, signs and files it (the register holds it with the portal as
 //! sender, the figures are the engine's, the draft is gone); another account never
 //! sees the draft; a citizen cannot file as someone else's declarant; a CAF operator
-//! files only under a mandate to file that is in force.
+//! files only under a mandate to file that is in force, records mandates, and finds its
+//! DSUs, their attestation and PDFs and its monthly report in its own pages, which
+//! another CAF and a citizen do not reach.
 
 mod comune;
 
@@ -39,6 +41,7 @@ async fn banco() -> Banco {
         ("mario.rossi", Some(MARIO), Ruolo::Cittadino, None),
         ("laura.bianchi", Some(LAURA), Ruolo::Cittadino, None),
         ("operatore", None, Ruolo::OperatoreCaf, Some("CAF-RA-01")),
+        ("altro.caf", None, Ruolo::OperatoreCaf, Some("CAF-ALTRO")),
         ("amministratore", None, Ruolo::Amministratore, None),
     ] {
         utenti
@@ -476,5 +479,135 @@ async fn il_caf_presenta_solo_con_mandato() {
     assert_eq!(
         r.intestazioni[header::LOCATION],
         format!("/caf/dsu/{}?presentata=1", righe[0].0.protocollo).as_str()
+    );
+}
+
+#[tokio::test]
+async fn le_pagine_del_caf() {
+    let b = banco().await;
+    let op = accedi(&b.app, "operatore").await;
+    let cf = CodiceFiscale::new(MARIO);
+
+    // A mandate recorded in the CAF's page: every problem at once, then recorded.
+    let modulo = get(&b.app, "/caf/mandati", &op).await;
+    assert_eq!(modulo.stato, StatusCode::OK, "{}", modulo.testo);
+    let r = post(
+        &b.app,
+        "/caf/mandati",
+        &op,
+        &format!(
+            "csrf={}&cf=RSSMRA85M01H199X&ambito=tutto&scadenza=01%2F01%2F2020",
+            modulo.token()
+        ),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::UNPROCESSABLE_ENTITY);
+    for campo in ["cf-errore", "ambito-errore", "scadenza-errore"] {
+        assert!(r.testo.contains(campo), "{campo}: {}", r.testo);
+    }
+    assert!(
+        r.testo.contains("value=\"RSSMRA85M01H199X\""),
+        "the value is kept"
+    );
+    assert!(b.registro.mandati(&cf).await.unwrap().is_empty());
+    let r = post(
+        &b.app,
+        "/caf/mandati",
+        &op,
+        &format!(
+            "csrf={}&cf={MARIO}&ambito=presentazione&scadenza=31%2F12%2F2099",
+            modulo.token()
+        ),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::OK, "{}", r.testo);
+    assert!(r.testo.contains("Mandato registrato"));
+    let mandati = b.registro.mandati(&cf).await.unwrap();
+    assert_eq!(mandati.len(), 1);
+    assert_eq!(mandati[0].mittente, "CAF-RA-01");
+    assert_eq!(mandati[0].ambito, Ambito::Presentazione);
+
+    // The CAF files, then finds the DSU in its list, its attestation and PDFs, its report.
+    let id = nuova(&b.app, &op).await;
+    compila_tutto(&b.app, &op, &id).await;
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &op).await;
+    let r = post(
+        &b.app,
+        &format!("/compila/{id}/presenta"),
+        &op,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let protocollo = b.registro.del_cittadino(&cf).await.unwrap()[0]
+        .0
+        .protocollo
+        .to_string();
+    let elenco = get(&b.app, "/caf", &op).await;
+    assert_eq!(elenco.stato, StatusCode::OK);
+    assert!(
+        elenco.testo.contains(&format!("/caf/dsu/{protocollo}")),
+        "{}",
+        elenco.testo
+    );
+    assert!(elenco.testo.contains(MARIO));
+    // The search by another declarant's code finds nothing; by Mario's, the DSU.
+    let cerca = |cf: &str| format!("csrf={}&cf={cf}&stato=", elenco.token());
+    let r = post(&b.app, "/caf", &op, &cerca(LAURA)).await;
+    assert!(!r.testo.contains(&protocollo));
+    let r = post(&b.app, "/caf", &op, &cerca(MARIO)).await;
+    assert!(r.testo.contains(&protocollo));
+    let r = post(
+        &b.app,
+        "/caf",
+        &op,
+        &format!("csrf={}&cf=&stato=annullata", elenco.token()),
+    )
+    .await;
+    assert!(!r.testo.contains(&protocollo));
+    let att = get(&b.app, &format!("/caf/dsu/{protocollo}"), &op).await;
+    assert_eq!(att.stato, StatusCode::OK);
+    assert!(att.testo.contains("Dati dichiarati"));
+    assert!(
+        att.testo
+            .contains(&format!("/caf/dsu/{protocollo}/ricevuta.pdf"))
+    );
+    for pdf in ["attestazione.pdf", "ricevuta.pdf"] {
+        let r = get(&b.app, &format!("/caf/dsu/{protocollo}/{pdf}"), &op).await;
+        assert_eq!(r.stato, StatusCode::OK, "{pdf}");
+        assert!(r.corpo.starts_with(b"%PDF-"), "{pdf}");
+    }
+    let resoconto = get(&b.app, "/caf/resoconto", &op).await;
+    assert_eq!(resoconto.stato, StatusCode::OK);
+    assert!(
+        resoconto.testo.contains("<tr><td>2</td><td>1</td></tr>"),
+        "{}",
+        resoconto.testo
+    );
+    let vuoto = get(&b.app, "/caf/resoconto?mese=2020-01", &op).await;
+    assert!(vuoto.testo.contains("gennaio 2020: 0"), "{}", vuoto.testo);
+
+    // Another CAF: the protocol does not exist for it; a citizen has no CAF pages.
+    let altro = accedi(&b.app, "altro.caf").await;
+    assert_eq!(
+        get(&b.app, &format!("/caf/dsu/{protocollo}"), &altro)
+            .await
+            .stato,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !get(&b.app, "/caf", &altro)
+            .await
+            .testo
+            .contains(&protocollo)
+    );
+    let mario = accedi(&b.app, "mario.rossi").await;
+    assert_eq!(
+        get(&b.app, "/caf", &mario).await.stato,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&b.app, "/caf/mandati", &mario).await.stato,
+        StatusCode::FORBIDDEN
     );
 }
