@@ -393,7 +393,7 @@ pub(crate) async fn registra_mandato(
     };
     let chi = format!("portale:{}", a.utente.id);
     match registro
-        .registra_mandato(caf, codice.clone(), ambito, scadenza, &chi)
+        .registra_mandato(caf, codice, ambito, scadenza, &chi)
         .await
     {
         Ok(m) => {

@@ -155,8 +155,8 @@ impl Passo {
     }
 }
 
-/// Copies into the draft `m` the fields of `passo` from the posted form (a checkbox
-/// absent from the form is unticked); on the nucleus step the form's member count
+/// Copies into the draft `m` the fields of `passo` the posted form sends (a checkbox
+/// absent from the form is unticked, any other absent field keeps its value); on the nucleus step the form's member count
 /// decides the rows (rows dropped lose their data, new rows start empty as children).
 pub fn applica(m: &mut Modulo, passo: Passo, coppie: &[(String, String)]) {
     let inviato = Modulo::da_coppie(coppie);
@@ -167,7 +167,11 @@ pub fn applica(m: &mut Modulo, passo: Passo, coppie: &[(String, String)]) {
             ..RigaComponente::default()
         });
     }
+    let inviati: std::collections::HashSet<&str> = coppie.iter().map(|(k, _)| k.as_str()).collect();
     for nome in passo.campi_generali() {
+        if !inviati.contains(nome) {
+            continue;
+        }
         match *nome {
             "comune" => m.comune = inviato.comune.trim().to_uppercase(),
             "titolo" => m.titolo = inviato.titolo.clone(),
@@ -175,8 +179,13 @@ pub fn applica(m: &mut Modulo, passo: Passo, coppie: &[(String, String)]) {
             _ => {}
         }
     }
-    for (r, i) in m.componenti.iter_mut().zip(&inviato.componenti) {
+    for (n, (r, i)) in m.componenti.iter_mut().zip(&inviato.componenti).enumerate() {
         for nome in passo.campi_componente() {
+            // A field the form did not send keeps its value (a checkbox is sent only
+            // when ticked).
+            if *nome != "casa" && !inviati.contains(simulatore::id_campo(n, nome).as_str()) {
+                continue;
+            }
             match *nome {
                 "cognome" => r.cognome = i.cognome.trim().to_string(),
                 "nome" => r.nome = i.nome.trim().to_string(),
@@ -207,6 +216,40 @@ pub fn errori_del_passo(errori: &[Errore], passo: Passo) -> Vec<Errore> {
         .filter(|e| Passo::del_campo(&e.campo) == passo)
         .cloned()
         .collect()
+}
+
+/// The birth date a fiscal code encodes (omocodia letters read as their digits), in
+/// the century that puts it at or before `oggi`; `None` when the code does not encode
+/// one. Only a convenience to fill the field: the engine checks the code against the
+/// date typed.
+pub fn nascita_da_cf(cf: &str, oggi: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let b = cf.trim().as_bytes();
+    if b.len() != 16 {
+        return None;
+    }
+    let cifra = |c: u8| -> Option<u32> {
+        match c {
+            b'0'..=b'9' => Some(u32::from(c - b'0')),
+            _ => b"LMNPQRSTUV"
+                .iter()
+                .position(|&x| x == c.to_ascii_uppercase())
+                .and_then(|i| u32::try_from(i).ok()),
+        }
+    };
+    let anno = cifra(b[6])? * 10 + cifra(b[7])?;
+    let mese = b"ABCDEHLMPRST"
+        .iter()
+        .position(|&x| x == b[8].to_ascii_uppercase())
+        .and_then(|i| u32::try_from(i + 1).ok())?;
+    let giorno = cifra(b[9])? * 10 + cifra(b[10])?;
+    let giorno = if giorno > 40 { giorno - 40 } else { giorno };
+    let secolo = oggi.year() - oggi.year().rem_euclid(100);
+    let mut a = secolo + i32::try_from(anno).ok()?;
+    if a > oggi.year() {
+        a -= 100;
+    }
+    chrono::NaiveDate::from_ymd_opt(a, mese, giorno)
 }
 
 /// Who is filling the DSU in.
@@ -247,7 +290,7 @@ fn compilatore<'a>(p: &'a Portale, c: &'a Contesto) -> Result<Compilatore<'a>, R
         &a.utente.codice_fiscale,
         &a.utente.codice_caf,
     ) {
-        (Ruolo::Cittadino, Some(cf), _) => Chi::Cittadino(cf.clone()),
+        (Ruolo::Cittadino, Some(cf), _) => Chi::Cittadino(*cf),
         (Ruolo::OperatoreCaf, _, Some(caf)) if !caf.is_empty() => Chi::Caf(caf.clone()),
         _ => {
             return Err(pagina(
@@ -405,6 +448,9 @@ pub(crate) async fn nuova(
     if let Chi::Cittadino(cf) = &k.chi {
         // The citizen is the declarant: the first row is theirs.
         m.componenti[0].cf = cf.as_str().to_string();
+        if let Some(d) = nascita_da_cf(cf.as_str(), adesso.date_naive()) {
+            m.componenti[0].nascita = d.format("%d/%m/%Y").to_string();
+        }
     }
     match k
         .utenti
@@ -830,12 +876,27 @@ pub(crate) async fn passo_invio(
             _ => {}
         }
     }
-    // The furthest step reached stays recorded: going back does not forget it.
+    // Where the browser goes next, and the problems that keep it here.
+    let errori = match azione {
+        "aggiungi" | "rimuovi" | "indietro" => Vec::new(),
+        _ => match simulatore::verifica(&m) {
+            Ok(_) => Vec::new(),
+            Err(e) => errori_del_passo(&e, passo),
+        },
+    };
+    let prossimo = match azione {
+        "aggiungi" | "rimuovi" => passo,
+        "indietro" => passo.precedente().unwrap_or(Passo::Nucleo),
+        _ if errori.is_empty() => passo.successivo().unwrap_or(Passo::Riepilogo),
+        _ => passo,
+    };
+    // The furthest step reached is recorded (going back does not forget it): "Riprendi"
+    // opens it.
     let raggiunto = Passo::da_nome(&b.passo).unwrap_or(Passo::Nucleo);
-    let registrato = if raggiunto.indice() > passo.indice() {
+    let registrato = if raggiunto.indice() > prossimo.indice() {
         raggiunto
     } else {
-        passo
+        prossimo
     };
     let b = match k
         .utenti
@@ -866,25 +927,13 @@ pub(crate) async fn passo_invio(
         }
         Err(e) => return errore_interno(&c, &e),
     };
-    match azione {
-        "aggiungi" | "rimuovi" => {
-            return pagina_passo(&c, &b, &m, passo, &[], StatusCode::OK);
-        }
-        "indietro" => {
-            let prima = passo.precedente().unwrap_or(Passo::Nucleo);
-            return vai_a(format!("/compila/{}/{}", b.id, prima.nome()));
-        }
-        _ => {}
+    if matches!(azione, "aggiungi" | "rimuovi") {
+        return pagina_passo(&c, &b, &m, passo, &[], StatusCode::OK);
     }
-    let errori = match simulatore::verifica(&m) {
-        Ok(_) => Vec::new(),
-        Err(e) => errori_del_passo(&e, passo),
-    };
     if !errori.is_empty() {
         return pagina_passo(&c, &b, &m, passo, &errori, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let dopo = passo.successivo().unwrap_or(Passo::Riepilogo);
-    vai_a(format!("/compila/{}/{}", b.id, dopo.nome()))
+    vai_a(format!("/compila/{}/{}", b.id, prossimo.nome()))
 }
 
 pub(crate) async fn presenta(
@@ -966,5 +1015,84 @@ pub(crate) async fn presenta(
     match k.chi {
         Chi::Cittadino(_) => vai_a(format!("/le-mie-dsu/{}?presentata=1", ricevuta.protocollo)),
         Chi::Caf(_) => vai_a(format!("/caf/dsu/{}?presentata=1", ricevuta.protocollo)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(a: i32, m: u32, g: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(a, m, g).unwrap()
+    }
+
+    #[test]
+    fn nascita_dal_codice() {
+        let oggi = d(2026, 12, 3);
+        assert_eq!(nascita_da_cf("RSSMRA85M01H199H", oggi), Some(d(1985, 8, 1)));
+        assert_eq!(
+            nascita_da_cf("BNCLRA88R45H199W", oggi),
+            Some(d(1988, 10, 5))
+        );
+        assert_eq!(
+            nascita_da_cf("RSSSRA24C50H199R", oggi),
+            Some(d(2024, 3, 10))
+        );
+        // Omocodia: digits replaced by letters.
+        assert_eq!(nascita_da_cf("RSSMRAURMLMH199H", oggi), Some(d(1985, 8, 1)));
+        for cattivo in [
+            "",
+            "RSSMRA85M01H199",
+            "RSSMRA85Z01H199H",
+            "RSSMRA85B31H199H",
+        ] {
+            assert_eq!(nascita_da_cf(cattivo, oggi), None, "{cattivo}");
+        }
+    }
+
+    #[test]
+    fn ogni_campo_in_un_passo() {
+        for (nome, _) in CAMPI_COMPONENTE {
+            let p = Passo::del_campo(&crate::simulatore::id_campo(3, nome));
+            assert!(p.campi_componente().contains(nome), "{nome} in {p:?}");
+        }
+        for g in ["comune", "titolo", "canone"] {
+            assert!(Passo::del_campo(g).campi_generali().contains(&g));
+        }
+        assert_eq!(Passo::del_campo("data"), Passo::Nucleo);
+        assert_eq!(Passo::Nucleo.precedente(), None);
+        assert_eq!(Passo::Casa.successivo(), Some(Passo::Riepilogo));
+    }
+
+    #[test]
+    fn applica_tocca_solo_il_suo_passo() {
+        let mut m = Modulo::nuovo(d(2026, 12, 3));
+        m.componenti[0].dipendente = "1000".into();
+        let coppie: Vec<(String, String)> = [
+            ("n", "2"),
+            ("c0_cognome", "Rossi"),
+            ("c0_dipendente", "99"),
+            ("c1_cf", "bnclra88r45h199w"),
+            ("titolo", "locazione"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        applica(&mut m, Passo::Nucleo, &coppie);
+        assert_eq!(m.componenti.len(), 2);
+        assert_eq!(m.componenti[0].cognome, "Rossi");
+        assert_eq!(m.componenti[1].cf, "BNCLRA88R45H199W");
+        assert_eq!(m.componenti[1].rapporto, "F", "a new row is a child");
+        assert_eq!(
+            m.componenti[0].dipendente, "1000",
+            "another step's field is kept"
+        );
+        assert_eq!(m.titolo, "proprieta");
+        // The patrimonio step: an unticked checkbox is unticked.
+        m.componenti[0].casa = true;
+        applica(&mut m, Passo::Patrimonio, &coppie);
+        assert!(!m.componenti[0].casa);
+        assert_eq!(m.componenti[0].cognome, "Rossi");
     }
 }

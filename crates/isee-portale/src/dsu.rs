@@ -490,7 +490,7 @@ pub(crate) async fn attestazione_caf(
 }
 
 async fn attestazione_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
-    let (f, vista) = match leggi(p, &c, testo, "attestazione", canale).await {
+    let (f, vista) = match leggi(p, c, testo, "attestazione", canale).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -500,7 +500,7 @@ async fn attestazione_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale)
         l: Layout::new(
             "Attestazione ISEE",
             if canale == Canale::Caf { "caf" } else { "dsu" },
-            &c,
+            c,
         ),
         base: canale.base(),
         elenco: canale.elenco(),
@@ -577,7 +577,7 @@ pub(crate) async fn attestazione_pdf_caf(
 }
 
 async fn attestazione_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
-    let (f, _) = match leggi(p, &c, testo, "attestazione_pdf", canale).await {
+    let (f, _) = match leggi(p, c, testo, "attestazione_pdf", canale).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -596,7 +596,7 @@ async fn attestazione_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Can
             format!("attestazione-isee-{protocollo}.pdf"),
             pdf,
         ),
-        Err(e) => errore_interno(&c, &e),
+        Err(e) => errore_interno(c, &e),
     }
 }
 
@@ -618,7 +618,7 @@ pub(crate) async fn ricevuta_pdf_caf(
 }
 
 async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
-    let (r, vista, registro) = match riga(p, &c, testo, "ricevuta_pdf", canale).await {
+    let (r, vista, registro) = match riga(p, c, testo, "ricevuta_pdf", canale).await {
         Ok(x) => x,
         Err(risposta) => return risposta,
     };
@@ -628,11 +628,11 @@ async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale)
             protocollo = %r.protocollo,
             "ricevuta chiesta da un componente che non è il dichiarante: rifiutata"
         );
-        return pagina_non_trovata(&c);
+        return pagina_non_trovata(c);
     }
     let dsu = match registro.dsu_registrata(&r).await {
         Ok(d) => d,
-        Err(e) => return errore_interno(&c, &e),
+        Err(e) => return errore_interno(c, &e),
     };
     let protocollo = r.protocollo.to_string();
     let dati = isee_stampa::pdf::DatiRicevuta {
@@ -650,6 +650,6 @@ async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale)
             format!("ricevuta-dsu-{protocollo}.pdf"),
             pdf,
         ),
-        Err(e) => errore_interno(&c, &e),
+        Err(e) => errore_interno(c, &e),
     }
 }

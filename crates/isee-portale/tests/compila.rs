@@ -257,6 +257,27 @@ async fn il_cittadino_compila_corregge_riprende_e_presenta() {
     assert!(r.testo.contains("value=\"32,000,00\""));
 
     compila_tutto(&b.app, &mario, &id).await;
+    // "Riprendi" now opens the summary, the furthest step reached; going back to an
+    // earlier step does not forget it.
+    let r = invia_passo(
+        &b.app,
+        &mario,
+        &id,
+        "casa",
+        &[
+            ("titolo", "locazione"),
+            ("canone", "6.000"),
+            ("azione", "indietro"),
+        ],
+    )
+    .await;
+    va_a(&r, &format!("/compila/{id}/patrimonio"));
+    let elenco = get(&b.app, "/compila", &mario).await;
+    assert!(
+        elenco.testo.contains(&format!("/compila/{id}/riepilogo")),
+        "{}",
+        elenco.testo
+    );
     let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &mario).await;
     assert_eq!(riepilogo.stato, StatusCode::OK, "{}", riepilogo.testo);
     assert!(riepilogo.testo.contains("ISEE ordinario che risulta"));
@@ -422,7 +443,7 @@ async fn il_caf_presenta_solo_con_mandato() {
     // A mandate to read only.
     let scadenza = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
     b.registro
-        .registra_mandato("CAF-RA-01", cf.clone(), Ambito::Lettura, scadenza, "prova")
+        .registra_mandato("CAF-RA-01", cf, Ambito::Lettura, scadenza, "prova")
         .await
         .unwrap();
     let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
@@ -431,13 +452,7 @@ async fn il_caf_presenta_solo_con_mandato() {
 
     // A mandate to another CAF is none to this one.
     b.registro
-        .registra_mandato(
-            "CAF-ALTRO",
-            cf.clone(),
-            Ambito::Presentazione,
-            scadenza,
-            "prova",
-        )
+        .registra_mandato("CAF-ALTRO", cf, Ambito::Presentazione, scadenza, "prova")
         .await
         .unwrap();
     let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
@@ -445,13 +460,7 @@ async fn il_caf_presenta_solo_con_mandato() {
 
     // Revoked: refused as ended.
     b.registro
-        .registra_mandato(
-            "CAF-RA-01",
-            cf.clone(),
-            Ambito::Presentazione,
-            scadenza,
-            "prova",
-        )
+        .registra_mandato("CAF-RA-01", cf, Ambito::Presentazione, scadenza, "prova")
         .await
         .unwrap();
     b.registro.revoca_mandato("CAF-RA-01", &cf).await.unwrap();
@@ -462,13 +471,7 @@ async fn il_caf_presenta_solo_con_mandato() {
 
     // In force, to file: filed with the CAF as sender.
     b.registro
-        .registra_mandato(
-            "CAF-RA-01",
-            cf.clone(),
-            Ambito::Presentazione,
-            scadenza,
-            "prova",
-        )
+        .registra_mandato("CAF-RA-01", cf, Ambito::Presentazione, scadenza, "prova")
         .await
         .unwrap();
     let r = post(&b.app, &uri, &op, &firma(riepilogo.token())).await;
