@@ -2,7 +2,8 @@
 // axe-core on every page (WCAG 2.1 A and AA: zero violations), the simulatore with a
 // wrong field corrected, signing in (by keyboard too), "Le mie DSU" as the declarant
 // and as another member, the attestation's PDF read back with pdftotext, another
-// family's DSU refused. BASE is the running `isee demo`, CHIAVE its API key and
+// family's DSU refused, the DSU wizard (a wrong field, a lost session, the draft
+// resumed, filed; by keyboard only too), the CAF under a mandate. BASE is the running `isee demo`, CHIAVE its API key and
 // PASSWORD_* its accounts' passwords (scripts/e2e.sh).
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -20,6 +21,28 @@ const verifica = (cond, msg) => {
 
 async function schermata(page, file) {
   if (SCHERMATE) { await page.screenshot({ path: `${SCHERMATE}/${file}.png`, fullPage: true }); }
+}
+
+// Presses Tab until the element with `id` has the focus (at most 80 times).
+async function tabFino(page, id) {
+  for (let i = 0; i < 80 && await page.evaluate(() => document.activeElement?.id) !== id; i++) {
+    await page.keyboard.press('Tab');
+  }
+  return await page.evaluate(() => document.activeElement?.id) === id;
+}
+
+// Signs `nome` in with `password` on a fresh /accedi page.
+async function accedi(page, nome, password) {
+  await page.goto(`${BASE}/accedi`);
+  await page.fill('#nome', nome);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+}
+
+// Submits the wizard's step with "Salva e continua"; the answer's status.
+async function avanti(page) {
+  const [r] = await Promise.all([page.waitForNavigation(), page.click('main button[value=avanti]')]);
+  return r.status();
 }
 
 async function axe(page, nome) {
@@ -170,6 +193,67 @@ try {
   const testoRicevuta = execFileSync('pdftotext', ['-enc', 'UTF-8', fileRicevuta, '-']).toString();
   verifica(testoRicevuta.includes('Ricevuta di presentazione della DSU') && testoRicevuta.includes(protocollo), 'la ricevuta della DSU in PDF');
 
+
+  // Compila la DSU: a wrong field corrected, the session lost and the draft resumed,
+  // every step checked with axe, signed and filed; the attestation follows.
+  await Promise.all([page.waitForNavigation(), page.click('nav a[href="/compila"]')]);
+  verifica(page.url().endsWith('/compila'), 'menu: Compila la DSU');
+  await axe(page, 'compila: le bozze');
+  await Promise.all([page.waitForNavigation(), page.click('main form[action="/compila/nuova"] button')]);
+  const bozza = page.url().match(/\/compila\/(\d+)\/nucleo$/);
+  verifica(bozza !== null, `nuova bozza (${page.url()})`);
+  verifica((await page.inputValue('#c0_cf')).length === 16, 'il codice fiscale del dichiarante è già scritto');
+  const nascita = await page.inputValue('#c0_nascita');
+  verifica(/^\d\d\/\d\d\/\d{4}$/.test(nascita), `la data di nascita dal codice fiscale (${nascita})`);
+  await page.fill('#comune', 'H501');
+  await page.fill('#c0_cognome', 'Demo');
+  await page.fill('#c0_nome', 'Dichiarante');
+  await page.fill('#c0_nascita', '31/02/1985');
+  verifica(await avanti(page) === 422, 'nucleo con una data sbagliata: 422');
+  verifica(await page.locator('#c0_nascita-errore').isVisible(), 'l\'errore accanto alla data');
+  verifica(await page.inputValue('#c0_cognome') === 'Demo', 'i valori restano');
+  await axe(page, 'compila: nucleo con errori');
+  await schermata(page, 'compila-errori');
+  await page.fill('#c0_nascita', nascita);
+  verifica(await avanti(page) === 200 && page.url().endsWith('/redditi'), 'nucleo corretto: i redditi');
+  await axe(page, 'compila: redditi');
+  await page.fill('#c0_mesi', '12');
+  await page.fill('#c0_dipendente', '21.500');
+  verifica(await avanti(page) === 200 && page.url().endsWith('/patrimonio'), 'redditi: il patrimonio');
+  // The session is lost (cookies gone): signing in again, the draft is where it was.
+  await contesto.clearCookies();
+  await page.goto(`${BASE}/compila`);
+  verifica(page.url().endsWith('/accedi'), 'sessione persa: si chiede di accedere');
+  await accedi(page, 'dichiarante', process.env.PASSWORD_DICHIARANTE);
+  await page.goto(`${BASE}/compila`);
+  const riprendi = page.locator(`a[href="/compila/${bozza[1]}/patrimonio"]`);
+  verifica(await riprendi.count() === 1, 'la bozza si riprende dal passo raggiunto');
+  await Promise.all([page.waitForNavigation(), riprendi.click()]);
+  await page.goto(`${BASE}/compila/${bozza[1]}/redditi`);
+  verifica(await page.inputValue('#c0_dipendente') === '21.500', 'la bozza conserva i redditi scritti');
+  await page.goto(`${BASE}/compila/${bozza[1]}/patrimonio`);
+  await axe(page, 'compila: patrimonio');
+  await page.fill('#c0_saldo', '5.000');
+  await page.fill('#c0_giacenza', '4.000');
+  verifica(await avanti(page) === 200 && page.url().endsWith('/casa'), 'patrimonio: la casa');
+  await axe(page, 'compila: casa');
+  await page.selectOption('#titolo', 'locazione');
+  await page.fill('#canone', '6.000');
+  verifica(await avanti(page) === 200 && page.url().endsWith('/riepilogo'), 'casa: il riepilogo');
+  const stima = (await page.textContent('#titolo-isee')).split(':')[1].trim();
+  verifica(stima.endsWith('€'), `il riepilogo mostra l'ISEE (${stima})`);
+  await axe(page, 'compila: riepilogo');
+  await schermata(page, 'compila-riepilogo');
+  const [senzaFirma] = await Promise.all([page.waitForNavigation(), page.click('main form[action$="/presenta"] button')]);
+  verifica(senzaFirma.status() === 422 && await page.locator('#dichiaro-errore').isVisible(), 'senza la firma: 422 e l\'errore');
+  await axe(page, 'compila: riepilogo senza firma');
+  await page.click('label[for=dichiaro]');
+  await Promise.all([page.waitForNavigation(), page.click('main form[action$="/presenta"] button')]);
+  verifica(/\/le-mie-dsu\/INPS-ISEE-/.test(page.url()) && (await page.textContent('h1')).includes('Attestazione ISEE'), `DSU presentata: l'attestazione (${page.url()})`);
+  verifica((await page.textContent('main')).includes(stima.replace(' €', '')), `l'attestazione ha l'ISEE del riepilogo (${stima})`);
+  await page.goto(`${BASE}/compila`);
+  verifica(await page.locator(`a[href^="/compila/${bozza[1]}/"]`).count() === 0, 'la bozza presentata non c\'è più');
+
   // Signing out: the session ends.
   await Promise.all([page.waitForNavigation(), page.click('header form[action="/esci"] button')]);
   r = await page.goto(`${BASE}/le-mie-dsu`);
@@ -193,6 +277,37 @@ try {
   verifica(!(await page.textContent('main')).includes('Dati dichiarati'), 'il componente non vede i dati della DSU');
   verifica(await page.locator('a[href$="/ricevuta.pdf"]').count() === 0, 'il componente non ha la ricevuta');
   await axe(page, 'attestazione vista da un componente');
+
+
+  // The member files their own DSU by keyboard only.
+  await page.goto(`${BASE}/compila`);
+  verifica(await tabFino(page, 'nuova'), 'tastiera: «Inizia una nuova DSU» si raggiunge con Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(page.url().endsWith('/nucleo'), 'tastiera: la nuova bozza');
+  verifica(await tabFino(page, 'comune'), 'tastiera: il comune');
+  await page.keyboard.type('H501');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Demo');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Componente');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(page.url().endsWith('/redditi'), `tastiera: i redditi (${page.url()})`);
+  verifica(await tabFino(page, 'c0_mesi'), 'tastiera: i mesi di lavoro');
+  await page.keyboard.type('12');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('15000');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(await tabFino(page, 'c0_saldo'), 'tastiera: il patrimonio');
+  await page.keyboard.type('1000');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(await tabFino(page, 'canone'), 'tastiera: la casa');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(page.url().endsWith('/riepilogo'), `tastiera: il riepilogo (${page.url()})`);
+  verifica(await tabFino(page, 'dichiaro'), 'tastiera: la dichiarazione');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  verifica(/\/le-mie-dsu\/INPS-ISEE-/.test(page.url()), `tastiera: DSU presentata (${page.url()})`);
 
   // Another family's DSU, its protocol taken from the register's API: the 404 page.
   const estranei = [];
@@ -218,6 +333,53 @@ try {
   r = await page.goto(`${BASE}/le-mie-dsu`);
   verifica(r.status() === 403, `operatore CAF su Le mie DSU: 403 (${r.status()})`);
   await axe(page, 'le mie DSU senza codice fiscale');
+
+  // The CAF files for a declarant only under a mandate.
+  await page.goto(`${BASE}/compila`);
+  await Promise.all([page.waitForNavigation(), page.click('main form[action="/compila/nuova"] button')]);
+  await page.fill('#comune', 'H199');
+  await page.fill('#c0_cognome', 'Rossi');
+  await page.fill('#c0_nome', 'Mario');
+  await page.fill('#c0_cf', 'RSSMRA85M01H199H');
+  await page.fill('#c0_nascita', '01/08/1985');
+  verifica(await avanti(page) === 200, 'CAF: nucleo');
+  await page.fill('#c0_dipendente', '30000');
+  await avanti(page);
+  await avanti(page);
+  await avanti(page);
+  verifica(page.url().endsWith('/riepilogo'), `CAF: riepilogo (${page.url()})`);
+  const bozzaCaf = page.url();
+  verifica((await page.textContent('#impedimento')).includes('non ha dato mandato'), 'CAF senza mandato: la DSU non si presenta');
+  verifica(await page.locator('#dichiaro').count() === 0, 'CAF senza mandato: nessuna firma');
+  await axe(page, 'CAF: riepilogo senza mandato');
+  await Promise.all([page.waitForNavigation(), page.click('nav a[href="/caf"]')]);
+  await axe(page, 'CAF: le DSU del CAF');
+  await page.goto(`${BASE}/caf/resoconto`);
+  const primaDelCaf = Number((await page.textContent('tfoot td')).trim());
+  await page.goto(`${BASE}/caf/mandati`);
+  await page.fill('#cf', 'RSSMRA85M01H199X');
+  await page.fill('#scadenza', '01/01/2001');
+  const [mandatoSbagliato] = await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  verifica(mandatoSbagliato.status() === 422 && await page.locator('#cf-errore').isVisible() && await page.locator('#scadenza-errore').isVisible(), 'mandato sbagliato: ogni errore al suo campo');
+  await axe(page, 'CAF: mandato con errori');
+  await page.fill('#cf', 'RSSMRA85M01H199H');
+  await page.fill('#scadenza', '31/12/2099');
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  verifica((await page.textContent('main')).includes('Mandato registrato'), 'CAF: mandato registrato');
+  await axe(page, 'CAF: mandati');
+  await page.goto(bozzaCaf);
+  await page.click('label[for=dichiaro]');
+  await Promise.all([page.waitForNavigation(), page.click('main form[action$="/presenta"] button')]);
+  const daCaf = page.url().match(/\/caf\/dsu\/(INPS-ISEE-[^?]+)/);
+  verifica(daCaf !== null, `CAF con mandato: DSU presentata (${page.url()})`);
+  await axe(page, 'CAF: attestazione');
+  await page.goto(`${BASE}/caf`);
+  verifica(daCaf && await page.locator(`a[href="/caf/dsu/${daCaf[1]}"]`).count() === 1, 'CAF: la DSU nell\'elenco del mese');
+  await page.goto(`${BASE}/caf/resoconto`);
+  const dopoDelCaf = Number((await page.textContent('tfoot td')).trim());
+  verifica(dopoDelCaf === primaDelCaf + 1, `CAF: il resoconto del mese conta la DSU (${primaDelCaf} → ${dopoDelCaf})`);
+  await axe(page, 'CAF: resoconto mensile');
+  await schermata(page, 'caf-resoconto');
   verifica(errori.length === 0, `console senza errori (${errori.join(' | ')})`);
 } finally {
   await browser.close();
