@@ -10,7 +10,7 @@
 //!   basis of the CAF's fee bands.
 //! * **Mandati** (`/caf/mandati`): records the mandate a declarant signed at the CAF
 //!   (scope and last day), which the wizard requires to file for that declarant
-//!   (docs/SCELTE.md §23).
+//!   (docs/SCELTE.md §22).
 //!
 //! Every page is the register's sender rule: the CAF sees what it filed, or holds a
 //! mandate for; every read is logged (`portale::letture`).

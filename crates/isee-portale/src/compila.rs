@@ -9,7 +9,7 @@
 //!   ([`crate::simulatore::verifica`]) and the step comes back with the problems of its
 //!   own fields next to them, or goes on. Problems of later steps wait for their step;
 //!   the summary lists them all, each linked to its field.
-//! * **Who files** (docs/SCELTE.md §23): a citizen files the DSU of which they are the
+//! * **Who files** (docs/SCELTE.md §22): a citizen files the DSU of which they are the
 //!   declarant (the declarant's fiscal code must be the account's), with the portal as
 //!   the register's sender ([`MITTENTE_PORTALE`]); a CAF operator files as its CAF (the
 //!   account's CAF code is the sender) and only for a declarant whose mandate to that
