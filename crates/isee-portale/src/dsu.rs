@@ -17,7 +17,7 @@ use crate::accesso::{errore_interno, vai};
 use crate::{Contesto, Layout, Portale, pagina, pagina_non_trovata};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use isee_core::attestazione::{Attestazione, EsitoIndicatore};
@@ -334,6 +334,8 @@ struct PaginaAttestazione {
     /// Where the list and the downloads are ("/le-mie-dsu", "/caf/dsu").
     base: &'static str,
     elenco: &'static str,
+    /// Just filed by the wizard.
+    appena_presentata: bool,
     protocollo: String,
     protocollo_mittente: Option<String>,
     tipo: &'static str,
@@ -473,23 +475,37 @@ fn note(f: &Fascicolo) -> Vec<isee_stampa::Annotazione> {
         .collect()
 }
 
+/// `?presentata=1`: the wizard has just filed the DSU (the page says so).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct Arrivo {
+    presentata: Option<String>,
+}
+
 pub(crate) async fn attestazione(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
+    Query(q): Query<Arrivo>,
 ) -> Response {
-    attestazione_da(&p, &c, &testo, Canale::Cittadino).await
+    attestazione_da(&p, &c, &testo, Canale::Cittadino, q.presentata.is_some()).await
 }
 
 pub(crate) async fn attestazione_caf(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
+    Query(q): Query<Arrivo>,
 ) -> Response {
-    attestazione_da(&p, &c, &testo, Canale::Caf).await
+    attestazione_da(&p, &c, &testo, Canale::Caf, q.presentata.is_some()).await
 }
 
-async fn attestazione_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+async fn attestazione_da(
+    p: &Portale,
+    c: &Contesto,
+    testo: &str,
+    canale: Canale,
+    presentata: bool,
+) -> Response {
     let (f, vista) = match leggi(p, c, testo, "attestazione", canale).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -504,6 +520,7 @@ async fn attestazione_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale)
         ),
         base: canale.base(),
         elenco: canale.elenco(),
+        appena_presentata: presentata,
         protocollo: r.protocollo.to_string(),
         protocollo_mittente: r.protocollo_mittente.clone(),
         tipo: nome_tipo(r.tipo),

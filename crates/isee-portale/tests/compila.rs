@@ -334,6 +334,10 @@ async fn il_cittadino_compila_corregge_riprende_e_presenta() {
     assert_eq!(valori.isee, atteso);
     let att = get(&b.app, &dove, &mario).await;
     assert_eq!(att.stato, StatusCode::OK);
+    assert!(
+        att.testo.contains("id=\"presentata\""),
+        "the page says it was filed"
+    );
     assert!(att.testo.contains(&isee_core::report::euro(atteso)));
     // The draft is gone; a second submission finds nothing to file.
     assert!(
