@@ -312,6 +312,19 @@ fn compilatore<'a>(p: &'a Portale, c: &'a Contesto) -> Result<Compilatore<'a>, R
     })
 }
 
+/// [`compilatore`] for a POST, whose CSRF token and origin are checked first.
+fn compilatore_post<'a>(
+    p: &'a Portale,
+    c: &'a Contesto,
+    h: &HeaderMap,
+    coppie: &[(String, String)],
+) -> Result<Compilatore<'a>, Response> {
+    if !richiesta_valida(p, c, h, coppie) {
+        return Err(rifiuto(c));
+    }
+    compilatore(p, c)
+}
+
 fn vai_a(dove: String) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(&dove) {
@@ -436,10 +449,7 @@ pub(crate) async fn nuova(
     h: HeaderMap,
     Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !richiesta_valida(&p, &c, &h, &coppie) {
-        return rifiuto(&c);
-    }
-    let k = match compilatore(&p, &c) {
+    let k = match compilatore_post(&p, &c, &h, &coppie) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -476,10 +486,7 @@ pub(crate) async fn elimina(
     h: HeaderMap,
     Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !richiesta_valida(&p, &c, &h, &coppie) {
-        return rifiuto(&c);
-    }
-    let k = match compilatore(&p, &c) {
+    let k = match compilatore_post(&p, &c, &h, &coppie) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -848,10 +855,7 @@ pub(crate) async fn passo_invio(
     h: HeaderMap,
     Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !richiesta_valida(&p, &c, &h, &coppie) {
-        return rifiuto(&c);
-    }
-    let k = match compilatore(&p, &c) {
+    let k = match compilatore_post(&p, &c, &h, &coppie) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -943,10 +947,7 @@ pub(crate) async fn presenta(
     h: HeaderMap,
     Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !richiesta_valida(&p, &c, &h, &coppie) {
-        return rifiuto(&c);
-    }
-    let k = match compilatore(&p, &c) {
+    let k = match compilatore_post(&p, &c, &h, &coppie) {
         Ok(k) => k,
         Err(r) => return r,
     };
