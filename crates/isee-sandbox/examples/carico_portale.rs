@@ -22,6 +22,8 @@
 //! 3. signed in, `--giri` times: `GET /le-mie-dsu`, `GET /le-mie-dsu/{protocollo}`
 //!    (the first DSU listed), `GET /salute`.
 //!
+//! A session starts each phase after a random wait in 0–`--pausa-ms` (with
+//! `--simultanee`, all at once: a burst of N requests queued on the server's cores).
 //! Between two requests a session waits `--pausa-ms` (uniform in ½–1½ times it: a
 //! person reading the page); `--pausa-ms 0` sends back to back (saturation, where
 //! latency is mostly queueing: with 200 requests in flight on 2 cores, Little's law).
@@ -64,6 +66,10 @@ struct Args {
     /// Households the demo files
     #[arg(long, default_value_t = 30)]
     nuclei: u64,
+    /// Every session starts each phase at the same instant (a burst of N requests)
+    /// instead of after a random wait in 0–`--pausa-ms`
+    #[arg(long)]
+    simultanee: bool,
     /// Client threads (the server has the rest of the machine)
     #[arg(long, default_value_t = 1)]
     thread: usize,
@@ -86,6 +92,7 @@ struct Sessione {
     misure: Vec<Misura>,
     fallite: Vec<String>,
     pausa_ms: u64,
+    simultanee: bool,
     protocollo: Option<String>,
     /// The last HTML body of each page (for the page weight).
     ultime: BTreeMap<&'static str, Bytes>,
@@ -100,7 +107,7 @@ fn cliente() -> isee_http::Client {
 }
 
 impl Sessione {
-    async fn apri(addr: SocketAddr, pausa_ms: u64) -> Result<Sessione, Errore> {
+    async fn apri(addr: SocketAddr, pausa_ms: u64, simultanee: bool) -> Result<Sessione, Errore> {
         Ok(Sessione {
             conn: cliente().connect(addr).await?,
             cookie: BTreeMap::new(),
@@ -108,6 +115,7 @@ impl Sessione {
             misure: Vec::new(),
             fallite: Vec::new(),
             pausa_ms,
+            simultanee,
             protocollo: None,
             ultime: BTreeMap::new(),
         })
@@ -116,6 +124,14 @@ impl Sessione {
     async fn pausa(&self) {
         if self.pausa_ms > 0 {
             let ms = self.pausa_ms / 2 + fastrand::u64(0..=self.pausa_ms);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+    }
+
+    /// The wait before a phase's first request: people do not click in step.
+    async fn arrivo(&self) {
+        if self.pausa_ms > 0 && !self.simultanee {
+            let ms = fastrand::u64(0..self.pausa_ms);
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
     }
@@ -199,6 +215,7 @@ impl Sessione {
     }
 
     async fn anonima(&mut self, giri: usize) {
+        self.arrivo().await;
         for _ in 0..giri {
             self.pagina("home", "/").await;
             self.pausa().await;
@@ -236,6 +253,7 @@ impl Sessione {
     }
 
     async fn accedi(&mut self, password: &str) {
+        self.arrivo().await;
         let Some(html) = self.pagina("accedi (GET)", "/accedi").await else {
             return;
         };
@@ -265,6 +283,7 @@ impl Sessione {
     }
 
     async fn firmata(&mut self, giri: usize) {
+        self.arrivo().await;
         for _ in 0..giri {
             let Some(html) = self.pagina("le-mie-dsu", "/le-mie-dsu").await else {
                 return;
@@ -502,12 +521,20 @@ async fn esegui(a: Args) -> Result<bool, Errore> {
     let addr = demo.addr;
     let password = Arc::new(demo.password.clone());
     println!(
-        "isee demo su http://{addr}: {} sessioni, {} giri, pausa media {} ms, {} thread del client",
-        a.sessioni, a.giri, a.pausa_ms, a.thread
+        "isee demo su http://{addr}: {} sessioni, {} giri, pausa media {} ms{}, {} thread del client",
+        a.sessioni,
+        a.giri,
+        a.pausa_ms,
+        if a.simultanee {
+            ", fasi simultanee"
+        } else {
+            ""
+        },
+        a.thread
     );
     let mut sessioni = Vec::with_capacity(a.sessioni);
     for _ in 0..a.sessioni {
-        sessioni.push(Sessione::apri(addr, a.pausa_ms).await?);
+        sessioni.push(Sessione::apri(addr, a.pausa_ms, a.simultanee).await?);
     }
     let giri = a.giri;
     let (sessioni, t1) = fase(sessioni, move |mut s| async move {
