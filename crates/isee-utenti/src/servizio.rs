@@ -111,10 +111,33 @@ fn evento(quando: DateTime<Utc>, tipo: TipoEvento) -> EventoUtente {
     }
 }
 
+/// How many Argon2id computations run at once in the process: one per core. Without a
+/// bound, N concurrent logins take N blocking threads and N × 19 MiB (200 logins of
+/// the portal's load test: 2.5 GB resident), and their threads outnumber the runtime's
+/// on the cores, so every other request waits behind them (docs/PERFORMANCE.md,
+/// Portale). Waiting logins queue here instead, and take their memory in turn. The
+/// permit goes with the computation: a login dropped mid-way (the client left) holds
+/// it until its hash is done.
+static ARGON2: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ))
+    });
+
 async fn in_blocco<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Risultato<T> {
-    tokio::task::spawn_blocking(f)
+    let permesso = ARGON2
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|e| ErroreUtenti::Interrotto(e.to_string()))
+        .map_err(|e| ErroreUtenti::Interrotto(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let esito = f();
+        drop(permesso);
+        esito
+    })
+    .await
+    .map_err(|e| ErroreUtenti::Interrotto(e.to_string()))
 }
 
 impl<S: StoreUtenti> Utenti<S> {
