@@ -154,6 +154,10 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
   verifica(page.url().endsWith('/area-personale'), `accesso: area personale (${page.url()})`);
   await axe(page, 'area personale');
+  r = await page.goto(`${BASE}/i-miei-mandati`);
+  verifica(r.status() === 200 && (await page.textContent('h1')).includes('I miei mandati'), 'i miei mandati ai CAF');
+  await axe(page, 'i miei mandati');
+  await page.goto(`${BASE}/area-personale`);
 
   await Promise.all([page.waitForNavigation(), page.click('nav a[href="/le-mie-dsu"]')]);
   verifica(page.url().endsWith('/le-mie-dsu'), 'menu: Le mie DSU');

@@ -670,3 +670,101 @@ async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale)
         Err(e) => errore_interno(c, &e),
     }
 }
+
+/// One of the citizen's mandates, as "I miei mandati" shows it.
+struct VoceMandato {
+    caf: String,
+    ambito: &'static str,
+    scadenza: String,
+    stato: &'static str,
+    in_vigore: bool,
+}
+
+#[derive(Template)]
+#[template(path = "i_miei_mandati.html")]
+struct IMieiMandati {
+    l: Layout,
+    voci: Vec<VoceMandato>,
+    revocato: Option<String>,
+}
+
+async fn pagina_mandati(
+    c: &Contesto,
+    cf: &CodiceFiscale,
+    registro: &Registro,
+    revocato: Option<String>,
+) -> Response {
+    let mandati = match registro.mandati(cf).await {
+        Ok(m) => m,
+        Err(e) => return errore_interno(c, &e),
+    };
+    let oggi = crate::accesso::adesso().date_naive();
+    let voci = mandati
+        .iter()
+        .map(|m| VoceMandato {
+            caf: m.mittente.clone(),
+            ambito: match m.ambito {
+                isee_registro::Ambito::Lettura => "Consultare le DSU",
+                isee_registro::Ambito::Presentazione => "Presentare e consultare le DSU",
+            },
+            scadenza: data(m.scadenza),
+            stato: if m.revocato_il.is_some() {
+                "Revocato"
+            } else if m.in_vigore(oggi) {
+                "In vigore"
+            } else {
+                "Scaduto"
+            },
+            in_vigore: m.in_vigore(oggi),
+        })
+        .collect();
+    pagina(
+        &IMieiMandati {
+            l: Layout::new("I miei mandati ai CAF", "dsu", c),
+            voci,
+            revocato,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// "I miei mandati": the mandates the signed-in citizen gave as declarant, with their
+/// scope, last day and state, each in force one revocable here.
+pub(crate) async fn mandati(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+) -> Response {
+    let (a, cf, registro) = match cittadino(&p, &c) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    registra_lettura(a, "i_miei_mandati", "");
+    pagina_mandati(&c, cf, registro, None).await
+}
+
+/// Revokes the citizen's mandate to the CAF named in the body (`caf`): from now on it
+/// gives that CAF nothing.
+pub(crate) async fn revoca_mandato(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    h: axum::http::HeaderMap,
+    axum::extract::Form(coppie): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    if !crate::accesso::richiesta_valida(&p, &c, &h, &coppie) {
+        return crate::accesso::rifiuto(&c);
+    }
+    let (a, cf, registro) = match cittadino(&p, &c) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let caf = crate::accesso::valore(&coppie, "caf");
+    match registro.revoca_mandato(caf, cf).await {
+        Ok(m) => {
+            tracing::info!(target: "portale::letture", utente = %a.utente.id, caf = %m.mittente, "mandato revocato dal dichiarante");
+            let testo = format!("Il mandato al CAF {} è revocato.", m.mittente);
+            pagina_mandati(&c, cf, registro, Some(testo)).await
+        }
+        Err(ErroreRegistro::MandatoSconosciuto { .. }) => pagina_non_trovata(&c),
+        Err(e) => errore_interno(&c, &e),
+    }
+}

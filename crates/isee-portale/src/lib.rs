@@ -113,6 +113,8 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             "/caf/dsu/{protocollo}/ricevuta.pdf",
             get(dsu::ricevuta_pdf_caf),
         )
+        .route("/i-miei-mandati", get(dsu::mandati))
+        .route("/i-miei-mandati/revoca", post(dsu::revoca_mandato))
         .route("/le-mie-dsu", get(dsu::elenco))
         .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione))
         .route(

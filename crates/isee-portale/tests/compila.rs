@@ -594,6 +594,67 @@ async fn le_pagine_del_caf() {
     let vuoto = get(&b.app, "/caf/resoconto?mese=2020-01", &op).await;
     assert!(vuoto.testo.contains("gennaio 2020: 0"), "{}", vuoto.testo);
 
+    // Mario sees the mandate he gave and revokes it: the CAF then files nothing for him.
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let pagina = get(&b.app, "/i-miei-mandati", &mario).await;
+    assert_eq!(pagina.stato, StatusCode::OK);
+    assert!(
+        pagina.testo.contains("CAF-RA-01") && pagina.testo.contains("In vigore"),
+        "{}",
+        pagina.testo
+    );
+    let laura = accedi(&b.app, "laura.bianchi").await;
+    assert!(
+        !get(&b.app, "/i-miei-mandati", &laura)
+            .await
+            .testo
+            .contains("CAF-RA-01"),
+        "another citizen's mandates"
+    );
+    let r = post(
+        &b.app,
+        "/i-miei-mandati/revoca",
+        &laura,
+        &format!(
+            "csrf={}&caf=CAF-RA-01",
+            get(&b.app, "/i-miei-mandati", &laura).await.token()
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.stato,
+        StatusCode::NOT_FOUND,
+        "Laura cannot revoke Mario's mandate"
+    );
+    assert_eq!(
+        post(&b.app, "/i-miei-mandati/revoca", &mario, "caf=CAF-RA-01")
+            .await
+            .stato,
+        StatusCode::FORBIDDEN,
+        "CSRF"
+    );
+    let r = post(
+        &b.app,
+        "/i-miei-mandati/revoca",
+        &mario,
+        &format!("csrf={}&caf=CAF-RA-01", pagina.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::OK, "{}", r.testo);
+    assert!(r.testo.contains("Revocato"));
+    assert!(
+        !b.registro.mandati(&cf).await.unwrap()[0]
+            .in_vigore(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+    );
+    let id = nuova(&b.app, &op).await;
+    compila_tutto(&b.app, &op, &id).await;
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &op).await;
+    assert!(
+        riepilogo.testo.contains("scaduto o revocato"),
+        "{}",
+        riepilogo.testo
+    );
+
     // Another CAF: the protocol does not exist for it; a citizen has no CAF pages.
     let altro = accedi(&b.app, "altro.caf").await;
     assert_eq!(
