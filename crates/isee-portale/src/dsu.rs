@@ -41,6 +41,11 @@ pub(crate) enum Canale {
 }
 
 impl Canale {
+    /// The channel of a route: the CAF's pages or "Le mie DSU".
+    const fn di(caf: bool) -> Canale {
+        if caf { Canale::Caf } else { Canale::Cittadino }
+    }
+
     fn base(self) -> &'static str {
         match self {
             Canale::Cittadino => "/le-mie-dsu",
@@ -481,31 +486,15 @@ pub(crate) struct Arrivo {
     presentata: Option<String>,
 }
 
-pub(crate) async fn attestazione(
+/// The attestation page; `CAF` picks the channel (the route says which).
+pub(crate) async fn attestazione<const CAF: bool>(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
     Query(q): Query<Arrivo>,
 ) -> Response {
-    attestazione_da(&p, &c, &testo, Canale::Cittadino, q.presentata.is_some()).await
-}
-
-pub(crate) async fn attestazione_caf(
-    State(p): State<Arc<Portale>>,
-    Extension(c): Extension<Contesto>,
-    Path(testo): Path<String>,
-    Query(q): Query<Arrivo>,
-) -> Response {
-    attestazione_da(&p, &c, &testo, Canale::Caf, q.presentata.is_some()).await
-}
-
-async fn attestazione_da(
-    p: &Portale,
-    c: &Contesto,
-    testo: &str,
-    canale: Canale,
-    presentata: bool,
-) -> Response {
+    let (p, c, testo, canale) = (&*p, &c, testo.as_str(), Canale::di(CAF));
+    let presentata = q.presentata.is_some();
     let (f, vista) = match leggi(p, c, testo, "attestazione", canale).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -577,23 +566,12 @@ fn scaricamento(tipo: &'static str, nome: String, corpo: Vec<u8>) -> Response {
         .into_response()
 }
 
-pub(crate) async fn attestazione_pdf(
+pub(crate) async fn attestazione_pdf<const CAF: bool>(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
 ) -> Response {
-    attestazione_pdf_da(&p, &c, &testo, Canale::Cittadino).await
-}
-
-pub(crate) async fn attestazione_pdf_caf(
-    State(p): State<Arc<Portale>>,
-    Extension(c): Extension<Contesto>,
-    Path(testo): Path<String>,
-) -> Response {
-    attestazione_pdf_da(&p, &c, &testo, Canale::Caf).await
-}
-
-async fn attestazione_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+    let (p, c, testo, canale) = (&*p, &c, testo.as_str(), Canale::di(CAF));
     let (f, _) = match leggi(p, c, testo, "attestazione_pdf", canale).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -618,23 +596,12 @@ async fn attestazione_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Can
 }
 
 /// The filing receipt: the declarant only (it is the declarant's filing), or the CAF.
-pub(crate) async fn ricevuta_pdf(
+pub(crate) async fn ricevuta_pdf<const CAF: bool>(
     State(p): State<Arc<Portale>>,
     Extension(c): Extension<Contesto>,
     Path(testo): Path<String>,
 ) -> Response {
-    ricevuta_pdf_da(&p, &c, &testo, Canale::Cittadino).await
-}
-
-pub(crate) async fn ricevuta_pdf_caf(
-    State(p): State<Arc<Portale>>,
-    Extension(c): Extension<Contesto>,
-    Path(testo): Path<String>,
-) -> Response {
-    ricevuta_pdf_da(&p, &c, &testo, Canale::Caf).await
-}
-
-async fn ricevuta_pdf_da(p: &Portale, c: &Contesto, testo: &str, canale: Canale) -> Response {
+    let (p, c, testo, canale) = (&*p, &c, testo.as_str(), Canale::di(CAF));
     let (r, vista, registro) = match riga(p, c, testo, "ricevuta_pdf", canale).await {
         Ok(x) => x,
         Err(risposta) => return risposta,

@@ -104,26 +104,26 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             "/caf/mandati",
             get(caf::mandati).post(caf::registra_mandato),
         )
-        .route("/caf/dsu/{protocollo}", get(dsu::attestazione_caf))
+        .route("/caf/dsu/{protocollo}", get(dsu::attestazione::<true>))
         .route(
             "/caf/dsu/{protocollo}/attestazione.pdf",
-            get(dsu::attestazione_pdf_caf),
+            get(dsu::attestazione_pdf::<true>),
         )
         .route(
             "/caf/dsu/{protocollo}/ricevuta.pdf",
-            get(dsu::ricevuta_pdf_caf),
+            get(dsu::ricevuta_pdf::<true>),
         )
         .route("/i-miei-mandati", get(dsu::mandati))
         .route("/i-miei-mandati/revoca", post(dsu::revoca_mandato))
         .route("/le-mie-dsu", get(dsu::elenco))
-        .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione))
+        .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione::<false>))
         .route(
             "/le-mie-dsu/{protocollo}/attestazione.pdf",
-            get(dsu::attestazione_pdf),
+            get(dsu::attestazione_pdf::<false>),
         )
         .route(
             "/le-mie-dsu/{protocollo}/ricevuta.pdf",
-            get(dsu::ricevuta_pdf),
+            get(dsu::ricevuta_pdf::<false>),
         )
         .route(
             "/password-dimenticata",
