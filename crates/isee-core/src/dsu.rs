@@ -11,6 +11,7 @@
 
 use crate::codice_fiscale::CodiceFiscale;
 use crate::data::Data;
+pub use crate::dati_inps::DatiInps;
 use crate::importo::{Importo, Percentuale};
 pub use crate::testo_corto::CodiceComune;
 use schemars::JsonSchema;
@@ -56,6 +57,11 @@ pub struct Dsu {
     /// The ISEE corrente module (art. 9; modulo sostitutivo, `ISEECorrente`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrente: Option<ModuloCorrente>,
+    /// What INPS's DSU document asks beyond what the calculation uses (signature, the
+    /// home's address and lease, each person's registry data, disability certificate
+    /// and vehicles). No rule reads it.
+    #[serde(default, skip_serializing_if = "DatiInps::is_vuoto")]
+    pub dati_inps: DatiInps,
 }
 
 fn versione_formato() -> u32 {

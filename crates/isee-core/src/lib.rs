@@ -18,6 +18,7 @@
 pub mod attestazione;
 pub mod calcolo;
 pub mod codice_fiscale;
+pub mod dati_inps;
 pub mod data;
 pub mod dsu;
 pub mod importo;

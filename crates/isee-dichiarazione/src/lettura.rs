@@ -7,7 +7,7 @@
 
 use crate::{
     Certificazione, ContrattoLocazione, DIMENSIONE_MASSIMA, DatiPersona, Documento,
-    ErroreImportazione, Indirizzo, Integrazioni, NAMESPACE, Operazione, PROFONDITA_MASSIMA,
+    DatiInps, ErroreImportazione, Indirizzo, NAMESPACE, Operazione, PROFONDITA_MASSIMA,
     Problema, Sesso, Sottoscrizione, TipoOperazione, TipoVeicolo, Veicolo, da_codice_fiscale,
 };
 use isee_core::Dsu;
@@ -29,8 +29,8 @@ pub fn importa(xml: &[u8]) -> Result<Dsu, ErroreImportazione> {
     importa_documento(xml).map(|d| d.dsu)
 }
 
-/// Reads an `ISEE_Dichiarazione` document: the DSU, the operation, and the data
-/// INPS holds that our DSU does not ([`Integrazioni`]).
+/// Reads an `ISEE_Dichiarazione` document: the DSU, with the data the calculation does
+/// not use in its `dati_inps`, and the operation.
 pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     let errore = |m: String| ErroreImportazione {
         problemi: vec![Problema {
@@ -77,7 +77,6 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
     let mut l = Lettore {
         problemi: Vec::new(),
         persone: BTreeMap::new(),
-        riceventi: Vec::new(),
     };
     let risultato = l.dichiarazione(doc.root_element());
     if !l.problemi.is_empty() {
@@ -85,31 +84,21 @@ pub fn importa_documento(xml: &[u8]) -> Result<Documento, ErroreImportazione> {
             problemi: l.problemi,
         });
     }
-    let Some((dsu, operazione, mut integrazioni)) = risultato else {
+    let Some((dsu, operazione, mut dati)) = risultato else {
         return Err(ErroreImportazione {
             problemi: l.problemi,
         });
     };
-    let dsu: Dsu = serde_json::from_value(Value::Object(dsu))
+    let mut dsu: Dsu = serde_json::from_value(Value::Object(dsu))
         .map_err(|e| errore(format!("il contenuto non forma una DSU valida: {e}")))?;
-    integrazioni.persone = l.persone;
-    while l.riceventi.last().is_some_and(Option::is_none) {
-        l.riceventi.pop();
+    dati.persone = l.persone;
+    if let Some(s) = &mut dati.sottoscrizione
+        && s.data.as_ref() == Some(&dsu.data_presentazione)
+    {
+        s.data = None;
     }
-    integrazioni.riceventi_donazioni = l.riceventi;
-    if let Some(s) = &mut integrazioni.sottoscrizione {
-        if s.data == dsu.data_presentazione.get() {
-            s.data = None;
-        }
-        if dsu.protocollo_mittente.is_some() {
-            s.protocollo_mittente = None;
-        }
-    }
-    Ok(Documento {
-        dsu,
-        operazione,
-        integrazioni,
-    })
+    dsu.dati_inps = dati;
+    Ok(Documento { dsu, operazione })
 }
 
 /// The text of the document: ISO-8859-1 when declared so, otherwise UTF-8. Borrowed
@@ -204,7 +193,6 @@ struct El<'a, 'i> {
 struct Lettore {
     problemi: Vec<Problema>,
     persone: BTreeMap<String, DatiPersona>,
-    riceventi: Vec<Option<CodiceFiscale>>,
 }
 
 /// An element's path, written only when a problem names it: the parent's path, the
@@ -509,7 +497,7 @@ impl Lettore {
     fn dichiarazione(
         &mut self,
         radice: Node,
-    ) -> Option<(Map<String, Value>, Operazione, Integrazioni)> {
+    ) -> Option<(Map<String, Value>, Operazione, DatiInps)> {
         let p = &Percorso::radice("Dichiarazione");
         if radice.tag_name().name() != "Dichiarazione"
             || radice.tag_name().namespace() != Some(NAMESPACE)
@@ -539,7 +527,7 @@ impl Lettore {
         let dichiarante = self.cf(el, p, "CodiceFiscaleDichiarante");
         let mut dsu = Map::new();
         let mut operazione = Operazione::default();
-        let mut integrazioni = Integrazioni::default();
+        let mut dati = DatiInps::default();
         let mut componenti = Vec::new();
         let mut universitari = Vec::new();
         let mut genitori = Vec::new();
@@ -632,7 +620,7 @@ impl Lettore {
                                 dsu.insert("condizioni_nucleo".into(), v);
                             }
                             "Abitazione" => {
-                                let v = self.abitazione(e, &pp, &mut integrazioni);
+                                let v = self.abitazione(e, &pp, &mut dati);
                                 if !ridotto {
                                     dsu.insert("abitazione".into(), v);
                                 }
@@ -661,7 +649,7 @@ impl Lettore {
                         if let Some(pm) = pm {
                             dsu.insert("protocollo_mittente".into(), Value::String(pm));
                         }
-                        integrazioni.sottoscrizione = s;
+                        dati.sottoscrizione = s;
                     }
                 }
                 altro => self.problema(
@@ -728,7 +716,7 @@ impl Lettore {
         {
             r.remove("data_prima_richiesta");
         }
-        Some((dsu, operazione, integrazioni))
+        Some((dsu, operazione, dati))
     }
 
     fn indirizzo(&mut self, el: El, p: &Percorso) -> Option<Indirizzo> {
@@ -761,7 +749,7 @@ impl Lettore {
         })
     }
 
-    fn abitazione(&mut self, el: El, p: &Percorso, integrazioni: &mut Integrazioni) -> Value {
+    fn abitazione(&mut self, el: El, p: &Percorso, dati: &mut DatiInps) -> Value {
         let figli = self.controlla(
             el,
             p,
@@ -785,7 +773,7 @@ impl Lettore {
                         "codice_comune".into(),
                         Value::String(i.codice_comune.as_str().into()),
                     );
-                    integrazioni.indirizzo_abitazione = Some(i);
+                    dati.indirizzo_abitazione = Some(i);
                 }
             } else {
                 let intestatari = self.controlla(
@@ -810,9 +798,9 @@ impl Lettore {
                     }
                 }
                 if let (Some(data), Some(serie), Some(numero), Some(codice_ufficio)) =
-                    (data.and_then(|d| d.get()), serie, numero, ufficio)
+                    (data, serie, numero, ufficio)
                 {
-                    integrazioni.locazione = Some(ContrattoLocazione {
+                    dati.locazione = Some(ContrattoLocazione {
                         data,
                         serie,
                         numero,
@@ -1245,12 +1233,6 @@ impl Lettore {
                     d.insert("donatario".into(), Value::String(cf.clone()));
                 }
                 let ext = self.estensione(e, &pf);
-                let da_integrazioni = ext.get("donatario").is_some_and(Value::is_null);
-                self.riceventi.push(
-                    ricevente
-                        .filter(|_| da_integrazioni)
-                        .map(|cf| CodiceFiscale::new(&cf)),
-                );
                 unisci(&mut d, ext);
                 if !d.contains_key("data") {
                     self.problema(pf, "la data della donazione non è indicata (isee la richiede per la regola dei tre anni)");
@@ -1382,9 +1364,8 @@ impl Lettore {
         let s = match (cf, luogo) {
             (Some(cf), Some(luogo)) => Some(Sottoscrizione {
                 codice_fiscale: CodiceFiscale::new(&cf),
-                protocollo_mittente: pm.clone(),
                 luogo,
-                data: data.as_ref().and_then(Data::get),
+                data: data.clone(),
                 note,
                 impedimento_temporaneo: impedimento,
                 rappresentanza_legale: rappresentanza,
@@ -1478,11 +1459,8 @@ impl Lettore {
                         if let Some(d) = self.data(a, &pa, "DataNascita", true) {
                             m.insert("data_nascita".into(), Value::String(d.to_string()));
                         }
-                        persona.cittadinanza =
-                            self.testo(a, &pa, "Cittadinanza", true).unwrap_or_default();
-                        persona.provincia_nascita = self
-                            .testo(a, &pa, "ProvinciaNascita", true)
-                            .unwrap_or_default();
+                        persona.cittadinanza = self.testo(a, &pa, "Cittadinanza", true);
+                        persona.provincia_nascita = self.testo(a, &pa, "ProvinciaNascita", true);
                         let derivati = da_codice_fiscale(&CodiceFiscale::new(&cf));
                         let sesso = self
                             .valori(a, &pa, "Sesso", true, &["M", "F"])
@@ -1613,9 +1591,7 @@ impl Lettore {
                     let res = self
                         .booleano(e, &pf, "FlagPrestResidenziale", true)
                         .unwrap_or(false);
-                    if let (Some(ente), Some(documento), Some(data)) =
-                        (ente, doc, data.and_then(|d| d.get()))
-                    {
+                    if let (Some(ente), Some(documento), Some(data)) = (ente, doc, data) {
                         persona.certificazione = Some(Certificazione {
                             ente,
                             documento,

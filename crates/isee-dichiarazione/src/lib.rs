@@ -19,9 +19,11 @@
 //! Every field of our DSU that has an INPS element or attribute is written there
 //! (quadri A–E of the `ModelloBase`, FC1–FC8 of each member's sheet, FC9 for the
 //! componenti aggiuntive, `ISEECorrente`, `Sottoscrizione`). The data INPS requires
-//! and our DSU does not hold (citizenship, province of birth, the home's address, the
-//! signature, the disability certificate, the registered lease, vehicles) come from
-//! [`Integrazioni`] in the [`Opzioni`], and [`importa_documento`] gives them back.
+//! and the calculation does not use (citizenship, province of birth, the home's
+//! address, the signature, the disability certificate, the registered lease,
+//! vehicles) are the DSU's [`DatiInps`] (`dati_inps` in its JSON), and [`importa`]
+//! puts them back there. A datum INPS requires and the DSU lacks is refused, or with
+//! [`Assenti::Segnala`] left out with a warning.
 //!
 //! The fields INPS's model has no place for (months worked, the "di cui" of the
 //! incomes, the doctorate, a share of a financial relationship…) travel, as JSON, in
@@ -47,8 +49,11 @@ mod scrittura;
 pub use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::dsu::CodiceComune;
+pub use isee_core::dati_inps::{
+    Certificazione, ContrattoLocazione, DatiInps, DatiPersona, Indirizzo, Sesso, Sottoscrizione,
+    TipoVeicolo, Veicolo,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 pub use lettura::{importa, importa_documento};
@@ -63,29 +68,43 @@ pub const DIMENSIONE_MASSIMA: usize = 4 * 1024 * 1024;
 /// The deepest element nesting [`importa`] accepts (INPS's schema needs 9).
 pub const PROFONDITA_MASSIMA: usize = 32;
 
-/// How to write a DSU.
+/// How to write a DSU. The default refuses cents and missing data, writes a new
+/// declaration and the extensions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Opzioni {
     /// What to do with an amount that has cents.
     pub decimali: Decimali,
+    /// What to do when a datum INPS requires is not in the DSU.
+    pub assenti: Assenti,
     /// The operation (`Operazione`); a new declaration by default.
     pub operazione: Operazione,
     /// Write the `<?isee …?>` instructions that carry the fields INPS lacks.
     pub estensioni: bool,
-    /// The data INPS requires that our DSU does not hold.
-    pub integrazioni: Integrazioni,
 }
 
-impl Opzioni {
-    /// Refuses cents, new declaration, extensions written.
-    pub fn new(integrazioni: Integrazioni) -> Opzioni {
+impl Default for Opzioni {
+    fn default() -> Opzioni {
         Opzioni {
             decimali: Decimali::Rifiuta,
+            assenti: Assenti::Rifiuta,
             operazione: Operazione::default(),
             estensioni: true,
-            integrazioni,
         }
     }
+}
+
+/// A datum INPS's document requires (the signature, the home's address, a person's
+/// citizenship…) that the DSU does not hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assenti {
+    /// Refuse the DSU, listing every missing datum with its path: a document for INPS
+    /// must be complete.
+    Rifiuta,
+    /// Leave the element or attribute out, with an [`Avviso`] per datum: the document
+    /// then says only what the DSU says (it is not valid against INPS's schema where
+    /// a required datum is missing). For reading a DSU filed without them, as the
+    /// ConsultazioneDichiarazione e-service does: never made-up values.
+    Segnala,
 }
 
 /// INPS's amounts are whole euros: what to do with cents.
@@ -153,148 +172,6 @@ impl TipoOperazione {
             _ => return None,
         })
     }
-}
-
-/// What INPS's document requires beyond our DSU.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Integrazioni {
-    /// `Sottoscrizione` (required).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sottoscrizione: Option<Sottoscrizione>,
-    /// `Abitazione/IndirizzoAbitazione` (required): the home's address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub indirizzo_abitazione: Option<Indirizzo>,
-    /// `Abitazione/Locazione`: the registered lease, when the home is rented. Without
-    /// it the rent travels only in the `<?isee?>` extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locazione: Option<ContrattoLocazione>,
-    /// `Donazione/@CodiceFiscaleRicevente` for the donations (by position in
-    /// `residenziale.donazioni`) whose recipient the DSU does not name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub riceventi_donazioni: Vec<Option<CodiceFiscale>>,
-    /// Per person (by fiscal code): registry data, certificate, vehicles.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub persone: BTreeMap<String, DatiPersona>,
-}
-
-/// `Sottoscrizione`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sottoscrizione {
-    pub codice_fiscale: CodiceFiscale,
-    /// `@ProtocolloMittente`, used when the DSU has none (max 29 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocollo_mittente: Option<String>,
-    pub luogo: String,
-    /// `@DataSottoscrizione`; the DSU's filing date when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<chrono::NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub impedimento_temporaneo: bool,
-    #[serde(default)]
-    pub rappresentanza_legale: bool,
-    /// `@IndirizzoPEC`; `@FlagPEC` is true when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pec: Option<String>,
-    /// `@FlagAutorizzazioneRitiro`: the sender may collect the attestation.
-    #[serde(default)]
-    pub autorizzazione_ritiro: bool,
-    /// `@NumeroRicevuta`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub numero_ricevuta: Option<String>,
-}
-
-/// `TypeIndirizzo`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Indirizzo {
-    pub indirizzo: String,
-    pub civico: String,
-    pub codice_comune: CodiceComune,
-    /// Province plate code (`RM`).
-    pub provincia: String,
-    pub cap: String,
-}
-
-/// `Abitazione/Locazione`: the registered contract.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContrattoLocazione {
-    pub data: chrono::NaiveDate,
-    pub serie: String,
-    pub numero: String,
-    /// `@CodUfficio`: the tax office.
-    pub codice_ufficio: String,
-    /// `Intestatario`: at least one.
-    pub intestatari: Vec<CodiceFiscale>,
-}
-
-/// A person's data that INPS asks and our DSU lacks.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DatiPersona {
-    /// `@Cittadinanza` (required).
-    pub cittadinanza: String,
-    /// `@ProvinciaNascita` (required; `EE` abroad).
-    pub provincia_nascita: String,
-    /// `@Sesso`; from the fiscal code when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sesso: Option<Sesso>,
-    /// `@CodiceComuneNascita`; from the fiscal code when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comune_nascita: Option<CodiceComune>,
-    /// Surname and name for a person the DSU does not name (an excluded parent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cognome: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nome: Option<String>,
-    /// `DatiComponente/Residenza`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub residenza: Option<Indirizzo>,
-    /// FC7: required by INPS with the disability level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificazione: Option<Certificazione>,
-    /// FC6.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub veicoli: Vec<Veicolo>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Sesso {
-    M,
-    F,
-}
-
-/// `Disabilita`'s certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certificazione {
-    /// `@EnteCertif`.
-    pub ente: String,
-    /// `@DocCertif`.
-    pub documento: String,
-    /// `@DataCertif`.
-    pub data: chrono::NaiveDate,
-    /// `@FlagPrestResidenziale`.
-    #[serde(default)]
-    pub prestazioni_residenziali: bool,
-}
-
-/// FC6 `Veicolo`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Veicolo {
-    pub tipo: TipoVeicolo,
-    pub targa: String,
-}
-
-/// `@TipoVeicolo`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TipoVeicolo {
-    /// Autoveicolo.
-    A,
-    /// Motoveicolo.
-    M,
-    /// Nave.
-    N,
-    /// Imbarcazione.
-    I,
 }
 
 /// The written document.
@@ -370,12 +247,11 @@ impl fmt::Display for ErroreImportazione {
     }
 }
 
-/// A document read back: the DSU, the operation and the data of [`Integrazioni`].
+/// A document read back: the DSU (with its `dati_inps`) and the operation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Documento {
     pub dsu: Dsu,
     pub operazione: Operazione,
-    pub integrazioni: Integrazioni,
 }
 
 /// The sex and the comune of birth written in a fiscal code (omocodia decoded), when

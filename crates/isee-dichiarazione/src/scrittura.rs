@@ -1,8 +1,8 @@
 //! The writer: a `Dsu` as `ISEE_Dichiarazione` v1.3, ISO-8859-1.
 
 use crate::{
-    Avviso, DatiPersona, Decimali, ErroreEsportazione, Esportazione, Indirizzo, NAMESPACE, Opzioni,
-    Problema, da_codice_fiscale,
+    Assenti, Avviso, DatiInps, DatiPersona, Decimali, ErroreEsportazione, Esportazione, Indirizzo,
+    NAMESPACE, Opzioni, Problema, da_codice_fiscale,
 };
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::data::Data;
@@ -30,6 +30,7 @@ pub fn esporta_con_avvisi(
     let mut s = Scrittore {
         out: String::with_capacity(4096),
         opz: opzioni,
+        dati: &dsu.dati_inps,
         problemi: Vec::new(),
         avvisi: Vec::new(),
     };
@@ -58,6 +59,8 @@ enum Segno {
 struct Scrittore<'a> {
     out: String,
     opz: &'a Opzioni,
+    /// The DSU's `dati_inps`.
+    dati: &'a DatiInps,
     problemi: Vec<Problema>,
     avvisi: Vec<Avviso>,
 }
@@ -101,12 +104,24 @@ fn nome_valido(s: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || "ÀÈÉÌÒÙ' -".contains(c))
 }
 
-impl Scrittore<'_> {
+impl<'a> Scrittore<'a> {
     fn problema(&mut self, percorso: &str, messaggio: impl Into<String>) {
         self.problemi.push(Problema {
             percorso: percorso.to_string(),
             messaggio: messaggio.into(),
         });
+    }
+
+    /// A datum INPS requires that the DSU lacks: a problem, or with
+    /// [`Assenti::Segnala`] a warning (the element or attribute is left out).
+    fn mancante(&mut self, percorso: &str, messaggio: impl Into<String>) {
+        match self.opz.assenti {
+            Assenti::Rifiuta => self.problema(percorso, messaggio),
+            Assenti::Segnala => self.avvisi.push(Avviso {
+                percorso: percorso.to_string(),
+                messaggio: messaggio.into(),
+            }),
+        }
     }
 
     fn apri(&mut self, nome: &str) {
@@ -305,8 +320,8 @@ impl Scrittore<'_> {
         self.out.push_str("?>");
     }
 
-    fn persona(&self, cf: &CodiceFiscale) -> Option<&DatiPersona> {
-        self.opz.integrazioni.persone.get(cf.as_str())
+    fn persona(&self, cf: &CodiceFiscale) -> Option<&'a DatiPersona> {
+        self.dati.persone.get(cf.as_str())
     }
 
     fn dichiarazione(&mut self, dsu: &Dsu) {
@@ -334,18 +349,13 @@ impl Scrittore<'_> {
             ext.insert("dottorato".into(), json(d));
         }
         let data_sottoscrizione = self
-            .opz
-            .integrazioni
+            .dati
             .sottoscrizione
             .as_ref()
-            .and_then(|s| s.data)
-            .map(Data::new)
+            .and_then(|s| s.data.clone())
             .unwrap_or_else(|| dsu.data_presentazione.clone());
         if data_sottoscrizione != dsu.data_presentazione {
             ext.insert("data_presentazione".into(), json(&dsu.data_presentazione));
-        }
-        if dsu.protocollo_mittente.is_none() {
-            ext.insert("protocollo_mittente".into(), Value::Null);
         }
         let corrente_scritto = dsu
             .corrente
@@ -553,7 +563,7 @@ impl Scrittore<'_> {
 
     fn abitazione(&mut self, a: &Abitazione, prima: bool) {
         let p = "$.abitazione";
-        let locazione = self.opz.integrazioni.locazione.clone();
+        let locazione = self.dati.locazione.clone();
         let mut ext = Map::new();
         self.apri("Abitazione");
         let tipo = match a.titolo {
@@ -563,7 +573,7 @@ impl Scrittore<'_> {
         };
         self.attr("TipoAbitazione", tipo, p);
         self.corpo();
-        match self.opz.integrazioni.indirizzo_abitazione.clone() {
+        match self.dati.indirizzo_abitazione.clone() {
             Some(i) => {
                 match &a.codice_comune {
                     Some(c) if *c != i.codice_comune => {
@@ -577,14 +587,14 @@ impl Scrittore<'_> {
                 self.indirizzo(
                     "IndirizzoAbitazione",
                     &i,
-                    "integrazioni.indirizzo_abitazione",
+                    "$.dati_inps.indirizzo_abitazione",
                 );
             }
             None => {
                 if prima {
-                    self.problema(
-                        "integrazioni.indirizzo_abitazione",
-                        "INPS richiede l'indirizzo dell'abitazione (IndirizzoAbitazione): fornirlo nelle integrazioni",
+                    self.mancante(
+                        "$.dati_inps.indirizzo_abitazione",
+                        "INPS richiede l'indirizzo dell'abitazione (IndirizzoAbitazione): indicarlo nei dati INPS della DSU",
                     );
                 }
             }
@@ -592,10 +602,10 @@ impl Scrittore<'_> {
         match (&a.canone_annuo, locazione) {
             (Some(canone), Some(l)) => {
                 self.apri("Locazione");
-                let _ = write!(self.out, " Data=\"{}\"", l.data.format("%Y-%m-%d"));
-                self.attr("Serie", &l.serie, "integrazioni.locazione");
-                self.attr("Numero", &l.numero, "integrazioni.locazione");
-                self.attr("CodUfficio", &l.codice_ufficio, "integrazioni.locazione");
+                self.attr_data("Data", &l.data, "$.dati_inps.locazione.data");
+                self.attr("Serie", &l.serie, "$.dati_inps.locazione.serie");
+                self.attr("Numero", &l.numero, "$.dati_inps.locazione.numero");
+                self.attr("CodUfficio", &l.codice_ufficio, "$.dati_inps.locazione.codice_ufficio");
                 self.attr_euro(
                     "Canone",
                     *canone,
@@ -605,13 +615,13 @@ impl Scrittore<'_> {
                 self.corpo();
                 if l.intestatari.is_empty() && prima {
                     self.problema(
-                        "integrazioni.locazione.intestatari",
+                        "$.dati_inps.locazione.intestatari",
                         "serve almeno un intestatario del contratto",
                     );
                 }
-                for cf in &l.intestatari {
+                for (i, cf) in l.intestatari.iter().enumerate() {
                     self.apri("Intestatario");
-                    self.attr_cf("CodiceFiscale", cf, "integrazioni.locazione.intestatari");
+                    self.attr_cf("CodiceFiscale", cf, &format!("$.dati_inps.locazione.intestatari[{i}]"));
                     self.corpo();
                     self.chiudi("Intestatario");
                 }
@@ -691,9 +701,9 @@ impl Scrittore<'_> {
         for (attr, v) in [("Cognome", cognome), ("Nome", nome)] {
             match v {
                 Some(v) => self.attr_nome(attr, &v, p),
-                None => self.problema(
+                None => self.mancante(
                     p,
-                    format!("INPS richiede {attr} del genitore non convivente: indicarlo nella DSU o nelle integrazioni"),
+                    format!("INPS richiede {attr} del genitore non convivente: indicarlo nella DSU o nei suoi dati INPS"),
                 ),
             }
         }
@@ -885,22 +895,11 @@ impl Scrittore<'_> {
                 Segno::Positivo,
                 &format!("{pd}.valore_imu"),
             );
-            let ricevente = self
-                .opz
-                .integrazioni
-                .riceventi_donazioni
-                .get(i)
-                .copied()
-                .flatten();
-            match (&d.donatario, ricevente) {
-                (Some(cf), _) => self.attr_cf("CodiceFiscaleRicevente", cf, &format!("{pd}.donatario")),
-                (None, Some(cf)) => {
-                    ext.insert("donatario".into(), Value::Null);
-                    self.attr_cf("CodiceFiscaleRicevente", &cf, "integrazioni.riceventi_donazioni");
-                }
-                (None, None) => self.problema(
+            match &d.donatario {
+                Some(cf) => self.attr_cf("CodiceFiscaleRicevente", cf, &format!("{pd}.donatario")),
+                None => self.mancante(
                     &format!("{pd}.donatario"),
-                    "INPS richiede il codice fiscale di chi ha ricevuto la donazione: indicarlo nella DSU o nelle integrazioni",
+                    "INPS richiede il codice fiscale di chi ha ricevuto la donazione: indicarlo nella DSU",
                 ),
             }
             self.corpo();
@@ -977,18 +976,18 @@ impl Scrittore<'_> {
     }
 
     fn sottoscrizione(&mut self, dsu: &Dsu, data: &Data) {
-        let p = "integrazioni.sottoscrizione";
-        let Some(s) = self.opz.integrazioni.sottoscrizione.clone() else {
-            self.problema(p, "INPS richiede la sottoscrizione (chi firma, dove, quando): fornirla nelle integrazioni");
+        let p = "$.dati_inps.sottoscrizione";
+        let Some(s) = self.dati.sottoscrizione.clone() else {
+            self.mancante(p, "INPS richiede la sottoscrizione (chi firma, dove, quando): indicarla nei dati INPS della DSU");
             return;
         };
         self.apri("Sottoscrizione");
-        self.attr_cf("CodiceFiscaleSottoscrittore", &s.codice_fiscale, p);
-        match dsu
-            .protocollo_mittente
-            .as_ref()
-            .or(s.protocollo_mittente.as_ref())
-        {
+        self.attr_cf(
+            "CodiceFiscaleSottoscrittore",
+            &s.codice_fiscale,
+            &format!("{p}.codice_fiscale"),
+        );
+        match dsu.protocollo_mittente.as_ref() {
             Some(pm) if pm.chars().count() <= 29 => {
                 self.attr("ProtocolloMittente", pm, "$.protocollo_mittente")
             }
@@ -996,25 +995,25 @@ impl Scrittore<'_> {
                 "$.protocollo_mittente",
                 format!("protocollo del mittente «{pm}» più lungo di 29 caratteri"),
             ),
-            None => self.problema(
+            None => self.mancante(
                 "$.protocollo_mittente",
                 "INPS richiede il protocollo del mittente",
             ),
         }
-        self.attr("LuogoSottoscrizione", &s.luogo, p);
+        self.attr("LuogoSottoscrizione", &s.luogo, &format!("{p}.luogo"));
         self.attr_data("DataSottoscrizione", data, "$.data_presentazione");
         if let Some(n) = &s.note {
-            self.attr("NoteSottoscrizione", n, p);
+            self.attr("NoteSottoscrizione", n, &format!("{p}.note"));
         }
         self.attr_bool("FlagImpedimentoTemporaneo", s.impedimento_temporaneo);
         self.attr_bool("FlagRappresentanzaLegale", s.rappresentanza_legale);
         self.attr_bool("FlagPEC", s.pec.is_some());
         if let Some(pec) = &s.pec {
-            self.attr("IndirizzoPEC", pec, p);
+            self.attr("IndirizzoPEC", pec, &format!("{p}.pec"));
         }
         self.attr_bool("FlagAutorizzazioneRitiro", s.autorizzazione_ritiro);
         if let Some(n) = &s.numero_ricevuta {
-            self.attr("NumeroRicevuta", n, p);
+            self.attr("NumeroRicevuta", n, &format!("{p}.numero_ricevuta"));
         }
         self.corpo();
         self.chiudi("Sottoscrizione");
@@ -1055,13 +1054,13 @@ impl Scrittore<'_> {
         }
         self.corpo();
         self.apri("Anagrafica");
-        let di_integrazioni = (
+        let dai_dati_inps = (
             dati.as_ref().and_then(|d| d.cognome.clone()),
             dati.as_ref().and_then(|d| d.nome.clone()),
         );
         for (attr, chiave, v, riserva) in [
-            ("Cognome", "cognome", &c.cognome, di_integrazioni.0),
-            ("Nome", "nome", &c.nome, di_integrazioni.1),
+            ("Cognome", "cognome", &c.cognome, dai_dati_inps.0),
+            ("Nome", "nome", &c.nome, dai_dati_inps.1),
         ] {
             match (v, riserva) {
                 (Some(v), _) => {
@@ -1070,56 +1069,53 @@ impl Scrittore<'_> {
                         ext.remove(chiave);
                     }
                 }
-                // Not in the DSU: from the integrations, and read back there.
+                // Not on the sheet: from the person's `dati_inps`, and read back there.
                 (None, Some(r)) => {
                     self.attr_nome(attr, &r, &format!("{p}.{chiave}"));
                     ext.insert(chiave.into(), Value::Null);
                 }
-                (None, None) => self.problema(
+                (None, None) => self.mancante(
                     &format!("{p}.{chiave}"),
-                    format!("INPS richiede {attr} di ogni persona: indicarlo nella DSU o nelle integrazioni"),
+                    format!("INPS richiede {attr} di ogni persona: indicarlo nella DSU o nei suoi dati INPS"),
                 ),
             }
         }
         self.attr_data("DataNascita", &c.data_nascita, &format!("{p}.data_nascita"));
         let derivati = da_codice_fiscale(&c.codice_fiscale);
-        let pi = format!("integrazioni.persone[\"{}\"]", c.codice_fiscale);
-        match &dati {
-            Some(d) => {
-                self.attr("Cittadinanza", &d.cittadinanza, &pi);
-                let sesso = d.sesso.or(derivati.map(|x| x.0));
-                match sesso {
-                    Some(s) => {
-                        self.attr("Sesso", if s == crate::Sesso::F { "F" } else { "M" }, &pi)
-                    }
-                    None => self.problema(
-                        &pi,
-                        "sesso non indicato e non ricavabile dal codice fiscale",
-                    ),
-                }
-                let pv = d.provincia_nascita.as_bytes();
-                if pv.len() != 2 || !pv.iter().all(u8::is_ascii_uppercase) {
-                    self.problema(
-                        &pi,
-                        format!(
-                            "sigla della provincia di nascita «{}» non conforme",
-                            d.provincia_nascita
-                        ),
-                    );
-                } else {
-                    self.attr("ProvinciaNascita", &d.provincia_nascita, &pi);
-                }
-                match d.comune_nascita.or(derivati.map(|x| x.1)) {
-                    Some(cm) => self.attr_comune("CodiceComuneNascita", &cm, &pi),
-                    None => self.problema(
-                        &pi,
-                        "comune di nascita non indicato e non ricavabile dal codice fiscale",
-                    ),
-                }
+        let pi = format!("$.dati_inps.persone[\"{}\"]", c.codice_fiscale);
+        let d = dati.clone().unwrap_or_default();
+        match &d.cittadinanza {
+            Some(x) => self.attr("Cittadinanza", x, &format!("{pi}.cittadinanza")),
+            None => self.mancante(
+                &format!("{pi}.cittadinanza"),
+                "INPS richiede la cittadinanza: indicarla nei dati INPS della persona",
+            ),
+        }
+        match d.sesso.or(derivati.map(|x| x.0)) {
+            Some(s) => self.attr("Sesso", if s == crate::Sesso::F { "F" } else { "M" }, &pi),
+            None => self.mancante(
+                &format!("{pi}.sesso"),
+                "sesso non indicato e non ricavabile dal codice fiscale",
+            ),
+        }
+        match &d.provincia_nascita {
+            Some(pv) if pv.len() == 2 && pv.bytes().all(|b| b.is_ascii_uppercase()) => {
+                self.attr("ProvinciaNascita", pv, &format!("{pi}.provincia_nascita"))
             }
-            None => self.problema(
-                &pi,
-                "INPS richiede cittadinanza e provincia di nascita: fornirle nelle integrazioni",
+            Some(pv) => self.problema(
+                &format!("{pi}.provincia_nascita"),
+                format!("sigla della provincia di nascita «{pv}» non conforme (due lettere maiuscole, EE all'estero)"),
+            ),
+            None => self.mancante(
+                &format!("{pi}.provincia_nascita"),
+                "INPS richiede la provincia di nascita (EE all'estero): indicarla nei dati INPS della persona",
+            ),
+        }
+        match d.comune_nascita.or(derivati.map(|x| x.1)) {
+            Some(cm) => self.attr_comune("CodiceComuneNascita", &cm, &format!("{pi}.comune_nascita")),
+            None => self.mancante(
+                &format!("{pi}.comune_nascita"),
+                "comune di nascita non indicato e non ricavabile dal codice fiscale",
             ),
         }
         self.corpo();
@@ -1229,16 +1225,16 @@ impl Scrittore<'_> {
                     self.attr("GradoDisabilita", json(&g).as_str().unwrap_or(""), p);
                     self.attr("EnteCertif", &cert.ente, &pi);
                     self.attr("DocCertif", &cert.documento, &pi);
-                    let _ = write!(self.out, " DataCertif=\"{}\"", cert.data.format("%Y-%m-%d"));
+                    self.attr_data("DataCertif", &cert.data, &format!("{pi}.certificazione.data"));
                     self.attr_bool("FlagPrestResidenziale", cert.prestazioni_residenziali);
                     self.attr_euro_opz("RettaVersata", c.retta_ricovero, Segno::Positivo, &format!("{p}.retta_ricovero"));
                     self.attr_euro_opz("SpeseAssistenza", c.spese_assistenza_personale, Segno::Positivo, &format!("{p}.spese_assistenza_personale"));
                     self.corpo();
                     self.chiudi("Disabilita");
                 }
-                None => self.problema(
-                    &format!("{p}.disabilita"),
-                    "INPS richiede gli estremi della certificazione di disabilità (ente, documento, data): fornirli nelle integrazioni",
+                None => self.mancante(
+                    &format!("{pi}.certificazione"),
+                    "INPS richiede gli estremi della certificazione di disabilità (ente, documento, data): indicarli nei dati INPS della persona",
                 ),
             }
         }

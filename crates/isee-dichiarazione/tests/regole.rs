@@ -14,7 +14,7 @@ fn esempio() -> Dsu {
             .join("../../esempi/ordinario-famiglia-ravenna.json"),
     )
     .unwrap();
-    Dsu::da_json(&testo).unwrap()
+    comune::completa(Dsu::da_json(&testo).unwrap())
 }
 
 fn euro(s: &str) -> Importo {
@@ -23,7 +23,7 @@ fn euro(s: &str) -> Importo {
 
 fn xml_valido() -> (Dsu, String) {
     let dsu = esempio();
-    let xml = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu)))
+    let xml = esporta_con_avvisi(&dsu, &Opzioni::default())
         .unwrap()
         .xml;
     (dsu, xml.iter().map(|&b| char::from(b)).collect())
@@ -34,7 +34,7 @@ fn rifiuta_elenca_ogni_importo_con_decimali() {
     let mut dsu = esempio();
     dsu.componenti[0].redditi.reddito_complessivo = euro("32000.40");
     dsu.componenti[1].patrimonio_mobiliare[0].saldo_31_12 = euro("3000.01");
-    let e = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert_eq!(
         percorsi,
@@ -52,7 +52,7 @@ fn arrotonda_a_meta_verso_l_alto_e_avvisa_per_campo() {
     let mut dsu = esempio();
     dsu.componenti[0].redditi.reddito_complessivo = euro("32000.50");
     dsu.componenti[1].patrimonio_mobiliare[0].saldo_31_12 = euro("3000.49");
-    let mut opzioni = Opzioni::new(comune::integrazioni_per(&dsu));
+    let mut opzioni = Opzioni::default();
     opzioni.decimali = Decimali::Arrotonda;
     let e = esporta_con_avvisi(&dsu, &opzioni).unwrap();
     let arrotondati: Vec<&str> = e
@@ -85,7 +85,7 @@ fn fuori_da_latin1_e_un_errore_con_il_percorso() {
     let mut dsu = esempio();
     dsu.componenti[1].cognome = Some("Łukasiewicz".into());
     dsu.componenti[0].patrimonio_mobiliare[0].identificativo = Some("IT€1".into());
-    let e = esporta_con_avvisi(&dsu, &Opzioni::new(comune::integrazioni_per(&dsu))).unwrap_err();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"$.componenti[1].cognome"), "{e}");
     assert!(
@@ -96,20 +96,54 @@ fn fuori_da_latin1_e_un_errore_con_il_percorso() {
 }
 
 #[test]
-fn senza_integrazioni_elenca_tutto_cio_che_inps_richiede() {
-    let dsu = esempio();
-    let e = esporta_con_avvisi(&dsu, &Opzioni::new(Default::default())).unwrap_err();
+fn senza_dati_inps_elenca_tutto_cio_che_inps_richiede() {
+    let mut dsu = esempio();
+    dsu.dati_inps = Default::default();
+    let e = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
-    assert!(percorsi.contains(&"integrazioni.sottoscrizione"), "{e}");
-    assert!(
-        percorsi.contains(&"integrazioni.indirizzo_abitazione"),
-        "{e}"
+    assert!(percorsi.contains(&"$.dati_inps.sottoscrizione"), "{e}");
+    assert!(percorsi.contains(&"$.dati_inps.indirizzo_abitazione"), "{e}");
+    for c in &dsu.componenti {
+        for campo in ["cittadinanza", "provincia_nascita"] {
+            let atteso = format!("$.dati_inps.persone[\"{}\"].{campo}", c.codice_fiscale);
+            assert!(percorsi.contains(&atteso.as_str()), "{atteso}: {e}");
+        }
+    }
+    assert!(e.problemi.iter().all(|p| !p.messaggio.is_empty()));
+}
+
+/// With `Assenti::Segnala` the same data are warnings and the document says only what
+/// the DSU says: no made-up value takes their place.
+#[test]
+fn segnala_lascia_fuori_i_dati_assenti_e_li_elenca() {
+    use isee_dichiarazione::Assenti;
+    let mut dsu = esempio();
+    let completo = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap();
+    dsu.dati_inps = Default::default();
+    let opzioni = Opzioni {
+        assenti: Assenti::Segnala,
+        ..Opzioni::default()
+    };
+    let e = esporta_con_avvisi(&dsu, &opzioni).unwrap();
+    let percorsi: Vec<&str> = e.avvisi.iter().map(|a| a.percorso.as_str()).collect();
+    assert!(percorsi.contains(&"$.dati_inps.sottoscrizione"), "{percorsi:?}");
+    assert!(percorsi.contains(&"$.dati_inps.indirizzo_abitazione"), "{percorsi:?}");
+    assert_eq!(
+        percorsi.iter().filter(|p| p.ends_with(".cittadinanza")).count(),
+        dsu.componenti.len()
     );
-    let anagrafiche = percorsi
-        .iter()
-        .filter(|p| p.starts_with("integrazioni.persone"))
-        .count();
-    assert_eq!(anagrafiche, dsu.componenti.len(), "{e}");
+    let testo: String = e.xml.iter().map(|&b| char::from(b)).collect();
+    assert!(!testo.contains("<Sottoscrizione"), "{testo}");
+    assert!(!testo.contains("Cittadinanza="), "{testo}");
+    assert!(!testo.contains("IndirizzoAbitazione"), "{testo}");
+    assert!(completo.avvisi.is_empty(), "{:?}", completo.avvisi);
+    // Not valid for INPS (required data missing), and xmllint says so.
+    assert!(isee_prova::xsd::valida(&comune::schema(), "segnala", &e.xml).is_err());
+    // Read back: the calculation's data are all there.
+    let letto = importa(&e.xml);
+    if let Ok(letto) = letto {
+        assert_eq!(letto.componenti, dsu.componenti);
+    }
 }
 
 #[test]
@@ -257,7 +291,7 @@ fn importa_rifiuta_dtd_entita_e_documenti_enormi_o_profondi() {
 #[test]
 fn senza_estensioni_il_documento_resta_valido_ma_perde_i_campi_nostri() {
     let dsu = esempio();
-    let mut opzioni = Opzioni::new(comune::integrazioni_per(&dsu));
+    let mut opzioni = Opzioni::default();
     opzioni.estensioni = false;
     let xml = esporta_con_avvisi(&dsu, &opzioni).unwrap().xml;
     assert!(!xml.windows(6).any(|w| w == b"<?isee"));
@@ -269,33 +303,48 @@ fn senza_estensioni_il_documento_resta_valido_ma_perde_i_campi_nostri() {
 }
 
 #[test]
-fn le_integrazioni_complete_tornano_identiche() {
+fn i_dati_inps_completi_tornano_identici() {
+    use isee_core::data::Data;
     use isee_dichiarazione::{Operazione, TipoOperazione, TipoVeicolo, Veicolo, importa_documento};
-    let dsu = esempio();
-    let mut i = comune::integrazioni_per(&dsu);
+    let mut dsu = esempio();
     let cf = dsu.componenti[0].codice_fiscale;
+    let i = &mut dsu.dati_inps;
+    let residenza = i.indirizzo_abitazione.clone();
     let p = i.persone.get_mut(cf.as_str()).unwrap();
-    p.veicoli = vec![Veicolo {
-        tipo: TipoVeicolo::A,
-        targa: "AB123CD".into(),
-    }];
-    p.residenza = i.indirizzo_abitazione.clone();
+    p.veicoli = vec![
+        Veicolo {
+            tipo: TipoVeicolo::A,
+            targa: "AB123CD".into(),
+        },
+        Veicolo {
+            tipo: TipoVeicolo::I,
+            targa: "RM1234".into(),
+        },
+    ];
+    p.residenza = residenza;
     p.sesso = Some(isee_dichiarazione::Sesso::F);
     let s = i.sottoscrizione.as_mut().unwrap();
     s.pec = Some("famiglia@pec.it".into());
     s.numero_ricevuta = Some("R-42".into());
     s.note = Some("firma \"olografa\" & <copia>".into());
-    s.data = chrono::NaiveDate::from_ymd_opt(2026, 2, 9);
-    let mut opzioni = Opzioni::new(i.clone());
-    opzioni.operazione = Operazione {
-        tipo: TipoOperazione::R,
-        codice_fiscale_riferimento: Some(cf),
-        protocollo_riferimento: Some("INPS-ISEE-2026-00001234A-00".into()),
+    s.data = Some(Data::new(chrono::NaiveDate::from_ymd_opt(2026, 2, 9).unwrap()));
+    let opzioni = Opzioni {
+        operazione: Operazione {
+            tipo: TipoOperazione::R,
+            codice_fiscale_riferimento: Some(cf),
+            protocollo_riferimento: Some("INPS-ISEE-2026-00001234A-00".into()),
+        },
+        ..Opzioni::default()
     };
     let xml = esporta_con_avvisi(&dsu, &opzioni).unwrap().xml;
-    isee_prova::xsd::valida(&comune::schema(), "integrazioni", &xml).unwrap();
+    isee_prova::xsd::valida(&comune::schema(), "dati-inps", &xml).unwrap();
+    let testo: String = xml.iter().map(|&b| char::from(b)).collect();
+    assert!(testo.contains("Targa=\"AB123CD\""), "{testo}");
     let letto = importa_documento(&xml).unwrap();
     assert_eq!(letto.dsu, dsu);
-    assert_eq!(letto.integrazioni, i);
     assert_eq!(letto.operazione, opzioni.operazione);
+    // The JSON carries them under `dati_inps`, and reads back.
+    let json = serde_json::to_value(&dsu).unwrap();
+    assert_eq!(json["dati_inps"]["persone"][cf.as_str()]["veicoli"][1]["tipo"], "I");
+    assert_eq!(Dsu::da_json(&json.to_string()).unwrap(), dsu);
 }

@@ -8,13 +8,8 @@ use proptest::prelude::*;
 use std::sync::LazyLock;
 
 static DOCUMENTO: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    let dsu = isee_genera::nucleo(&isee_genera::Impostazioni::new(3, 2026), 5);
-    let mut i = comune::integrazioni_per(&dsu);
-    for d in i.persone.values_mut() {
-        d.cognome.get_or_insert_with(|| "ROSSI".into());
-        d.nome.get_or_insert_with(|| "ANNA".into());
-    }
-    esporta(&dsu, &Opzioni::new(i)).unwrap()
+    let dsu = comune::completa(isee_genera::nucleo(&isee_genera::Impostazioni::new(3, 2026), 5));
+    esporta(&dsu, &Opzioni::default()).unwrap()
 });
 
 fn controlla(xml: &[u8]) -> Result<(), TestCaseError> {

@@ -52,6 +52,102 @@ impl Impostazioni {
     }
 }
 
+/// Fills the DSU with made-up, well-formed data for every datum INPS's DSU document
+/// requires and the calculation does not use, so that it can be written as a valid
+/// `ISEE_Dichiarazione`: in `dati_inps` the signature, the home's address, the lease
+/// of a rented home, each person's citizenship and province of birth, the name of a
+/// person whose sheet has none, the certificate of each person with a disability, an
+/// excluded parent's name; elsewhere the recipient of each donation and the sender's
+/// protocol. Data already present is kept. For tests and benchmarks only: none of it is anybody's real data.
+pub fn completa_per_inps(dsu: &mut Dsu) {
+    use isee_core::codice_fiscale::CodiceFiscale;
+    use isee_core::dati_inps::*;
+    let dichiarante = dsu
+        .dichiarante()
+        .map(|d| d.codice_fiscale)
+        .unwrap_or_else(|| CodiceFiscale::new("RSSMRA80A01H501U"));
+    let comune = dsu
+        .abitazione
+        .codice_comune
+        .unwrap_or(CodiceComune::new("H501"));
+    dsu.protocollo_mittente
+        .get_or_insert_with(|| "CAF-PROVA-0001".into());
+    let d = &mut dsu.dati_inps;
+    d.sottoscrizione.get_or_insert_with(|| Sottoscrizione {
+        codice_fiscale: dichiarante,
+        luogo: "ROMA".into(),
+        data: None,
+        note: None,
+        impedimento_temporaneo: false,
+        rappresentanza_legale: false,
+        pec: None,
+        autorizzazione_ritiro: true,
+        numero_ricevuta: None,
+    });
+    d.indirizzo_abitazione.get_or_insert_with(|| Indirizzo {
+        indirizzo: "VIA GARIBALDI".into(),
+        civico: "1".into(),
+        codice_comune: comune,
+        provincia: "RM".into(),
+        cap: "00100".into(),
+    });
+    if dsu.abitazione.canone_annuo.is_some() {
+        d.locazione.get_or_insert_with(|| ContrattoLocazione {
+            data: Data::new(NaiveDate::from_ymd_opt(2022, 1, 10).expect("data valida")),
+            serie: "3T".into(),
+            numero: "001234".into(),
+            codice_ufficio: "TJN".into(),
+            intestatari: vec![dichiarante],
+        });
+    }
+    let mut fogli: Vec<&Componente> = dsu.componenti.iter().collect();
+    let mut esclusi = Vec::new();
+    for g in &dsu.genitori_non_conviventi {
+        match &g.situazione {
+            SituazioneGenitore::ComponenteAggiuntiva { dati, .. } => fogli.push(&dati.foglio),
+            SituazioneGenitore::Escluso { .. } => esclusi.push(g.codice_fiscale),
+            SituazioneGenitore::Attratto => {}
+        }
+    }
+    if let Some(r) = &dsu.residenziale {
+        for f in &r.figli_esterni {
+            if let SituazioneFiglioEsterno::ComponenteAggiuntiva { dati } = &f.situazione {
+                fogli.push(&dati.foglio);
+            }
+        }
+    }
+    for c in fogli {
+        let p = d.persone.entry(c.codice_fiscale.as_str().into()).or_default();
+        if c.cognome.is_none() {
+            p.cognome.get_or_insert_with(|| "ROSSI".into());
+        }
+        if c.nome.is_none() {
+            p.nome.get_or_insert_with(|| "MARIA".into());
+        }
+        p.cittadinanza.get_or_insert_with(|| "ITALIANA".into());
+        p.provincia_nascita.get_or_insert_with(|| "RM".into());
+        if c.disabilita.is_some() {
+            p.certificazione.get_or_insert_with(|| Certificazione {
+                ente: "ASL ROMA 1".into(),
+                documento: "VERBALE 123/2020".into(),
+                data: Data::new(NaiveDate::from_ymd_opt(2020, 5, 4).expect("data valida")),
+                prestazioni_residenziali: false,
+            });
+        }
+    }
+    for cf in esclusi {
+        let p = d.persone.entry(cf.as_str().into()).or_default();
+        p.cognome.get_or_insert_with(|| "BIANCHI".into());
+        p.nome.get_or_insert_with(|| "LUCA".into());
+    }
+    if let Some(r) = &mut dsu.residenziale {
+        for don in &mut r.donazioni {
+            don.donatario
+                .get_or_insert_with(|| CodiceFiscale::new("VRDGPP70A01H501Y"));
+        }
+    }
+}
+
 /// The household number `indice` of the population.
 pub fn nucleo(imp: &Impostazioni, indice: u64) -> Dsu {
     let mut g = Generatore {
@@ -343,6 +439,7 @@ impl Generatore {
             nucleo_ristretto: None,
             residenziale: None,
             corrente: None,
+            dati_inps: Default::default(),
         }
     }
 }
