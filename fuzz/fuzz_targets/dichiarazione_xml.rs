@@ -1,7 +1,7 @@
 //! The INPS document reader (`isee_dichiarazione::importa`), what `isee xml importa`
 //! and the register's XML filing read. No panic; every refusal names at least one
 //! problem, each with an element path; a document read writes back (extensions kept,
-//! the integrations read with it) as a document that reads as the same DSU.
+//! the DSU's `dati_inps` read with it) as a document that reads as the same DSU.
 #![no_main]
 
 use isee_dichiarazione::{Decimali, Opzioni, esporta, importa_documento};
@@ -19,9 +19,11 @@ fuzz_target!(|dati: &[u8]| {
             return;
         }
     };
-    let mut opzioni = Opzioni::new(documento.integrazioni);
-    opzioni.decimali = Decimali::Arrotonda;
-    opzioni.operazione = documento.operazione;
+    let opzioni = Opzioni {
+        decimali: Decimali::Arrotonda,
+        operazione: documento.operazione,
+        ..Opzioni::default()
+    };
     // A document read may still not be writable (INPS's limits are checked on
     // export too); when it is, it reads back as the same DSU.
     if let Ok(xml) = esporta(&documento.dsu, &opzioni) {

@@ -1,7 +1,8 @@
 //! `isee xml esporta|importa` end to end through the binary: an INPS document read into
-//! the very DSU of the example it was written from, an export with the integration data
-//! read back equal, and the refusals (no integration data; a broken fiscal code) with
-//! exit 1 and every problem's path on the standard error.
+//! the very DSU of the example it was written from (with INPS's data in `dati_inps`),
+//! written again and read back equal, and the refusals (no `dati_inps`; a broken fiscal
+//! code) with exit 1 and every problem's path on the standard error, or with
+//! `--assenti segnala` a warning per missing datum.
 
 use isee_core::Dsu;
 use std::path::{Path, PathBuf};
@@ -45,24 +46,20 @@ fn importa_esporta_importa() {
         json.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(dsu(&json), dsu(&esempio()));
+    // The example's DSU, plus what INPS's document holds beyond it, in `dati_inps`.
+    let letta = dsu(&json);
+    assert!(!letta.dati_inps.is_vuoto());
+    assert!(letta.dati_inps.sottoscrizione.is_some());
+    let mut senza = letta.clone();
+    senza.dati_inps = Default::default();
+    assert_eq!(senza, dsu(&esempio()));
 
-    // The data INPS holds beyond the DSU, as the JSON `--integrazioni` reads.
-    let letto =
-        isee_dichiarazione::importa_documento(&std::fs::read(documento()).unwrap()).unwrap();
-    let integrazioni = dir.path().join("integrazioni.json");
-    std::fs::write(
-        &integrazioni,
-        serde_json::to_string(&letto.integrazioni).unwrap(),
-    )
-    .unwrap();
+    // The JSON read back writes the same document again, nothing lost.
     let xml = dir.path().join("dsu.xml");
     let o = isee(&[
         "xml",
         "esporta",
-        esempio().to_str().unwrap(),
-        "--integrazioni",
-        integrazioni.to_str().unwrap(),
+        json.to_str().unwrap(),
         "-o",
         xml.to_str().unwrap(),
     ]);
@@ -73,11 +70,11 @@ fn importa_esporta_importa() {
         "{}",
         String::from_utf8_lossy(&byte[..60.min(byte.len())])
     );
-    assert_eq!(isee_dichiarazione::importa(&byte).unwrap(), dsu(&esempio()));
+    assert_eq!(isee_dichiarazione::importa(&byte).unwrap(), letta);
 }
 
 #[test]
-fn senza_integrazioni_ogni_dato_mancante_col_percorso() {
+fn senza_dati_inps_ogni_dato_mancante_col_percorso() {
     let o = isee(&["xml", "esporta", esempio().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty(), "nessun documento a metà");
@@ -87,6 +84,22 @@ fn senza_integrazioni_ogni_dato_mancante_col_percorso() {
     let righe: Vec<&str> = err.lines().skip(1).collect();
     assert!(righe.len() >= 2, "{err}");
     assert!(righe.iter().all(|r| r.trim_start().contains(": ")), "{err}");
+    assert!(err.contains("$.dati_inps.sottoscrizione"), "{err}");
+
+    // `--assenti segnala`: the document without them, one warning per datum.
+    let o = isee(&[
+        "xml",
+        "esporta",
+        esempio().to_str().unwrap(),
+        "--assenti",
+        "segnala",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let avvisi: Vec<&str> = err.lines().filter(|r| r.starts_with("avviso")).collect();
+    assert_eq!(avvisi.len(), righe.len(), "{err}");
+    assert!(o.stdout.starts_with(b"<?xml"));
+    assert!(!o.stdout.windows(15).any(|w| w == b"<Sottoscrizione"));
 }
 
 #[test]

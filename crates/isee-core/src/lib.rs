@@ -18,8 +18,8 @@
 pub mod attestazione;
 pub mod calcolo;
 pub mod codice_fiscale;
-pub mod dati_inps;
 pub mod data;
+pub mod dati_inps;
 pub mod dsu;
 pub mod importo;
 pub mod opzioni;

@@ -6,9 +6,9 @@
 //! DSU read from XML obeys exactly the rules of the DSU read from JSON.
 
 use crate::{
-    Certificazione, ContrattoLocazione, DIMENSIONE_MASSIMA, DatiPersona, Documento,
-    DatiInps, ErroreImportazione, Indirizzo, NAMESPACE, Operazione, PROFONDITA_MASSIMA,
-    Problema, Sesso, Sottoscrizione, TipoOperazione, TipoVeicolo, Veicolo, da_codice_fiscale,
+    Certificazione, ContrattoLocazione, DIMENSIONE_MASSIMA, DatiInps, DatiPersona, Documento,
+    ErroreImportazione, Indirizzo, NAMESPACE, Operazione, PROFONDITA_MASSIMA, Problema, Sesso,
+    Sottoscrizione, TipoOperazione, TipoVeicolo, Veicolo, da_codice_fiscale,
 };
 use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;

@@ -48,11 +48,11 @@ mod scrittura;
 
 pub use isee_core::Dsu;
 use isee_core::codice_fiscale::CodiceFiscale;
-use isee_core::dsu::CodiceComune;
 pub use isee_core::dati_inps::{
     Certificazione, ContrattoLocazione, DatiInps, DatiPersona, Indirizzo, Sesso, Sottoscrizione,
     TipoVeicolo, Veicolo,
 };
+use isee_core::dsu::CodiceComune;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

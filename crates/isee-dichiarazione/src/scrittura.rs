@@ -605,7 +605,11 @@ impl<'a> Scrittore<'a> {
                 self.attr_data("Data", &l.data, "$.dati_inps.locazione.data");
                 self.attr("Serie", &l.serie, "$.dati_inps.locazione.serie");
                 self.attr("Numero", &l.numero, "$.dati_inps.locazione.numero");
-                self.attr("CodUfficio", &l.codice_ufficio, "$.dati_inps.locazione.codice_ufficio");
+                self.attr(
+                    "CodUfficio",
+                    &l.codice_ufficio,
+                    "$.dati_inps.locazione.codice_ufficio",
+                );
                 self.attr_euro(
                     "Canone",
                     *canone,
@@ -621,7 +625,11 @@ impl<'a> Scrittore<'a> {
                 }
                 for (i, cf) in l.intestatari.iter().enumerate() {
                     self.apri("Intestatario");
-                    self.attr_cf("CodiceFiscale", cf, &format!("$.dati_inps.locazione.intestatari[{i}]"));
+                    self.attr_cf(
+                        "CodiceFiscale",
+                        cf,
+                        &format!("$.dati_inps.locazione.intestatari[{i}]"),
+                    );
                     self.corpo();
                     self.chiudi("Intestatario");
                 }
@@ -1112,7 +1120,9 @@ impl<'a> Scrittore<'a> {
             ),
         }
         match d.comune_nascita.or(derivati.map(|x| x.1)) {
-            Some(cm) => self.attr_comune("CodiceComuneNascita", &cm, &format!("{pi}.comune_nascita")),
+            Some(cm) => {
+                self.attr_comune("CodiceComuneNascita", &cm, &format!("{pi}.comune_nascita"))
+            }
             None => self.mancante(
                 &format!("{pi}.comune_nascita"),
                 "comune di nascita non indicato e non ricavabile dal codice fiscale",

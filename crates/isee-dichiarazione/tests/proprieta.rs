@@ -28,7 +28,10 @@ proptest! {
 fn i_documenti_generati_sono_validi_per_inps() {
     let schema = comune::schema();
     for indice in 0..40 {
-        let dsu = comune::completa(isee_genera::nucleo(&isee_genera::Impostazioni::new(7, 2026), indice));
+        let dsu = comune::completa(isee_genera::nucleo(
+            &isee_genera::Impostazioni::new(7, 2026),
+            indice,
+        ));
         let xml = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap().xml;
         isee_prova::xsd::valida(&schema, &format!("generato-{indice}"), &xml)
             .unwrap_or_else(|e| panic!("{e}"));

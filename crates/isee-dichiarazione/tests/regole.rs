@@ -23,9 +23,7 @@ fn euro(s: &str) -> Importo {
 
 fn xml_valido() -> (Dsu, String) {
     let dsu = esempio();
-    let xml = esporta_con_avvisi(&dsu, &Opzioni::default())
-        .unwrap()
-        .xml;
+    let xml = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap().xml;
     (dsu, xml.iter().map(|&b| char::from(b)).collect())
 }
 
@@ -102,7 +100,10 @@ fn senza_dati_inps_elenca_tutto_cio_che_inps_richiede() {
     let e = esporta_con_avvisi(&dsu, &Opzioni::default()).unwrap_err();
     let percorsi: Vec<&str> = e.problemi.iter().map(|p| p.percorso.as_str()).collect();
     assert!(percorsi.contains(&"$.dati_inps.sottoscrizione"), "{e}");
-    assert!(percorsi.contains(&"$.dati_inps.indirizzo_abitazione"), "{e}");
+    assert!(
+        percorsi.contains(&"$.dati_inps.indirizzo_abitazione"),
+        "{e}"
+    );
     for c in &dsu.componenti {
         for campo in ["cittadinanza", "provincia_nascita"] {
             let atteso = format!("$.dati_inps.persone[\"{}\"].{campo}", c.codice_fiscale);
@@ -126,10 +127,19 @@ fn segnala_lascia_fuori_i_dati_assenti_e_li_elenca() {
     };
     let e = esporta_con_avvisi(&dsu, &opzioni).unwrap();
     let percorsi: Vec<&str> = e.avvisi.iter().map(|a| a.percorso.as_str()).collect();
-    assert!(percorsi.contains(&"$.dati_inps.sottoscrizione"), "{percorsi:?}");
-    assert!(percorsi.contains(&"$.dati_inps.indirizzo_abitazione"), "{percorsi:?}");
+    assert!(
+        percorsi.contains(&"$.dati_inps.sottoscrizione"),
+        "{percorsi:?}"
+    );
+    assert!(
+        percorsi.contains(&"$.dati_inps.indirizzo_abitazione"),
+        "{percorsi:?}"
+    );
     assert_eq!(
-        percorsi.iter().filter(|p| p.ends_with(".cittadinanza")).count(),
+        percorsi
+            .iter()
+            .filter(|p| p.ends_with(".cittadinanza"))
+            .count(),
         dsu.componenti.len()
     );
     let testo: String = e.xml.iter().map(|&b| char::from(b)).collect();
@@ -327,7 +337,9 @@ fn i_dati_inps_completi_tornano_identici() {
     s.pec = Some("famiglia@pec.it".into());
     s.numero_ricevuta = Some("R-42".into());
     s.note = Some("firma \"olografa\" & <copia>".into());
-    s.data = Some(Data::new(chrono::NaiveDate::from_ymd_opt(2026, 2, 9).unwrap()));
+    s.data = Some(Data::new(
+        chrono::NaiveDate::from_ymd_opt(2026, 2, 9).unwrap(),
+    ));
     let opzioni = Opzioni {
         operazione: Operazione {
             tipo: TipoOperazione::R,
@@ -345,6 +357,9 @@ fn i_dati_inps_completi_tornano_identici() {
     assert_eq!(letto.operazione, opzioni.operazione);
     // The JSON carries them under `dati_inps`, and reads back.
     let json = serde_json::to_value(&dsu).unwrap();
-    assert_eq!(json["dati_inps"]["persone"][cf.as_str()]["veicoli"][1]["tipo"], "I");
+    assert_eq!(
+        json["dati_inps"]["persone"][cf.as_str()]["veicoli"][1]["tipo"],
+        "I"
+    );
     assert_eq!(Dsu::da_json(&json.to_string()).unwrap(), dsu);
 }

@@ -8,7 +8,10 @@ use proptest::prelude::*;
 use std::sync::LazyLock;
 
 static DOCUMENTO: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    let dsu = comune::completa(isee_genera::nucleo(&isee_genera::Impostazioni::new(3, 2026), 5));
+    let dsu = comune::completa(isee_genera::nucleo(
+        &isee_genera::Impostazioni::new(3, 2026),
+        5,
+    ));
     esporta(&dsu, &Opzioni::default()).unwrap()
 });
 

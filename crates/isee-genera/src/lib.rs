@@ -117,7 +117,10 @@ pub fn completa_per_inps(dsu: &mut Dsu) {
         }
     }
     for c in fogli {
-        let p = d.persone.entry(c.codice_fiscale.as_str().into()).or_default();
+        let p = d
+            .persone
+            .entry(c.codice_fiscale.as_str().into())
+            .or_default();
         if c.cognome.is_none() {
             p.cognome.get_or_insert_with(|| "ROSSI".into());
         }

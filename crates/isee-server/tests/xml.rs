@@ -8,11 +8,7 @@ mod comune;
 use axum::http::{Request, StatusCode};
 use comune::{Banco, Risposta};
 use isee_core::Dsu;
-use isee_core::dsu::CodiceComune;
-use isee_dichiarazione::{
-    DatiPersona, Indirizzo, Integrazioni, Operazione, Opzioni, Sottoscrizione, TipoOperazione,
-    esporta,
-};
+use isee_dichiarazione::{Operazione, Opzioni, TipoOperazione, esporta};
 use isee_server::{Clienti, Limiti};
 use serde_json::Value;
 
@@ -38,54 +34,26 @@ fn dsu_json() -> String {
     cambiato
 }
 
-/// The data INPS requires that the DSU does not hold.
-fn integrazioni(dsu: &Dsu) -> Integrazioni {
-    let mut i = Integrazioni {
-        sottoscrizione: Some(Sottoscrizione {
-            codice_fiscale: dsu.componenti[0].codice_fiscale,
-            protocollo_mittente: None,
-            luogo: "Forlì".into(),
-            data: None,
-            note: None,
-            impedimento_temporaneo: false,
-            rappresentanza_legale: false,
-            pec: None,
-            autorizzazione_ritiro: false,
-            numero_ricevuta: None,
-        }),
-        indirizzo_abitazione: Some(Indirizzo {
-            indirizzo: "VIA DI ROMA".into(),
-            civico: "1".into(),
-            codice_comune: dsu
-                .abitazione
-                .codice_comune
-                .unwrap_or(CodiceComune::new("H199")),
-            provincia: "RA".into(),
-            cap: "48121".into(),
-        }),
-        ..Integrazioni::default()
-    };
-    for c in &dsu.componenti {
-        i.persone.insert(
-            c.codice_fiscale.as_str().into(),
-            DatiPersona {
-                cittadinanza: "ITALIANA".into(),
-                provincia_nascita: "RA".into(),
-                ..DatiPersona::default()
-            },
-        );
+/// The DSU with what INPS requires beyond the calculation, signed in Forlì (ì is
+/// 0xEC in ISO-8859-1).
+fn con_dati_inps(mut dsu: Dsu) -> Dsu {
+    isee_genera::completa_per_inps(&mut dsu);
+    if let Some(s) = &mut dsu.dati_inps.sottoscrizione {
+        s.luogo = "Forlì".into();
     }
-    i
+    dsu
 }
 
 /// The document of `dsu_json()` with an operation, ISO-8859-1 as INPS writes it.
 fn documento(tipo: TipoOperazione, riferimento: Option<&str>) -> Vec<u8> {
-    let dsu = Dsu::da_json(&dsu_json()).unwrap();
-    let mut opzioni = Opzioni::new(integrazioni(&dsu));
-    opzioni.operazione = Operazione {
-        tipo,
-        codice_fiscale_riferimento: None,
-        protocollo_riferimento: riferimento.map(str::to_string),
+    let dsu = con_dati_inps(Dsu::da_json(&dsu_json()).unwrap());
+    let opzioni = Opzioni {
+        operazione: Operazione {
+            tipo,
+            codice_fiscale_riferimento: None,
+            protocollo_riferimento: riferimento.map(str::to_string),
+        },
+        ..Opzioni::default()
     };
     esporta(&dsu, &opzioni).unwrap()
 }
@@ -140,6 +108,7 @@ async fn xml_iso_8859_1_stessa_ricevuta_del_json() {
     let b = banco().await;
     let xml = documento(TipoOperazione::N, None);
     assert!(xml.windows(6).any(|w| w == b"NICOL\xD2"), "ISO-8859-1");
+    assert!(xml.windows(5).any(|w| w == b"Forl\xEC"), "ISO-8859-1");
     assert!(std::str::from_utf8(&xml).is_err());
     let da_json = b
         .post(

@@ -5,10 +5,10 @@
 //! problem on the standard error, with its path), 2 a file that cannot be read or
 //! written or is not JSON.
 
-use super::calcola::{leggi_dsu, leggi_testo};
+use super::calcola::leggi_dsu;
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
-use isee_dichiarazione::{Decimali, Integrazioni, Opzioni, Problema};
+use isee_dichiarazione::{Assenti, Decimali, Opzioni, Problema};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,9 +25,9 @@ pub enum ComandoXml {
         /// Importi con centesimi: arrotonda all'euro (con un avviso per campo) o rifiuta la DSU
         #[arg(long, value_enum, default_value = "rifiuta")]
         decimali: SceltaDecimali,
-        /// I dati che INPS richiede e la DSU non ha (sottoscrizione, indirizzo, cittadinanza…), in JSON
-        #[arg(long, value_name = "FILE")]
-        integrazioni: Option<PathBuf>,
+        /// Dati che INPS richiede e la DSU non ha in «dati_inps» (sottoscrizione, indirizzo, cittadinanza…): rifiuta la DSU, o segnalali con un avviso e lasciali fuori (documento non valido per INPS)
+        #[arg(long, value_enum, default_value = "rifiuta")]
+        assenti: SceltaAssenti,
         /// Ometti le istruzioni <?isee …?> con i campi che il modello INPS non ha (documento solo per INPS)
         #[arg(long)]
         senza_estensioni: bool,
@@ -48,15 +48,21 @@ pub enum SceltaDecimali {
     Rifiuta,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SceltaAssenti {
+    Rifiuta,
+    Segnala,
+}
+
 pub(crate) fn esegui(cmd: ComandoXml) -> Result<ExitCode> {
     match cmd {
         ComandoXml::Esporta {
             dsu,
             uscita,
             decimali,
-            integrazioni,
+            assenti,
             senza_estensioni,
-        } => esporta(&dsu, uscita, decimali, integrazioni, senza_estensioni),
+        } => esporta(&dsu, uscita, decimali, assenti, senza_estensioni),
         ComandoXml::Importa { xml, uscita } => importa(&xml, uscita),
     }
 }
@@ -86,35 +92,25 @@ fn esporta(
     file: &str,
     uscita: Option<PathBuf>,
     decimali: SceltaDecimali,
-    integrazioni: Option<PathBuf>,
+    assenti: SceltaAssenti,
     senza_estensioni: bool,
 ) -> Result<ExitCode> {
-    let integrazioni: Integrazioni = match &integrazioni {
-        None => Integrazioni::default(),
-        Some(p) => {
-            let testo = leggi_testo(&p.display().to_string())?;
-            match serde_json::from_str(&testo) {
-                Ok(i) => i,
-                Err(e) => {
-                    eprintln!(
-                        "illeggibile: integrazioni non valide in {}: {e}",
-                        p.display()
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-    };
     let dsu = match leggi_dsu(file).o_codice() {
         Ok(d) => d,
         Err(codice) => return Ok(codice),
     };
-    let mut opzioni = Opzioni::new(integrazioni);
-    opzioni.decimali = match decimali {
-        SceltaDecimali::Arrotonda => Decimali::Arrotonda,
-        SceltaDecimali::Rifiuta => Decimali::Rifiuta,
+    let opzioni = Opzioni {
+        decimali: match decimali {
+            SceltaDecimali::Arrotonda => Decimali::Arrotonda,
+            SceltaDecimali::Rifiuta => Decimali::Rifiuta,
+        },
+        assenti: match assenti {
+            SceltaAssenti::Rifiuta => Assenti::Rifiuta,
+            SceltaAssenti::Segnala => Assenti::Segnala,
+        },
+        estensioni: !senza_estensioni,
+        ..Opzioni::default()
     };
-    opzioni.estensioni = !senza_estensioni;
     match isee_dichiarazione::esporta_con_avvisi(&dsu, &opzioni) {
         Ok(e) => {
             for a in &e.avvisi {
