@@ -159,17 +159,49 @@ fn blocco(e: &EsitoMemorizzato, data_rilascio: NaiveDate) -> BloccoIsee {
 
 /// Surname and name of a person of the DSU, upper-case as INPS writes them; empty
 /// for someone the DSU names by fiscal code only (a non-cohabiting parent).
+/// Surname and name, upper-case, of a person of the DSU: a member, or a componente
+/// aggiuntiva (a non-cohabiting parent's or child's sheet), else as `dati_inps` names
+/// him or her; empty when the DSU does not say.
 fn persona(dsu: &Dsu, cf: &str) -> (String, String) {
-    dsu.componenti
+    use isee_core::dsu::{SituazioneFiglioEsterno, SituazioneGenitore};
+    let genitori = dsu
+        .genitori_non_conviventi
         .iter()
-        .find(|c| c.codice_fiscale.as_str() == cf)
-        .map(|c| {
-            (
-                c.cognome.clone().unwrap_or_default().to_uppercase(),
-                c.nome.clone().unwrap_or_default().to_uppercase(),
-            )
-        })
-        .unwrap_or_default()
+        .filter_map(|g| match &g.situazione {
+            SituazioneGenitore::ComponenteAggiuntiva { dati, .. } => Some(&dati.foglio),
+            _ => None,
+        });
+    let figli = dsu
+        .residenziale
+        .iter()
+        .flat_map(|r| &r.figli_esterni)
+        .filter_map(|f| match &f.situazione {
+            SituazioneFiglioEsterno::ComponenteAggiuntiva { dati } => Some(&dati.foglio),
+            _ => None,
+        });
+    let foglio = dsu
+        .componenti
+        .iter()
+        .chain(genitori)
+        .chain(figli)
+        .find(|c| c.codice_fiscale.as_str() == cf);
+    let dati = dsu.dati_inps.persone.get(cf);
+    let nome = |sul_foglio: Option<&String>, in_dati: Option<&String>| {
+        sul_foglio
+            .or(in_dati)
+            .map(|s| s.to_uppercase())
+            .unwrap_or_default()
+    };
+    (
+        nome(
+            foglio.and_then(|c| c.cognome.as_ref()),
+            dati.and_then(|d| d.cognome.as_ref()),
+        ),
+        nome(
+            foglio.and_then(|c| c.nome.as_ref()),
+            dati.and_then(|d| d.nome.as_ref()),
+        ),
+    )
 }
 
 fn esterna(dsu: &Dsu, cf: &str, valore: Option<Decimal>) -> ComponenteEsterna {
