@@ -18,6 +18,11 @@
 //! * **Filing** is one call of the register with the draft's idempotency key, so a
 //!   double submission gives the one receipt; the draft is deleted once the register
 //!   has the DSU.
+//! * **Rectification** ([`rettifica`], from the DSU's page): a draft holding the form
+//!   of a DSU in force, which the declarant (or the CAF under mandate) corrects and
+//!   files as `Operazione::Rettifica` of it. Only a DSU the form holds whole can be
+//!   rectified here ([`Modulo::da_dsu`]): filing the form of any other would drop
+//!   what the form cannot show, so the page says to rectify it through a CAF.
 
 // The helpers below return the page to answer instead as their error: one response per
 // request, built on the unhappy path only.
@@ -36,7 +41,11 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use isee_core::codice_fiscale::CodiceFiscale;
-use isee_registro::{Ambito, ErroreRegistro, Operazione, PresentazioneDsu, StoreAccesso};
+use isee_registro::registrazione::StatoDsu;
+use isee_registro::{
+    Ambito, Chiamante, ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, StoreAccesso,
+    Vista,
+};
 use isee_utenti::{
     Bozza, ContenutoBozza, ErroreUtenti, IdBozza, Ruolo, SessioneAttiva, StoreBozze, StoreSql,
     Utenti,
@@ -346,9 +355,14 @@ fn leggi_modulo(b: &Bozza) -> Modulo {
 }
 
 fn titolo_bozza(m: &Modulo) -> String {
+    let che = if m.rettifica_di.is_empty() {
+        "DSU"
+    } else {
+        "Rettifica della DSU"
+    };
     match m.componenti.first() {
         Some(d) if !(d.cognome.is_empty() && d.nome.is_empty()) => {
-            let t = format!("DSU di {} {}", d.cognome, d.nome);
+            let t = format!("{che} di {} {}", d.cognome, d.nome);
             t.chars()
                 .take(isee_utenti::bozza::LUNGHEZZA_MASSIMA_TITOLO)
                 .collect()
@@ -975,12 +989,20 @@ pub(crate) async fn presenta(
         let avviso = Avviso::rifiuto(motivo, StatusCode::FORBIDDEN);
         return pagina_riepilogo(&k, &c, &b, &m, avviso).await;
     }
+    let operazione = if m.rettifica_di.is_empty() {
+        Operazione::Nuova
+    } else {
+        match m.rettifica_di.parse::<Protocollo>() {
+            Ok(di) => Operazione::Rettifica { di },
+            Err(_) => return pagina_non_trovata(&c),
+        }
+    };
     let richiesta = PresentazioneDsu {
         dsu_json: json.to_string(),
         chiave_idempotenza: format!("portale-bozza-{}", b.id),
         mittente: k.chi.mittente().to_string(),
         protocollo_mittente: None,
-        operazione: Operazione::Nuova,
+        operazione,
     };
     let ricevuta = match k.registro.presenta(richiesta).await {
         Ok(r) => r,
@@ -991,6 +1013,17 @@ pub(crate) async fn presenta(
                 .collect::<Vec<_>>()
                 .join("; ");
             let avviso = Avviso::rifiuto(testo, StatusCode::UNPROCESSABLE_ENTITY);
+            return pagina_riepilogo(&k, &c, &b, &m, avviso).await;
+        }
+        // A rectification must keep the declarant and the nucleus, of a DSU still in
+        // force (SCELTE §17): the register says which rule, in Italian.
+        Err(
+            e @ (ErroreRegistro::DichiaranteDiverso(_)
+            | ErroreRegistro::NucleoDiverso(_)
+            | ErroreRegistro::ProtocolloNonAttivo { .. }
+            | ErroreRegistro::ModificaNonConsentita(_)),
+        ) => {
+            let avviso = Avviso::rifiuto(e.to_string(), StatusCode::CONFLICT);
             return pagina_riepilogo(&k, &c, &b, &m, avviso).await;
         }
         Err(e) => return errore_interno(&c, &e),
@@ -1016,6 +1049,101 @@ pub(crate) async fn presenta(
     match k.chi {
         Chi::Cittadino(_) => vai_a(format!("/le-mie-dsu/{}?presentata=1", ricevuta.protocollo)),
         Chi::Caf(_) => vai_a(format!("/caf/dsu/{}?presentata=1", ricevuta.protocollo)),
+    }
+}
+
+fn messaggio(c: &Contesto, testo: String, stato: StatusCode) -> Response {
+    pagina(
+        &Messaggio {
+            l: Layout::new("Rettifica la DSU", "compila", c),
+            titolo: "Rettifica la DSU",
+            testo,
+        },
+        stato,
+    )
+}
+
+/// "Rettifica la DSU": a new draft holding the form of DSU `protocollo`, to be
+/// corrected and filed as its rectification. The citizen must be its declarant, the
+/// CAF its sender or under mandate (the filing then checks the mandate to file, as
+/// for a new DSU); another family's or an unknown protocol is the same 404.
+pub(crate) async fn rettifica(
+    State(p): State<Arc<Portale>>,
+    Extension(c): Extension<Contesto>,
+    Path(testo): Path<String>,
+    h: HeaderMap,
+    Form(coppie): Form<Vec<(String, String)>>,
+) -> Response {
+    let k = match compilatore_post(&p, &c, &h, &coppie) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let Ok(protocollo) = testo.parse::<Protocollo>() else {
+        return pagina_non_trovata(&c);
+    };
+    let letta = match &k.chi {
+        Chi::Cittadino(cf) => k.registro.per_cittadino(cf, &protocollo).await,
+        Chi::Caf(caf) => k
+            .registro
+            .consulta(
+                &Chiamante::mittente(caf),
+                &protocollo,
+                "rettifica dal portale",
+            )
+            .await
+            .map(|r| (r, Vista::Dichiarante)),
+    };
+    let r = match letta {
+        Ok((r, Vista::Dichiarante)) => r,
+        Ok((_, _)) => {
+            return messaggio(
+                &c,
+                "Solo il dichiarante può rettificare la DSU: chiedi a chi l'ha presentata, o a un CAF con il suo mandato.".into(),
+                StatusCode::FORBIDDEN,
+            );
+        }
+        Err(ErroreRegistro::ProtocolloSconosciuto(_)) => return pagina_non_trovata(&c),
+        Err(e) => return errore_interno(&c, &e),
+    };
+    if r.stato != StatoDsu::Attiva {
+        return messaggio(
+            &c,
+            format!(
+                "La DSU {protocollo} non è più in vigore (è stata rettificata, sostituita o annullata): si può rettificare solo la DSU in vigore."
+            ),
+            StatusCode::CONFLICT,
+        );
+    }
+    let dsu = match k.registro.dsu_registrata(&r).await {
+        Ok(d) => d,
+        Err(e) => return errore_interno(&c, &e),
+    };
+    let Some(mut m) = Modulo::da_dsu(&dsu) else {
+        return messaggio(
+            &c,
+            format!(
+                "La DSU {protocollo} contiene dati che questo modulo non gestisce (più immobili o rapporti finanziari, quadri per prestazioni specifiche, dati di sottoscrizione): rettificarla qui li perderebbe. Rivolgiti a un CAF, che può rettificarla per intero."
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    m.rettifica_di = protocollo.to_string();
+    let adesso = adesso();
+    m.data = adesso.date_naive().format("%d/%m/%Y").to_string();
+    match k
+        .utenti
+        .store()
+        .crea_bozza(k.attiva.utente.id, &contenuto(&m, Passo::Nucleo), adesso)
+        .await
+    {
+        Ok(b) => {
+            tracing::info!(target: "portale::bozze", utente = %k.attiva.utente.id, bozza = %b.id, protocollo = %protocollo, "bozza di rettifica creata");
+            vai_a(format!("/compila/{}/nucleo", b.id))
+        }
+        Err(e @ ErroreUtenti::TroppeBozze(_)) => {
+            pagina_elenco(&k, &c, Some(e.to_string()), StatusCode::CONFLICT).await
+        }
+        Err(e) => errore_interno(&c, &e),
     }
 }
 

@@ -349,6 +349,8 @@ struct PaginaAttestazione {
     rilascio: String,
     vista: &'static str,
     vede_dsu: bool,
+    /// The DSU is in force and the reader its declarant (or the CAF): "Rettifica".
+    rettificabile: bool,
     nucleo: Vec<Componente>,
     dichiarato: Vec<Dichiarato>,
     indicatori: Vec<IndicatorePagina>,
@@ -518,6 +520,7 @@ pub(crate) async fn attestazione<const CAF: bool>(
         rilascio: data(f.data_rilascio()),
         vista: nome_vista(vista),
         vede_dsu: vista.vede_dsu(),
+        rettificabile: vista.vede_dsu() && r.stato == StatoDsu::Attiva,
         nucleo: f
             .dsu
             .dsu()

@@ -105,6 +105,7 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             get(caf::mandati).post(caf::registra_mandato),
         )
         .route("/caf/dsu/{protocollo}", get(dsu::attestazione::<true>))
+        .route("/caf/dsu/{protocollo}/rettifica", post(compila::rettifica))
         .route(
             "/caf/dsu/{protocollo}/attestazione.pdf",
             get(dsu::attestazione_pdf::<true>),
@@ -117,6 +118,10 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
         .route("/i-miei-mandati/revoca", post(dsu::revoca_mandato))
         .route("/le-mie-dsu", get(dsu::elenco))
         .route("/le-mie-dsu/{protocollo}", get(dsu::attestazione::<false>))
+        .route(
+            "/le-mie-dsu/{protocollo}/rettifica",
+            post(compila::rettifica),
+        )
         .route(
             "/le-mie-dsu/{protocollo}/attestazione.pdf",
             get(dsu::attestazione_pdf::<false>),

@@ -54,6 +54,9 @@ pub struct Modulo {
     pub titolo: String,
     pub canone: String,
     pub componenti: Vec<RigaComponente>,
+    /// The wizard's only: the protocol of the DSU this one rectifies (empty for a new
+    /// DSU).
+    pub rettifica_di: String,
 }
 
 /// The member fields, their form name suffix and label.
@@ -95,7 +98,86 @@ impl Modulo {
                 rapporto: "D".into(),
                 ..RigaComponente::default()
             }],
+            rettifica_di: String::new(),
         }
+    }
+
+    /// The form of a DSU already filed, to rectify it: `None` when the DSU holds
+    /// anything the form cannot (a second property or account, a specific ISEE's
+    /// module, the data INPS's document adds…), because filing the form would then
+    /// drop it. The test is the round trip itself: the form read back must be the DSU
+    /// (but for the filing date, which a rectification sets anew).
+    pub fn da_dsu(dsu: &isee_core::Dsu) -> Option<Modulo> {
+        fn testo<T: Serialize>(v: &T) -> String {
+            match serde_json::to_value(v) {
+                Ok(Value::String(s)) => s,
+                _ => String::new(),
+            }
+        }
+        fn importo(x: Decimal) -> String {
+            if x.is_zero() {
+                String::new()
+            } else {
+                x.normalize().to_string()
+            }
+        }
+        let data = |d: &isee_core::data::Data| {
+            d.get()
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_default()
+        };
+        let mut componenti = Vec::with_capacity(dsu.componenti.len());
+        for c in &dsu.componenti {
+            let r = &c.redditi;
+            let dipendente = r.di_cui_lavoro_dipendente.valore();
+            let pensione = r.di_cui_pensione.valore();
+            let conto = c.patrimonio_mobiliare.first();
+            let immobile = c.patrimonio_immobiliare.first();
+            componenti.push(RigaComponente {
+                cognome: c.cognome.clone().unwrap_or_default(),
+                nome: c.nome.clone().unwrap_or_default(),
+                cf: c.codice_fiscale.as_str().to_string(),
+                rapporto: testo(&c.rapporto),
+                nascita: data(&c.data_nascita),
+                disabilita: c.disabilita.as_ref().map(testo).unwrap_or_default(),
+                mesi: c.mesi_lavoro.to_string(),
+                dipendente: importo(dipendente),
+                pensione: importo(pensione),
+                altri: importo(r.reddito_complessivo.valore() - dipendente - pensione),
+                saldo: conto
+                    .map(|x| importo(x.saldo_31_12.valore()))
+                    .unwrap_or_default(),
+                giacenza: conto
+                    .map(|x| importo(x.giacenza_media.valore()))
+                    .unwrap_or_default(),
+                imu: immobile
+                    .map(|x| importo(x.valore_imu.valore()))
+                    .unwrap_or_default(),
+                mutuo: immobile
+                    .map(|x| importo(x.mutuo_residuo.valore()))
+                    .unwrap_or_default(),
+                casa: immobile.is_some_and(|x| x.casa_abitazione),
+            });
+        }
+        let m = Modulo {
+            data: data(&dsu.data_presentazione),
+            comune: dsu
+                .abitazione
+                .codice_comune
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+            titolo: testo(&dsu.abitazione.titolo),
+            canone: dsu
+                .abitazione
+                .canone_annuo
+                .map(|c| importo(c.valore()))
+                .unwrap_or_default(),
+            componenti,
+            rettifica_di: String::new(),
+        };
+        let (json, errori) = dsu_json(&m);
+        let riletta: isee_core::Dsu = serde_json::from_value(json).ok()?;
+        (errori.is_empty() && riletta == *dsu).then_some(m)
     }
 
     /// Reads the urlencoded pairs; unknown names are ignored, rows beyond

@@ -679,3 +679,176 @@ async fn le_pagine_del_caf() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Files the Ravenna couple's DSU through the wizard as Mario: its protocol.
+async fn presenta_dal_portale(b: &Banco, mario: &[String]) -> String {
+    let id = nuova(&b.app, mario).await;
+    compila_tutto(&b.app, mario, &id).await;
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), mario).await;
+    let r = post(
+        &b.app,
+        &format!("/compila/{id}/presenta"),
+        mario,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let dove = r.intestazioni[header::LOCATION].to_str().unwrap();
+    dove.strip_prefix("/le-mie-dsu/")
+        .and_then(|r| r.strip_suffix("?presentata=1"))
+        .expect(dove)
+        .to_string()
+}
+
+/// "Rettifica la DSU" from its page: the declarant gets a draft with the DSU's data,
+/// corrects an income and files it as the rectification (the old DSU "Rettificata",
+/// the new one in force with the new figure); a member who is not the declarant, a
+/// request without the CSRF token, an unknown protocol and a DSU no longer in force
+/// are refused; a DSU holding more than the form can show is not rectified here.
+#[tokio::test]
+async fn il_dichiarante_rettifica_la_dsu_dal_portale() {
+    use isee_registro::registrazione::StatoDsu;
+    let b = banco().await;
+    let mario = accedi(&b.app, "mario.rossi").await;
+    let protocollo = presenta_dal_portale(&b, &mario).await;
+    let pagina = get(&b.app, &format!("/le-mie-dsu/{protocollo}"), &mario).await;
+    let azione = format!("/le-mie-dsu/{protocollo}/rettifica");
+    assert!(pagina.testo.contains(&azione), "{}", pagina.testo);
+
+    // Laura is in the nucleus and sees the attestation, not the button; posting
+    // anyway is refused.
+    let laura = accedi(&b.app, "laura.bianchi").await;
+    let sua = get(&b.app, &format!("/le-mie-dsu/{protocollo}"), &laura).await;
+    assert_eq!(sua.stato, StatusCode::OK);
+    assert!(!sua.testo.contains(&azione));
+    let r = post(&b.app, &azione, &laura, &format!("csrf={}", sua.token())).await;
+    assert_eq!(r.stato, StatusCode::FORBIDDEN, "{}", r.testo);
+    assert!(r.testo.contains("Solo il dichiarante"));
+    // No CSRF token; an unknown protocol.
+    assert_eq!(
+        post(&b.app, &azione, &mario, "").await.stato,
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &b.app,
+        "/le-mie-dsu/INPS-ISEE-2026-99999999X-00/rettifica",
+        &mario,
+        &format!("csrf={}", pagina.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::NOT_FOUND);
+
+    // The draft holds the DSU as filed.
+    let r = post(&b.app, &azione, &mario, &format!("csrf={}", pagina.token())).await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let dove = r.intestazioni[header::LOCATION].to_str().unwrap();
+    let id = dove
+        .strip_prefix("/compila/")
+        .and_then(|r| r.strip_suffix("/nucleo"))
+        .expect(dove)
+        .to_string();
+    let elenco = get(&b.app, "/compila", &mario).await;
+    assert!(
+        elenco.testo.contains("Rettifica della DSU di Rossi Mario"),
+        "{}",
+        elenco.testo
+    );
+    let redditi = get(&b.app, &format!("/compila/{id}/redditi"), &mario).await;
+    assert!(
+        redditi.testo.contains("value=\"32000\""),
+        "{}",
+        redditi.testo
+    );
+    assert!(redditi.testo.contains("value=\"18000\""));
+    let casa = get(&b.app, &format!("/compila/{id}/casa"), &mario).await;
+    assert!(casa.testo.contains("value=\"6000\""), "{}", casa.testo);
+
+    // Mario corrects his income and files.
+    va_a(
+        &invia_passo(
+            &b.app,
+            &mario,
+            &id,
+            "redditi",
+            &[
+                ("c0_mesi", "12"),
+                ("c0_dipendente", "30.500"),
+                ("c1_mesi", "6"),
+                ("c1_dipendente", "18000"),
+            ],
+        )
+        .await,
+        &format!("/compila/{id}/patrimonio"),
+    );
+    let riepilogo = get(&b.app, &format!("/compila/{id}/riepilogo"), &mario).await;
+    assert_eq!(riepilogo.stato, StatusCode::OK, "{}", riepilogo.testo);
+    let r = post(
+        &b.app,
+        &format!("/compila/{id}/presenta"),
+        &mario,
+        &format!("csrf={}&dichiaro=1", riepilogo.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    let righe = b
+        .registro
+        .del_cittadino(&CodiceFiscale::new(MARIO))
+        .await
+        .unwrap();
+    assert_eq!(righe.len(), 2);
+    let vecchia = righe
+        .iter()
+        .find(|r| r.0.protocollo.to_string() == protocollo)
+        .unwrap();
+    let nuova_dsu = righe
+        .iter()
+        .find(|r| r.0.protocollo.to_string() != protocollo)
+        .unwrap();
+    assert_eq!(vecchia.0.stato, StatoDsu::Rettificata);
+    assert_eq!(nuova_dsu.0.stato, StatoDsu::Attiva);
+    let dsu = b.registro.dsu_registrata(&nuova_dsu.0).await.unwrap();
+    assert_eq!(
+        dsu.componenti[0].redditi.di_cui_lavoro_dipendente.valore(),
+        rust_decimal::Decimal::from(30_500)
+    );
+    assert_eq!(dsu.componenti[1].cognome.as_deref(), Some("Bianchi"));
+
+    // The old DSU is no longer in force: no button, and a post is refused.
+    let pagina = get(&b.app, &format!("/le-mie-dsu/{protocollo}"), &mario).await;
+    assert!(!pagina.testo.contains(&azione));
+    let r = post(&b.app, &azione, &mario, &format!("csrf={}", pagina.token())).await;
+    assert_eq!(r.stato, StatusCode::CONFLICT, "{}", r.testo);
+
+    // A DSU with more than the form shows (the Ravenna example, filed by a CAF, has
+    // several financial relationships): not rectified here, nothing lost.
+    let esempio = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../esempi/ordinario-famiglia-ravenna.json"
+    ))
+    .unwrap();
+    let ricevuta = b
+        .registro
+        .presenta(isee_registro::PresentazioneDsu {
+            dsu_json: esempio,
+            chiave_idempotenza: "esempio".into(),
+            mittente: MITTENTE_PORTALE.into(),
+            protocollo_mittente: None,
+            operazione: isee_registro::Operazione::Nuova,
+        })
+        .await
+        .unwrap();
+    let p = ricevuta.protocollo.to_string();
+    let pagina = get(&b.app, &format!("/le-mie-dsu/{p}"), &mario).await;
+    assert_eq!(pagina.stato, StatusCode::OK, "{}", pagina.testo);
+    let bozze_prima = get(&b.app, "/compila", &mario).await.testo;
+    let r = post(
+        &b.app,
+        &format!("/le-mie-dsu/{p}/rettifica"),
+        &mario,
+        &format!("csrf={}", pagina.token()),
+    )
+    .await;
+    assert_eq!(r.stato, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.testo);
+    assert!(r.testo.contains("CAF"), "{}", r.testo);
+    assert_eq!(get(&b.app, "/compila", &mario).await.testo, bozze_prima);
+}
