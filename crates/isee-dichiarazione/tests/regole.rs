@@ -50,8 +50,10 @@ fn arrotonda_a_meta_verso_l_alto_e_avvisa_per_campo() {
     let mut dsu = esempio();
     dsu.componenti[0].redditi.reddito_complessivo = euro("32000.50");
     dsu.componenti[1].patrimonio_mobiliare[0].saldo_31_12 = euro("3000.49");
-    let mut opzioni = Opzioni::default();
-    opzioni.decimali = Decimali::Arrotonda;
+    let opzioni = Opzioni {
+        decimali: Decimali::Arrotonda,
+        ..Opzioni::default()
+    };
     let e = esporta_con_avvisi(&dsu, &opzioni).unwrap();
     let arrotondati: Vec<&str> = e
         .avvisi
@@ -301,8 +303,10 @@ fn importa_rifiuta_dtd_entita_e_documenti_enormi_o_profondi() {
 #[test]
 fn senza_estensioni_il_documento_resta_valido_ma_perde_i_campi_nostri() {
     let dsu = esempio();
-    let mut opzioni = Opzioni::default();
-    opzioni.estensioni = false;
+    let opzioni = Opzioni {
+        estensioni: false,
+        ..Opzioni::default()
+    };
     let xml = esporta_con_avvisi(&dsu, &opzioni).unwrap().xml;
     assert!(!xml.windows(6).any(|w| w == b"<?isee"));
     isee_prova::xsd::valida(&comune::schema(), "senza-estensioni", &xml).unwrap();

@@ -476,20 +476,31 @@ pub(crate) async fn nuova(
             m.componenti[0].nascita = d.format("%d/%m/%Y").to_string();
         }
     }
+    crea(&k, &c, &m, adesso).await
+}
+
+/// Stores `m` as a new draft of the account and sends the browser to its first step;
+/// past the account's limit of drafts, the list with the reason (409).
+async fn crea(
+    k: &Compilatore<'_>,
+    c: &Contesto,
+    m: &Modulo,
+    adesso: chrono::DateTime<chrono::Utc>,
+) -> Response {
     match k
         .utenti
         .store()
-        .crea_bozza(k.attiva.utente.id, &contenuto(&m, Passo::Nucleo), adesso)
+        .crea_bozza(k.attiva.utente.id, &contenuto(m, Passo::Nucleo), adesso)
         .await
     {
         Ok(b) => {
-            tracing::info!(target: "portale::bozze", utente = %k.attiva.utente.id, bozza = %b.id, "bozza creata");
+            tracing::info!(target: "portale::bozze", utente = %k.attiva.utente.id, bozza = %b.id, rettifica = !m.rettifica_di.is_empty(), "bozza creata");
             vai_a(format!("/compila/{}/nucleo", b.id))
         }
         Err(e @ ErroreUtenti::TroppeBozze(_)) => {
-            pagina_elenco(&k, &c, Some(e.to_string()), StatusCode::CONFLICT).await
+            pagina_elenco(k, c, Some(e.to_string()), StatusCode::CONFLICT).await
         }
-        Err(e) => errore_interno(&c, &e),
+        Err(e) => errore_interno(c, &e),
     }
 }
 
@@ -1130,21 +1141,7 @@ pub(crate) async fn rettifica(
     m.rettifica_di = protocollo.to_string();
     let adesso = adesso();
     m.data = adesso.date_naive().format("%d/%m/%Y").to_string();
-    match k
-        .utenti
-        .store()
-        .crea_bozza(k.attiva.utente.id, &contenuto(&m, Passo::Nucleo), adesso)
-        .await
-    {
-        Ok(b) => {
-            tracing::info!(target: "portale::bozze", utente = %k.attiva.utente.id, bozza = %b.id, protocollo = %protocollo, "bozza di rettifica creata");
-            vai_a(format!("/compila/{}/nucleo", b.id))
-        }
-        Err(e @ ErroreUtenti::TroppeBozze(_)) => {
-            pagina_elenco(&k, &c, Some(e.to_string()), StatusCode::CONFLICT).await
-        }
-        Err(e) => errore_interno(&c, &e),
-    }
+    crea(&k, &c, &m, adesso).await
 }
 
 #[cfg(test)]
