@@ -18,7 +18,7 @@
 //! * **Filing** is one call of the register with the draft's idempotency key, so a
 //!   double submission gives the one receipt; the draft is deleted once the register
 //!   has the DSU.
-//! * **Rectification** ([`rettifica`], from the DSU's page): a draft holding the form
+//! * **Rectification** (`rettifica`, from the DSU's page): a draft holding the form
 //!   of a DSU in force, which the declarant (or the CAF under mandate) corrects and
 //!   files as `Operazione::Rettifica` of it. Only a DSU the form holds whole can be
 //!   rectified here ([`Modulo::da_dsu`]): filing the form of any other would drop
