@@ -81,7 +81,7 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             "/accedi",
             get(accesso::accedi_modulo).post(accesso::accedi_invio),
         )
-        .route("/accedi/oidc", post(oidc::avvia))
+        .route("/accedi/oidc", get(oidc::avvia))
         .route(oidc::PERCORSO_RITORNO, get(oidc::ritorno))
         .route("/esci", post(accesso::esci))
         .route("/area-personale", get(accesso::area_personale))

@@ -3,10 +3,15 @@
 //!
 //! The Authorization Code flow with PKCE (S256), `state` and `nonce`:
 //!
-//! 1. `POST /accedi/oidc` (the button on the login page, CSRF-checked like every
-//!    form): [`isee_utenti::Utenti::avvia_oidc`] stores the pending login; the browser
-//!    gets the pending-login cookie and a 303 to the provider's authorization endpoint,
-//!    found by discovery (`{issuer}/.well-known/openid-configuration`).
+//! 1. `GET /accedi/oidc` (the button on the login page, a link: a form's POST answered
+//!    by a redirect to another origin is refused by browsers under the portal's
+//!    `form-action 'self'`): [`isee_utenti::Utenti::avvia_oidc`] stores the pending
+//!    login; the browser gets the pending-login cookie and a 303 to the provider's
+//!    authorization endpoint, found by discovery
+//!    (`{issuer}/.well-known/openid-configuration`). Starting a login changes nothing
+//!    the browser had, so it needs no CSRF token: a forged start only leads the
+//!    victim to the provider's own page, and the callback is bound to the browser
+//!    that started it.
 //! 2. `GET /accedi/oidc/ritorno?code&state` (or `?error&state`): the pending login is
 //!    used up ([`isee_utenti::Utenti::riprendi_oidc`]: once, within 10 minutes, from
 //!    the browser that started it); the code is exchanged at the token endpoint with
@@ -23,12 +28,12 @@
 //! and a log line with a stable code (`portale::oidc`), never a secret, a code, a
 //! token, a `sub` or a fiscal code.
 
-use crate::accesso::{Contesto, adesso, errore_interno, richiesta_valida, rifiuto};
+use crate::accesso::{Contesto, adesso, errore_interno};
 use crate::{Layout, pagina};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -758,20 +763,15 @@ fn pagina_errore(p: &crate::Portale, c: &Contesto, e: &ErroreOidc) -> Response {
     con_cookie(r, &cookie_oidc(p, "", 0))
 }
 
-/// `POST /accedi/oidc`: stores the pending login, sets the pending-login cookie and
+/// `GET /accedi/oidc`: stores the pending login, sets the pending-login cookie and
 /// sends the browser to the provider.
 pub(crate) async fn avvia(
     State(p): State<Arc<crate::Portale>>,
     Extension(c): Extension<Contesto>,
-    h: HeaderMap,
-    Form(coppie): Form<Vec<(String, String)>>,
 ) -> Response {
     let (Some(utenti), Some(oidc)) = (&p.utenti, &p.oidc) else {
         return crate::pagina_non_trovata(&c);
     };
-    if !richiesta_valida(&p, &c, &h, &coppie) {
-        return rifiuto(&c);
-    }
     let avvio = match utenti.avvia_oidc(adesso()).await {
         Ok(a) => a,
         Err(e) => return errore_interno(&c, &e),

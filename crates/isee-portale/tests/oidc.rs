@@ -14,7 +14,7 @@
 mod comune;
 
 use axum::http::{StatusCode, header};
-use comune::{Risposta, coppia, get, post};
+use comune::{Risposta, coppia, get};
 use isee_core::calcolo::Motore;
 use isee_portale::Portale;
 use isee_portale::oidc::{AutenticazioneClient, ConfigOidc, SegretoClient};
@@ -123,13 +123,8 @@ async fn avvia(app: &axum::Router, b: &mut Browser) -> String {
     let modulo = get(app, "/accedi", &b.0).await;
     assert_eq!(modulo.stato, StatusCode::OK);
     b.aggiorna(&modulo);
-    let r = post(
-        app,
-        "/accedi/oidc",
-        &b.0,
-        &format!("csrf={}", modulo.token()),
-    )
-    .await;
+    assert!(modulo.testo.contains("href=\"/accedi/oidc\""));
+    let r = get(app, "/accedi/oidc", &b.0).await;
     assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
     b.aggiorna(&r);
     assert!(b.ha("__Host-isee_oidc"), "the pending-login cookie");
@@ -502,17 +497,19 @@ async fn ritorno_senza_stato_o_senza_codice_rifiutato() {
 }
 
 #[tokio::test]
-async fn pulsante_solo_se_configurato_e_modulo_protetto() {
+async fn pulsante_solo_se_configurato_e_un_collegamento() {
     let banco = banco().await;
     let r = get(&banco.app, "/accedi", &[]).await;
     assert!(r.testo.contains("id=\"accedi-oidc\""), "{}", r.testo);
     assert!(r.testo.contains("Entra con SPID o CIE"));
-    assert!(r.testo.contains("action=\"/accedi/oidc\""));
-    // Without the CSRF token the button's form is refused.
-    let mut b = Browser::default();
-    b.aggiorna(&r);
-    let rifiuto = post(&banco.app, "/accedi/oidc", &b.0, "csrf=sbagliato").await;
-    assert_eq!(rifiuto.stato, StatusCode::FORBIDDEN);
+    assert!(r.testo.contains("href=\"/accedi/oidc\""));
+    // A link, not a form: a POST answered by a redirect to the provider would be
+    // refused by the browser under `form-action 'self'`.
+    assert!(!r.testo.contains("action=\"/accedi/oidc\""));
+    let csp = r.intestazioni[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("form-action 'self'"), "{csp}");
     assert!(banco.provider.autorizzazioni().is_empty());
 
     let dir = tempfile::tempdir().unwrap();
@@ -527,9 +524,7 @@ async fn pulsante_solo_se_configurato_e_modulo_protetto() {
         "{}",
         r.testo
     );
-    let mut b = Browser::default();
-    b.aggiorna(&r);
-    let r = post(&senza, "/accedi/oidc", &b.0, &format!("csrf={}", r.token())).await;
+    let r = get(&senza, "/accedi/oidc", &[]).await;
     assert_eq!(r.stato, StatusCode::NOT_FOUND);
     let r = get(&senza, "/accedi/oidc/ritorno?state=x&code=y", &[]).await;
     assert_eq!(r.stato, StatusCode::NOT_FOUND);
@@ -555,16 +550,7 @@ async fn provider_irraggiungibile_pagina_chiara() {
         ))
         .unwrap()
         .router();
-    let modulo = get(&app, "/accedi", &[]).await;
-    let mut b = Browser::default();
-    b.aggiorna(&modulo);
-    let r = post(
-        &app,
-        "/accedi/oidc",
-        &b.0,
-        &format!("csrf={}", modulo.token()),
-    )
-    .await;
+    let r = get(&app, "/accedi/oidc", &[]).await;
     assert_eq!(r.stato, StatusCode::BAD_GATEWAY);
     assert!(r.testo.contains("non risponde"), "{}", r.testo);
     assert!(
