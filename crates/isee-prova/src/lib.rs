@@ -18,7 +18,7 @@
 //!   `xmllint` (the SOAP contract tests); [`pdf`] extracts the text of PDF files with
 //!   poppler's `pdftotext` (the printed attestation's tests).
 //!
-//! * [`oidc`] (feature `oidc`) is a small real OpenID Connect provider on
+//! * `oidc` (feature `oidc`) is a small real OpenID Connect provider on
 //!   `127.0.0.1:0` (discovery, JWKS, authorize, token with PKCE and client secret),
 //!   whose ID tokens can be made wrong one way at a time.
 //!
