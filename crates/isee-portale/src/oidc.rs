@@ -118,6 +118,9 @@ pub struct ConfigOidc {
     pub limiti: isee_http::Limits,
     /// Leeway on `exp` and `iat`.
     pub scarto: Duration,
+    /// The key set is read again for an unknown `kid` at most this often (the
+    /// provider rotated its keys): 30 s.
+    pub intervallo_chiavi: Duration,
 }
 
 impl ConfigOidc {
@@ -146,6 +149,7 @@ impl ConfigOidc {
                 max_body: 256 * 1024,
             },
             scarto: Duration::from_secs(60),
+            intervallo_chiavi: Duration::from_secs(30),
         }
     }
 
@@ -317,8 +321,6 @@ struct Scoperta {
 
 /// How long discovery is trusted before it is read again.
 const VALIDITA_SCOPERTA: Duration = Duration::from_secs(3600);
-/// The key set is read again for an unknown `kid` at most this often.
-const INTERVALLO_CHIAVI: Duration = Duration::from_secs(30);
 
 /// The relying party: the configuration, a bounded HTTP client and the cached
 /// discovery and keys.
@@ -550,8 +552,8 @@ impl Oidc {
     }
 
     /// The key that signed `kid` (the only key when the token names none); the key set
-    /// is read again, at most every 30 s, for a `kid` it does not have (the provider
-    /// rotated its keys).
+    /// is read again, at most every [`ConfigOidc::intervallo_chiavi`], for a `kid` it
+    /// does not have (the provider rotated its keys).
     async fn chiave(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, ErroreOidc> {
         let trova = |set: &JwkSet| -> Option<jsonwebtoken::jwk::Jwk> {
             match kid {
@@ -567,7 +569,7 @@ impl Oidc {
                 let mut cache = self.cache.lock().await;
                 let recente = cache
                     .as_ref()
-                    .is_some_and(|c| c.chiavi_lette.elapsed() < INTERVALLO_CHIAVI);
+                    .is_some_and(|c| c.chiavi_lette.elapsed() < self.config.intervallo_chiavi);
                 if recente {
                     return Err(ErroreOidc::IdToken("OIDC_CHIAVE_SCONOSCIUTA"));
                 }

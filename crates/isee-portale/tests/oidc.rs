@@ -23,6 +23,7 @@ use isee_prova::oidc::{
 };
 use isee_registro::{Operazione, PresentazioneDsu, RegistroDsu};
 use std::sync::Arc;
+use std::time::Duration;
 
 const RAVENNA: &str = include_str!("../../../esempi/ordinario-famiglia-ravenna.json");
 /// The declarant of the Ravenna example.
@@ -41,6 +42,18 @@ struct Banco {
 }
 
 async fn banco_con(metodo: MetodoClient, algoritmo: Algoritmo) -> Banco {
+    banco_completo(metodo, algoritmo, Duration::ZERO).await
+}
+
+async fn banco_con_intervallo(intervallo: Duration) -> Banco {
+    banco_completo(MetodoClient::Basic, Algoritmo::Rs256, intervallo).await
+}
+
+async fn banco_completo(
+    metodo: MetodoClient,
+    algoritmo: Algoritmo,
+    intervallo_chiavi: Duration,
+) -> Banco {
     let provider = ProviderOidc::avvia(ConfigProvider {
         client_id: "isee-portale".into(),
         client_secret: SEGRETO.into(),
@@ -73,6 +86,7 @@ async fn banco_con(metodo: MetodoClient, algoritmo: Algoritmo) -> Banco {
         SegretoClient::new(SEGRETO),
         RITORNO,
     );
+    config.intervallo_chiavi = intervallo_chiavi;
     config.autenticazione = match metodo {
         MetodoClient::Basic => AutenticazioneClient::Basic,
         MetodoClient::Post => AutenticazioneClient::Post,
@@ -232,6 +246,34 @@ async fn accesso_crea_il_cittadino_e_le_mie_dsu_funziona() {
         "the previous session is over"
     );
     assert!(conta_account(&banco).await == 1);
+}
+
+#[tokio::test]
+async fn chiave_ruotata_dal_provider_riletta() {
+    let banco = banco().await;
+    let mut b = Browser::default();
+    let (r, _) = accedi(&banco.app, &mut b).await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    // The provider signs with a new key under a new kid: the portal, whose cached key
+    // set does not have it, reads the JWKS again (the interval is 0 in this test).
+    banco.provider.ruota_chiave("chiave-2");
+    let mut b = Browser::default();
+    let (r, _) = accedi(&banco.app, &mut b).await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    assert!(sessione(&b));
+}
+
+#[tokio::test]
+async fn chiave_sconosciuta_non_riletta_prima_dell_intervallo() {
+    let banco = banco_con_intervallo(Duration::from_secs(3600)).await;
+    let mut b = Browser::default();
+    let (r, _) = accedi(&banco.app, &mut b).await;
+    assert_eq!(r.stato, StatusCode::SEE_OTHER, "{}", r.testo);
+    banco.provider.ruota_chiave("chiave-2");
+    let mut b = Browser::default();
+    let (r, _) = accedi(&banco.app, &mut b).await;
+    assert_eq!(r.stato, StatusCode::UNAUTHORIZED, "{}", r.testo);
+    assert!(r.testo.contains("OIDC_CHIAVE_SCONOSCIUTA"), "{}", r.testo);
 }
 
 #[tokio::test]

@@ -132,7 +132,8 @@ struct Interno {
 
 struct Condiviso {
     emittente: String,
-    chiave: Chiave,
+    /// The key in the JWKS, replaced by [`ProviderOidc::ruota_chiave`].
+    chiave: Mutex<Arc<Chiave>>,
     /// Not in the JWKS: [`Manomissione::Firma`].
     estranea: Chiave,
     interno: Mutex<Interno>,
@@ -246,7 +247,7 @@ impl ProviderOidc {
         let algoritmo = config.algoritmo;
         let condiviso = Arc::new(Condiviso {
             emittente,
-            chiave: genera_chiave(algoritmo, "chiave-1"),
+            chiave: Mutex::new(Arc::new(genera_chiave(algoritmo, "chiave-1"))),
             estranea: genera_chiave(algoritmo, "chiave-1"),
             interno: Mutex::new(Interno {
                 config,
@@ -279,6 +280,18 @@ impl ProviderOidc {
             .interno
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces the signing key with a new one under a new `kid` (key rotation): the
+    /// JWKS then lists only the new key.
+    pub fn ruota_chiave(&self, kid: &str) {
+        let algoritmo = self.interno().config.algoritmo;
+        let nuova = Arc::new(genera_chiave(algoritmo, kid));
+        *self
+            .condiviso
+            .chiave
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = nuova;
     }
 
     /// The next ID tokens are wrong this way.
@@ -340,7 +353,12 @@ async fn scoperta(State(c): State<Arc<Condiviso>>) -> Json<Value> {
 }
 
 async fn jwks(State(c): State<Arc<Condiviso>>) -> Json<Value> {
-    Json(json!({ "keys": [c.chiave.jwk.clone()] }))
+    let chiave = c
+        .chiave
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    Json(json!({ "keys": [chiave.jwk.clone()] }))
 }
 
 fn con_query(base: &str, coppie: &[(&str, &str)]) -> String {
@@ -508,10 +526,15 @@ async fn token(
     if let Some(n) = nonce {
         claim.insert("nonce".into(), json!(n));
     }
+    let attuale = c
+        .chiave
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     let chiave = if m == Manomissione::Firma {
         &c.estranea
     } else {
-        &c.chiave
+        &attuale
     };
     let mut intestazione = jsonwebtoken::Header::new(chiave.alg);
     intestazione.kid = Some(chiave.kid.clone());

@@ -40,7 +40,27 @@ su_entrambi!(
     attesa_una_volta_sola_entro_dieci_minuti_dallo_stesso_browser,
     prima_volta_crea_il_cittadino_poi_lo_ritrova,
     collega_per_codice_fiscale_e_rifiuta_i_casi_dubbi,
+    ritorni_concorrenti_uno_solo_vale,
 );
+
+async fn ritorni_concorrenti_uno_solo_vale(store: StoreSql) {
+    let s = std::sync::Arc::new(servizio(store));
+    let a = s.avvia_oidc(t0()).await.unwrap();
+    let (stato, browser) = (a.stato.testo(), a.browser.testo());
+    let compiti: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, stato, browser) = (s.clone(), stato.clone(), browser.clone());
+            tokio::spawn(async move { s.riprendi_oidc(&stato, Some(&browser), t0()).await.is_ok() })
+        })
+        .collect();
+    let mut riusciti = 0;
+    for c in compiti {
+        if c.await.unwrap() {
+            riusciti += 1;
+        }
+    }
+    assert_eq!(riusciti, 1);
+}
 
 async fn attesa_una_volta_sola_entro_dieci_minuti_dallo_stesso_browser(store: StoreSql) {
     let s = servizio(store);
