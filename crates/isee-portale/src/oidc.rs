@@ -794,15 +794,14 @@ pub(crate) async fn avvia(
     con_cookie(r, &cookie_oidc(&p, &avvio.browser.testo(), durata))
 }
 
-/// The callback's query. Every field is optional: what is missing is refused below.
-#[derive(serde::Deserialize)]
-pub(crate) struct Ritorno {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
+/// The callback's query, read as pairs so that a malformed or repeated parameter
+/// gets the Italian page rather than the extractor's plain 400: the first value of
+/// each name counts.
+fn parametro<'a>(coppie: &'a [(String, String)], nome: &str) -> Option<&'a str> {
+    coppie
+        .iter()
+        .find(|(k, _)| k == nome)
+        .map(|(_, v)| v.as_str())
 }
 
 /// `GET /accedi/oidc/ritorno`: the provider's answer.
@@ -810,14 +809,15 @@ pub(crate) async fn ritorno(
     State(p): State<Arc<crate::Portale>>,
     Extension(c): Extension<Contesto>,
     h: HeaderMap,
-    Query(q): Query<Ritorno>,
+    q: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let coppie = q.map(|Query(c)| c).unwrap_or_default();
     let (Some(utenti), Some(oidc)) = (&p.utenti, &p.oidc) else {
         return crate::pagina_non_trovata(&c);
     };
     let browser = leggi_cookie_oidc(&p, &h);
     let esito = async {
-        let stato = q.state.as_deref().ok_or(ErroreAttesaOidc::Sconosciuta)?;
+        let stato = parametro(&coppie, "state").ok_or(ErroreAttesaOidc::Sconosciuta)?;
         // The pending login is used up first, whatever the answer: a `state` works once.
         let ripresa = utenti
             .riprendi_oidc(stato, browser.as_deref(), adesso())
@@ -826,7 +826,7 @@ pub(crate) async fn ritorno(
                 ErroreRipresaOidc::Attesa(a) => ErroreOidc::Attesa(a),
                 ErroreRipresaOidc::Interno(i) => ErroreOidc::Account(ErroreAccessoOidc::Interno(i)),
             })?;
-        if let Some(errore) = &q.error {
+        if let Some(errore) = parametro(&coppie, "error") {
             let errore: String = errore
                 .chars()
                 .filter(|c| c.is_ascii_graphic())
@@ -834,10 +834,7 @@ pub(crate) async fn ritorno(
                 .collect();
             return Err(ErroreOidc::Provider(errore));
         }
-        let codice = q
-            .code
-            .as_deref()
-            .filter(|c| !c.is_empty() && c.len() <= 2048);
+        let codice = parametro(&coppie, "code").filter(|c| !c.is_empty() && c.len() <= 2048);
         let codice = codice.ok_or(ErroreOidc::SenzaCodice)?;
         let id_token = oidc.scambia(codice, &ripresa.verificatore).await?;
         let claim = oidc.verifica_id_token(&id_token, &ripresa.nonce).await?;

@@ -526,6 +526,15 @@ async fn ritorno_senza_stato_o_senza_codice_rifiutato() {
     let banco = banco().await;
     let r = get(&banco.app, "/accedi/oidc/ritorno?code=abc", &[]).await;
     assert_eq!(r.stato, StatusCode::BAD_REQUEST);
+    assert!(r.testo.contains("OIDC_STATO_SCONOSCIUTO"), "{}", r.testo);
+    // A malformed query gets the same Italian page, not the extractor's plain 400.
+    let r = get(&banco.app, "/accedi/oidc/ritorno?state=%ZZ&state", &[]).await;
+    assert_eq!(r.stato, StatusCode::BAD_REQUEST);
+    assert!(
+        r.testo.contains("Torna alla pagina di accesso"),
+        "{}",
+        r.testo
+    );
     let mut b = Browser::default();
     let url = avvia(&banco.app, &mut b).await;
     let ritorno = dal_provider(&url).await;
