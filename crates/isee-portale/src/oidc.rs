@@ -239,6 +239,9 @@ pub enum ErroreOidc {
     CodiceFiscale(String),
     #[error(transparent)]
     Account(#[from] ErroreAccessoOidc),
+    /// Too many logins under way ([`isee_utenti::oidc::MAX_ATTESE`]).
+    #[error("troppi accessi in corso")]
+    Sovraccarico,
 }
 
 impl ErroreOidc {
@@ -253,6 +256,7 @@ impl ErroreOidc {
             ErroreOidc::IdToken(c) => c,
             ErroreOidc::CodiceFiscale(_) => "OIDC_CODICE_FISCALE",
             ErroreOidc::Account(e) => e.codice(),
+            ErroreOidc::Sovraccarico => "OIDC_TROPPI_ACCESSI_IN_CORSO",
         }
     }
 
@@ -266,6 +270,7 @@ impl ErroreOidc {
             }
             ErroreOidc::IdToken(_) => StatusCode::UNAUTHORIZED,
             ErroreOidc::Rete(_) => StatusCode::BAD_GATEWAY,
+            ErroreOidc::Sovraccarico => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -295,6 +300,10 @@ impl ErroreOidc {
             ErroreOidc::CodiceFiscale(_) => (
                 "Codice fiscale non disponibile",
                 "Il gestore dell'identità digitale non ha fornito un codice fiscale valido: senza codice fiscale non è possibile accedere alle proprie DSU.".into(),
+            ),
+            ErroreOidc::Sovraccarico => (
+                "Servizio non disponibile",
+                "Ci sono troppi accessi in corso in questo momento: riprova tra qualche minuto.".into(),
             ),
             ErroreOidc::Account(ErroreAccessoOidc::Interno(_)) => (
                 "Servizio non disponibile",
@@ -741,7 +750,9 @@ struct PaginaErrore {
 
 fn pagina_errore(p: &crate::Portale, c: &Contesto, e: &ErroreOidc) -> Response {
     match e {
-        ErroreOidc::Rete(_) | ErroreOidc::Account(ErroreAccessoOidc::Interno(_)) => {
+        ErroreOidc::Rete(_)
+        | ErroreOidc::Sovraccarico
+        | ErroreOidc::Account(ErroreAccessoOidc::Interno(_)) => {
             tracing::error!(target: "portale::oidc", codice = e.codice(), errore = %e, "accesso OIDC non riuscito");
         }
         _ => {
@@ -776,6 +787,9 @@ pub(crate) async fn avvia(
     };
     let avvio = match utenti.avvia_oidc(adesso()).await {
         Ok(a) => a,
+        Err(isee_utenti::ErroreUtenti::TroppeAttese(_)) => {
+            return pagina_errore(&p, &c, &ErroreOidc::Sovraccarico);
+        }
         Err(e) => return errore_interno(&c, &e),
     };
     let url = match oidc

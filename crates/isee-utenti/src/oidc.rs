@@ -143,6 +143,11 @@ pub struct CollegamentoOidc {
     pub creato: bool,
 }
 
+/// At most this many pending logins at once: a flood of unauthenticated starts fills
+/// no disk (each row is about 200 bytes; they expire in 10 minutes and are purged at
+/// every start).
+pub const MAX_ATTESE: u64 = 100_000;
+
 /// The username of an account created by OpenID Connect: `oidc-` and 24 hex digits of
 /// the SHA-256 of issuer and `sub` (stable, and tells nothing of the person).
 pub fn nome_utente_oidc(emittente: &str, soggetto: &str) -> String {
@@ -177,7 +182,8 @@ fn nome_da_mostrare(id: &IdentitaOidc) -> String {
 impl<S: StoreUtenti + StoreOidc> Utenti<S> {
     /// Starts a login at the identity provider: stores the pending login (its
     /// `state`'s and browser value's SHA-256, the expiry) and returns what the
-    /// redirect and the cookie carry.
+    /// redirect and the cookie carry. The expired ones go first; `TroppeAttese` past
+    /// [`MAX_ATTESE`] live ones.
     pub async fn avvia_oidc(&self, adesso: DateTime<Utc>) -> Risultato<AvvioOidc> {
         let adesso = al_microsecondo(adesso);
         let stato = Token::genera()?;
@@ -186,7 +192,13 @@ impl<S: StoreUtenti + StoreOidc> Utenti<S> {
             .checked_add_signed(delta(self.regole().durata_attesa_oidc))
             .unwrap_or(adesso);
         self.store()
-            .salva_attesa_oidc(&stato.impronta(), &browser.impronta(), adesso, scade_il)
+            .salva_attesa_oidc(
+                &stato.impronta(),
+                &browser.impronta(),
+                adesso,
+                scade_il,
+                MAX_ATTESE,
+            )
             .await?;
         let nonce = self.segreto().nonce_oidc(&browser.testo(), &stato.testo());
         let verificatore = self

@@ -41,6 +41,7 @@ su_entrambi!(
     prima_volta_crea_il_cittadino_poi_lo_ritrova,
     collega_per_codice_fiscale_e_rifiuta_i_casi_dubbi,
     ritorni_concorrenti_uno_solo_vale,
+    attese_limitate_e_scadute_tolte_a_ogni_avvio,
 );
 
 async fn ritorni_concorrenti_uno_solo_vale(store: StoreSql) {
@@ -135,6 +136,40 @@ async fn attesa_una_volta_sola_entro_dieci_minuti_dallo_stesso_browser(store: St
     );
     let p = s.pulisci(t0() + TimeDelta::minutes(41)).await.unwrap();
     assert_eq!(p.attese_oidc, 1);
+}
+
+async fn attese_limitate_e_scadute_tolte_a_ogni_avvio(store: StoreSql) {
+    let conta = |s: &StoreSql| {
+        let pool = s.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM utenti_oidc_attesa")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let dieci = t0() + TimeDelta::minutes(10);
+    for i in 0..3 {
+        store
+            .salva_attesa_oidc(&format!("s{i}"), "b", t0(), dieci, 3)
+            .await
+            .unwrap();
+    }
+    let e = store
+        .salva_attesa_oidc("s3", "b", t0(), dieci, 3)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, isee_utenti::ErroreUtenti::TroppeAttese(3)),
+        "{e:?}"
+    );
+    assert_eq!(conta(&store).await, 3);
+    // Ten minutes later the three have expired: the next start removes them.
+    store
+        .salva_attesa_oidc("s4", "b", dieci, dieci + TimeDelta::minutes(10), 3)
+        .await
+        .unwrap();
+    assert_eq!(conta(&store).await, 1);
 }
 
 async fn prima_volta_crea_il_cittadino_poi_lo_ritrova(store: StoreSql) {

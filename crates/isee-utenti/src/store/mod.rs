@@ -208,13 +208,15 @@ pub trait StoreBozze: Send + Sync {
 /// links from an identity (issuer and `sub`) to an account.
 pub trait StoreOidc: Send + Sync {
     /// Stores a pending login under the SHA-256 of its `state` with the SHA-256 of its
-    /// browser value.
+    /// browser value, in one transaction with the deletion of those expired at
+    /// `creata_il`; `TroppeAttese` (nothing stored) when `massimo` are alive.
     fn salva_attesa_oidc(
         &self,
         stato: &str,
         browser: &str,
         creata_il: DateTime<Utc>,
         scade_il: DateTime<Utc>,
+        massimo: u64,
     ) -> impl Future<Output = Risultato<()>> + Send;
 
     /// Deletes the pending login of this `state` digest and returns its browser digest

@@ -97,6 +97,7 @@ const SQL_PULISCI_BLOCCHI: &str = "DELETE FROM utenti_blocco WHERE ultimo_fallim
      AND (bloccato_fino IS NULL OR bloccato_fino <= $2)";
 
 const SQL_PULISCI_ATTESE_OIDC: &str = "DELETE FROM utenti_oidc_attesa WHERE scade_il <= $1";
+const SQL_CONTA_ATTESE_OIDC: &str = "SELECT COUNT(*) FROM utenti_oidc_attesa";
 const SQL_SALVA_ATTESA_OIDC: &str = "INSERT INTO utenti_oidc_attesa (stato, browser, creata_il, \
      scade_il) VALUES ($1, $2, $3, $4)";
 const SQL_USA_ATTESA_OIDC: &str =
@@ -633,15 +634,29 @@ impl StoreOidc for StoreSql {
         browser: &str,
         creata_il: DateTime<Utc>,
         scade_il: DateTime<Utc>,
+        massimo: u64,
     ) -> Risultato<()> {
-        let (stato, browser) = (stato.to_string(), browser.to_string());
-        self.esegui(SQL_SALVA_ATTESA_OIDC, |q| {
-            q.bind(stato)
-                .bind(browser)
-                .bind(us(creata_il))
-                .bind(us(scade_il))
-        })
-        .await?;
+        let _blocco = self.blocco_scrittura().await;
+        let mut tx = self.transazione().await?;
+        sqlx::query(SQL_PULISCI_ATTESE_OIDC)
+            .bind(us(creata_il))
+            .execute(&mut *tx)
+            .await?;
+        let vive: i64 = sqlx::query_scalar(SQL_CONTA_ATTESE_OIDC)
+            .fetch_one(&mut *tx)
+            .await?;
+        if u64::try_from(vive).unwrap_or(u64::MAX) >= massimo {
+            tx.rollback().await?;
+            return Err(ErroreUtenti::TroppeAttese(massimo));
+        }
+        sqlx::query(SQL_SALVA_ATTESA_OIDC)
+            .bind(stato.to_string())
+            .bind(browser.to_string())
+            .bind(us(creata_il))
+            .bind(us(scade_il))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
