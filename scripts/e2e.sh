@@ -26,7 +26,12 @@ if [ -z "$bin" ]; then
 fi
 tmp=$(mktemp -d)
 pid=""
-fine() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
+altri=""
+fine() {
+  for p in $pid $altri; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
 trap fine EXIT
 "$bin" demo --porta 0 --nuclei 30 --dir "$tmp/demo" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -46,3 +51,23 @@ BASE="$base" \
   PASSWORD_OPERATORE="$(account operatore.caf)" \
   SCARICAMENTI="$tmp" \
   node e2e/portale.mjs
+
+# OpenID Connect: `isee serve --oidc` on a free port beside the local provider
+# (isee-prova's example provider_oidc), and Chromium signing in through it.
+cargo build --locked -q -p isee-prova --features oidc --example provider_oidc
+provider="${CARGO_TARGET_DIR:-target}/debug/examples/provider_oidc"
+porta=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ritorno="http://127.0.0.1:$porta/accedi/oidc/ritorno"
+"$provider" "$ritorno" segreto-e2e >"$tmp/provider" 2>&1 &
+altri="$altri $!"
+for _ in $(seq 1 100); do grep -q "^emittente: " "$tmp/provider" 2>/dev/null && break; sleep 0.1; done
+emittente=$(sed -n 's/^emittente: //p' "$tmp/provider")
+[ -n "$emittente" ] || { cat "$tmp/provider"; echo "il provider OIDC di prova non è partito"; exit 1; }
+printf '[oidc]\nissuer = "%s"\nclient_id = "isee-portale"\nclient_secret_env = "ISEE_OIDC_SEGRETO"\nredirect_uri = "%s"\n' \
+  "$emittente" "$ritorno" >"$tmp/oidc.toml"
+ISEE_OIDC_SEGRETO=segreto-e2e "$bin" serve --porta "$porta" --db "$tmp/oidc.db" --oidc "$tmp/oidc.toml" \
+  >"$tmp/serve-oidc" 2>"$tmp/serve-oidc.err" &
+altri="$altri $!"
+for _ in $(seq 1 300); do grep -q "in ascolto" "$tmp/serve-oidc" 2>/dev/null && break; sleep 0.1; done
+grep -q "in ascolto" "$tmp/serve-oidc" || { tail -20 "$tmp/serve-oidc.err"; echo "isee serve --oidc non è partito"; exit 1; }
+BASE="http://127.0.0.1:$porta" node e2e/oidc.mjs

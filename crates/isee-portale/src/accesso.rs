@@ -52,6 +52,8 @@ pub struct Portale {
     /// cookie configuration and the request's `Host`.
     pub(crate) origine: Option<String>,
     pub(crate) invio_reset: InvioReset,
+    /// OpenID Connect sign-in, when configured ([`crate::oidc`]).
+    pub(crate) oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl Portale {
@@ -66,6 +68,7 @@ impl Portale {
             cookie: ConfigCookie::default(),
             origine: None,
             invio_reset: Arc::new(registra_collegamento),
+            oidc: None,
         })
     }
 
@@ -100,6 +103,17 @@ impl Portale {
     pub fn su_http(mut self) -> Portale {
         self.cookie.sicuro = false;
         self
+    }
+
+    /// With OpenID Connect sign-in: the login page shows the provider's button
+    /// (needs the accounts too, [`Portale::con_utenti`]). The configuration is
+    /// checked now; the provider is first called at the first sign-in.
+    pub fn con_oidc(
+        mut self,
+        config: crate::oidc::ConfigOidc,
+    ) -> Result<Portale, crate::oidc::ErroreConfigOidc> {
+        self.oidc = Some(Arc::new(crate::oidc::Oidc::new(config)?));
+        Ok(self)
     }
 
     /// How reset links are sent. The default writes them to the log (`tracing`, level
@@ -323,6 +337,12 @@ struct Accedi {
     l: Layout,
     nome: String,
     errore: Option<String>,
+    /// The OpenID Connect button's label, when configured.
+    oidc: Option<String>,
+}
+
+fn etichetta_oidc(p: &Portale) -> Option<String> {
+    p.oidc.as_ref().map(|o| o.config().etichetta.clone())
 }
 
 /// The one answer to every refused login.
@@ -347,6 +367,7 @@ pub(crate) async fn accedi_modulo(
             l: Layout::new("Accedi", "accedi", &c),
             nome: String::new(),
             errore: None,
+            oidc: etichetta_oidc(&p),
         },
         StatusCode::OK,
     )
@@ -383,6 +404,7 @@ pub(crate) async fn accedi_invio(
                 l: Layout::new("Accedi", "accedi", &c),
                 nome: nome.to_string(),
                 errore: Some(messaggio_rifiuto(attendi)),
+                oidc: etichetta_oidc(&p),
             },
             StatusCode::UNPROCESSABLE_ENTITY,
         ),

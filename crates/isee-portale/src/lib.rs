@@ -13,6 +13,7 @@ pub mod caf;
 pub mod compila;
 pub mod dsu;
 pub mod importi;
+pub mod oidc;
 pub mod simulatore;
 
 pub use accesso::{Contesto, Portale};
@@ -80,6 +81,8 @@ pub(crate) fn rotte(stato: Arc<Portale>) -> Router {
             "/accedi",
             get(accesso::accedi_modulo).post(accesso::accedi_invio),
         )
+        .route("/accedi/oidc", get(oidc::avvia))
+        .route(oidc::PERCORSO_RITORNO, get(oidc::ritorno))
         .route("/esci", post(accesso::esci))
         .route("/area-personale", get(accesso::area_personale))
         .route("/compila", get(compila::elenco))

@@ -18,6 +18,10 @@
 //!   `xmllint` (the SOAP contract tests); [`pdf`] extracts the text of PDF files with
 //!   poppler's `pdftotext` (the printed attestation's tests).
 //!
+//! * `oidc` (feature `oidc`) is a small real OpenID Connect provider on
+//!   `127.0.0.1:0` (discovery, JWKS, authorize, token with PKCE and client secret),
+//!   whose ID tokens can be made wrong one way at a time.
+//!
 //! Each crate keeps its own small fixture (how to open its store on an [`Ambiente`])
 //! in its `tests/`.
 
@@ -33,6 +37,8 @@ pub mod assedio;
 mod banco;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod pdf;
 pub mod xsd;
 

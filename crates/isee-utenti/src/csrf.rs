@@ -20,6 +20,9 @@ pub struct Segreto([u8; 32]);
 const USO_CSRF: &[u8] = b"isee-utenti/csrf/v1\0";
 const USO_NOME: &[u8] = b"isee-utenti/nome/v1\0";
 const USO_PRESESSIONE: &[u8] = b"isee-utenti/csrf-presessione/v1\0";
+const USO_NONCE_OIDC: &[u8] = b"isee-utenti/oidc-nonce/v1\0";
+const USO_PKCE_OIDC: &[u8] = b"isee-utenti/oidc-pkce/v1\0";
+const USO_SOGGETTO_OIDC: &[u8] = b"isee-utenti/oidc-soggetto/v1\0";
 
 impl Segreto {
     /// From 32 bytes the deployment keeps (the portal's key file).
@@ -74,6 +77,41 @@ impl Segreto {
         hex::encode(isee_hash::hmac_sha256(
             &self.0,
             &[USO_NOME, nome_normalizzato.as_bytes()],
+        ))
+    }
+}
+
+impl Segreto {
+    /// The OpenID Connect `nonce` of a pending login (64 hex digits): HMAC-SHA256 under
+    /// this key of the browser's pending-login value and of the `state`, so the store
+    /// need not keep it and only this browser's callback can reproduce it.
+    pub fn nonce_oidc(&self, browser: &str, stato: &str) -> String {
+        hex::encode(isee_hash::hmac_sha256(
+            &self.0,
+            &[USO_NONCE_OIDC, browser.as_bytes(), b"\0", stato.as_bytes()],
+        ))
+    }
+
+    /// The PKCE `code_verifier` of a pending login (RFC 7636: 64 hex digits, all
+    /// unreserved characters), derived like [`Segreto::nonce_oidc`] under its own tag.
+    pub fn verificatore_pkce(&self, browser: &str, stato: &str) -> String {
+        hex::encode(isee_hash::hmac_sha256(
+            &self.0,
+            &[USO_PKCE_OIDC, browser.as_bytes(), b"\0", stato.as_bytes()],
+        ))
+    }
+
+    /// A keyed hash of an identity at a provider (issuer and `sub`), what events and
+    /// logs carry instead of the `sub`.
+    pub fn impronta_soggetto(&self, emittente: &str, soggetto: &str) -> String {
+        hex::encode(isee_hash::hmac_sha256(
+            &self.0,
+            &[
+                USO_SOGGETTO_OIDC,
+                emittente.as_bytes(),
+                b"\0",
+                soggetto.as_bytes(),
+            ],
         ))
     }
 }

@@ -35,6 +35,10 @@ pub enum ErroreUtenti {
     BozzaNonValida(Vec<String>),
     #[error("si possono tenere al massimo {0} bozze: eliminarne una o presentarla")]
     TroppeBozze(usize),
+    /// Too many OpenID Connect logins under way at once (a flood of starts): new ones
+    /// wait until the oldest expire.
+    #[error("troppi accessi in corso ({0}): riprovare tra qualche minuto")]
+    TroppeAttese(u64),
     #[error("calcolo interrotto: {0}")]
     Interrotto(String),
 }

@@ -54,6 +54,16 @@ pub enum TipoEvento {
     /// A reset token that is unknown, expired or already used.
     ResetRifiutato,
     PasswordAggiornata,
+    /// A sign-in through OpenID Connect (`soggetto_impronta` names the identity).
+    AccessoOidcRiuscito {
+        /// The account was created by this sign-in.
+        account_creato: bool,
+    },
+    /// A verified identity that opened no session, with the stable code of why
+    /// ([`crate::oidc::ErroreAccessoOidc::codice`]).
+    AccessoOidcRifiutato {
+        codice: String,
+    },
 }
 
 mod secondi {
@@ -74,6 +84,9 @@ pub struct EventoUtente {
     pub utente: Option<IdUtente>,
     /// Keyed hash of the username the request named (logins and reset requests).
     pub nome_impronta: Option<String>,
+    /// Keyed hash of the identity at an OpenID Connect provider (issuer and `sub`,
+    /// [`crate::Segreto::impronta_soggetto`]): OIDC sign-ins.
+    pub soggetto_impronta: Option<String>,
     /// The session: the first 16 hex digits of its stored SHA-256.
     pub sessione: Option<String>,
 }

@@ -34,6 +34,11 @@
 //!   its events, with no password, session id, token, fiscal code or username in
 //!   clear; the caller logs them.
 //!
+//! * **OpenID Connect** ([`oidc`]): the pending login between the redirect to the
+//!   identity provider and the return (single use, 10 minutes, bound to the browser),
+//!   and the link from a verified identity to a citizen's account, created at the
+//!   first sign-in; never an operator or an administrator.
+//!
 //! * **Drafts** ([`Bozza`], [`StoreBozze`]): the portal's DSU wizard saves the form
 //!   as typed at every step under the account; another account's draft does not exist.
 //!
@@ -48,6 +53,7 @@ pub mod bozza;
 pub mod csrf;
 pub mod errore;
 pub mod evento;
+pub mod oidc;
 pub mod password;
 pub mod servizio;
 pub mod sessione;
@@ -59,6 +65,10 @@ pub use bozza::{Bozza, ContenutoBozza, IdBozza};
 pub use csrf::{Segreto, verifica_origine};
 pub use errore::{ErroreAccesso, ErroreReset, ErroreUtenti};
 pub use evento::{EventoUtente, MotivoRifiuto, TipoEvento};
+pub use oidc::{
+    AvvioOidc, CollegamentoOidc, ErroreAccessoOidc, ErroreAttesaOidc, ErroreRipresaOidc,
+    IdentitaOidc, RipresaOidc, TentativoOidc,
+};
 pub use password::{ParametriArgon2, PoliticaPassword};
 pub use servizio::{
     Accesso, EsitoReset, Regole, RichiestaReset, SessioneAttiva, TentativoAccesso, Utenti,
@@ -66,5 +76,5 @@ pub use servizio::{
 pub use sessione::{
     ConfigCookie, NOME_COOKIE, NOME_COOKIE_HTTP, PoliticaSessione, Sessione, Token,
 };
-pub use store::{Configurazione, Pulizia, StoreBozze, StoreSql, StoreUtenti};
+pub use store::{Configurazione, Pulizia, StoreBozze, StoreOidc, StoreSql, StoreUtenti};
 pub use utente::{IdUtente, NomeUtente, NuovoUtente, NuovoUtenteValido, Ruolo, Utente};

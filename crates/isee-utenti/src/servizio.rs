@@ -26,6 +26,9 @@ pub struct Regole {
     /// The least time a login answer should take, whatever the outcome: 300 ms. The
     /// caller waits out the rest ([`TentativoAccesso::ritardo_minimo`]).
     pub ritardo_minimo: Duration,
+    /// How long a pending OpenID Connect login waits for the browser's return: 10
+    /// minutes ([`crate::oidc`]).
+    pub durata_attesa_oidc: Duration,
 }
 
 impl Default for Regole {
@@ -38,6 +41,7 @@ impl Default for Regole {
             cookie: ConfigCookie::default(),
             durata_reset: Duration::from_secs(30 * 60),
             ritardo_minimo: Duration::from_millis(300),
+            durata_attesa_oidc: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -97,16 +101,17 @@ pub struct Utenti<S> {
 
 /// `t` to the microsecond, what the store keeps: values compare equal after a round
 /// trip.
-fn al_microsecondo(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn al_microsecondo(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
-fn evento(quando: DateTime<Utc>, tipo: TipoEvento) -> EventoUtente {
+pub(crate) fn evento(quando: DateTime<Utc>, tipo: TipoEvento) -> EventoUtente {
     EventoUtente {
         quando,
         tipo,
         utente: None,
         nome_impronta: None,
+        soggetto_impronta: None,
         sessione: None,
     }
 }
@@ -182,7 +187,7 @@ impl<S: StoreUtenti> Utenti<S> {
             .impronta_nome(&nome_digitato.trim().to_lowercase())
     }
 
-    async fn hash(&self, password: &str) -> Risultato<String> {
+    pub(crate) async fn hash(&self, password: &str) -> Risultato<String> {
         let p = password.to_string();
         let parametri = self.regole.argon2;
         Ok(in_blocco(move || calcola_hash(&p, parametri)).await??)
@@ -543,6 +548,7 @@ impl<S: StoreUtenti> Utenti<S> {
                 ultimo_uso_prima_di: prima(politica.inattivita),
                 create_prima_di: prima(politica.durata_massima),
                 reset_prima_di: adesso,
+                attese_oidc_prima_di: adesso,
                 blocchi_prima_di: prima(self.regole.blocco.blocco_massimo),
                 adesso,
             })

@@ -723,7 +723,10 @@ async fn pulizia_di_sessioni_token_e_contatori(store: StoreSql) {
         .accedi("altro@example.it", "sbagliata sbagliata", None, t1)
         .await;
     let p = s.pulisci(t0() + TimeDelta::minutes(61)).await.unwrap();
-    assert_eq!((p.sessioni, p.reset, p.blocchi), (1, 1, 1));
+    assert_eq!(
+        (p.sessioni, p.reset, p.blocchi, p.attese_oidc),
+        (1, 1, 1, 0)
+    );
     assert!(
         s.store()
             .sessione(&vecchia.id.impronta())

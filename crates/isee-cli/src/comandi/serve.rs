@@ -61,6 +61,109 @@ pub struct ArgsServe {
     /// collegamento non lascia il processo (nessun canale di invio configurato)
     #[arg(long)]
     pub reset_nel_log: bool,
+    /// File TOML con la sezione [oidc]: l'accesso con un gestore di identità OpenID Connect
+    /// (SPID/CIE tramite un gateway OIDC, Keycloak…); senza, il pulsante non compare
+    /// (docs/PORTALE.md, "Accesso con OpenID Connect")
+    #[allow(rustdoc::broken_intra_doc_links)]
+    #[arg(long, value_name = "FILE")]
+    pub oidc: Option<PathBuf>,
+}
+
+/// The `[oidc]` section of `isee serve --oidc FILE`.
+#[derive(serde::Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileOidc {
+    oidc: SezioneOidc,
+}
+
+#[derive(serde::Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct SezioneOidc {
+    issuer: String,
+    client_id: String,
+    /// A file holding the client's secret (surrounding blanks ignored)…
+    client_secret_file: Option<PathBuf>,
+    /// …or the name of the environment variable holding it.
+    client_secret_env: Option<String>,
+    redirect_uri: String,
+    scope: Option<Vec<String>>,
+    claim_codice_fiscale: Option<String>,
+    etichetta: Option<String>,
+    /// `client_secret_basic` (default) or `client_secret_post`.
+    autenticazione_token: Option<String>,
+    /// A CA certificate (PEM) to trust for the provider instead of the public roots.
+    ca: Option<PathBuf>,
+    tolleranza_s: Option<u64>,
+}
+
+/// Reads `--oidc FILE`: every problem at once; the secret from its file or variable,
+/// never printed.
+pub(crate) fn config_oidc(f: &std::path::Path) -> Result<isee_portale::oidc::ConfigOidc> {
+    use isee_portale::oidc::{AutenticazioneClient, ConfigOidc, SegretoClient};
+    let testo =
+        std::fs::read_to_string(f).with_context(|| format!("lettura di {}", f.display()))?;
+    let s = toml::from_str::<FileOidc>(&testo)
+        .with_context(|| format!("{}: configurazione OIDC", f.display()))?
+        .oidc;
+    let segreto = match (&s.client_secret_file, &s.client_secret_env) {
+        (Some(p), None) => std::fs::read_to_string(p).with_context(|| {
+            format!(
+                "{}: lettura del segreto del client {}",
+                f.display(),
+                p.display()
+            )
+        })?,
+        (None, Some(v)) => std::env::var(v).map_err(|_| {
+            anyhow::anyhow!(
+                "{}: la variabile d'ambiente {v} (client_secret_env) non è impostata",
+                f.display()
+            )
+        })?,
+        _ => anyhow::bail!(
+            "{}: indicare uno e uno solo tra client_secret_file e client_secret_env",
+            f.display()
+        ),
+    };
+    let mut c = ConfigOidc::new(
+        &s.issuer,
+        &s.client_id,
+        SegretoClient::new(&segreto),
+        &s.redirect_uri,
+    );
+    if let Some(a) = s.scope {
+        c.ambiti = a;
+    }
+    if let Some(cl) = s.claim_codice_fiscale {
+        c.claim_codice_fiscale = cl;
+    }
+    if let Some(e) = s.etichetta {
+        c.etichetta = e;
+    }
+    if let Some(m) = &s.autenticazione_token {
+        c.autenticazione = AutenticazioneClient::da_nome(m).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: autenticazione_token «{m}»: client_secret_basic o client_secret_post",
+                f.display()
+            )
+        })?;
+    }
+    if let Some(ca) = &s.ca {
+        c.ca_pem = Some(
+            std::fs::read_to_string(ca)
+                .with_context(|| format!("{}: lettura della CA {}", f.display(), ca.display()))?,
+        );
+    }
+    if let Some(t) = s.tolleranza_s {
+        c.scarto = Duration::from_secs(t.min(300));
+    }
+    let problemi = c.problemi();
+    anyhow::ensure!(
+        problemi.is_empty(),
+        "{}: configurazione OIDC non valida: {}",
+        f.display(),
+        problemi.join("; ")
+    );
+    Ok(c)
 }
 
 /// The listener's limits, shared by `isee serve` and `isee pdnd serve`
@@ -128,12 +231,17 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
             Segreto::genera().context("generatore casuale del sistema non disponibile")?
         }
     };
+    let oidc = a.oidc.as_deref().map(config_oidc).transpose()?;
+    if let Some(o) = &oidc {
+        tracing::info!(issuer = %o.emittente, client_id = %o.client_id, "accesso OIDC configurato");
+    }
     let fabbrica = fabbrica_portale(
         a.db.clone(),
         a.schema_pg.clone(),
         a.origine_pubblica.clone(),
         segreto,
         a.reset_nel_log,
+        oidc,
     );
     let servizio = isee_server::avvia(isee_server::Configurazione {
         db: a.db,
@@ -215,13 +323,15 @@ fn fabbrica_portale(
     origine_pubblica: Option<String>,
     segreto: Segreto,
     reset_nel_log: bool,
+    oidc: Option<isee_portale::oidc::ConfigOidc>,
 ) -> isee_server::FabbricaPortale {
     isee_server::FabbricaPortale(Arc::new(move |store| {
-        let (db, schema_pg, origine, segreto) = (
+        let (db, schema_pg, origine, segreto, oidc) = (
             db.clone(),
             schema_pg.clone(),
             origine_pubblica.clone(),
             segreto.clone(),
+            oidc.clone(),
         );
         Box::pin(async move {
             let utenti = utenti(&db, schema_pg, segreto).await?;
@@ -232,6 +342,9 @@ fn fabbrica_portale(
             )?;
             if !reset_nel_log {
                 p = p.con_invio_reset(Arc::new(reset_non_inviato));
+            }
+            if let Some(o) = oidc {
+                p = p.con_oidc(o)?;
             }
             Ok(p.router())
         })
@@ -265,4 +378,76 @@ pub(crate) fn portale(
         }
         None => p.su_http(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scrivi(dir: &tempfile::TempDir, nome: &str, testo: &str) -> PathBuf {
+        let p = dir.path().join(nome);
+        std::fs::write(&p, testo).unwrap();
+        p
+    }
+
+    #[test]
+    fn sezione_oidc_con_segreto_da_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let segreto = scrivi(&dir, "segreto", "  s3greto-del-client\n");
+        let f = scrivi(
+            &dir,
+            "oidc.toml",
+            &format!(
+                r#"[oidc]
+issuer = "https://idp.example/realms/isee"
+client_id = "isee-portale"
+client_secret_file = "{}"
+redirect_uri = "https://isee.comune.example/accedi/oidc/ritorno"
+scope = ["openid", "profile", "email"]
+etichetta = "Entra con SPID"
+autenticazione_token = "client_secret_post"
+"#,
+                segreto.display()
+            ),
+        );
+        let c = config_oidc(&f).unwrap();
+        assert_eq!(c.emittente, "https://idp.example/realms/isee");
+        assert_eq!(c.claim_codice_fiscale, "fiscal_number");
+        assert_eq!(c.etichetta, "Entra con SPID");
+        assert_eq!(c.ambiti.len(), 3);
+        assert_eq!(
+            c.autenticazione,
+            isee_portale::oidc::AutenticazioneClient::Post
+        );
+        let d = format!("{c:?}");
+        assert!(!d.contains("s3greto"), "{d}");
+    }
+
+    #[test]
+    fn sezione_oidc_sbagliata_dice_perche() {
+        let dir = tempfile::tempdir().unwrap();
+        let errore = |testo: &str| {
+            let f = scrivi(&dir, "oidc.toml", testo);
+            format!("{:#}", config_oidc(&f).unwrap_err())
+        };
+        let e = errore(
+            "[oidc]\nissuer = \"http://idp.example\"\nclient_id = \"\"\nclient_secret_env = \"ISEE_OIDC_VARIABILE_CHE_NON_ESISTE\"\nredirect_uri = \"https://isee.example/x\"\n",
+        );
+        assert!(e.contains("ISEE_OIDC_VARIABILE_CHE_NON_ESISTE"), "{e}");
+        let segreto = scrivi(&dir, "segreto", "x");
+        let e = errore(&format!(
+            "[oidc]\nissuer = \"http://idp.example\"\nclient_id = \"\"\nclient_secret_file = \"{}\"\nredirect_uri = \"https://isee.example/x\"\n",
+            segreto.display()
+        ));
+        assert!(
+            e.contains("emittente") && e.contains("redirect") && e.contains("client_id"),
+            "{e}"
+        );
+        let e = errore(
+            "[oidc]\nissuer = \"https://idp.example\"\nclient_id = \"a\"\nredirect_uri = \"https://isee.example/accedi/oidc/ritorno\"\n",
+        );
+        assert!(e.contains("client_secret_file"), "{e}");
+        let e = errore("[oidc]\nissuer = \"https://idp.example\"\nsconosciuto = 1\n");
+        assert!(e.contains("sconosciuto"), "{e}");
+    }
 }

@@ -11,6 +11,7 @@ pub mod sql;
 use crate::blocco::{PoliticaBlocco, StatoBlocco};
 use crate::bozza::{Bozza, ContenutoBozza, IdBozza};
 use crate::errore::Risultato;
+use crate::oidc::CollegamentoOidc;
 use crate::sessione::Sessione;
 use crate::utente::{IdUtente, NomeUtente, NuovoUtenteValido, Ruolo, Utente};
 use chrono::{DateTime, Utc};
@@ -27,6 +28,8 @@ pub struct SoglieScadenza {
     pub create_prima_di: DateTime<Utc>,
     /// Reset tokens expiring at or before this.
     pub reset_prima_di: DateTime<Utc>,
+    /// Pending OpenID Connect logins expiring at or before this.
+    pub attese_oidc_prima_di: DateTime<Utc>,
     /// Lock-out counters not locked now whose last failure came before this.
     pub blocchi_prima_di: DateTime<Utc>,
     /// Now: a counter locked until later stays.
@@ -39,6 +42,8 @@ pub struct Pulizia {
     pub sessioni: u64,
     pub reset: u64,
     pub blocchi: u64,
+    /// Expired pending OpenID Connect logins.
+    pub attese_oidc: u64,
 }
 
 /// The accounts' storage.
@@ -197,4 +202,47 @@ pub trait StoreBozze: Send + Sync {
         utente: IdUtente,
         id: IdBozza,
     ) -> impl Future<Output = Risultato<bool>> + Send;
+}
+
+/// The OpenID Connect side of the accounts ([`crate::oidc`]): pending logins and the
+/// links from an identity (issuer and `sub`) to an account.
+pub trait StoreOidc: Send + Sync {
+    /// Stores a pending login under the SHA-256 of its `state` with the SHA-256 of its
+    /// browser value, in one transaction with the deletion of those expired at
+    /// `creata_il`; `TroppeAttese` (nothing stored) when `massimo` are alive.
+    fn salva_attesa_oidc(
+        &self,
+        stato: &str,
+        browser: &str,
+        creata_il: DateTime<Utc>,
+        scade_il: DateTime<Utc>,
+        massimo: u64,
+    ) -> impl Future<Output = Risultato<()>> + Send;
+
+    /// Deletes the pending login of this `state` digest and returns its browser digest
+    /// and expiry, in one statement: of two concurrent callbacks with one `state`, one
+    /// gets it. `None` when unknown or already used.
+    fn usa_attesa_oidc(
+        &self,
+        stato: &str,
+    ) -> impl Future<Output = Risultato<Option<(String, DateTime<Utc>)>>> + Send;
+
+    /// The account linked to this identity.
+    fn utente_oidc(
+        &self,
+        emittente: &str,
+        soggetto: &str,
+    ) -> impl Future<Output = Risultato<Option<Utente>>> + Send;
+
+    /// Links an identity, in one transaction: to the account already linked (a
+    /// concurrent first sign-in won), else to the oldest citizen account with
+    /// `nuovo`'s fiscal code, else to a new account made of `nuovo` and `hash`.
+    fn collega_oidc(
+        &self,
+        emittente: &str,
+        soggetto: &str,
+        nuovo: &NuovoUtenteValido,
+        hash: &str,
+        adesso: DateTime<Utc>,
+    ) -> impl Future<Output = Risultato<CollegamentoOidc>> + Send;
 }

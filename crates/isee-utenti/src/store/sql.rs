@@ -7,10 +7,11 @@
 //! ([`TABELLA_MIGRAZIONI`]), so the database may be shared with the other stores. The
 //! tables carry the `utenti_` prefix.
 
-use super::{Pulizia, SoglieScadenza, StoreBozze, StoreUtenti};
+use super::{Pulizia, SoglieScadenza, StoreBozze, StoreOidc, StoreUtenti};
 use crate::blocco::{PoliticaBlocco, StatoBlocco};
 use crate::bozza::{self, Bozza, ContenutoBozza, IdBozza};
 use crate::errore::{ErroreUtenti, Risultato};
+use crate::oidc::CollegamentoOidc;
 use crate::sessione::Sessione;
 use crate::utente::{IdUtente, NomeUtente, NuovoUtenteValido, Ruolo, Utente};
 use chrono::{DateTime, Utc};
@@ -94,6 +95,19 @@ const SQL_PULISCI_SESSIONI: &str =
 const SQL_PULISCI_RESET: &str = "DELETE FROM utenti_reset WHERE scade_il <= $1";
 const SQL_PULISCI_BLOCCHI: &str = "DELETE FROM utenti_blocco WHERE ultimo_fallimento < $1 \
      AND (bloccato_fino IS NULL OR bloccato_fino <= $2)";
+
+const SQL_PULISCI_ATTESE_OIDC: &str = "DELETE FROM utenti_oidc_attesa WHERE scade_il <= $1";
+const SQL_CONTA_ATTESE_OIDC: &str = "SELECT COUNT(*) FROM utenti_oidc_attesa";
+const SQL_SALVA_ATTESA_OIDC: &str = "INSERT INTO utenti_oidc_attesa (stato, browser, creata_il, \
+     scade_il) VALUES ($1, $2, $3, $4)";
+const SQL_USA_ATTESA_OIDC: &str =
+    "DELETE FROM utenti_oidc_attesa WHERE stato = $1 RETURNING browser, scade_il";
+const SQL_UTENTE_DEL_LEGAME: &str =
+    "SELECT utente FROM utenti_oidc_legame WHERE emittente = $1 AND soggetto = $2";
+const SQL_CITTADINO_PER_CF: &str = "SELECT id FROM utenti_utente WHERE codice_fiscale = $1 \
+     AND ruolo = 'cittadino' ORDER BY id LIMIT 1";
+const SQL_CREA_LEGAME: &str = "INSERT INTO utenti_oidc_legame (emittente, soggetto, utente, \
+     creato_il) VALUES ($1, $2, $3, $4)";
 
 const COLONNE_BOZZA: &str = "id, utente, titolo, passo, contenuto, creata_il, aggiornata_il";
 const SQL_CONTA_BOZZE: &str = "SELECT COUNT(*) FROM utenti_bozza WHERE utente = $1";
@@ -598,12 +612,147 @@ impl StoreUtenti for StoreSql {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        let attese_oidc = sqlx::query(SQL_PULISCI_ATTESE_OIDC)
+            .bind(us(s.attese_oidc_prima_di))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
         Ok(Pulizia {
             sessioni,
             reset,
             blocchi,
+            attese_oidc,
         })
+    }
+}
+
+impl StoreOidc for StoreSql {
+    async fn salva_attesa_oidc(
+        &self,
+        stato: &str,
+        browser: &str,
+        creata_il: DateTime<Utc>,
+        scade_il: DateTime<Utc>,
+        massimo: u64,
+    ) -> Risultato<()> {
+        let _blocco = self.blocco_scrittura().await;
+        let mut tx = self.transazione().await?;
+        sqlx::query(SQL_PULISCI_ATTESE_OIDC)
+            .bind(us(creata_il))
+            .execute(&mut *tx)
+            .await?;
+        let vive: i64 = sqlx::query_scalar(SQL_CONTA_ATTESE_OIDC)
+            .fetch_one(&mut *tx)
+            .await?;
+        if u64::try_from(vive).unwrap_or(u64::MAX) >= massimo {
+            tx.rollback().await?;
+            return Err(ErroreUtenti::TroppeAttese(massimo));
+        }
+        sqlx::query(SQL_SALVA_ATTESA_OIDC)
+            .bind(stato.to_string())
+            .bind(browser.to_string())
+            .bind(us(creata_il))
+            .bind(us(scade_il))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn usa_attesa_oidc(&self, stato: &str) -> Risultato<Option<(String, DateTime<Utc>)>> {
+        let riga = {
+            let _blocco = self.blocco_scrittura().await;
+            sqlx::query(SQL_USA_ATTESA_OIDC)
+                .bind(stato.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+        };
+        riga.map(|r| Ok((r.try_get("browser")?, istante(r.try_get("scade_il")?)?)))
+            .transpose()
+    }
+
+    async fn utente_oidc(&self, emittente: &str, soggetto: &str) -> Risultato<Option<Utente>> {
+        let id: Option<i64> = sqlx::query_scalar(SQL_UTENTE_DEL_LEGAME)
+            .bind(emittente.to_string())
+            .bind(soggetto.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => self.utente(IdUtente(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn collega_oidc(
+        &self,
+        emittente: &str,
+        soggetto: &str,
+        nuovo: &NuovoUtenteValido,
+        hash: &str,
+        adesso: DateTime<Utc>,
+    ) -> Risultato<CollegamentoOidc> {
+        let (id, creato) = {
+            let _blocco = self.blocco_scrittura().await;
+            let mut tx = self.transazione().await?;
+            let gia: Option<i64> = sqlx::query_scalar(SQL_UTENTE_DEL_LEGAME)
+                .bind(emittente.to_string())
+                .bind(soggetto.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(id) = gia {
+                tx.commit().await?;
+                (id, false)
+            } else {
+                let cf = nuovo
+                    .codice_fiscale
+                    .as_ref()
+                    .map(|c| c.as_str().to_string());
+                let esistente: Option<i64> = match &cf {
+                    Some(cf) => {
+                        sqlx::query_scalar(SQL_CITTADINO_PER_CF)
+                            .bind(cf.clone())
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    }
+                    None => None,
+                };
+                let (id, creato) = match esistente {
+                    Some(id) => (id, false),
+                    None => {
+                        let id: Option<i64> = sqlx::query_scalar(SQL_CREA_UTENTE)
+                            .bind(nuovo.nome_utente.as_str().to_string())
+                            .bind(nuovo.nome_visualizzato.clone())
+                            .bind(nuovo.ruolo.nome())
+                            .bind(cf)
+                            .bind(nuovo.codice_caf.clone())
+                            .bind(hash.to_string())
+                            .bind(us(adesso))
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let Some(id) = id else {
+                            tx.rollback().await?;
+                            return Err(ErroreUtenti::NomeGiaInUso(nuovo.nome_utente.to_string()));
+                        };
+                        (id, true)
+                    }
+                };
+                sqlx::query(SQL_CREA_LEGAME)
+                    .bind(emittente.to_string())
+                    .bind(soggetto.to_string())
+                    .bind(id)
+                    .bind(us(adesso))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                (id, creato)
+            }
+        };
+        let utente = self
+            .utente(IdUtente(id))
+            .await?
+            .ok_or_else(|| corrotto("utente collegato non trovato"))?;
+        Ok(CollegamentoOidc { utente, creato })
     }
 }
 
