@@ -190,10 +190,14 @@ fn i_percorsi_nell_intestazione_sono_limitati() {
 #[tokio::test]
 async fn nessun_oracolo() {
     let a = ambiente().await;
+    // The Roma declarant: a person with a DSU of his own, not in Ravenna's nucleus.
+    let roma = Dsu::da_json(ROMA).unwrap().componenti[0]
+        .codice_fiscale
+        .to_string();
     let casi = [
         ("INPS-ISEE-2026-99999999Z-00", CF_RAVENNA),
         (a.protocolli[1].as_str(), CF_RAVENNA),
-        (a.protocolli[0].as_str(), "BNCLRA88R45H199W"),
+        (a.protocolli[0].as_str(), roma.as_str()),
     ];
     let mut risposte = Vec::new();
     for (p, cf) in casi {
