@@ -1,6 +1,7 @@
 //! From the register's rows to the documents the e-services return: which indicator a
 //! search means, and the INPS `Indicatore` / `EsitoAttestazione` data built from the
-//! stored attestation (never recomputed: the answer is what was attested).
+//! stored attestation (never recomputed: the answer is what was attested); and the
+//! stored DSU as INPS's `ISEE_Dichiarazione` for ConsultazioneDichiarazione.
 
 use chrono::{DateTime, NaiveDate};
 use isee_core::TipoIsee;

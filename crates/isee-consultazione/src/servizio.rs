@@ -18,7 +18,8 @@
 //! 6. the request: well-formed, an operation of this e-service, bound to a benefit
 //!    application (`PrestazioneDaErogare`, `ProtocolloDomandaEnteErogatore`);
 //! 7. the lookup, with the residence check (Residenti) or the DSU protocol check
-//!    (Riscontro).
+//!    (Riscontro); for ConsultazioneDichiarazione the DSU of the protocol, in any
+//!    state, whose nucleus lists the fiscal code, written as INPS's document.
 //!
 //! The access log record is written and committed **before** the answer is built
 //! and sent; if it cannot be written, no data leaves (`DATABASE_OFFLINE`).
