@@ -423,3 +423,45 @@ async fn una_dsu_annullata_e_servita_con_il_suo_stato() {
         .await;
     assert_eq!(r.codice(), "DATI_NON_TROVATI", "{}", r.corpo);
 }
+
+/// A rectified DSU is served too, naming the DSU that replaced it; the new one is
+/// `attiva`.
+#[tokio::test]
+async fn una_dsu_rettificata_nomina_la_nuova() {
+    let a = ambiente().await;
+    let vecchio = a.protocolli[0].clone();
+    let mut dsu = Dsu::da_json(RAVENNA).unwrap();
+    isee_genera::completa_per_inps(&mut dsu);
+    let nuovo = a
+        .servizio
+        .registro
+        .presenta(PresentazioneDsu {
+            dsu_json: serde_json::to_string(&dsu).unwrap(),
+            chiave_idempotenza: "rettifica".into(),
+            mittente: "CAF-PROVA".into(),
+            protocollo_mittente: None,
+            operazione: OpRegistro::Rettifica {
+                di: vecchio.parse().unwrap(),
+            },
+        })
+        .await
+        .unwrap()
+        .protocollo
+        .to_string();
+    let r = chiedi(&a, &demo(&a), &vecchio, CF_RAVENNA).await;
+    assert_eq!(r.stato, 200, "{}", r.corpo);
+    assert_eq!(
+        r.intestazione("isee-stato-dsu").as_deref(),
+        Some("rettificata")
+    );
+    assert_eq!(
+        r.intestazione("isee-sostituita-da").as_deref(),
+        Some(nuovo.as_str())
+    );
+    assert_ne!(r.intestazione("isee-dati-assenti").as_deref(), Some("0"));
+    let r = chiedi(&a, &demo(&a), &nuovo, CF_RAVENNA).await;
+    assert_eq!(r.stato, 200, "{}", r.corpo);
+    assert_eq!(r.intestazione("isee-stato-dsu").as_deref(), Some("attiva"));
+    assert_eq!(r.intestazione("isee-sostituita-da"), None);
+    assert_eq!(r.intestazione("isee-dati-assenti").as_deref(), Some("0"));
+}
