@@ -8,8 +8,9 @@
 #   `isee consultazione serve`, mutual TLS), from `isee consultazione openapi`: one run
 #   per e-service, with its `eservizio` path parameter fixed, a voucher of a consumer
 #   admitted to it, that consumer's client certificate and, for the Operatori
-#   e-services, an AUDIT_REST_02 evidence bound to the voucher; first one well-formed
-#   call must answer 200 with a body matching the document.
+#   e-services and `dichiarazione`, an AUDIT_REST_02 evidence bound to the voucher;
+#   first one well-formed call must answer 200 with a body matching the document
+#   (for `dichiarazione`: an `ISEE_Dichiarazione` XML document).
 #
 # Checks: no 5xx (not_a_server_error), every response matches its schema
 # (response_schema_conformance) and its documented status codes
@@ -126,11 +127,12 @@ fruitori=$tmp/c/fruitori/fruitori.json
 ca=$tmp/c/ca/ca.pem
 
 for eservizio in indicatore attestazione indicatore-residenti attestazione-residenti \
-  indicatore-riscontro nucleo-riscontro indicatore-operatori attestazione-operatori; do
+  indicatore-riscontro nucleo-riscontro indicatore-operatori attestazione-operatori \
+  dichiarazione; do
   # Ravenna (a capoluogo) everywhere; Rapallo, where the sandbox's operator is
-  # authorised, on the Operatori e-services.
+  # authorised, on the Operatori e-services and `dichiarazione`.
   case $eservizio in
-    *-operatori) ipa=c_h183 ;;
+    *-operatori | dichiarazione) ipa=c_h183 ;;
     *) ipa=c_h199 ;;
   esac
   f="[f for f in d if f['codice_ipa']=='$ipa'][0]"
@@ -141,7 +143,7 @@ for eservizio in indicatore attestazione indicatore-residenti attestazione-resid
   cert_chiave=$(json "$fruitori" "$f['certificato'][1]")
   intestazioni=()
   evidenza=()
-  if [[ $eservizio == *-operatori ]]; then
+  if [[ $eservizio == *-operatori || $eservizio == dichiarazione ]]; then
     aud=$(awk -v c="$eservizio" '$1==c {t=1} t && $1=="audience" {print $2; exit}' "$tmp/catalogo.txt")
     ev=$(isee pdnd evidenza --client "$client" --chiave "$chiave_c" --aud "$aud" \
       --finalita "$finalita" --operatore VRDLGU80A01H183S --postazione st-1 --durata-s 600 2>/dev/null)
@@ -155,10 +157,11 @@ for eservizio in indicatore attestazione indicatore-residenti attestazione-resid
   # the generated calls below test the whole pipeline, not only the door.
   case $eservizio in
     attestazione*) op=attestazione ;;
+    dichiarazione) op=dichiarazione ;;
     *) op=indicatore ;;
   esac
   case $eservizio in
-    *riscontro) ricerca="{\"protocollo_dsu\":\"$protocollo\",\"codice_fiscale_beneficiario\":\"$cf\"}" ;;
+    *riscontro | dichiarazione) ricerca="{\"protocollo_dsu\":\"$protocollo\",\"codice_fiscale_beneficiario\":\"$cf\"}" ;;
     *) ricerca="{\"codice_fiscale\":\"$cf\"}" ;;
   esac
   stato=$(curl -s -o "$tmp/sonda.json" -w '%{http_code}' --cacert "$ca" \
@@ -167,7 +170,14 @@ for eservizio in indicatore attestazione indicatore-residenti attestazione-resid
     -d "{\"ricerca\":$ricerca,\"prestazione_da_erogare\":\"A1.07\",\"protocollo_domanda_ente_erogatore\":\"ST-1\"}" \
     "$url_c/rest/v1/$eservizio/$op")
   echo "== sonda $eservizio/$op: HTTP $stato"
-  if [ "$stato" != 200 ] || ! "$venv/bin/python" - "$tmp/eservizi.json" "$tmp/sonda.json" "/rest/v1/{eservizio}/$op" <<'PY'
+  if [ "$op" = dichiarazione ]; then
+    # The answer is INPS's XML document, not JSON.
+    if [ "$stato" != 200 ] || ! grep -q '<Dichiarazione' "$tmp/sonda.json"; then
+      echo "la chiamata di prova a $eservizio non ha dato 200 con il documento: $(head -c 400 "$tmp/sonda.json")" >&2
+      esito=1
+      continue
+    fi
+  elif [ "$stato" != 200 ] || ! "$venv/bin/python" - "$tmp/eservizi.json" "$tmp/sonda.json" "/rest/v1/{eservizio}/$op" <<'PY'
 import json, sys
 import jsonschema_rs
 doc = json.load(open(sys.argv[1]))
@@ -185,6 +195,7 @@ PY
   fi
   case $op in
     attestazione) percorsi='/attestazione$' ;;
+    dichiarazione) percorsi='/dichiarazione$' ;;
     *) percorsi='/(indicatore|soglia)$' ;;
   esac
   printf '[parameters]\n"path.eservizio" = "%s"\n' "$eservizio" >"$tmp/st-$eservizio.toml"

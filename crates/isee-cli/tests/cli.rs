@@ -366,7 +366,7 @@ fn consultazione_sandbox_e_catalogo() {
     let o = isee(&["consultazione", "catalogo"]);
     assert!(o.status.success(), "{}", testo(&o.stderr));
     let s = testo(&o.stdout);
-    assert_eq!(s.matches("  eserviceId ").count(), 8, "{s}");
+    assert_eq!(s.matches("  eserviceId ").count(), 9, "{s}");
     for nome in [
         "Consultazione Indicatore ISEE",
         "Consultazione Attestazione ISEE",
@@ -376,6 +376,7 @@ fn consultazione_sandbox_e_catalogo() {
         "Consultazione Indicatore Nucleo Riscontro ISEE",
         "Consultazione Indicatore ISEE Operatori",
         "Consultazione Attestazione ISEE Operatori",
+        "Consultazione Dichiarazione ISEE",
     ] {
         assert!(s.contains(&format!(" — {nome}\n")), "manca {nome}: {s}");
     }

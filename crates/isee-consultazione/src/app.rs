@@ -25,6 +25,10 @@ pub fn app(servizio: Arc<Servizio>) -> Router {
         )
         .route("/rest/v1/{eservizio}/soglia", post(rest::soglia))
         .route(
+            "/rest/v1/{eservizio}/dichiarazione",
+            post(rest::dichiarazione),
+        )
+        .route(
             "/rest/v1/openapi.json",
             get(|| async {
                 (

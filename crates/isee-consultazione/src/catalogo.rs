@@ -1,5 +1,7 @@
 //! The eight ISEE e-services INPS publishes on PDND (message 3269 of 30-10-2025), each
-//! with its audience, its operations, its disclosure level and its access policy.
+//! with its audience, its operations, its disclosure level and its access policy,
+//! and a ninth of this project's, REST only: Consultazione Dichiarazione ISEE, the
+//! DSU content for an ente's controls (docs/CONSULTAZIONE.md).
 //!
 //! The catalogue is data, not code paths: the pipeline in [`crate::servizio`] reads
 //! the policy of the e-service a request arrived on and applies it, so that a policy
@@ -17,6 +19,9 @@ pub enum Divulgazione {
     Indicatore,
     /// The attestation: household, calculation lines, omissions and discrepancies.
     Attestazione,
+    /// The whole DSU as INPS's `ISEE_Dichiarazione` document: every member's
+    /// incomes, assets and personal data (ConsultazioneDichiarazione). The widest.
+    Dichiarazione,
 }
 
 /// Who may call an e-service and how the call must be made.
@@ -60,7 +65,9 @@ pub struct EServizio {
     /// The name INPS gives it on PDND.
     pub nome: &'static str,
     /// The SOAP endpoint's last path segment, after INPS's
-    /// `…/pdnd/soap/ConsultazioneISEE/v2/` (seen for the Residenti variant, §1.1).
+    /// `…/pdnd/soap/ConsultazioneISEE/v2/` (seen for the Residenti variant, §1.1),
+    /// and the last segment of the voucher audience. A REST-only e-service
+    /// ([`EServizio::soap`] false) has no SOAP endpoint: the name is its audience's.
     pub endpoint: &'static str,
     pub operazioni: &'static [Operazione],
     pub politica: Politica,
@@ -86,6 +93,12 @@ impl EServizio {
 
     pub fn ammette(&self, op: Operazione) -> bool {
         self.operazioni.contains(&op)
+    }
+
+    /// Whether the e-service is served over SOAP (it has an operation of the WSDL);
+    /// `dichiarazione` is REST only.
+    pub fn soap(&self) -> bool {
+        self.operazioni.iter().any(|o| o.soap())
     }
 
     /// The highest disclosure among the e-service's operations.
@@ -114,6 +127,7 @@ pub fn divulgazione(op: Operazione) -> Divulgazione {
         | ConsultazioneIndicatoreOperatori
         | ConsultazioneIndicatoreRiscontro
         | ConsultazioneIndicatoreNucleoRiscontro => Divulgazione::Indicatore,
+        ConsultazioneDichiarazione => Divulgazione::Dichiarazione,
     }
 }
 
@@ -154,11 +168,28 @@ const OPERATORI: Politica = Politica {
     cooperazione_applicativa: false,
 };
 
+/// Consultazione Dichiarazione: the widest disclosure, so every safeguard at once —
+/// the categories of message 3269, the client certificate of the ente **and** the
+/// voucher (no legacy mode), the operator's evidence and an authorisation for this
+/// e-service. Not reserved to capoluoghi: that rule of message 3269 is INPS's for
+/// its two certificate e-services; here the purpose INPS approves and the
+/// operator's authorisation are what restrict it.
+const DICHIARAZIONE: Politica = Politica {
+    categorie: CATEGORIE_3269,
+    solo_capoluoghi: false,
+    solo_residenti: false,
+    certificato_client: true,
+    operatore: true,
+    riscontro: true,
+    cooperazione_applicativa: false,
+};
+
 use Operazione as Op;
 
 /// The catalogue. The threshold query rides on the three indicator e-services that
 /// search by fiscal code: it discloses less than the indicator they already grant.
-pub const CATALOGO: [EServizio; 8] = [
+/// The last, `dichiarazione`, is this project's and REST only.
+pub const CATALOGO: [EServizio; 9] = [
     EServizio {
         codice: "indicatore",
         nome: "Consultazione Indicatore ISEE",
@@ -224,14 +255,22 @@ pub const CATALOGO: [EServizio; 8] = [
         operazioni: &[Op::ConsultazioneAttestazioneOperatori],
         politica: OPERATORI,
     },
+    EServizio {
+        codice: "dichiarazione",
+        nome: "Consultazione Dichiarazione ISEE",
+        endpoint: "ConsultazioneDichiarazione",
+        operazioni: &[Op::ConsultazioneDichiarazione],
+        politica: DICHIARAZIONE,
+    },
 ];
 
 pub fn per_codice(codice: &str) -> Option<&'static EServizio> {
     CATALOGO.iter().find(|e| e.codice == codice)
 }
 
+/// The e-service of a SOAP endpoint: REST-only e-services have none.
 pub fn per_endpoint(endpoint: &str) -> Option<&'static EServizio> {
-    CATALOGO.iter().find(|e| e.endpoint == endpoint)
+    CATALOGO.iter().find(|e| e.endpoint == endpoint && e.soap())
 }
 
 #[cfg(test)]
@@ -239,16 +278,43 @@ mod test {
     use super::*;
 
     #[test]
-    fn otto_eservizi_con_id_e_audience_distinti() {
+    fn nove_eservizi_con_id_e_audience_distinti() {
         let mut ids: Vec<Uuid> = CATALOGO.iter().map(|e| e.id()).collect();
         ids.extend(CATALOGO.iter().map(|e| e.descriptor_id()));
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 16);
+        assert_eq!(ids.len(), 18);
         let mut aud: Vec<String> = CATALOGO.iter().map(|e| e.audience("x/v2")).collect();
         aud.sort();
         aud.dedup();
-        assert_eq!(aud.len(), 8);
+        assert_eq!(aud.len(), 9);
+    }
+
+    #[test]
+    fn la_dichiarazione_solo_rest_con_certificato_voucher_e_operatore() {
+        let d = per_codice("dichiarazione").unwrap();
+        assert_eq!(d.divulgazione_massima(), Divulgazione::Dichiarazione);
+        assert!(Divulgazione::Dichiarazione > Divulgazione::Attestazione);
+        let p = d.politica;
+        assert!(p.certificato_client && p.operatore && p.riscontro);
+        assert!(!p.cooperazione_applicativa);
+        assert!(!d.soap());
+        assert!(per_endpoint(d.endpoint).is_none());
+        assert!(
+            CATALOGO
+                .iter()
+                .filter(|e| e.codice != d.codice)
+                .all(|e| e.soap())
+        );
+        // The operator authorisations cover it.
+        assert!(isee_enti::ESERVIZI_OPERATORI.contains(&d.codice));
+        for e in CATALOGO.iter().filter(|e| e.politica.operatore) {
+            assert!(
+                isee_enti::ESERVIZI_OPERATORI.contains(&e.codice),
+                "{}",
+                e.codice
+            );
+        }
     }
 
     #[test]

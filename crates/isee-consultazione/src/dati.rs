@@ -1,6 +1,7 @@
 //! From the register's rows to the documents the e-services return: which indicator a
 //! search means, and the INPS `Indicatore` / `EsitoAttestazione` data built from the
-//! stored attestation (never recomputed: the answer is what was attested).
+//! stored attestation (never recomputed: the answer is what was attested); and the
+//! stored DSU as INPS's `ISEE_Dichiarazione` for ConsultazioneDichiarazione.
 
 use chrono::{DateTime, NaiveDate};
 use isee_core::TipoIsee;
@@ -489,4 +490,57 @@ fn omissioni(annotazioni: &[Annotazione]) -> Vec<OmissioneDifformita> {
         }
     }
     out
+}
+
+/// What ConsultazioneDichiarazione returns: the DSU as INPS's `ISEE_Dichiarazione`
+/// document, with what the export had to say about it.
+#[derive(Clone, Debug)]
+pub struct DatiDichiarazione {
+    pub protocollo_dsu: String,
+    /// The row's state: a rectified, replaced or annulled DSU is served too (a
+    /// control concerns the DSU that was used), and the state travels in a header.
+    pub stato: isee_registro::registrazione::StatoDsu,
+    /// The row that replaced it, if any.
+    pub sostituita_da: Option<String>,
+    /// ISO-8859-1 bytes.
+    pub xml: Vec<u8>,
+    /// The JSON paths of the data INPS's document requires that the DSU does not
+    /// hold (left out of the document, never replaced by placeholders).
+    pub assenti: Vec<String>,
+    /// How many amounts had cents and were rounded to the euro.
+    pub arrotondati: usize,
+}
+
+/// The export's options for ConsultazioneDichiarazione: amounts rounded to the euro
+/// (INPS's unit), missing data left out with a warning, a new declaration
+/// (`Operazione/@Tipo="N"`), with the `<?isee …?>` extensions (docs/SCELTE.md).
+pub fn opzioni_dichiarazione() -> isee_dichiarazione::Opzioni {
+    isee_dichiarazione::Opzioni {
+        decimali: isee_dichiarazione::Decimali::Arrotonda,
+        assenti: isee_dichiarazione::Assenti::Segnala,
+        ..isee_dichiarazione::Opzioni::default()
+    }
+}
+
+/// Whether an export warning is a rounding (`importo … arrotondato a … euro`,
+/// isee-dichiarazione's wording) rather than a missing datum.
+fn arrotondamento(a: &isee_dichiarazione::Avviso) -> bool {
+    a.messaggio.starts_with("importo ") && a.messaggio.contains(" arrotondato a ")
+}
+
+/// The stored DSU of `r` as INPS's document.
+pub fn dichiarazione(
+    r: &Registrazione,
+    dsu: &Dsu,
+) -> Result<DatiDichiarazione, isee_dichiarazione::ErroreEsportazione> {
+    let e = isee_dichiarazione::esporta_con_avvisi(dsu, &opzioni_dichiarazione())?;
+    let (arrotondati, assenti): (Vec<_>, Vec<_>) = e.avvisi.into_iter().partition(arrotondamento);
+    Ok(DatiDichiarazione {
+        protocollo_dsu: r.protocollo.to_string(),
+        stato: r.stato,
+        sostituita_da: r.sostituita_da.as_ref().map(ToString::to_string),
+        xml: e.xml,
+        assenti: assenti.into_iter().map(|a| a.percorso).collect(),
+        arrotondati: arrotondati.len(),
+    })
 }

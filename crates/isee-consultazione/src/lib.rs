@@ -1,5 +1,6 @@
-//! The eight INPS ISEE consultation e-services on PDND (message 3269/2025), over the
-//! DSU register: SOAP wire-compatible with INPS's `ConsultazioneISEE`, and REST/JSON.
+//! The eight INPS ISEE consultation e-services on PDND (message 3269/2025) and a
+//! ninth, REST only, for controls (the DSU content), over the DSU register: SOAP
+//! wire-compatible with INPS's `ConsultazioneISEE`, and REST/JSON.
 //!
 //! * [`catalogo`]: the e-services, their audiences, operations and policies;
 //! * [`servizio`]: the pipeline every call goes through (voucher, purpose, quota,

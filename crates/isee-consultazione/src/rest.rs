@@ -2,6 +2,10 @@
 //! log as SOAP, as `POST /rest/v1/{eservizio}/{indicatore|attestazione|soglia}`,
 //! with amounts as decimal strings and errors as RFC 7807 problem+json that name the
 //! failed check (`codice`) and, for invalid requests, every problem with its path.
+//!
+//! `POST /rest/v1/dichiarazione/dichiarazione` (REST only, no SOAP counterpart)
+//! answers the DSU as INPS's `ISEE_Dichiarazione` XML document, with the export's
+//! warnings as `Isee-…` headers ([`dichiarazione`]).
 
 use crate::catalogo::{self, Divulgazione, EServizio};
 use crate::rifiuto::Rifiuto;
@@ -10,7 +14,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use isee_soap::{
@@ -136,9 +140,9 @@ pub struct ProblemaRest {
 #[openapi(
     info(
         title = "isee — consultazione ISEE (REST)",
-        description = "Le otto e-service di consultazione ISEE dell'INPS su PDND, in JSON. Stesse regole del servizio SOAP ConsultazioneISEE: voucher PDND (Authorization: Bearer), finalità e quota giornaliera, categoria IPA dell'ente, certificato client per Indicatore/Attestazione, evidenza dell'operatore (Agid-JWT-TrackingEvidence) per Operatori. Codici di errore: docs/CONSULTAZIONE.md."
+        description = "Le otto e-service di consultazione ISEE dell'INPS su PDND, in JSON, e la nona, Consultazione Dichiarazione ISEE (solo REST): il contenuto della DSU per i controlli, come documento ISEE_Dichiarazione dell'INPS. Stesse regole del servizio SOAP ConsultazioneISEE: voucher PDND (Authorization: Bearer), finalità e quota giornaliera, categoria IPA dell'ente, certificato client per Indicatore/Attestazione e Dichiarazione, evidenza dell'operatore (Agid-JWT-TrackingEvidence) e sua abilitazione per Operatori e Dichiarazione. Codici di errore: docs/CONSULTAZIONE.md."
     ),
-    paths(indicatore, attestazione, soglia),
+    paths(indicatore, attestazione, soglia, dichiarazione),
     components(schemas(
         RichiestaRest,
         RicercaRest,
@@ -203,6 +207,92 @@ pub async fn soglia(
     gestisci(s, p, c, h, b, Divulgazione::Soglia).await
 }
 
+/// The longest `Isee-Dati-Assenti-Percorsi` value (bytes): the paths beyond it are
+/// cut, with `, ...` at the end; the count is always whole in `Isee-Dati-Assenti`.
+pub const PERCORSI_ASSENTI_MASSIMO: usize = 2048;
+
+#[utoipa::path(post, path = "/rest/v1/{eservizio}/dichiarazione", request_body = RichiestaRest,
+    description = "Il contenuto della DSU per i controlli: la DSU del protocollo indicato, se il codice fiscale è di un componente del suo nucleo, come documento ISEE_Dichiarazione v1.3 dell'INPS (Operazione N), importi arrotondati all'euro, dati richiesti dall'INPS che la DSU non ha omessi (mai sostituiti). Anche DSU rettificate, sostituite o annullate, con lo stato in Isee-Stato-Dsu. Richiede TLS reciproco, voucher, evidenza dell'operatore e sua abilitazione all'e-service «dichiarazione».",
+    params(("eservizio" = String, Path, description = "dichiarazione", pattern = "^dichiarazione$")),
+    responses((status = 200, description = "ISEE_Dichiarazione (ISO-8859-1)", content_type = "application/xml", body = String,
+            headers(("Isee-Id-Richiesta" = i64, description = "Numero del record nel registro degli accessi"),
+                ("Isee-Stato-Dsu" = String, description = "attiva | rettificata | sostituita | annullata"),
+                ("Isee-Sostituita-Da" = String, description = "Protocollo della DSU che l'ha sostituita, se c'è"),
+                ("Isee-Dati-Assenti" = usize, description = "Quanti dati richiesti dall'INPS mancano nella DSU (omessi dal documento)"),
+                ("Isee-Dati-Assenti-Percorsi" = String, description = "I percorsi JSON della DSU di quei dati, separati da virgola (al più 2048 byte)"),
+                ("Isee-Importi-Arrotondati" = usize, description = "Quanti importi con centesimi sono stati arrotondati all'euro"))),
+        (status = 400, body = ProblemaRest), (status = 401, body = ProblemaRest),
+        (status = 403, body = ProblemaRest), (status = 404, body = ProblemaRest), (status = 429, body = ProblemaRest),
+        (status = 413, body = ProblemaRest), (status = 415, body = ProblemaRest), (status = 500, body = ProblemaRest), (status = 503, body = ProblemaRest)))]
+pub async fn dichiarazione(
+    s: State<Arc<Servizio>>,
+    p: Path<String>,
+    c: Option<axum::Extension<InfoConnessione>>,
+    h: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> Response {
+    gestisci(s, p, c, h, b, Divulgazione::Dichiarazione).await
+}
+
+/// The answer of ConsultazioneDichiarazione: the document and its headers.
+fn risposta_dichiarazione(d: &crate::dati::DatiDichiarazione, id: i64) -> Response {
+    let mut r = (StatusCode::OK, d.xml.clone()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=ISO-8859-1"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut metti = |nome: &'static str, valore: String| {
+        if let Ok(v) = HeaderValue::from_str(&valore) {
+            h.insert(HeaderName::from_static(nome), v);
+        }
+    };
+    metti("isee-id-richiesta", id.to_string());
+    metti("isee-stato-dsu", stato_dsu(d.stato).to_string());
+    if let Some(p) = &d.sostituita_da {
+        metti("isee-sostituita-da", p.clone());
+    }
+    metti("isee-dati-assenti", d.assenti.len().to_string());
+    if !d.assenti.is_empty() {
+        metti("isee-dati-assenti-percorsi", percorsi(&d.assenti));
+    }
+    metti("isee-importi-arrotondati", d.arrotondati.to_string());
+    r
+}
+
+/// The state's name in `Isee-Stato-Dsu`.
+pub fn stato_dsu(s: isee_registro::registrazione::StatoDsu) -> &'static str {
+    use isee_registro::registrazione::StatoDsu as S;
+    match s {
+        S::Attiva => "attiva",
+        S::Rettificata => "rettificata",
+        S::Sostituita => "sostituita",
+        S::Annullata => "annullata",
+    }
+}
+
+/// The paths, comma-separated, within [`PERCORSI_ASSENTI_MASSIMO`] bytes; only
+/// visible ASCII (a header value), anything else as `?`.
+pub fn percorsi(p: &[String]) -> String {
+    const SEGUE: &str = ", ...";
+    let mut out = String::new();
+    for (i, x) in p.iter().enumerate() {
+        let x: String = x
+            .chars()
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+            .collect();
+        let sep = if i == 0 { "" } else { ", " };
+        if out.len() + sep.len() + x.len() + SEGUE.len() > PERCORSI_ASSENTI_MASSIMO {
+            out.push_str(if i == 0 { "..." } else { SEGUE });
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(&x);
+    }
+    out
+}
+
 /// The e-service's operation for a disclosure level.
 fn operazione(e: &EServizio, livello: Divulgazione) -> Option<Operazione> {
     e.operazioni
@@ -262,6 +352,7 @@ async fn gestisci(
         )
         .await;
     match r.esito {
+        Ok(Dati::Dichiarazione(d)) => risposta_dichiarazione(&d, r.id_richiesta),
         Ok(d) => {
             let mut out = RispostaRest {
                 id_richiesta: r.id_richiesta,
@@ -305,6 +396,7 @@ async fn gestisci(
                 Dati::Attestazione(a, _) => {
                     out.attestazione = serde_json::to_value(&*a).ok();
                 }
+                Dati::Dichiarazione(_) => {}
             }
             (StatusCode::OK, Json(out)).into_response()
         }
@@ -457,16 +549,36 @@ pub fn leggi(op: Operazione, corpo: &[u8]) -> Result<RichiestaSoap, ErroreRichie
             "massimo 29 caratteri".into(),
         );
     }
+    let dichiarazione = op == Operazione::ConsultazioneDichiarazione;
     let riscontro = matches!(
         op,
         Operazione::ConsultazioneIndicatoreRiscontro
             | Operazione::ConsultazioneIndicatoreNucleoRiscontro
     );
-    let indicatore = catalogo::divulgazione(op) != Divulgazione::Attestazione;
-    if riscontro && q.protocollo_dsu.is_none() {
+    let indicatore = matches!(
+        catalogo::divulgazione(op),
+        Divulgazione::Soglia | Divulgazione::Indicatore
+    );
+    if dichiarazione {
+        for (campo, c) in [
+            ("$.tipo_indicatore", r.tipo_indicatore.is_some()),
+            ("$.codice_soglia", r.codice_soglia.is_some()),
+            ("$.ricerca.data_validita", q.data_validita.is_some()),
+        ] {
+            if c {
+                p(campo, "non ammesso per la dichiarazione".into());
+            }
+        }
+    }
+    if (riscontro || dichiarazione) && q.protocollo_dsu.is_none() {
         p(
             "$.ricerca.protocollo_dsu",
-            "obbligatorio per il riscontro".into(),
+            if dichiarazione {
+                "obbligatorio per la dichiarazione (con codice_fiscale_beneficiario, un componente del nucleo)"
+            } else {
+                "obbligatorio per il riscontro"
+            }
+            .into(),
         );
     } else if indicatore && !riscontro && q.codice_fiscale.is_none() {
         p(
@@ -550,6 +662,29 @@ mod test {
         assert_eq!(r.tipo_indicatore, Some(TipoIndicatore::Ordinario));
         assert!(matches!(r.ricerca, Ricerca::ProtDsu(_)));
         assert_eq!(r.ricerca.domanda().prestazione.as_deref(), Some("A1.07"));
+    }
+
+    #[test]
+    fn la_dichiarazione_chiede_protocollo_e_codice_fiscale() {
+        let corpo = br#"{"ricerca":{"protocollo_dsu":"INPS-ISEE-2026-00000001A-00","codice_fiscale_beneficiario":"RSSMRA85M01H199H"},"prestazione_da_erogare":"A1.07","protocollo_domanda_ente_erogatore":"N-1"}"#;
+        let r = leggi(Operazione::ConsultazioneDichiarazione, corpo).unwrap();
+        assert_eq!(r.tipo_indicatore, None);
+        assert!(matches!(r.ricerca, Ricerca::ProtDsu(_)));
+        let corpo = br#"{"tipo_indicatore":"Ordinario","ricerca":{"codice_fiscale":"RSSMRA85M01H199H","data_validita":"2026-01-01"}}"#;
+        let Err(ErroreRichiesta::Invalida { problemi, .. }) =
+            leggi(Operazione::ConsultazioneDichiarazione, corpo)
+        else {
+            panic!("attesa richiesta invalida");
+        };
+        let percorsi: Vec<&str> = problemi.iter().map(|p| p.percorso.as_str()).collect();
+        assert_eq!(
+            percorsi,
+            [
+                "$.tipo_indicatore",
+                "$.ricerca.data_validita",
+                "$.ricerca.protocollo_dsu"
+            ]
+        );
     }
 
     /// `ProblemaRest` documents exactly the members of a refusal's document, all

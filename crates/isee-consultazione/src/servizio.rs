@@ -18,7 +18,8 @@
 //! 6. the request: well-formed, an operation of this e-service, bound to a benefit
 //!    application (`PrestazioneDaErogare`, `ProtocolloDomandaEnteErogatore`);
 //! 7. the lookup, with the residence check (Residenti) or the DSU protocol check
-//!    (Riscontro).
+//!    (Riscontro); for ConsultazioneDichiarazione the DSU of the protocol, in any
+//!    state, whose nucleus lists the fiscal code, written as INPS's document.
 //!
 //! The access log record is written and committed **before** the answer is built
 //! and sent; if it cannot be written, no data leaves (`DATABASE_OFFLINE`).
@@ -138,6 +139,8 @@ pub enum Dati {
     Soglia(DatiSoglia),
     Indicatore(DatiIndicatore),
     Attestazione(Box<DatiAttestazione>, Ricerca),
+    /// ConsultazioneDichiarazione (REST only).
+    Dichiarazione(Box<dati::DatiDichiarazione>),
 }
 
 /// The answer: the log sequence number is the `IdRichiesta`.
@@ -302,6 +305,7 @@ impl Servizio {
                     Dati::Soglia(s) => Some(s.protocollo_dsu.clone()),
                     Dati::Indicatore(i) => Some(i.protocollo_dsu.clone()),
                     Dati::Attestazione(a, _) => Some(a.protocollo_dsu.clone()),
+                    Dati::Dichiarazione(d) => Some(d.protocollo_dsu.clone()),
                 };
             }
             Err(r) => {
@@ -713,6 +717,22 @@ impl Servizio {
                     .map(Dati::Indicatore)
                     .ok_or_else(non_trovati)
             }
+            Op::ConsultazioneDichiarazione => {
+                let Ricerca::ProtDsu(pd) = &r.ricerca else {
+                    return Err(Rifiuto::esito(
+                        Esito::RichiestaInvalida,
+                        "ricerca: protocollo_dsu e codice_fiscale_beneficiario obbligatori",
+                    ));
+                };
+                let (reg, dsu) = self
+                    .dichiarazione(&pd.protocollo_dsu, &pd.codice_fiscale_beneficiario)
+                    .await?;
+                let d = dati::dichiarazione(&reg, &dsu).map_err(|err| {
+                    tracing::error!(errore = %err, protocollo = %reg.protocollo, "DSU memorizzata non esportabile");
+                    Rifiuto::esito(Esito::ErroreInterno, "Errore interno nella scrittura della DSU")
+                })?;
+                Ok(Dati::Dichiarazione(Box::new(d)))
+            }
             Op::ConsultazioneAttestazione
             | Op::ConsultazioneAttestazioneResidenti
             | Op::ConsultazioneAttestazioneOperatori => {
@@ -874,6 +894,32 @@ impl Servizio {
         let (dsu, _) = self.dsu(&reg).await?;
         if dsu.componente(&CodiceFiscale::new(cf)).is_none() {
             return Err(non_valido());
+        }
+        Ok((reg, dsu))
+    }
+
+    /// ConsultazioneDichiarazione's lookup: the DSU row of the protocol, in any
+    /// state (a control concerns the DSU that was used, even if later rectified or
+    /// annulled), whose nucleus lists `cf`. An unknown or malformed protocol, an
+    /// ISEE corrente row, and a fiscal code outside the nucleus get one answer,
+    /// `DATI_NON_TROVATI` (no oracle); the log tells the last apart
+    /// (`FUORI_NUCLEO`).
+    async fn dichiarazione(
+        &self,
+        protocollo: &str,
+        cf: &str,
+    ) -> Result<(Registrazione, Dsu), Rifiuto> {
+        let prot: Protocollo = protocollo.parse().map_err(|_| non_trovati())?;
+        let reg = self
+            .registro
+            .per_protocollo(&prot)
+            .await
+            .map_err(|_| Rifiuto::registro_non_disponibile())?
+            .filter(|r| r.tipo == TipoRegistrazione::Dsu)
+            .ok_or_else(non_trovati)?;
+        let (dsu, _) = self.dsu(&reg).await?;
+        if dsu.componente(&CodiceFiscale::new(cf)).is_none() {
+            return Err(non_trovati().registrato_come("FUORI_NUCLEO"));
         }
         Ok((reg, dsu))
     }

@@ -187,6 +187,17 @@ async fn consulta(
                     Contenuto::Attestazione(xml_esito_attestazione(Some(&a), &ricerca))
                 }
                 Dati::Soglia(d) => Contenuto::Soglia(d),
+                // REST only: no SOAP endpoint leads to it (catalogo::per_endpoint).
+                Dati::Dichiarazione(_) => {
+                    return fault(
+                        &Rifiuto::accesso(
+                            "ERRORE_INTERNO",
+                            500,
+                            "ConsultazioneDichiarazione non è servita in SOAP",
+                        ),
+                        id,
+                    );
+                }
             };
             xml(
                 StatusCode::OK,

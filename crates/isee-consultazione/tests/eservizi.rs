@@ -1,4 +1,5 @@
-//! The eight e-services end to end (REST and SOAP), and a negative test for every
+//! The eight e-services of INPS end to end (REST and SOAP; the ninth, `dichiarazione`,
+//! in dichiarazione.rs), and a negative test for every
 //! check: each refusal answers its documented code, is logged, and returns no
 //! personal data.
 

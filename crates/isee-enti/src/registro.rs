@@ -26,9 +26,14 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 use std::sync::{Arc, LazyLock};
 
-/// The e-services that need an operator authorisation (the "Operatori" pair of
-/// message 3269: Consultazione Indicatore / Attestazione ISEE Operatori).
-pub const ESERVIZI_OPERATORI: [&str; 2] = ["indicatore-operatori", "attestazione-operatori"];
+/// The e-services that need an operator authorisation: the "Operatori" pair of
+/// message 3269 (Consultazione Indicatore / Attestazione ISEE Operatori) and
+/// Consultazione Dichiarazione ISEE, the DSU content for controls.
+pub const ESERVIZI_OPERATORI: [&str; 3] = [
+    "indicatore-operatori",
+    "attestazione-operatori",
+    "dichiarazione",
+];
 
 type Risultato<T> = Result<T, ErroreEnti>;
 

@@ -4,7 +4,7 @@
 //! everything around it, on one machine.
 //!
 //! * [`prepara`] (module `sandbox`): one directory with a local PDND (signing key,
-//!   the eight e-services, enti as tenants, clients, purposes with quotas), a CA with
+//!   the nine e-services, enti as tenants, clients, purposes with quotas), a CA with
 //!   the server's and the enti's client certificates, the IPA/ISTAT sample, an
 //!   authorised operator, the access-log key and the service configuration; used by
 //!   `isee demo`, `isee consultazione sandbox` and the e-services' tests;

@@ -1,5 +1,5 @@
 //! A complete local environment for the consultation e-services, in one directory:
-//! a local PDND (signing key, the 8 e-services, enti as tenants, clients with keys,
+//! a local PDND (signing key, the 9 e-services, enti as tenants, clients with keys,
 //! purposes with quotas), a CA with the server's and an ente's client certificate,
 //! the IPA/ISTAT sample imported, an authorised operator, the access-log key and the
 //! service configuration. `isee demo`, the tests and the load test all start here,
@@ -104,6 +104,7 @@ const TUTTI: &[&str] = &[
     "nucleo-riscontro",
     "indicatore-operatori",
     "attestazione-operatori",
+    "dichiarazione",
 ];
 
 const PIANO: &[Piano] = &[
@@ -304,6 +305,7 @@ pub async fn prepara(o: &OpzioniSandbox) -> Result<Sandbox> {
             eservizi: vec![
                 "indicatore-operatori".into(),
                 "attestazione-operatori".into(),
+                "dichiarazione".into(),
             ],
             dal: NaiveDate::from_ymd_opt(2026, 1, 1).context("data")?,
             al: NaiveDate::from_ymd_opt(2027, 12, 31).context("data")?,

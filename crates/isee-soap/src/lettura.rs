@@ -709,6 +709,15 @@ impl<'d, 'a> Validatore<'d, 'a> {
             }
             Forma::Soglia => self.soglia(request),
             Forma::Attestazione => self.scelta_ricerca(request).map(|r| Corpo::new(None, r)),
+            // Unreachable from an envelope (`da_nome` never names it); refused if
+            // a caller hands it over.
+            Forma::Dichiarazione => {
+                self.problema(
+                    R,
+                    "ConsultazioneDichiarazione non è un'operazione SOAP: solo REST",
+                );
+                None
+            }
         }
     }
 

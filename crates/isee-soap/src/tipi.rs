@@ -7,10 +7,16 @@ use serde::{Deserialize, Serialize};
 /// Prefix of every SOAPAction of the port type `ISvcConsultazione`.
 const PREFISSO_AZIONE: &str = "http://inps.it/ConsultazioneISEE/ISvcConsultazione/";
 
-/// One of the nine operations of the port type `ISvcConsultazione`.
+/// One of the nine operations of the port type `ISvcConsultazione`, or the
+/// REST-only `ConsultazioneDichiarazione`.
 ///
 /// The first three are INPS's published shapes (v2.8 PDND); the others are
 /// this project's smallest extensions of them (see `CONTRATTO.md`).
+/// `ConsultazioneDichiarazione` (the DSU content for controls) is **not** a SOAP
+/// operation: it is not in [`Operazione::TUTTE`], nor in the WSDL, and
+/// [`Operazione::da_nome`] / [`Operazione::da_soap_action`] never return it; it is
+/// here so that the catalogue and the access log name it like the others
+/// (`CONTRATTO.md` §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Operazione {
     ConsultazioneIndicatore,
@@ -22,6 +28,9 @@ pub enum Operazione {
     ConsultazioneIndicatoreRiscontro,
     ConsultazioneIndicatoreNucleoRiscontro,
     ConsultazioneSogliaIndicatore,
+    /// REST only (`POST /rest/v1/dichiarazione/dichiarazione`): the DSU as INPS's
+    /// `ISEE_Dichiarazione` document.
+    ConsultazioneDichiarazione,
 }
 
 /// The shape of a request, shared by several operations.
@@ -36,10 +45,21 @@ pub(crate) enum Forma {
     /// INPS's threshold request: `@CodiceFiscale`, `@CodiceSoglia`,
     /// `@FornituraNucleo`, `@DataValidita` as attributes of `request`.
     Soglia,
+    /// The REST-only DSU consultation: never read from a SOAP envelope.
+    Dichiarazione,
 }
 
 impl Operazione {
-    /// All operations, in the order of the WSDL.
+    /// The operations served over REST only, outside the WSDL.
+    pub const SOLO_REST: [Operazione; 1] = [Operazione::ConsultazioneDichiarazione];
+
+    /// Whether the operation is one of the WSDL's (served over SOAP).
+    pub const fn soap(self) -> bool {
+        !matches!(self, Operazione::ConsultazioneDichiarazione)
+    }
+
+    /// All SOAP operations, in the order of the WSDL (not the REST-only ones,
+    /// [`Operazione::SOLO_REST`]).
     pub const TUTTE: [Operazione; 9] = [
         Operazione::ConsultazioneIndicatore,
         Operazione::ConsultazioneAttestazione,
@@ -66,6 +86,7 @@ impl Operazione {
                 "ConsultazioneIndicatoreNucleoRiscontro"
             }
             Operazione::ConsultazioneSogliaIndicatore => "ConsultazioneSogliaIndicatore",
+            Operazione::ConsultazioneDichiarazione => "ConsultazioneDichiarazione",
         }
     }
 
@@ -100,6 +121,8 @@ impl Operazione {
             Operazione::ConsultazioneSogliaIndicatore => {
                 "http://inps.it/ConsultazioneISEE/ISvcConsultazione/ConsultazioneSogliaIndicatore"
             }
+            // Not a SOAP operation: no action is ever matched to it.
+            Operazione::ConsultazioneDichiarazione => "",
         }
     }
 
@@ -143,6 +166,7 @@ impl Operazione {
                 "ConsultazioneIndicatoreNucleoRiscontroResponse"
             }
             Operazione::ConsultazioneSogliaIndicatore => "ConsultazioneSogliaIndicatoreResponse",
+            Operazione::ConsultazioneDichiarazione => "ConsultazioneDichiarazioneResponse",
         }
     }
 
@@ -170,6 +194,7 @@ impl Operazione {
                 "ConsultazioneIndicatoreNucleoRiscontroResult"
             }
             Operazione::ConsultazioneSogliaIndicatore => "ConsultazioneSogliaIndicatoreResult",
+            Operazione::ConsultazioneDichiarazione => "ConsultazioneDichiarazioneResult",
         }
     }
 
@@ -180,7 +205,7 @@ impl Operazione {
         match self.forma() {
             Forma::Indicatore | Forma::Riscontro => Some("XmlEsitoIndicatore"),
             Forma::Attestazione => Some("XmlEsitoAttestazione"),
-            Forma::Soglia => None,
+            Forma::Soglia | Forma::Dichiarazione => None,
         }
     }
 
@@ -205,6 +230,7 @@ impl Operazione {
             Operazione::ConsultazioneIndicatoreRiscontro
             | Operazione::ConsultazioneIndicatoreNucleoRiscontro => Forma::Riscontro,
             Operazione::ConsultazioneSogliaIndicatore => Forma::Soglia,
+            Operazione::ConsultazioneDichiarazione => Forma::Dichiarazione,
         }
     }
 }

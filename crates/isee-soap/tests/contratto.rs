@@ -212,3 +212,24 @@ fn nomi_delle_operazioni() {
     assert!(prestazione_valida("A1.20") && prestazione_valida("Z9.99"));
     assert!(!prestazione_valida("A1.21") && !prestazione_valida("a1.01"));
 }
+
+/// The REST-only `ConsultazioneDichiarazione` is outside INPS's contract: not in the
+/// WSDL, not among the SOAP operations, never matched by name or SOAPAction.
+#[test]
+fn consultazione_dichiarazione_fuori_dal_wsdl() {
+    let op = Operazione::ConsultazioneDichiarazione;
+    assert!(!op.soap());
+    assert!(!Operazione::TUTTE.contains(&op));
+    assert_eq!(Operazione::SOLO_REST, [op]);
+    assert!(Operazione::TUTTE.iter().all(|o| o.soap()));
+    assert!(!WSDL.contains(op.nome()));
+    assert!(!XSD.contains(op.nome()));
+    assert_eq!(Operazione::da_nome(op.nome()), None);
+    assert_eq!(
+        Operazione::da_soap_action(
+            "\"http://inps.it/ConsultazioneISEE/ISvcConsultazione/ConsultazioneDichiarazione\""
+        ),
+        None
+    );
+    assert_eq!(op.elemento_xml_esito(), None);
+}

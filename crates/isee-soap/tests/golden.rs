@@ -126,6 +126,7 @@ fn richiesta_attesa(op: Operazione) -> RichiestaSoap {
                 domanda: DatiDomanda::default(),
             }),
         ),
+        O::ConsultazioneDichiarazione => unreachable!("solo REST, fuori da TUTTE"),
     };
     RichiestaSoap {
         operazione: op,

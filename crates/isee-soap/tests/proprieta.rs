@@ -152,6 +152,7 @@ fn richiesta() -> impl Strategy<Value = RichiestaSoap> {
                 | O::ConsultazioneAttestazioneOperatori => {
                     (None, None, [cf, dsu, mitt].into_iter().nth(scelta).unwrap())
                 }
+                O::ConsultazioneDichiarazione => unreachable!("solo REST, fuori da TUTTE"),
             };
             RichiestaSoap {
                 operazione: op,

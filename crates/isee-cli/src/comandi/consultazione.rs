@@ -36,7 +36,7 @@ pub enum ComandoConsultazione {
         #[arg(long, default_value_t = 100_000)]
         chiamate_giornaliere: u32,
     },
-    /// Elenca le otto e-service con id, descrittore, audience e politica di accesso
+    /// Elenca le nove e-service con id, descrittore, audience e politica di accesso
     Catalogo {
         #[arg(long, default_value = isee_sandbox::BASE_AUDIENCE_LOCALE)]
         base_audience: String,

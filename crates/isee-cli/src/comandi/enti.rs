@@ -82,7 +82,7 @@ pub enum ComandoOperatori {
         /// Codice IPA dell'ente dell'operatore.
         #[arg(long)]
         ente: String,
-        /// indicatore-operatori o attestazione-operatori; ripetibile.
+        /// indicatore-operatori, attestazione-operatori o dichiarazione; ripetibile.
         #[arg(long = "servizio", required = true)]
         servizi: Vec<String>,
         /// Primo giorno (AAAA-MM-GG).

@@ -132,11 +132,22 @@ pub(crate) struct Credenziali {
 pub(crate) struct Esito {
     pub stato: StatusCode,
     pub corpo: String,
+    /// The body as sent (the DSU document is ISO-8859-1, not UTF-8).
+    pub byte: Vec<u8>,
+    pub intestazioni: axum::http::HeaderMap,
 }
 
 impl Esito {
     pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.corpo).unwrap_or(Value::Null)
+    }
+
+    /// A response header's value.
+    pub(crate) fn intestazione(&self, nome: &str) -> Option<String> {
+        self.intestazioni
+            .get(nome)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub(crate) fn codice(&self) -> String {
@@ -275,10 +286,13 @@ impl Ambiente {
             .insert(self.connessione(cred.certificato.as_deref()));
         let risposta = self.app.clone().oneshot(req).await.unwrap();
         let stato = risposta.status();
+        let intestazioni = risposta.headers().clone();
         let corpo = risposta.into_body().collect().await.unwrap().to_bytes();
         Esito {
             stato,
             corpo: String::from_utf8_lossy(&corpo).into_owned(),
+            byte: corpo.to_vec(),
+            intestazioni,
         }
     }
 
