@@ -522,10 +522,9 @@ pub fn opzioni_dichiarazione() -> isee_dichiarazione::Opzioni {
     }
 }
 
-/// Whether an export warning is a rounding (`importo … arrotondato a … euro`,
-/// isee-dichiarazione's wording) rather than a missing datum.
+/// Whether an export warning is a rounding rather than a missing datum.
 fn arrotondamento(a: &isee_dichiarazione::Avviso) -> bool {
-    a.messaggio.starts_with("importo ") && a.messaggio.contains(" arrotondato a ")
+    a.tipo == isee_dichiarazione::TipoAvviso::Arrotondato
 }
 
 /// The stored DSU of `r` as INPS's document.

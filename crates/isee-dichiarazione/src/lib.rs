@@ -190,11 +190,25 @@ impl From<Esportazione> for Vec<u8> {
     }
 }
 
-/// A warning about an exported document: the DSU's JSON path and what happened.
+/// A warning about an exported document: the DSU's JSON path, its kind and what
+/// happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Avviso {
     pub percorso: String,
+    pub tipo: TipoAvviso,
     pub messaggio: String,
+}
+
+/// What an [`Avviso`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TipoAvviso {
+    /// An amount with cents, rounded to the euro ([`Decimali::Arrotonda`]).
+    Arrotondato,
+    /// A datum INPS's document asks that the DSU does not hold: left out
+    /// ([`Assenti::Segnala`], or the registered lease of a rented home, which INPS does
+    /// not require).
+    Assente,
 }
 
 /// One problem: where (a JSON path of the DSU on export, an element path of the

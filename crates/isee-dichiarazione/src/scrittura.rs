@@ -2,7 +2,7 @@
 
 use crate::{
     Assenti, Avviso, DatiInps, DatiPersona, Decimali, ErroreEsportazione, Esportazione, Indirizzo,
-    NAMESPACE, Opzioni, Problema, da_codice_fiscale,
+    NAMESPACE, Opzioni, Problema, TipoAvviso, da_codice_fiscale,
 };
 use isee_core::codice_fiscale::CodiceFiscale;
 use isee_core::data::Data;
@@ -119,6 +119,7 @@ impl<'a> Scrittore<'a> {
             Assenti::Rifiuta => self.problema(percorso, messaggio),
             Assenti::Segnala => self.avvisi.push(Avviso {
                 percorso: percorso.to_string(),
+                tipo: TipoAvviso::Assente,
                 messaggio: messaggio.into(),
             }),
         }
@@ -261,6 +262,7 @@ impl<'a> Scrittore<'a> {
                     let r = v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
                     self.avvisi.push(Avviso {
                         percorso: percorso.to_string(),
+                        tipo: TipoAvviso::Arrotondato,
                         messaggio: format!("importo {v} arrotondato a {r} euro"),
                     });
                     v = r;
@@ -639,7 +641,8 @@ impl<'a> Scrittore<'a> {
                 ext.insert("canone_annuo".into(), json(canone));
                 if prima {
                     self.avvisi.push(Avviso {
-                        percorso: "$.abitazione.canone_annuo".into(),
+                        percorso: "$.dati_inps.locazione".into(),
+                        tipo: TipoAvviso::Assente,
                         messaggio: "senza gli estremi del contratto registrato il canone non va a INPS (Locazione): solo nell'estensione".into(),
                     });
                 }
