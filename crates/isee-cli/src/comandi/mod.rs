@@ -61,7 +61,7 @@ enum Comando {
         #[command(subcommand)]
         cmd: tariffa::ComandoTariffa,
     },
-    /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST), sandbox, catalogo
+    /// Le otto e-service di consultazione ISEE su PDND (SOAP e REST) e la nona (Dichiarazione, REST), sandbox, catalogo
     #[command(subcommand)]
     Consultazione(consultazione::ComandoConsultazione),
     /// PDND locale e strumenti del fruitore: client assertion, evidenza, voucher
