@@ -339,35 +339,12 @@ impl<S: StoreUtenti + StoreOidc> Utenti<S> {
             soggetto_impronta: Some(soggetto.clone()),
             ..evento(adesso, tipo)
         };
-        if let Some(p) = precedente {
-            let impronta = p.impronta();
-            if store.termina_sessione(&impronta).await? {
-                eventi.push(EventoUtente {
-                    sessione: Some(sessione_breve(&impronta)),
-                    ..base(TipoEvento::SessioneTerminata)
-                });
-            }
-        }
-        let id = Token::genera().map_err(ErroreUtenti::from)?;
-        let sessione = Sessione {
-            impronta: id.impronta(),
-            utente: utente.id,
-            ruolo: utente.ruolo,
-            creata_il: adesso,
-            ultimo_uso: adesso,
+        let riuscito = TipoEvento::AccessoOidcRiuscito {
+            account_creato: collegamento.creato,
         };
-        store.crea_sessione(&sessione).await?;
-        eventi.push(EventoUtente {
-            sessione: Some(sessione_breve(&sessione.impronta)),
-            ..base(TipoEvento::AccessoOidcRiuscito {
-                account_creato: collegamento.creato,
-            })
-        });
-        Ok(Accesso {
-            id,
-            sessione,
-            utente,
-        })
+        Ok(self
+            .apri_sessione(utente, precedente, adesso, &base, riuscito, eventi)
+            .await?)
     }
 }
 

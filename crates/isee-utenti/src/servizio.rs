@@ -300,6 +300,30 @@ impl<S: StoreUtenti> Utenti<S> {
             self.store.imposta_hash(utente.id, &nuovo).await?;
             eventi.push(base(TipoEvento::PasswordAggiornata));
         }
+        Ok(self
+            .apri_sessione(
+                utente,
+                precedente,
+                adesso,
+                &base,
+                TipoEvento::AccessoRiuscito,
+                eventi,
+            )
+            .await?)
+    }
+
+    /// The end of every sign-in (password or OpenID Connect): the session the browser
+    /// had (`precedente`) is ended, a new one opened for `utente`; the events are
+    /// `base`'s (the caller's account and marks), the last one `riuscito`.
+    pub(crate) async fn apri_sessione(
+        &self,
+        utente: Utente,
+        precedente: Option<&Token>,
+        adesso: DateTime<Utc>,
+        base: &dyn Fn(TipoEvento) -> EventoUtente,
+        riuscito: TipoEvento,
+        eventi: &mut Vec<EventoUtente>,
+    ) -> Risultato<Accesso> {
         if let Some(p) = precedente {
             let impronta = p.impronta();
             if self.store.termina_sessione(&impronta).await? {
@@ -320,7 +344,7 @@ impl<S: StoreUtenti> Utenti<S> {
         self.store.crea_sessione(&sessione).await?;
         eventi.push(EventoUtente {
             sessione: Some(sessione_breve(&sessione.impronta)),
-            ..base(TipoEvento::AccessoRiuscito)
+            ..base(riuscito)
         });
         Ok(Accesso {
             id,
