@@ -23,9 +23,9 @@
 //!   browser's previous session ended.
 
 use crate::errore::{ErroreUtenti, Risultato};
-use crate::evento::{EventoUtente, TipoEvento, sessione_breve};
+use crate::evento::{EventoUtente, TipoEvento};
 use crate::servizio::{Accesso, Utenti, al_microsecondo, evento};
-use crate::sessione::{Sessione, Token, delta};
+use crate::sessione::{Token, delta};
 use crate::store::{StoreOidc, StoreUtenti};
 use crate::utente::{NuovoUtente, Ruolo, Utente};
 use chrono::{DateTime, Utc};
@@ -334,8 +334,9 @@ impl<S: StoreUtenti + StoreOidc> Utenti<S> {
         let soggetto = self
             .segreto()
             .impronta_soggetto(&identita.emittente, &identita.soggetto);
+        let id = utente.id;
         let base = |tipo| EventoUtente {
-            utente: Some(utente.id),
+            utente: Some(id),
             soggetto_impronta: Some(soggetto.clone()),
             ..evento(adesso, tipo)
         };

@@ -320,7 +320,7 @@ impl<S: StoreUtenti> Utenti<S> {
         utente: Utente,
         precedente: Option<&Token>,
         adesso: DateTime<Utc>,
-        base: &dyn Fn(TipoEvento) -> EventoUtente,
+        base: &(dyn Fn(TipoEvento) -> EventoUtente + Sync),
         riuscito: TipoEvento,
         eventi: &mut Vec<EventoUtente>,
     ) -> Risultato<Accesso> {
