@@ -728,7 +728,9 @@ impl Servizio {
                     .dichiarazione(&pd.protocollo_dsu, &pd.codice_fiscale_beneficiario)
                     .await?;
                 let d = dati::dichiarazione(&reg, &dsu).map_err(|err| {
-                    tracing::error!(errore = %err, protocollo = %reg.protocollo, "DSU memorizzata non esportabile");
+                    // The problems quote values and paths that hold fiscal codes: only
+                    // their number goes to the log.
+                    tracing::error!(problemi = err.problemi.len(), protocollo = %reg.protocollo, "DSU memorizzata non esportabile");
                     Rifiuto::esito(Esito::ErroreInterno, "Errore interno nella scrittura della DSU")
                 })?;
                 Ok(Dati::Dichiarazione(Box::new(d)))
