@@ -255,6 +255,13 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('main form[action$="/presenta"] button')]);
   verifica(/\/le-mie-dsu\/INPS-ISEE-/.test(page.url()) && (await page.textContent('h1')).includes('Attestazione ISEE'), `DSU presentata: l'attestazione (${page.url()})`);
   verifica((await page.textContent('main')).includes(stima.replace(' €', '')), `l'attestazione ha l'ISEE del riepilogo (${stima})`);
+  // "Rettifica la DSU": a draft with the DSU's data, from its first step.
+  await Promise.all([page.waitForNavigation(), page.click('main form[action$="/rettifica"] button')]);
+  verifica(/\/compila\/\d+\/nucleo$/.test(page.url()), `rettifica: la bozza al primo passo (${page.url()})`);
+  verifica((await page.inputValue('#c0_cf')).length === 16, 'rettifica: il nucleo della DSU già compilato');
+  await axe(page, 'rettifica: nucleo');
+  await page.goto(`${BASE}/compila`);
+  verifica((await page.textContent('main')).includes('Rettifica della DSU'), 'rettifica: la bozza nell\'elenco');
   await page.goto(`${BASE}/compila`);
   verifica(await page.locator(`a[href^="/compila/${bozza[1]}/"]`).count() === 0, 'la bozza presentata non c\'è più');
 
