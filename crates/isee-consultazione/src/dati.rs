@@ -164,28 +164,7 @@ fn blocco(e: &EsitoMemorizzato, data_rilascio: NaiveDate) -> BloccoIsee {
 /// aggiuntiva (a non-cohabiting parent's or child's sheet), else as `dati_inps` names
 /// him or her; empty when the DSU does not say.
 fn persona(dsu: &Dsu, cf: &str) -> (String, String) {
-    use isee_core::dsu::{SituazioneFiglioEsterno, SituazioneGenitore};
-    let genitori = dsu
-        .genitori_non_conviventi
-        .iter()
-        .filter_map(|g| match &g.situazione {
-            SituazioneGenitore::ComponenteAggiuntiva { dati, .. } => Some(&dati.foglio),
-            _ => None,
-        });
-    let figli = dsu
-        .residenziale
-        .iter()
-        .flat_map(|r| &r.figli_esterni)
-        .filter_map(|f| match &f.situazione {
-            SituazioneFiglioEsterno::ComponenteAggiuntiva { dati } => Some(&dati.foglio),
-            _ => None,
-        });
-    let foglio = dsu
-        .componenti
-        .iter()
-        .chain(genitori)
-        .chain(figli)
-        .find(|c| c.codice_fiscale.as_str() == cf);
+    let foglio = dsu.fogli().find(|c| c.codice_fiscale.as_str() == cf);
     let dati = dsu.dati_inps.persone.get(cf);
     let nome = |sul_foglio: Option<&String>, in_dati: Option<&String>| {
         sul_foglio

@@ -874,6 +874,28 @@ impl Dsu {
     pub fn componente(&self, cf: &CodiceFiscale) -> Option<&Componente> {
         self.componenti.iter().find(|c| &c.codice_fiscale == cf)
     }
+
+    /// Every person's sheet (FC) the DSU carries: the members, then the componenti
+    /// aggiuntive of non-cohabiting parents (quadro D) and of children outside the
+    /// nucleus (quadro E).
+    pub fn fogli(&self) -> impl Iterator<Item = &Componente> {
+        let genitori = self
+            .genitori_non_conviventi
+            .iter()
+            .filter_map(|g| match &g.situazione {
+                SituazioneGenitore::ComponenteAggiuntiva { dati, .. } => Some(&dati.foglio),
+                _ => None,
+            });
+        let figli = self
+            .residenziale
+            .iter()
+            .flat_map(|r| &r.figli_esterni)
+            .filter_map(|f| match &f.situazione {
+                SituazioneFiglioEsterno::ComponenteAggiuntiva { dati } => Some(&dati.foglio),
+                _ => None,
+            });
+        self.componenti.iter().chain(genitori).chain(figli)
+    }
 }
 
 /// A DSU whose JSON cannot be read as a DSU at all.

@@ -72,7 +72,7 @@ pub fn completa_per_inps(dsu: &mut Dsu) {
         .unwrap_or(CodiceComune::new("H501"));
     dsu.protocollo_mittente
         .get_or_insert_with(|| "CAF-PROVA-0001".into());
-    let d = &mut dsu.dati_inps;
+    let mut d = std::mem::take(&mut dsu.dati_inps);
     d.sottoscrizione.get_or_insert_with(|| Sottoscrizione {
         codice_fiscale: dichiarante,
         luogo: "ROMA".into(),
@@ -100,23 +100,13 @@ pub fn completa_per_inps(dsu: &mut Dsu) {
             intestatari: vec![dichiarante],
         });
     }
-    let mut fogli: Vec<&Componente> = dsu.componenti.iter().collect();
-    let mut esclusi = Vec::new();
-    for g in &dsu.genitori_non_conviventi {
-        match &g.situazione {
-            SituazioneGenitore::ComponenteAggiuntiva { dati, .. } => fogli.push(&dati.foglio),
-            SituazioneGenitore::Escluso { .. } => esclusi.push(g.codice_fiscale),
-            SituazioneGenitore::Attratto => {}
-        }
-    }
-    if let Some(r) = &dsu.residenziale {
-        for f in &r.figli_esterni {
-            if let SituazioneFiglioEsterno::ComponenteAggiuntiva { dati } = &f.situazione {
-                fogli.push(&dati.foglio);
-            }
-        }
-    }
-    for c in fogli {
+    let esclusi: Vec<_> = dsu
+        .genitori_non_conviventi
+        .iter()
+        .filter(|g| matches!(g.situazione, SituazioneGenitore::Escluso { .. }))
+        .map(|g| g.codice_fiscale)
+        .collect();
+    for c in dsu.fogli() {
         let p = d
             .persone
             .entry(c.codice_fiscale.as_str().into())
@@ -143,6 +133,7 @@ pub fn completa_per_inps(dsu: &mut Dsu) {
         p.cognome.get_or_insert_with(|| "BIANCHI".into());
         p.nome.get_or_insert_with(|| "LUCA".into());
     }
+    dsu.dati_inps = d;
     if let Some(r) = &mut dsu.residenziale {
         for don in &mut r.donazioni {
             don.donatario
