@@ -105,6 +105,9 @@ pub struct StoreSql {
     /// of the load test); with it, writers queue here and wait only for each other.
     /// PostgreSQL needs no such lock.
     scrittura: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// PostgreSQL only: the years whose number sequence this process knows to exist
+    /// (see [`StoreSql::sequenza_pg`]).
+    sequenze: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i32>>>,
 }
 
 impl StoreSql {
@@ -128,6 +131,7 @@ impl StoreSql {
             pool,
             backend,
             scrittura,
+            sequenze: Default::default(),
         })
     }
 
@@ -267,11 +271,12 @@ fn valore_indicatore_con(r: &AnyRow, prefisso: &str) -> Risultato<ValoreIndicato
 // SQL. `$n` placeholders by hand (QueryBuilder<Any> would emit `?`, refused by
 // PostgreSQL); no placeholder is used twice in one statement.
 
-/// Takes the next number of the year's sequence. It is the first statement of the
-/// filing transaction on purpose: on SQLite the transaction takes the write lock at
-/// once, instead of failing with SQLITE_BUSY when a read would have to be upgraded;
-/// on PostgreSQL the row lock serialises the filings of a year, so numbers have no
-/// gaps (a rolled-back filing gives its number back).
+/// SQLite: takes the next number of the year's counter row. It is the first statement
+/// of the filing transaction on purpose: the transaction takes the write lock at once,
+/// instead of failing with SQLITE_BUSY when a read would have to be upgraded; with one
+/// writer, numbers have no gaps (a rolled-back filing gives its number back).
+/// PostgreSQL takes its numbers from a `SEQUENCE` per year instead (docs/SCELTE.md,
+/// "Numeri di protocollo su PostgreSQL").
 const SQL_SEQUENZA: &str = "INSERT INTO sequenza_protocollo (anno, ultimo) VALUES ($1, 1) \
      ON CONFLICT (anno) DO UPDATE SET ultimo = sequenza_protocollo.ultimo + 1 RETURNING ultimo";
 
@@ -279,6 +284,21 @@ const SQL_SUFFISSO: &str = "UPDATE dsu SET ultimo_suffisso = ultimo_suffisso + 1
      WHERE protocollo = $1 AND tipo = 'dsu' AND stato = 'attiva' RETURNING ultimo_suffisso";
 
 const SQL_STATO_TIPO: &str = "SELECT stato, tipo FROM dsu WHERE protocollo = $1";
+
+/// PostgreSQL: locks the DSU a rectification or substitution replaces, if it can be
+/// replaced, before a number is taken, so that refusing it costs no number.
+const SQL_BLOCCA_VECCHIA: &str = "SELECT protocollo FROM dsu \
+     WHERE protocollo = $1 AND tipo = 'dsu' AND stato = 'attiva' FOR UPDATE";
+
+/// PostgreSQL: the first number a year's sequence hands out, above any number the
+/// year already has (from the counter row of earlier versions, or from the DSUs).
+const SQL_PRIMO_NUMERO_PG: &str = "SELECT GREATEST( \
+     (SELECT COALESCE(MAX(ultimo), 0) FROM sequenza_protocollo WHERE anno = $1), \
+     (SELECT COALESCE(MAX(numero), 0) FROM dsu WHERE anno = $1)) + 1";
+
+/// PostgreSQL: one advisory-lock key for creating the yearly sequences, so two nodes
+/// creating the same year's at once queue instead of colliding in the catalogue.
+const CHIAVE_CREA_SEQUENZA: i64 = 0x6973_6565_7365_7131; // "iseeseq1"
 
 const SQL_MARCA_VECCHIA: &str = "UPDATE dsu SET stato = $1, sostituita_da = $2 \
      WHERE protocollo = $3 AND tipo = 'dsu' AND stato = 'attiva'";
@@ -490,16 +510,94 @@ impl StoreSql {
         }
     }
 
+    /// The name of a year's number sequence on PostgreSQL, created (once per process
+    /// and year, under an advisory lock) if missing. `anno` has four digits
+    /// ([`Protocollo::new`]), so the name is safe to splice into SQL.
+    async fn sequenza_pg(&self, anno: i32) -> Risultato<String> {
+        let nome = format!("sequenza_protocollo_{anno}");
+        let nota = self
+            .sequenze
+            .lock()
+            .map_err(|_| corrotto("elenco delle sequenze"))?
+            .contains(&anno);
+        if !nota {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(CHIAVE_CREA_SEQUENZA)
+                .execute(&mut *tx)
+                .await?;
+            let esiste: Option<String> = sqlx::query_scalar("SELECT CAST(to_regclass($1) AS TEXT)")
+                .bind(nome.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+            if esiste.is_none() {
+                let primo: i64 = sqlx::query_scalar(SQL_PRIMO_NUMERO_PG)
+                    .bind(i64::from(anno))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE SEQUENCE {nome} START WITH {primo} MAXVALUE 99999999 NO CYCLE"
+                )))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            self.sequenze
+                .lock()
+                .map_err(|_| corrotto("elenco delle sequenze"))?
+                .insert(anno);
+        }
+        Ok(nome)
+    }
+
+    /// The next number of `anno`: the counter row on SQLite, the year's sequence on
+    /// PostgreSQL (`sequenza`, from [`StoreSql::sequenza_pg`]).
+    async fn prossimo_numero(
+        tx: &mut Transaction<'static, Any>,
+        anno: i32,
+        sequenza: Option<&str>,
+    ) -> Risultato<i64> {
+        let numero = match sequenza {
+            None => {
+                sqlx::query_scalar(SQL_SEQUENZA)
+                    .bind(i64::from(anno))
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            Some(nome) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT nextval('{nome}')")))
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+        };
+        match numero {
+            // PostgreSQL's "sequence reached its maximum value".
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("2200H") => {
+                Err(ErroreRegistro::NumerazioneEsaurita(anno))
+            }
+            r => Ok(r?),
+        }
+    }
+
     async fn registra_in(
         tx: &mut Transaction<'static, Any>,
         n: &NuovaRegistrazione,
+        sequenza: Option<&str>,
     ) -> Risultato<Protocollo> {
+        // On PostgreSQL, refuse an impossible rectification before a number is taken.
+        if let (Some(_), Some(vecchia), TipoRegistrazione::Dsu) = (sequenza, &n.riferimento, n.tipo)
+        {
+            let bloccata: Option<String> = sqlx::query_scalar(SQL_BLOCCA_VECCHIA)
+                .bind(vecchia.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if bloccata.is_none() {
+                return Err(StoreSql::perche_non_attiva(tx, vecchia).await);
+            }
+        }
         let protocollo = match n.tipo {
             TipoRegistrazione::Dsu => {
-                let ultimo: i64 = sqlx::query_scalar(SQL_SEQUENZA)
-                    .bind(i64::from(n.anno))
-                    .fetch_one(&mut **tx)
-                    .await?;
+                let ultimo = StoreSql::prossimo_numero(tx, n.anno, sequenza).await?;
                 u32::try_from(ultimo)
                     .ok()
                     .and_then(|numero| Protocollo::new(&n.prefisso, n.anno, numero, 0))
@@ -616,10 +714,16 @@ impl StoreSql {
 impl StoreDsu for StoreSql {
     async fn registra(&self, nuova: NuovaRegistrazione) -> Risultato<Registrazione> {
         let protocollo = {
+            let sequenza = match (self.backend, nuova.tipo) {
+                (Backend::Postgres, TipoRegistrazione::Dsu) => {
+                    Some(self.sequenza_pg(nuova.anno).await?)
+                }
+                _ => None,
+            };
             let _turno = self.turno().await;
             let mut tx = self.pool.begin().await?;
             // Any error drops `tx`, which rolls back: nothing of a failed filing remains.
-            let protocollo = StoreSql::registra_in(&mut tx, &nuova).await?;
+            let protocollo = StoreSql::registra_in(&mut tx, &nuova, sequenza.as_deref()).await?;
             tx.commit().await?;
             protocollo
         };
