@@ -1017,6 +1017,44 @@ async fn salute() -> Json<Salute> {
     })
 }
 
+/// Readiness: the register's database reachable and writable, its migrations current
+/// (no authentication; the problem's detail names the failed check, never the URL).
+#[utoipa::path(
+    get, path = "/pronto", tag = TAG_SERVIZIO,
+    responses(
+        (status = 200, description = "Pronto a servire", body = Salute),
+        (status = 503, description = "Base dati irraggiungibile, in sola lettura o con migrazioni mancanti", body = SchemaProblema, content_type = "application/problem+json"),
+    )
+)]
+async fn pronto(State(s): State<Stato>) -> Result<Json<Salute>, Problema> {
+    match s.registro.store().pronto().await {
+        Ok(()) => Ok(Json(Salute {
+            stato: "pronto".into(),
+            versione: env!("CARGO_PKG_VERSION").into(),
+        })),
+        Err(e) => {
+            // The caller is not authenticated: the code and a fixed text, the cause in
+            // the log only.
+            let (codice, dettaglio) = match &e {
+                isee_sql::NonPronto::Irraggiungibile(_) => (
+                    "servizio.db_irraggiungibile",
+                    "la base dati del registro non risponde",
+                ),
+                isee_sql::NonPronto::SolaLettura => (
+                    "servizio.db_sola_lettura",
+                    "la base dati del registro è in sola lettura",
+                ),
+                isee_sql::NonPronto::MigrazioniMancanti(_) => (
+                    "servizio.migrazioni_mancanti",
+                    "la base dati del registro non ha lo schema di questa versione",
+                ),
+            };
+            tracing::warn!(codice, errore = %e, "non pronto");
+            Err(Problema::new(503, codice, dettaglio))
+        }
+    }
+}
+
 /// This document.
 #[utoipa::path(
     get, path = "/api/v1/openapi.json", tag = TAG_SERVIZIO,
@@ -1081,6 +1119,7 @@ fn instradamenti() -> OpenApiRouter<Stato> {
         .routes(routes!(registra_mandato))
         .routes(routes!(revoca_mandato))
         .routes(routes!(salute))
+        .routes(routes!(pronto))
         .routes(routes!(openapi_json))
 }
 

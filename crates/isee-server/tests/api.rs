@@ -104,6 +104,35 @@ async fn salute_e_request_id() {
 }
 
 #[tokio::test]
+async fn pronto_controlla_la_base_dati() {
+    let b = banco().await;
+    let r = b.get("/pronto", None).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.corpo)
+    );
+    assert_eq!(r.json()["stato"], "pronto");
+    // A migration of this build that the database lacks: not ready, liveness unchanged.
+    let pool = b.servizio.registro.store().pool().clone();
+    sqlx::query("DELETE FROM _sqlx_migrations_registro WHERE version = (SELECT MAX(version) FROM _sqlx_migrations_registro)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let p = b.get("/pronto", None).await;
+    let v = p.problema(503, "servizio.migrazioni_mancanti");
+    assert!(!v["detail"].as_str().unwrap().contains("sqlite"), "{v}");
+    assert_eq!(b.get("/salute", None).await.status, StatusCode::OK);
+    // The database gone.
+    b.servizio.registro.store().chiudi().await;
+    b.get("/pronto", None)
+        .await
+        .problema(503, "servizio.db_irraggiungibile");
+    assert_eq!(b.get("/salute", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn autenticazione() {
     let b = banco().await;
     let dsu = esempio("ordinario-famiglia-ravenna.json");

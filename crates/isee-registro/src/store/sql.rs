@@ -139,6 +139,12 @@ impl StoreSql {
         self.backend
     }
 
+    /// Readiness (`/pronto`): the database reachable and writable, this build's
+    /// migrations applied.
+    pub async fn pronto(&self) -> Result<(), isee_sql::NonPronto> {
+        isee_sql::pronto(&self.pool, self.backend, migrazioni(self.backend)).await
+    }
+
     /// The pool, for administration (tests drop their schema through it).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
