@@ -2,7 +2,7 @@
 //! opened on the same SQLite file or PostgreSQL schema, as two `isee serve` processes
 //! would be, file at once. Protocol numbers stay unique across the nodes; on SQLite
 //! (one writer) they also stay without gaps; on PostgreSQL they come from the year's
-//! sequence (docs/SCELTE.md, "Numeri di protocollo su PostgreSQL"). An idempotency key
+//! sequence (docs/SCELTE.md §25). An idempotency key
 //! sent to both nodes at once gives one DSU.
 
 mod comune;
@@ -114,22 +114,4 @@ async fn stessa_chiave_due_nodi(amb: Ambiente) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn numeri_unici_sqlite() {
-    isee_prova::esegui(Backend::Sqlite, numeri_unici).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn numeri_unici_postgres() {
-    isee_prova::esegui(Backend::Postgres, numeri_unici).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stessa_chiave_due_nodi_sqlite() {
-    isee_prova::esegui(Backend::Sqlite, stessa_chiave_due_nodi).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stessa_chiave_due_nodi_postgres() {
-    isee_prova::esegui(Backend::Postgres, stessa_chiave_due_nodi).await;
-}
+isee_prova::su_entrambi!(numeri_unici, stessa_chiave_due_nodi);

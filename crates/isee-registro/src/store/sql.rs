@@ -281,8 +281,8 @@ fn valore_indicatore_con(r: &AnyRow, prefisso: &str) -> Risultato<ValoreIndicato
 /// of the filing transaction on purpose: the transaction takes the write lock at once,
 /// instead of failing with SQLITE_BUSY when a read would have to be upgraded; with one
 /// writer, numbers have no gaps (a rolled-back filing gives its number back).
-/// PostgreSQL takes its numbers from a `SEQUENCE` per year instead (docs/SCELTE.md,
-/// "Numeri di protocollo su PostgreSQL").
+/// PostgreSQL takes its numbers from a `SEQUENCE` per year instead (docs/SCELTE.md
+/// §25).
 const SQL_SEQUENZA: &str = "INSERT INTO sequenza_protocollo (anno, ultimo) VALUES ($1, 1) \
      ON CONFLICT (anno) DO UPDATE SET ultimo = sequenza_protocollo.ultimo + 1 RETURNING ultimo";
 
