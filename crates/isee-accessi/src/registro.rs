@@ -317,6 +317,17 @@ impl RegistroAccessi {
         ))
     }
 
+    /// Readiness of the log's database (`/pronto` of the consultation listener):
+    /// reachable, writable, its migrations current ([`isee_sql::pronto`]).
+    pub async fn pronto(&self) -> Result<(), isee_sql::NonPronto> {
+        isee_sql::pronto(
+            &self.interno.pool,
+            self.interno.backend,
+            schema::migrazioni(self.interno.backend),
+        )
+        .await
+    }
+
     /// Whether this handle is the writer.
     pub fn scrittore(&self) -> bool {
         self.interno.coda.is_some()

@@ -66,7 +66,7 @@ static MIGRAZIONI_POSTGRES: LazyLock<Migrator> = LazyLock::new(|| {
 /// The table where sqlx records which of the log's migrations were applied.
 pub const TABELLA_MIGRAZIONI: &str = "_sqlx_migrations_accessi";
 
-fn migrazioni(backend: Backend) -> &'static Migrator {
+pub(crate) fn migrazioni(backend: Backend) -> &'static Migrator {
     match backend {
         Backend::Sqlite => &MIGRAZIONI_SQLITE,
         Backend::Postgres => &MIGRAZIONI_POSTGRES,

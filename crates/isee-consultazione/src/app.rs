@@ -6,12 +6,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::routing::{get, post};
+use isee_http::metriche::{self, Metriche};
 use std::sync::Arc;
 
 /// The largest request accepted: a SOAP consultation is well under 4 KiB.
 pub const CORPO_MASSIMO: usize = 64 * 1024;
 
 pub fn app(servizio: Arc<Servizio>) -> Router {
+    let m = Arc::new(metriche_del_servizio(servizio.clone()));
     Router::new()
         .route(soap::PERCORSO, post(soap::chiamata).get(soap::descrizione))
         .route(
@@ -38,53 +40,73 @@ pub fn app(servizio: Arc<Servizio>) -> Router {
             }),
         )
         .route("/salute", get(|| async { "ok" }))
-        .route("/metriche", get(metriche))
+        .route("/pronto", get(pronto))
+        .route_layer(axum::middleware::from_fn(metriche::percorso_abbinato))
+        .route(
+            "/metrics",
+            get({
+                let m = m.clone();
+                move || metriche::esponi(axum::extract::State(m))
+            }),
+        )
         .layer(DefaultBodyLimit::max(CORPO_MASSIMO))
+        .layer(axum::middleware::from_fn_with_state(m, metriche::misura))
         .with_state(servizio)
 }
 
-/// `GET /metriche`: the access log's gauges in the Prometheus text format, for the
-/// monitoring that must page someone before a full disk turns every consultation
-/// into `DATABASE_OFFLINE`. No personal data, no per-ente figures.
-async fn metriche(
+/// `GET /pronto`: readiness, both databases the service writes (the DSU register it
+/// reads and the access log it must write before answering) reachable, writable and
+/// at this build's schema. A 503 problem document with a fixed text otherwise (the
+/// caller is not authenticated; the cause goes to the log).
+async fn pronto(
     axum::extract::State(s): axum::extract::State<Arc<Servizio>>,
-) -> impl axum::response::IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        testo_metriche(&s.accessi.metriche()),
-    )
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let esito = match s.registro.store().pronto().await {
+        Ok(()) => s
+            .accessi
+            .pronto()
+            .await
+            .map_err(|e| (e, "del registro degli accessi")),
+        Err(e) => Err((e, "del registro")),
+    };
+    match esito {
+        Ok(()) => axum::Json(serde_json::json!({
+            "stato": "pronto",
+            "versione": env!("CARGO_PKG_VERSION"),
+        }))
+        .into_response(),
+        Err((e, di)) => {
+            tracing::warn!(codice = e.codice(), errore = %e, "non pronto");
+            isee_http::Problema::new(503, e.codice(), e.dettaglio(di)).into_response()
+        }
+    }
 }
 
-/// The metrics page's text (Prometheus exposition format 0.0.4).
-pub fn testo_metriche(m: &isee_accessi::Metriche) -> String {
-    use std::fmt::Write as _;
-    let mut t = String::new();
-    if let Some(d) = m.spazio {
-        let _ = writeln!(
-            t,
-            "# HELP isee_accessi_spazio_libero_byte Byte liberi sul filesystem del registro degli accessi (SQLite).\n\
-             # TYPE isee_accessi_spazio_libero_byte gauge\n\
-             isee_accessi_spazio_libero_byte {}\n\
-             # HELP isee_accessi_spazio_totale_byte Dimensione del filesystem del registro degli accessi.\n\
-             # TYPE isee_accessi_spazio_totale_byte gauge\n\
-             isee_accessi_spazio_totale_byte {}\n\
-             # HELP isee_accessi_spazio_in_esaurimento 1 se lo spazio libero è sotto la soglia configurata.\n\
-             # TYPE isee_accessi_spazio_in_esaurimento gauge\n\
-             isee_accessi_spazio_in_esaurimento {}",
-            d.libero,
-            d.totale,
-            u8::from(d.in_esaurimento)
-        );
-    }
-    let _ = writeln!(
-        t,
-        "# HELP isee_accessi_rifiuti_soppressi_totale Rifiuti senza voucher valido oltre il limite, registrati solo nei riepiloghi.\n\
-         # TYPE isee_accessi_rifiuti_soppressi_totale counter\n\
-         isee_accessi_rifiuti_soppressi_totale {}",
-        m.rifiuti_soppressi
-    );
-    t
+/// `GET /metrics` (isee-http's [`Metriche`]): every answer by route, e-service and
+/// code, and the access log's gauges read at each scrape, for the monitoring that must
+/// page someone before a full disk turns every consultation into `DATABASE_OFFLINE`.
+/// No personal data, no per-ente figures.
+fn metriche_del_servizio(s: Arc<Servizio>) -> Metriche {
+    Metriche::new("consultazione").sonda(move || {
+        let m = s.accessi.metriche();
+        let mut v = vec![(
+            "accessi_rifiuti_soppressi",
+            i64::try_from(m.rifiuti_soppressi).unwrap_or(i64::MAX),
+        )];
+        if let Some(d) = m.spazio {
+            v.extend([
+                (
+                    "accessi_spazio_libero_byte",
+                    i64::try_from(d.libero).unwrap_or(i64::MAX),
+                ),
+                (
+                    "accessi_spazio_totale_byte",
+                    i64::try_from(d.totale).unwrap_or(i64::MAX),
+                ),
+                ("accessi_spazio_in_esaurimento", i64::from(d.in_esaurimento)),
+            ]);
+        }
+        v
+    })
 }

@@ -302,6 +302,23 @@ fn operazione(e: &EServizio, livello: Divulgazione) -> Option<Operazione> {
 }
 
 async fn gestisci(
+    s: State<Arc<Servizio>>,
+    p: Path<String>,
+    connessione: Option<axum::Extension<InfoConnessione>>,
+    headers: HeaderMap,
+    corpo: Result<Bytes, BytesRejection>,
+    livello: Divulgazione,
+) -> Response {
+    let e = catalogo::per_codice(&p.0);
+    let mut r = gestisci_senza_metriche(s, p, connessione, headers, corpo, livello).await;
+    if let Some(e) = e {
+        r.extensions_mut()
+            .insert(isee_http::metriche::Eservizio(e.codice));
+    }
+    r
+}
+
+async fn gestisci_senza_metriche(
     State(s): State<Arc<Servizio>>,
     Path(codice): Path<String>,
     connessione: Option<axum::Extension<InfoConnessione>>,

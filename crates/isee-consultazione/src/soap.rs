@@ -168,6 +168,20 @@ async fn consulta(
     richiesta: Result<isee_soap::RichiestaSoap, ErroreRichiesta>,
     rifiuto: Option<Rifiuto>,
 ) -> Response {
+    let mut r = consulta_senza_metriche(s, e, connessione, headers, richiesta, rifiuto).await;
+    r.extensions_mut()
+        .insert(isee_http::metriche::Eservizio(e.codice));
+    r
+}
+
+async fn consulta_senza_metriche(
+    s: &Servizio,
+    e: &'static EServizio,
+    connessione: Option<InfoConnessione>,
+    headers: &HeaderMap,
+    richiesta: Result<isee_soap::RichiestaSoap, ErroreRichiesta>,
+    rifiuto: Option<Rifiuto>,
+) -> Response {
     // Kept for the DATI_NON_TROVATI answer of the attestation operations, which
     // echoes the search (CONTRATTO.md §3).
     let ricerca = richiesta.as_ref().ok().map(|r| r.ricerca.clone());
@@ -274,7 +288,11 @@ fn fault(r: &Rifiuto, id: i64) -> Response {
         },
     );
     let auth = p.sfida.and_then(|s| HeaderValue::from_str(&s).ok());
-    xml(stato_fault(r), corpo, auth)
+    let mut risposta = xml(stato_fault(r), corpo, auth);
+    risposta
+        .extensions_mut()
+        .insert(isee_http::metriche::CodiceProblema(r.codice.to_owned()));
+    risposta
 }
 
 fn xml(stato: StatusCode, corpo: Vec<u8>, www: Option<HeaderValue>) -> Response {

@@ -106,12 +106,37 @@ async fn rifiuti_con_voucher_valido_sempre_registrati() {
         assert!(r.json()["id_richiesta"].as_i64().unwrap() > 0);
     }
     assert_eq!(a.registro_accessi().await.len(), 60);
+    // /metrics counts them by e-service (hidden in the route's template) and by code.
+    let t = metriche(&a.app).await;
+    let conta = |prefisso: &str| -> u64 {
+        t.lines()
+            .filter(|l| l.starts_with(prefisso))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        conta(r#"isee_eservizi_total{servizio="consultazione",eservizio="indicatore","#),
+        60,
+        "{t}"
+    );
+    assert_eq!(
+        conta(r#"isee_errori_total{servizio="consultazione",codice="CERTIFICATO_ASSENTE"}"#),
+        60,
+        "{t}"
+    );
+    assert_eq!(
+        conta(
+            r#"isee_richieste_total{servizio="consultazione",metodo="POST",percorso="/rest/v1/{eservizio}/indicatore","#
+        ),
+        60,
+        "{t}"
+    );
 }
 
 async fn metriche(app: &axum::Router) -> String {
     let r = app
         .clone()
-        .oneshot(Request::get("/metriche").body(Body::empty()).unwrap())
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -123,14 +148,20 @@ async fn metriche(app: &axum::Router) -> String {
 async fn metriche_spazio_in_esaurimento() {
     let a = ambiente().await;
     let t = metriche(&a.app).await;
-    assert!(t.contains("isee_accessi_spazio_libero_byte "), "{t}");
-    assert!(t.contains("isee_accessi_rifiuti_soppressi_totale 0"), "{t}");
+    assert!(
+        t.contains(r#"isee_stato{servizio="consultazione",misura="accessi_spazio_libero_byte"} "#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#"isee_stato{servizio="consultazione",misura="accessi_rifiuti_soppressi"} 0"#),
+        "{t}"
+    );
     // The sandbox's disk has more than 1 GiB and 5 % free on a development machine;
     // the gauge agrees with the threshold either way.
     let s = a.servizio.accessi.metriche().spazio.unwrap();
     let atteso = isee_accessi::SogliaSpazio::default().superata(s.libero, s.totale);
     assert!(t.contains(&format!(
-        "isee_accessi_spazio_in_esaurimento {}",
+        r#"isee_stato{{servizio="consultazione",misura="accessi_spazio_in_esaurimento"}} {}"#,
         u8::from(atteso)
     )));
     // The same log reopened with a threshold no disk can meet.
@@ -142,6 +173,60 @@ async fn metriche_spazio_in_esaurimento() {
         .unwrap();
     let app_b = app(b.servizio.clone());
     let t = metriche(&app_b).await;
-    assert!(t.contains("isee_accessi_spazio_in_esaurimento 1"), "{t}");
+    assert!(
+        t.contains(
+            r#"isee_stato{servizio="consultazione",misura="accessi_spazio_in_esaurimento"} 1"#
+        ),
+        "{t}"
+    );
     b.servizio.accessi.chiudi().await;
+}
+
+/// `GET /pronto` checks both databases: the register it reads and the access log it
+/// must write before answering. A log without this build's schema is not ready, with
+/// a fixed text naming which database; liveness is unchanged.
+#[tokio::test]
+async fn pronto_controlla_registro_e_accessi() {
+    let a = ambiente().await;
+    let get = |p: &'static str| {
+        let app = a.app.clone();
+        async move {
+            let r = app
+                .oneshot(Request::get(p).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            let b = r.into_body().collect().await.unwrap().to_bytes().to_vec();
+            (s, String::from_utf8(b).unwrap())
+        }
+    };
+    let (s, b) = get("/pronto").await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b.contains(r#""stato":"pronto""#), "{b}");
+    // The log's file, opened beside the service: one of its migrations forgotten.
+    sqlx::any::install_default_drivers();
+    let url = format!(
+        "sqlite://{}",
+        a.sandbox
+            .configurazione
+            .accessi
+            .db
+            .trim_start_matches("sqlite://")
+    );
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    assert_eq!(isee_accessi::TABELLA_MIGRAZIONI, "_sqlx_migrations_accessi");
+    sqlx::query("DELETE FROM _sqlx_migrations_accessi WHERE version = (SELECT MAX(version) FROM _sqlx_migrations_accessi)")
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let (s, b) = get("/pronto").await;
+    assert_eq!(s, 503, "{b}");
+    assert!(b.contains("servizio.migrazioni_mancanti"), "{b}");
+    assert!(b.contains("registro degli accessi"), "{b}");
+    assert!(
+        !b.contains(".db"),
+        "nessun percorso di file nella risposta: {b}"
+    );
+    assert_eq!(get("/salute").await.0, 200);
 }

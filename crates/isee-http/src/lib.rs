@@ -7,12 +7,14 @@
 //!   public roots, or mutual TLS with a private CA;
 //! * `server` (feature `server`): the one bounded listener under the services' axum
 //!   routers (header, body and handshake timeouts, a connection cap, graceful drain on
-//!   SIGINT/SIGTERM).
+//!   SIGINT/SIGTERM) and [`metriche`], its Prometheus metrics on `/metrics`.
 
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod metriche;
 pub mod problema;
 #[cfg(feature = "server")]
 pub mod server;

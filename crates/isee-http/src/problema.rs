@@ -153,6 +153,9 @@ impl IntoResponse for Problema {
                 .unwrap_or(HeaderValue::from_static(SFIDA_PREDEFINITA));
             r.headers_mut().insert(header::WWW_AUTHENTICATE, sfida);
         }
+        #[cfg(feature = "server")]
+        r.extensions_mut()
+            .insert(crate::metriche::CodiceProblema(self.codice));
         r
     }
 }

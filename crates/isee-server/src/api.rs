@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use isee_core::codice_fiscale::{CodiceFiscale, verifica};
+use isee_http::metriche::{self, Metriche};
 use isee_registro::store::{StoreDsu, StoreOmissioni};
 use isee_registro::{
     Chiamante, ErroreRegistro, Operazione, PresentazioneDsu, Protocollo, RegistroDsu, Ruolo,
@@ -45,6 +46,9 @@ use utoipa_axum::routes;
 pub struct Servizio {
     pub registro: RegistroDsu<StoreSql>,
     pub clienti: Clienti,
+    /// What `GET /metrics` exposes: every answer of the listener (API and portal) and
+    /// the database pool, read at each scrape.
+    pub metriche: Arc<Metriche>,
 }
 
 impl Servizio {
@@ -52,7 +56,18 @@ impl Servizio {
         // No writer lock here: one was tried on SQLite and it serialized the
         // validation and calculation too, lowering capacity below 1,000 filings/s
         // (docs/PERFORMANCE-server.md).
-        Servizio { registro, clienti }
+        let pool = registro.store().pool().clone();
+        let metriche = Metriche::new("registro").sonda(move || {
+            vec![
+                ("db_connessioni", i64::from(pool.size())),
+                ("db_connessioni_libere", pool.num_idle() as i64),
+            ]
+        });
+        Servizio {
+            registro,
+            clienti,
+            metriche: Arc::new(metriche),
+        }
     }
 }
 
@@ -1035,20 +1050,7 @@ async fn pronto(State(s): State<Stato>) -> Result<Json<Salute>, Problema> {
         Err(e) => {
             // The caller is not authenticated: the code and a fixed text, the cause in
             // the log only.
-            let (codice, dettaglio) = match &e {
-                isee_sql::NonPronto::Irraggiungibile(_) => (
-                    "servizio.db_irraggiungibile",
-                    "la base dati del registro non risponde",
-                ),
-                isee_sql::NonPronto::SolaLettura => (
-                    "servizio.db_sola_lettura",
-                    "la base dati del registro è in sola lettura",
-                ),
-                isee_sql::NonPronto::MigrazioniMancanti(_) => (
-                    "servizio.migrazioni_mancanti",
-                    "la base dati del registro non ha lo schema di questa versione",
-                ),
-            };
+            let (codice, dettaglio) = (e.codice(), e.dettaglio("del registro"));
             tracing::warn!(codice, errore = %e, "non pronto");
             Err(Problema::new(503, codice, dettaglio))
         }
@@ -1254,6 +1256,17 @@ pub fn app(servizio: Arc<Servizio>, limiti: &Limiti) -> Router {
 /// limit, timeout, request id, log) wrap `altro` too.
 pub fn app_con(servizio: Arc<Servizio>, limiti: &Limiti, altro: Option<Router>) -> Router {
     let (router, _) = instradamenti().split_for_parts();
+    let metriche = servizio.metriche.clone();
+    let router = router
+        .route_layer(axum::middleware::from_fn(metriche::percorso_abbinato))
+        .route(
+            "/metrics",
+            axum::routing::get(|State(s): State<Stato>| async move {
+                metriche::esponi(State(s.metriche.clone())).await
+            }),
+        );
+    let altro =
+        altro.map(|a| a.route_layer(axum::middleware::from_fn(metriche::percorso_abbinato)));
     let traccia = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<Body>| {
             let id = req
@@ -1290,6 +1303,11 @@ pub fn app_con(servizio: Arc<Servizio>, limiti: &Limiti, altro: Option<Router>) 
             limite_di_tempo,
         ))
         .layer(CatchPanicLayer::custom(panico))
+        // Outside the timeout and the panic handler: their 503 and 500 are counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            metriche,
+            metriche::misura,
+        ))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
         .layer(traccia)
         .layer(SetSensitiveRequestHeadersLayer::new([

@@ -132,6 +132,61 @@ async fn pronto_controlla_la_base_dati() {
     assert_eq!(b.get("/salute", None).await.status, StatusCode::OK);
 }
 
+/// `GET /metrics`: answers counted by route template (never a protocol), problem
+/// documents by their code, the pool read at the scrape; OpenMetrics text.
+#[tokio::test]
+async fn metriche_per_percorso_e_codice() {
+    let b = banco().await;
+    let r = b
+        .presenta("k1", &esempio("ordinario-famiglia-ravenna.json"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let p = r.json()["protocollo"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        assert_eq!(
+            b.get(&format!("/api/v1/dsu/{p}"), Some(CHIAVE))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    b.get(&format!("/api/v1/dsu/{p}"), None)
+        .await
+        .problema(401, "auth.mancante");
+    b.get("/api/v1/nessuna-rotta", None)
+        .await
+        .problema(404, "richiesta.percorso_sconosciuto");
+    let m = b.get("/metrics", None).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(
+        m.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let t = String::from_utf8(m.corpo).unwrap();
+    for riga in [
+        r#"isee_richieste_total{servizio="registro",metodo="POST",percorso="/api/v1/dsu",stato="201"} 1"#,
+        r#"isee_richieste_total{servizio="registro",metodo="GET",percorso="/api/v1/dsu/{protocollo}",stato="200"} 2"#,
+        r#"isee_richieste_total{servizio="registro",metodo="GET",percorso="/api/v1/dsu/{protocollo}",stato="401"} 1"#,
+        r#"isee_richieste_total{servizio="registro",metodo="GET",percorso="altro",stato="404"} 1"#,
+        r#"isee_errori_total{servizio="registro",codice="auth.mancante"} 1"#,
+        r#"isee_errori_total{servizio="registro",codice="richiesta.percorso_sconosciuto"} 1"#,
+        r#"isee_richieste_durata_secondi_count{servizio="registro",metodo="GET",percorso="/api/v1/dsu/{protocollo}"} 3"#,
+    ] {
+        assert!(t.contains(riga), "manca «{riga}» in\n{t}");
+    }
+    assert!(!t.contains(&p), "un protocollo nelle etichette:\n{t}");
+    let connessioni: i64 = t
+        .lines()
+        .find_map(|l| l.strip_prefix(r#"isee_stato{servizio="registro",misura="db_connessioni"} "#))
+        .expect("db_connessioni")
+        .parse()
+        .unwrap();
+    assert!(connessioni >= 1, "{t}");
+    assert!(t.ends_with("# EOF\n"));
+}
+
 #[tokio::test]
 async fn autenticazione() {
     let b = banco().await;

@@ -230,6 +230,30 @@ pub enum NonPronto {
     MigrazioniMancanti(Vec<i64>),
 }
 
+impl NonPronto {
+    /// The stable code of the 503 problem document (`/pronto` of every listener).
+    pub fn codice(&self) -> &'static str {
+        match self {
+            NonPronto::Irraggiungibile(_) => "servizio.db_irraggiungibile",
+            NonPronto::SolaLettura => "servizio.db_sola_lettura",
+            NonPronto::MigrazioniMancanti(_) => "servizio.migrazioni_mancanti",
+        }
+    }
+
+    /// A fixed Italian text for an unauthenticated caller (the cause, which may name
+    /// hosts and files, goes to the log only); `di` names the database
+    /// (`"del registro"`, `"del registro degli accessi"`).
+    pub fn dettaglio(&self, di: &str) -> String {
+        match self {
+            NonPronto::Irraggiungibile(_) => format!("la base dati {di} non risponde"),
+            NonPronto::SolaLettura => format!("la base dati {di} è in sola lettura"),
+            NonPronto::MigrazioniMancanti(_) => {
+                format!("la base dati {di} non ha lo schema di questa versione")
+            }
+        }
+    }
+}
+
 /// Readiness of one store's database: reachable, writable, its migrations current.
 /// Takes nothing but a connection and, on SQLite, the write lock for an instant
 /// (`BEGIN IMMEDIATE` then `ROLLBACK`): it writes nothing.

@@ -49,6 +49,7 @@ pub enum ComandoConsultazione {
 pub fn esegui(cmd: ComandoConsultazione) -> Result<ExitCode> {
     match cmd {
         ComandoConsultazione::Serve { config } => {
+            super::serve::telemetria();
             let c = Configurazione::leggi(&config)?;
             let rt = runtime(c.thread)?;
             rt.block_on(async move {

@@ -345,6 +345,7 @@ pub fn esegui(cmd: ComandoPdnd) -> anyhow::Result<ExitCode> {
             Ok(id.to_string())
         }),
         ComandoPdnd::Serve { dir, addr, ascolto } => {
+            super::serve::telemetria();
             runtime()?.block_on(servi(
                 &dir,
                 addr,

@@ -199,15 +199,25 @@ impl ArgsAscolto {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). Every line emitted while
-/// serving a request carries the request's span, hence its id.
+/// serving a request carries the request's span, hence its id. `ISEE_LOG_FORMATO=json`
+/// writes one JSON object per line (for a log collector: `timestamp`, `level`,
+/// `fields`, `target`, and `span` with the request's `id`, method and path); anything
+/// else, or nothing, the human-readable text.
 pub(crate) fn telemetria() {
     let filtro = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let base = tracing_subscriber::fmt()
         .with_env_filter(filtro)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("ISEE_LOG_FORMATO").is_ok_and(|f| f == "json") {
+        base.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        base.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
 }
 
 /// `isee serve`.
