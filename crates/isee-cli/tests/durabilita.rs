@@ -22,14 +22,21 @@ use std::time::{Duration, Instant};
 const CHIAVE: &str = "chiave-di-prova";
 
 fn avvia(dir: &std::path::Path) -> (Child, SocketAddr) {
-    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee"))
+    avvia_con(
+        dir,
+        Command::new(env!("CARGO_BIN_EXE_isee")).env("RUST_LOG", "warn"),
+        Stdio::null(),
+    )
+}
+
+fn avvia_con(dir: &std::path::Path, c: &mut Command, stderr: Stdio) -> (Child, SocketAddr) {
+    let mut figlio = c
         .args(["serve", "--porta", "0", "--db"])
         .arg(dir.join("t.db"))
         .arg("--chiavi")
         .arg(dir.join("chiavi.toml"))
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut riga = String::new();
@@ -211,4 +218,74 @@ async fn sigkill_durante_le_presentazioni_non_perde_nulla() {
     }
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// `ISEE_LOG_FORMATO=json`: every line of the log is one JSON object, and the lines
+/// written while serving a request carry its id (sent by the client, or generated) in
+/// the request's span, with its route's path.
+#[tokio::test]
+async fn log_json_con_id_della_richiesta() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chiavi.toml"), "").unwrap();
+    let log = dir.path().join("log.jsonl");
+    let (mut server, addr) = avvia_con(
+        dir.path(),
+        Command::new(env!("CARGO_BIN_EXE_isee"))
+            .env("RUST_LOG", "info")
+            .env("ISEE_LOG_FORMATO", "json"),
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let mut c = Connessione::apri(addr).await.unwrap();
+    let (s, _) = c
+        .invia(
+            Method::GET,
+            "/salute",
+            &[("x-request-id", "prova-json-1")],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = c
+        .invia(Method::GET, "/api/v1/dsu", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let _ = Command::new("kill").arg(server.id().to_string()).status();
+    server.wait().unwrap();
+    let testo = std::fs::read_to_string(&log).unwrap();
+    let righe: Vec<serde_json::Value> = testo
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(!righe.is_empty());
+    let della = |id: &str| {
+        righe
+            .iter()
+            .filter(|r| r["span"]["id"] == id)
+            .collect::<Vec<_>>()
+    };
+    let prima = della("prova-json-1");
+    assert!(!prima.is_empty(), "{testo}");
+    assert!(
+        prima.iter().all(|r| r["span"]["percorso"] == "/salute"),
+        "{testo}"
+    );
+    // The second request had no id: the server gave it one, which its lines carry.
+    let generati: Vec<_> = righe
+        .iter()
+        .filter(|r| r["span"]["percorso"] == "/api/v1/dsu")
+        .collect();
+    assert!(!generati.is_empty(), "{testo}");
+    assert!(
+        generati
+            .iter()
+            .all(|r| r["span"]["id"].as_str().is_some_and(|i| i.len() == 36)),
+        "{testo}"
+    );
+    assert!(
+        righe
+            .iter()
+            .all(|r| r["level"].is_string() && r["timestamp"].is_string())
+    );
 }
