@@ -7,6 +7,9 @@
 //! which backend a URL names, creating the SQLite file on first run, running the
 //! pragmas or the PostgreSQL `search_path` on every new connection, never
 //! putting a password in a message, and running a store's migrations ([`migra`], each store in its own table: [`con_tabella`]).
+//! [`copia`] takes an online backup of a SQLite database (`isee backup`).
+
+pub mod copia;
 
 use sqlx::AnyPool;
 use sqlx::AssertSqlSafe;

@@ -3,6 +3,7 @@
 //! expose typed functions and errors; only this crate knows clap, anyhow and indicatif.
 
 pub mod audit;
+pub mod backup;
 pub mod batch;
 pub mod calcola;
 pub mod certificati;
@@ -70,6 +71,8 @@ enum Comando {
     /// Registro degli accessi alle e-service: verifica della catena, testa, conservazione, elenchi
     #[command(subcommand)]
     Audit(audit::ComandoAudit),
+    /// Copia in linea di una base dati SQLite, verificata (docs/DEPLOY.md, «Backup e ripristino»); «verifica»: controlla una copia
+    Backup(backup::ArgsBackup),
     /// Enti ammessi alla consultazione: importazione di IPA e ISTAT, anagrafe
     #[command(subcommand)]
     Enti(enti::ComandoEnti),
@@ -104,6 +107,7 @@ pub fn esegui() -> ExitCode {
         Comando::Consultazione(cmd) => consultazione::esegui(cmd),
         Comando::Pdnd(cmd) => pdnd::esegui(cmd),
         Comando::Audit(cmd) => audit::esegui(cmd),
+        Comando::Backup(a) => backup::esegui(a),
         Comando::Enti(cmd) => enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),
