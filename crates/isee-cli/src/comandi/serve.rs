@@ -13,6 +13,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Default database connections on SQLite: one writer at a time anyway, readers beside.
+const CONNESSIONI_SQLITE: u32 = 8;
+/// Default on PostgreSQL: a filing holds its connection through its commit (the WAL
+/// flush, and the standby's with synchronous replication), so the connections bound
+/// the filings in flight. 8 gave 651 filings/s, 32 gave 1,137–1,509/s on this
+/// machine (docs/PERFORMANCE.md); PostgreSQL's default `max_connections` is 100, so
+/// three nodes fit.
+const CONNESSIONI_PG: u32 = 32;
+
 /// `isee serve`: the REST service of the DSU register.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ArgsServe {
@@ -38,9 +47,11 @@ pub struct ArgsServe {
     pub timeout_s: u64,
     #[command(flatten)]
     pub ascolto: ArgsAscolto,
-    /// Connessioni alla base dati
-    #[arg(long, default_value_t = 8)]
-    pub connessioni: u32,
+    /// Connessioni alla base dati (predefinito: 8 su SQLite, che ha uno scrittore alla
+    /// volta; 32 su PostgreSQL, dove ogni presentazione attende il commit sulla sua
+    /// connessione: docs/PERFORMANCE.md)
+    #[arg(long)]
+    pub connessioni: Option<u32>,
     /// PostgreSQL: schema di lavoro (creato se manca)
     #[arg(long)]
     pub schema_pg: Option<String>,
@@ -262,7 +273,13 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
             timeout: Duration::from_secs(a.timeout_s.max(1)),
         },
         ascolto: a.ascolto.limiti(),
-        connessioni: a.connessioni,
+        connessioni: a.connessioni.unwrap_or(
+            if a.db.starts_with("postgres://") || a.db.starts_with("postgresql://") {
+                CONNESSIONI_PG
+            } else {
+                CONNESSIONI_SQLITE
+            },
+        ),
         schema_pg: a.schema_pg,
         thread: a.thread,
         portale: Some(fabbrica),
