@@ -264,6 +264,12 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         a.reset_nel_log,
         oidc,
     );
+    let connessioni = a.connessioni.unwrap_or(
+        match isee_sql::Backend::da_url(&isee_sql::url_da_percorso(&a.db)) {
+            Ok(isee_sql::Backend::Postgres) => CONNESSIONI_PG,
+            _ => CONNESSIONI_SQLITE,
+        },
+    );
     let servizio = isee_server::avvia(isee_server::Configurazione {
         db: a.db,
         indirizzo: SocketAddr::new(a.indirizzo, a.porta),
@@ -273,13 +279,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
             timeout: Duration::from_secs(a.timeout_s.max(1)),
         },
         ascolto: a.ascolto.limiti(),
-        connessioni: a.connessioni.unwrap_or(
-            if a.db.starts_with("postgres://") || a.db.starts_with("postgresql://") {
-                CONNESSIONI_PG
-            } else {
-                CONNESSIONI_SQLITE
-            },
-        ),
+        connessioni,
         schema_pg: a.schema_pg,
         thread: a.thread,
         portale: Some(fabbrica),
