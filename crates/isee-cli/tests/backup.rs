@@ -5,6 +5,8 @@
 //! (existing destination, PostgreSQL, missing source) with their messages, and
 //! nothing half-written left behind.
 
+mod processo;
+
 // The one-connection HTTP client of the register's tests.
 use isee_sandbox::registro_http as http;
 
@@ -12,7 +14,6 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use http::Connessione;
 use isee_accessi::{ChiaviAudit, NuovoAccesso, OpzioniScrittura, RegistroAccessi};
-use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -60,27 +61,12 @@ fn scrivi_chiavi(dir: &Path) {
 
 /// `isee serve` on `db`, on a free port.
 fn avvia(dir: &Path, db: &Path) -> (Child, SocketAddr) {
-    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee"))
-        .args(["serve", "--porta", "0", "--db"])
-        .arg(db)
-        .arg("--chiavi")
-        .arg(dir.join("chiavi.toml"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut riga = String::new();
-    BufReader::new(figlio.stdout.take().unwrap())
-        .read_line(&mut riga)
-        .unwrap();
-    let addr = riga
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("riga di avvio inattesa: {riga:?}"));
-    (figlio, addr)
+    processo::serve(
+        &mut processo::isee(),
+        db,
+        &dir.join("chiavi.toml"),
+        Stdio::null(),
+    )
 }
 
 /// A filing the register acknowledged (201), and when.

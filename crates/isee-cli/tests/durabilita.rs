@@ -7,13 +7,14 @@
 //! answer is sent, so neither a process kill (tested here) nor a power cut (which a
 //! test cannot simulate) loses it (docs/API.md, "Durability").
 
+mod processo;
+
 // The one-connection HTTP client of the register's tests.
 use isee_sandbox::registro_http as http;
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use http::Connessione;
-use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -22,34 +23,12 @@ use std::time::{Duration, Instant};
 const CHIAVE: &str = "chiave-di-prova";
 
 fn avvia(dir: &std::path::Path) -> (Child, SocketAddr) {
-    avvia_con(
-        dir,
-        Command::new(env!("CARGO_BIN_EXE_isee")).env("RUST_LOG", "warn"),
+    processo::serve(
+        &mut processo::isee(),
+        &dir.join("t.db"),
+        &dir.join("chiavi.toml"),
         Stdio::null(),
     )
-}
-
-fn avvia_con(dir: &std::path::Path, c: &mut Command, stderr: Stdio) -> (Child, SocketAddr) {
-    let mut figlio = c
-        .args(["serve", "--porta", "0", "--db"])
-        .arg(dir.join("t.db"))
-        .arg("--chiavi")
-        .arg(dir.join("chiavi.toml"))
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let mut riga = String::new();
-    BufReader::new(figlio.stdout.take().unwrap())
-        .read_line(&mut riga)
-        .unwrap();
-    let addr = riga
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("riga di avvio inattesa: {riga:?}"));
-    (figlio, addr)
 }
 
 struct Confermata {
@@ -228,11 +207,12 @@ async fn log_json_con_id_della_richiesta() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("chiavi.toml"), "").unwrap();
     let log = dir.path().join("log.jsonl");
-    let (mut server, addr) = avvia_con(
-        dir.path(),
-        Command::new(env!("CARGO_BIN_EXE_isee"))
+    let (mut server, addr) = processo::serve(
+        processo::isee()
             .env("RUST_LOG", "info")
             .env("ISEE_LOG_FORMATO", "json"),
+        &dir.path().join("t.db"),
+        &dir.path().join("chiavi.toml"),
         Stdio::from(std::fs::File::create(&log).unwrap()),
     );
     let mut c = Connessione::apri(addr).await.unwrap();

@@ -3,10 +3,11 @@
 //! real server process and a local OpenID Connect provider (`isee_prova::oidc`), over
 //! HTTP; the secret never appears in the log.
 
+mod processo;
+
 use axum::body::Bytes;
 use axum::http::{Request, StatusCode, header};
 use isee_prova::oidc::{Algoritmo, ConfigProvider, MetodoClient, ProviderOidc, UtenteProva};
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
 const SEGRETO: &str = "segreto-del-client-mai-nel-log";
@@ -87,11 +88,7 @@ async fn serve_con_oidc_accesso_completo() {
         .stderr(log)
         .spawn()
         .unwrap();
-    let mut riga = String::new();
-    BufReader::new(figlio.stdout.take().unwrap())
-        .read_line(&mut riga)
-        .unwrap();
-    assert!(riga.contains("in ascolto"), "{riga:?}");
+    processo::indirizzo(&mut figlio).unwrap();
 
     let mut biscotti = Vec::new();
     let modulo = chiedi(&format!("{base}/accedi"), &biscotti, None).await;

@@ -3,7 +3,9 @@
 //! after SIGKILL the next process proves the old one dead (same machine, pid gone) and
 //! takes the lease over; a second writer beside a live one is still refused.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod processo;
+
+use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -31,37 +33,14 @@ fn sandbox(dir: &Path) -> PathBuf {
 
 /// Starts the service; `Err(stderr)` when it exits instead of listening.
 fn avvia(config: &Path) -> Result<(Child, SocketAddr), String> {
-    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee"))
+    let mut figlio = processo::isee()
         .args(["consultazione", "serve", "--config"])
         .arg(config)
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut riga = String::new();
-    BufReader::new(figlio.stdout.take().unwrap())
-        .read_line(&mut riga)
-        .unwrap();
-    match riga
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-    {
-        Some(a) if riga.contains("in ascolto") => Ok((figlio, a)),
-        _ => {
-            let _ = figlio.wait();
-            let mut errore = String::new();
-            figlio
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut errore)
-                .unwrap();
-            Err(errore)
-        }
-    }
+    processo::indirizzo(&mut figlio).map(|a| (figlio, a))
 }
 
 fn segnale(figlio: &Child, nome: &str) {
