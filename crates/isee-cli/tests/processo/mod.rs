@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 /// every `serve` prints once it listens) and returns the address. `Err(stderr)` when
 /// the process exits instead; stderr must then be piped.
 #[allow(dead_code)]
-pub fn indirizzo(figlio: &mut Child) -> Result<SocketAddr, String> {
+pub(crate) fn indirizzo(figlio: &mut Child) -> Result<SocketAddr, String> {
     let mut riga = String::new();
     BufReader::new(figlio.stdout.take().expect("stdout piped"))
         .read_line(&mut riga)
@@ -37,7 +37,12 @@ pub fn indirizzo(figlio: &mut Child) -> Result<SocketAddr, String> {
 /// `isee serve` on the SQLite file `db` with the API keys `chiavi`, on a free port;
 /// `c` carries the test's environment, `stderr` where the log goes.
 #[allow(dead_code)]
-pub fn serve(c: &mut Command, db: &Path, chiavi: &Path, stderr: Stdio) -> (Child, SocketAddr) {
+pub(crate) fn serve(
+    c: &mut Command,
+    db: &Path,
+    chiavi: &Path,
+    stderr: Stdio,
+) -> (Child, SocketAddr) {
     let mut figlio = c
         .args(["serve", "--porta", "0", "--db"])
         .arg(db)
@@ -53,7 +58,7 @@ pub fn serve(c: &mut Command, db: &Path, chiavi: &Path, stderr: Stdio) -> (Child
 
 /// The `isee` binary under test, logging warnings only.
 #[allow(dead_code)]
-pub fn isee() -> Command {
+pub(crate) fn isee() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_isee"));
     c.env("RUST_LOG", "warn");
     c
