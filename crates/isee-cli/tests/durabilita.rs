@@ -269,3 +269,42 @@ async fn log_json_con_id_della_richiesta() {
             .all(|r| r["level"].is_string() && r["timestamp"].is_string())
     );
 }
+
+/// The options of `isee serve` from their environment variables (the systemd unit's
+/// `EnvironmentFile`): the database, port and keys from `ISEE_*`, no option given; a
+/// command-line option wins over its variable.
+#[tokio::test]
+async fn serve_dalle_variabili_d_ambiente() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chiavi.toml"), "").unwrap();
+    let db = dir.path().join("da-variabile.db");
+    let mut figlio = processo::isee()
+        .arg("serve")
+        .env("ISEE_DB", &db)
+        .env("ISEE_PORTA", "0")
+        .env("ISEE_CHIAVI", dir.path().join("chiavi.toml"))
+        .env("ISEE_TIMEOUT_S", "non-un-numero")
+        .arg("--timeout-s")
+        .arg("5")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = processo::indirizzo(&mut figlio).unwrap();
+    let mut c = Connessione::apri(addr).await.unwrap();
+    let (s, _) = c.invia(Method::GET, "/pronto", &[], None).await.unwrap();
+    assert_eq!(s, StatusCode::OK);
+    figlio.kill().unwrap();
+    figlio.wait().unwrap();
+    assert!(db.exists(), "il registro non è nel file di ISEE_DB");
+    // A variable that is not a value of its option: refused with the option's name.
+    let out = processo::isee()
+        .arg("serve")
+        .env("ISEE_PORTA", "ottanta")
+        .env("ISEE_DB", &db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--porta"), "{err}");
+}

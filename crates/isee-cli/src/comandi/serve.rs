@@ -24,48 +24,88 @@ const CONNESSIONI_PG: u32 = 32;
 
 /// `isee serve`: the REST service of the DSU register.
 #[derive(clap::Args, Clone, Debug)]
+// Every option but `--reset-nel-log` can also come from an environment variable
+// (`ISEE_DB`, `ISEE_PORTA`…, docs/DEPLOY.md): a command-line value wins over the
+// variable, the variable over the default. The listener's limits (`ArgsAscolto`)
+// are shared with `isee pdnd serve` and take no variable.
 pub struct ArgsServe {
     /// Base dati: un file SQLite (creato se manca), sqlite://… o postgres://utente@host/db
-    #[arg(long, default_value = "isee-registro.db")]
+    #[arg(
+        long,
+        env = "ISEE_DB",
+        hide_env_values = true,
+        default_value = "isee-registro.db"
+    )]
     pub db: String,
     /// Indirizzo di ascolto (solo locale, salvo scelta esplicita)
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        env = "ISEE_INDIRIZZO",
+        hide_env_values = true,
+        default_value = "127.0.0.1"
+    )]
     pub indirizzo: IpAddr,
     /// Porta di ascolto (0: una porta libera, stampata all'avvio)
-    #[arg(long, short, default_value_t = 8080)]
+    #[arg(
+        long,
+        short,
+        env = "ISEE_PORTA",
+        hide_env_values = true,
+        default_value_t = 8080
+    )]
     pub porta: u16,
     /// File TOML delle chiavi API: [[client]] id = "…", chiave_sha256 = "…"
     // The help text above is for the terminal: `[[client]]` is TOML, not a doc link.
     #[allow(rustdoc::broken_intra_doc_links)]
-    #[arg(long)]
+    #[arg(long, env = "ISEE_CHIAVI", hide_env_values = true)]
     pub chiavi: Option<PathBuf>,
     /// Dimensione massima del corpo di una richiesta, in KiB
-    #[arg(long, default_value_t = 512)]
+    #[arg(
+        long,
+        env = "ISEE_LIMITE_CORPO_KIB",
+        hide_env_values = true,
+        default_value_t = 512
+    )]
     pub limite_corpo_kib: usize,
     /// Tempo massimo di una richiesta, in secondi
-    #[arg(long, default_value_t = 10)]
+    #[arg(
+        long,
+        env = "ISEE_TIMEOUT_S",
+        hide_env_values = true,
+        default_value_t = 10
+    )]
     pub timeout_s: u64,
     #[command(flatten)]
     pub ascolto: ArgsAscolto,
     /// Connessioni alla base dati (predefinito: 8 su SQLite, che ha uno scrittore alla
     /// volta; 32 su PostgreSQL, dove ogni presentazione attende il commit sulla sua
     /// connessione: docs/PERFORMANCE.md)
-    #[arg(long)]
+    #[arg(long, env = "ISEE_CONNESSIONI", hide_env_values = true)]
     pub connessioni: Option<u32>,
     /// PostgreSQL: schema di lavoro (creato se manca)
-    #[arg(long)]
+    #[arg(long, env = "ISEE_SCHEMA_PG", hide_env_values = true)]
     pub schema_pg: Option<String>,
     /// Thread di lavoro del servizio (predefinito: uno per core)
-    #[arg(long)]
+    #[arg(long, env = "ISEE_THREAD", hide_env_values = true)]
     pub thread: Option<usize>,
     /// Indirizzo pubblico del portale dietro un proxy TLS (per esempio `https://isee.comune.example`):
     /// cookie `Secure` e `Origin` attesa; senza, il portale è servito in HTTP semplice
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        env = "ISEE_ORIGINE_PUBBLICA",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub origine_pubblica: Option<String>,
     /// File con la chiave del portale (64 cifre esadecimali, per esempio da `openssl rand -hex 32`):
     /// firma i token dei moduli e le chiavi del blocco degli accessi; senza, una chiave
     /// casuale a ogni avvio (i moduli aperti prima di un riavvio vanno ricaricati)
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        env = "ISEE_CHIAVE_PORTALE",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub chiave_portale: Option<PathBuf>,
     /// Scrive nel log i collegamenti per reimpostare la password. Solo per prove: chi
     /// legge il log può entrare negli account. Senza, la richiesta è registrata e il
@@ -76,7 +116,7 @@ pub struct ArgsServe {
     /// (SPID/CIE tramite un gateway OIDC, Keycloak…); senza, il pulsante non compare
     /// (docs/PORTALE.md, "Accesso con OpenID Connect")
     #[allow(rustdoc::broken_intra_doc_links)]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "ISEE_OIDC", hide_env_values = true, value_name = "FILE")]
     pub oidc: Option<PathBuf>,
 }
 
