@@ -10,9 +10,10 @@ use crate::record::{
 };
 use crate::schema::{self, Backend, colonne_select};
 use crate::scrittore::{ETICHETTA_ATTESA, Messaggio, OpzioniScrittura, Scrittore, leggi_testa};
-use crate::spazio::{SogliaSpazio, SpazioDisco, misura, percorso_sqlite};
+use crate::spazio::{SogliaSpazio, SpazioDisco, misura};
 use crate::verifica::{EsitoVerifica, leggi_ancora, mac_ancora, verifica_catena};
 use chrono::{DateTime, Duration as Durata, NaiveDate, Utc};
+use isee_sql::file_sqlite;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 use std::collections::HashMap;
@@ -166,7 +167,7 @@ impl RegistroAccessi {
                 coda,
                 limitatore: Limitatore::new(protezioni.limite),
                 riepilogo: tokio::sync::Mutex::new(()),
-                file: percorso_sqlite(url),
+                file: file_sqlite(url),
                 soglia_spazio: protezioni.spazio,
                 spazio: Mutex::new(None),
             }),

@@ -45,19 +45,6 @@ impl SogliaSpazio {
     }
 }
 
-/// The file of a SQLite URL (`sqlite://percorso?…`, `sqlite:percorso`); `None` for
-/// PostgreSQL and in-memory databases.
-pub(crate) fn percorso_sqlite(url: &str) -> Option<PathBuf> {
-    let resto = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let percorso = resto.split('?').next().unwrap_or_default();
-    if percorso.is_empty() || percorso.contains(":memory:") {
-        return None;
-    }
-    Some(PathBuf::from(percorso))
-}
-
 /// Free and total bytes of the filesystem holding `file` (or its directory, if the
 /// file does not exist yet).
 pub(crate) fn misura(file: &Path) -> std::io::Result<(u64, u64)> {
@@ -93,20 +80,6 @@ fn statvfs(_: &Path) -> std::io::Result<(u64, u64)> {
 #[cfg(test)]
 mod test {
     use super::*;
-
-    #[test]
-    fn percorsi_da_url() {
-        assert_eq!(
-            percorso_sqlite("sqlite:///var/lib/isee/accessi.db?mode=rwc"),
-            Some(PathBuf::from("/var/lib/isee/accessi.db"))
-        );
-        assert_eq!(
-            percorso_sqlite("sqlite:accessi.db"),
-            Some(PathBuf::from("accessi.db"))
-        );
-        assert_eq!(percorso_sqlite("sqlite::memory:"), None);
-        assert_eq!(percorso_sqlite("postgres://u@h/db"), None);
-    }
 
     #[test]
     fn soglia() {

@@ -48,6 +48,17 @@ fn backup(db: &std::ffi::OsStr, destinazione: &Path, altri: &[&str]) -> Output {
     isee(&a)
 }
 
+/// Its summary (stdout), after checking that it succeeded.
+fn riepilogo(uscita: &Output) -> String {
+    assert!(
+        uscita.status.success(),
+        "{}{}",
+        testo(&uscita.stdout),
+        testo(&uscita.stderr)
+    );
+    testo(&uscita.stdout)
+}
+
 fn scrivi_chiavi(dir: &Path) {
     std::fs::write(
         dir.join("chiavi.toml"),
@@ -165,13 +176,7 @@ async fn registro_copiato_mentre_il_servizio_scrive_e_ripristinato() {
         .await
         .unwrap();
     let fine = Instant::now();
-    assert!(
-        uscita.status.success(),
-        "{}{}",
-        testo(&uscita.stdout),
-        testo(&uscita.stderr)
-    );
-    let riepilogo = testo(&uscita.stdout);
+    let riepilogo = riepilogo(&uscita);
     assert!(riepilogo.contains("completo e verificato"), "{riepilogo}");
     assert!(
         riepilogo.contains("controllo di integrità: ok"),
@@ -378,13 +383,7 @@ async fn registro_degli_accessi_copiato_mentre_scrive_e_catena_verificata() {
     basta.store(true, Ordering::Relaxed);
     let scritti = scrittore.await.unwrap();
     registro.chiudi().await;
-    assert!(
-        uscita.status.success(),
-        "{}{}",
-        testo(&uscita.stdout),
-        testo(&uscita.stderr)
-    );
-    let riepilogo = testo(&uscita.stdout);
+    let riepilogo = riepilogo(&uscita);
     let nella_copia: i64 = riepilogo
         .lines()
         .find_map(|l| l.trim().strip_prefix("record del registro degli accessi: "))

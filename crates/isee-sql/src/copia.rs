@@ -124,15 +124,7 @@ pub fn percorso_sqlite(db: &str) -> Result<PathBuf, ErroreCopia> {
         Backend::Postgres => return Err(ErroreCopia::NonSqlite(senza_credenziali(&url))),
         Backend::Sqlite => {}
     }
-    let resto = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(&url);
-    let percorso = resto.split('?').next().unwrap_or_default();
-    if percorso.is_empty() || percorso.contains(":memory:") {
-        return Err(ErroreCopia::UrlNonSupportato(url));
-    }
-    Ok(PathBuf::from(percorso))
+    crate::file_sqlite(&url).ok_or(ErroreCopia::UrlNonSupportato(url))
 }
 
 /// Takes an online backup of the SQLite database `sorgente` (a path or `sqlite://…`)

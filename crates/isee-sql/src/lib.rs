@@ -94,6 +94,19 @@ pub fn url_creabile(url: &str, backend: Backend) -> String {
     url
 }
 
+/// The file of a SQLite URL (`sqlite://percorso?…`, `sqlite:percorso`); `None` for
+/// PostgreSQL and in-memory databases.
+pub fn file_sqlite(url: &str) -> Option<std::path::PathBuf> {
+    let resto = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let percorso = resto.split('?').next().unwrap_or_default();
+    if percorso.is_empty() || percorso.contains(":memory:") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(percorso))
+}
+
 /// A database as users write it on the command line or in a configuration file: a
 /// URL passes through, anything else is the path of a SQLite file.
 pub fn url_da_percorso(db: &str) -> String {
@@ -325,6 +338,20 @@ pub async fn pronto(
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn percorsi_da_url() {
+        assert_eq!(
+            file_sqlite("sqlite:///var/lib/isee/accessi.db?mode=rwc"),
+            Some(std::path::PathBuf::from("/var/lib/isee/accessi.db"))
+        );
+        assert_eq!(
+            file_sqlite("sqlite:accessi.db"),
+            Some(std::path::PathBuf::from("accessi.db"))
+        );
+        assert_eq!(file_sqlite("sqlite::memory:"), None);
+        assert_eq!(file_sqlite("postgres://u@h/db"), None);
+    }
 
     #[test]
     fn backend_dall_url_senza_mostrare_la_password() {
