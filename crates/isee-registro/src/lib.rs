@@ -8,6 +8,8 @@
 //!   `Any` ([`store::StoreSql`]: embedded migrations, money in cents);
 //! * [`accesso`]: who may read and change a DSU (senders, mandates, back office);
 //!   [`store::StoreAccesso`] keeps the mandates and the back-office read log;
+//! * [`evento`]: the register's events, written in each change's transaction
+//!   ([`store::StoreEventi`], the transactional outbox) and published by `isee-eventi`;
 //! * [`registro`]: the DSU register: INPS-style protocols ([`protocollo`]),
 //!   idempotent filing, rectification, substitution, annulment, ISEE corrente, queries
 //!   by protocol, sender protocol and fiscal code, recomputation.
@@ -21,6 +23,7 @@
 pub mod accesso;
 pub mod annotazioni;
 pub mod errore;
+pub mod evento;
 pub mod importo;
 pub mod omissioni;
 pub mod protocollo;
@@ -30,6 +33,7 @@ pub mod store;
 
 pub use accesso::{Ambito, Chiamante, Mandato, Ruolo, Vista};
 pub use errore::{ErroreRegistro, Risultato};
+pub use evento::{Evento, TipoEvento};
 pub use protocollo::Protocollo;
 pub use registro::{Fascicolo, Operazione, PresentazioneDsu, RegistroDsu};
-pub use store::{StoreAccesso, StoreDsu, StoreOmissioni, StoreSql};
+pub use store::{StoreAccesso, StoreDsu, StoreEventi, StoreOmissioni, StoreSql};

@@ -5,7 +5,9 @@
 //! * [`StoreOmissioni`]: the omissioni/difformità notes on stored attestations; its
 //!   records are in [`crate::omissioni`];
 //! * [`StoreAccesso`]: the access model's mandates and back-office read log; its
-//!   records are in [`crate::accesso`].
+//!   records are in [`crate::accesso`];
+//! * [`StoreEventi`]: the transactional outbox, one row per change written in the
+//!   change's transaction by the other stores; its records are in [`crate::evento`].
 //!
 //! The traits speak the domain (register a DSU, mark the old one, find the DSU valid
 //! on a date) rather than SQL, so that a backend with its own typed driver can be
@@ -18,6 +20,7 @@ pub mod sql;
 
 use crate::accesso::{LetturaBackOffice, Mandato, Visibilita};
 use crate::errore::Risultato;
+use crate::evento::{Arretrato, Evento};
 use crate::omissioni::Annotazione;
 use crate::protocollo::Protocollo;
 use crate::registrazione::{Documenti, NuovaRegistrazione, Registrazione, TipoRegistrazione};
@@ -164,4 +167,35 @@ pub trait StoreAccesso: Send + Sync {
         &self,
         cliente: &str,
     ) -> impl Future<Output = Risultato<Vec<LetturaBackOffice>>> + Send;
+}
+
+/// The transactional outbox. Its rows are written by [`StoreDsu::registra`],
+/// [`StoreDsu::annulla`] and [`StoreOmissioni::annota`] in their own transactions (a
+/// change committed has its event, a change rolled back has none); a publisher takes
+/// them, publishes them and marks them (crate `isee-eventi`, docs/EVENTI.md).
+pub trait StoreEventi: Send + Sync {
+    /// Takes for the claim `presa` (unique per call) at most `limite` unpublished
+    /// events that no one holds, or whose holder's claim ran out before `adesso`,
+    /// holding them until `scade` (unix µs); oldest id first. Concurrent callers take
+    /// disjoint rows.
+    fn prendi(
+        &self,
+        presa: &str,
+        limite: u32,
+        adesso: i64,
+        scade: i64,
+    ) -> impl Future<Output = Risultato<Vec<Evento>>> + Send;
+
+    /// Marks published every event the claim `presa` still holds; how many.
+    fn pubblicati(&self, presa: &str, adesso: i64) -> impl Future<Output = Risultato<u64>> + Send;
+
+    /// How many events are unpublished, and since when.
+    fn arretrato(&self) -> impl Future<Output = Risultato<Arretrato>> + Send;
+
+    /// Deletes the events published before `prima_di` (unix µs); how many.
+    fn elimina_pubblicati(&self, prima_di: i64) -> impl Future<Output = Risultato<u64>> + Send;
+
+    /// The events with id above `dopo`, by id, at most `limite`, published or not.
+    fn eventi(&self, dopo: i64, limite: u32)
+    -> impl Future<Output = Risultato<Vec<Evento>>> + Send;
 }

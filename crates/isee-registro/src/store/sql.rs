@@ -7,10 +7,11 @@
 //! written by hand, SQL in `const`s, no `query!` macros, two migration directories in
 //! step. SQLite gets its PRAGMAs on every new connection (`after_connect`).
 
-use super::{StoreAccesso, StoreDsu, StoreOmissioni};
+use super::{StoreAccesso, StoreDsu, StoreEventi, StoreOmissioni};
 use crate::accesso::{Ambito, LetturaBackOffice, Mandato, Visibilita};
 use crate::errore::ErroreRegistro;
 use crate::errore::Risultato;
+use crate::evento::{Arretrato, Evento, TipoEvento};
 use crate::importo::{da_centesimi, in_centesimi};
 use crate::omissioni::Annotazione;
 use crate::omissioni::TipoOmissione;
@@ -440,7 +441,34 @@ const SQL_ANNULLA: &str = "UPDATE dsu SET stato = 'annullata', annullata_il = $1
      WHERE protocollo = $2 AND stato = 'attiva'";
 
 const SQL_ANNULLA_CORRENTI: &str = "UPDATE dsu SET stato = 'annullata', annullata_il = $1 \
-     WHERE riferimento = $2 AND tipo = 'corrente' AND stato = 'attiva'";
+     WHERE riferimento = $2 AND tipo = 'corrente' AND stato = 'attiva' RETURNING protocollo";
+
+const SQL_INSERISCI_EVENTO: &str =
+    "INSERT INTO evento (tipo, protocollo, riferimento, creato_il) VALUES ($1, $2, $3, $4)";
+
+/// Takes the oldest rows nobody holds (or whose holder's time ran out). On PostgreSQL
+/// `SKIP LOCKED` lets publishers on several nodes take disjoint rows at once; SQLite
+/// has one writer (the store's turn).
+const SQL_PRENDI_PG: &str = "UPDATE evento SET preso_da = $1, presa_scade = $2 WHERE id IN \
+     (SELECT id FROM evento WHERE pubblicato_il IS NULL AND (presa_scade IS NULL OR presa_scade < $3) \
+     ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, tipo, protocollo, riferimento, creato_il";
+const SQL_PRENDI_SQLITE: &str = "UPDATE evento SET preso_da = $1, presa_scade = $2 WHERE id IN \
+     (SELECT id FROM evento WHERE pubblicato_il IS NULL AND (presa_scade IS NULL OR presa_scade < $3) \
+     ORDER BY id LIMIT $4) \
+     RETURNING id, tipo, protocollo, riferimento, creato_il";
+
+const SQL_PUBBLICATI: &str =
+    "UPDATE evento SET pubblicato_il = $1 WHERE preso_da = $2 AND pubblicato_il IS NULL";
+
+const SQL_ARRETRATO: &str =
+    "SELECT COUNT(*) AS n, MIN(creato_il) AS primo FROM evento WHERE pubblicato_il IS NULL";
+
+const SQL_ELIMINA_PUBBLICATI: &str =
+    "DELETE FROM evento WHERE pubblicato_il IS NOT NULL AND pubblicato_il < $1";
+
+const SQL_EVENTI: &str = "SELECT id, tipo, protocollo, riferimento, creato_il FROM evento \
+     WHERE id > $1 ORDER BY id LIMIT $2";
 
 const SQL_DOCUMENTI: &str = "SELECT dsu_json, attestazione_json FROM dsu WHERE protocollo = $1";
 
@@ -458,6 +486,40 @@ const SQL_ANNOTAZIONI: &str = "SELECT protocollo, codice_fiscale, tipo, riferime
 
 fn e_violazione_unicita(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn evento(r: &AnyRow) -> Risultato<Evento> {
+    let tipo: String = r.try_get("tipo")?;
+    Ok(Evento {
+        id: r.try_get("id")?,
+        tipo: TipoEvento::da_nome(&tipo)
+            .ok_or_else(|| corrotto(format!("tipo di evento sconosciuto: {tipo}")))?,
+        protocollo: leggi_protocollo(&r.try_get::<String, _>("protocollo")?)?,
+        riferimento: r
+            .try_get::<Option<String>, _>("riferimento")?
+            .as_deref()
+            .map(leggi_protocollo)
+            .transpose()?,
+        creato_il: r.try_get("creato_il")?,
+    })
+}
+
+/// Writes one outbox row in the change's transaction (docs/EVENTI.md).
+async fn scrivi_evento(
+    tx: &mut Transaction<'static, Any>,
+    tipo: TipoEvento,
+    protocollo: &str,
+    riferimento: Option<String>,
+    quando: i64,
+) -> Risultato<()> {
+    sqlx::query(SQL_INSERISCI_EVENTO)
+        .bind(tipo.nome().to_string())
+        .bind(protocollo.to_string())
+        .bind(riferimento)
+        .bind(quando)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 impl StoreSql {
@@ -713,6 +775,22 @@ impl StoreSql {
                 .execute(&mut **tx)
                 .await?;
         }
+        let tipo = match n.operazione {
+            OperazioneRegistrata::Nuova => TipoEvento::DsuPresentata,
+            OperazioneRegistrata::Rettifica => TipoEvento::DsuRettificata,
+            OperazioneRegistrata::Sostituzione => TipoEvento::DsuSostituita,
+            OperazioneRegistrata::Corrente => TipoEvento::CorrentePresentata,
+        };
+        let riferimento = n.riferimento.as_ref().map(|p| p.to_string());
+        scrivi_evento(tx, tipo, &testo, riferimento, n.registrata_il).await?;
+        scrivi_evento(
+            tx,
+            TipoEvento::AttestazioneRilasciata,
+            &testo,
+            None,
+            n.registrata_il,
+        )
+        .await?;
         Ok(protocollo)
     }
 }
@@ -911,11 +989,23 @@ impl StoreDsu for StoreSql {
         if fatto.rows_affected() == 0 {
             return Err(StoreSql::perche_non_attiva(&mut tx, protocollo).await);
         }
-        sqlx::query(SQL_ANNULLA_CORRENTI)
+        let correnti: Vec<String> = sqlx::query_scalar(SQL_ANNULLA_CORRENTI)
             .bind(quando)
             .bind(protocollo.to_string())
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+        let testo = protocollo.to_string();
+        scrivi_evento(&mut tx, TipoEvento::DsuAnnullata, &testo, None, quando).await?;
+        for c in correnti {
+            scrivi_evento(
+                &mut tx,
+                TipoEvento::DsuAnnullata,
+                &c,
+                Some(testo.clone()),
+                quando,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.per_protocollo(protocollo)
             .await?
@@ -939,6 +1029,8 @@ impl StoreDsu for StoreSql {
 
 impl StoreOmissioni for StoreSql {
     async fn annota(&self, a: &Annotazione) -> Risultato<()> {
+        let _turno = self.turno().await;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(SQL_ANNOTA)
             .bind(a.protocollo.to_string())
             .bind(a.codice_fiscale.as_str().to_string())
@@ -948,8 +1040,12 @@ impl StoreOmissioni for StoreSql {
             .bind(centesimi_opz(a.dichiarato)?)
             .bind(in_centesimi(a.agenzia_entrate)?)
             .bind(testo_data(a.data_controllo))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        let quando = chrono::Utc::now().timestamp_micros();
+        let testo = a.protocollo.to_string();
+        scrivi_evento(&mut tx, TipoEvento::OmissioneAnnotata, &testo, None, quando).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -977,6 +1073,70 @@ impl StoreOmissioni for StoreSql {
                 })
             })
             .collect()
+    }
+}
+
+impl StoreEventi for StoreSql {
+    async fn prendi(
+        &self,
+        presa: &str,
+        limite: u32,
+        adesso: i64,
+        scade: i64,
+    ) -> Risultato<Vec<Evento>> {
+        let sql = match self.backend {
+            Backend::Postgres => SQL_PRENDI_PG,
+            Backend::Sqlite => SQL_PRENDI_SQLITE,
+        };
+        let _turno = self.turno().await;
+        let righe = sqlx::query(sql)
+            .bind(presa.to_string())
+            .bind(scade)
+            .bind(adesso)
+            .bind(i64::from(limite))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut eventi = righe.iter().map(evento).collect::<Risultato<Vec<_>>>()?;
+        // RETURNING follows no order.
+        eventi.sort_by_key(|e| e.id);
+        Ok(eventi)
+    }
+
+    async fn pubblicati(&self, presa: &str, adesso: i64) -> Risultato<u64> {
+        let _turno = self.turno().await;
+        let fatto = sqlx::query(SQL_PUBBLICATI)
+            .bind(adesso)
+            .bind(presa.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(fatto.rows_affected())
+    }
+
+    async fn arretrato(&self) -> Risultato<Arretrato> {
+        let r = sqlx::query(SQL_ARRETRATO).fetch_one(&self.pool).await?;
+        let n: i64 = r.try_get("n")?;
+        Ok(Arretrato {
+            eventi: u64::try_from(n).unwrap_or_default(),
+            piu_vecchio: r.try_get("primo")?,
+        })
+    }
+
+    async fn elimina_pubblicati(&self, prima_di: i64) -> Risultato<u64> {
+        let _turno = self.turno().await;
+        let fatto = sqlx::query(SQL_ELIMINA_PUBBLICATI)
+            .bind(prima_di)
+            .execute(&self.pool)
+            .await?;
+        Ok(fatto.rows_affected())
+    }
+
+    async fn eventi(&self, dopo: i64, limite: u32) -> Risultato<Vec<Evento>> {
+        let righe = sqlx::query(SQL_EVENTI)
+            .bind(dopo)
+            .bind(i64::from(limite))
+            .fetch_all(&self.pool)
+            .await?;
+        righe.iter().map(evento).collect()
     }
 }
 
