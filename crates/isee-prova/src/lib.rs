@@ -18,6 +18,9 @@
 //!   `xmllint` (the SOAP contract tests); [`pdf`] extracts the text of PDF files with
 //!   poppler's `pdftotext` (the printed attestation's tests).
 //!
+//! * `nats` (feature `nats`) starts a NATS JetStream server of the test's own, which
+//!   the test may kill and start again (the event stream's tests).
+//!
 //! * `oidc` (feature `oidc`) is a small real OpenID Connect provider on
 //!   `127.0.0.1:0` (discovery, JWKS, authorize, token with PKCE and client secret),
 //!   whose ID tokens can be made wrong one way at a time.
@@ -37,6 +40,8 @@ pub mod assedio;
 mod banco;
 #[cfg(feature = "sql")]
 pub mod migrazioni;
+#[cfg(feature = "nats")]
+pub mod nats;
 #[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod pdf;
