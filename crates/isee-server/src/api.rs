@@ -53,6 +53,16 @@ pub struct Servizio {
 
 impl Servizio {
     pub fn new(registro: RegistroDsu<StoreSql>, clienti: Clienti) -> Servizio {
+        Servizio::con_eventi(registro, clienti, None)
+    }
+
+    /// With the outbox publisher's state, shown on `/metrics` as the outbox lag
+    /// (`eventi_in_attesa`, `eventi_ritardo_ms`) and `eventi_pubblicati`.
+    pub fn con_eventi(
+        registro: RegistroDsu<StoreSql>,
+        clienti: Clienti,
+        eventi: Option<Arc<isee_eventi::StatoPubblicatore>>,
+    ) -> Servizio {
         // No writer lock here: one was tried on SQLite and it serialized the
         // validation and calculation too, lowering capacity below 1,000 filings/s
         // (docs/PERFORMANCE-server.md).
@@ -63,6 +73,21 @@ impl Servizio {
                 ("db_connessioni_libere", pool.num_idle() as i64),
             ]
         });
+        let metriche = match eventi {
+            None => metriche,
+            Some(stato) => metriche.sonda(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                vec![
+                    ("eventi_in_attesa", n(stato.in_attesa.load(Relaxed))),
+                    (
+                        "eventi_ritardo_ms",
+                        stato.ritardo_micros.load(Relaxed) / 1000,
+                    ),
+                    ("eventi_pubblicati", n(stato.pubblicati.load(Relaxed))),
+                ]
+            }),
+        };
         Servizio {
             registro,
             clienti,

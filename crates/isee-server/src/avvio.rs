@@ -35,6 +35,19 @@ pub struct Configurazione {
     /// does not know, on the same listener (see [`crate::api::app_con`]), built once
     /// the register's store is open, on the service's runtime.
     pub portale: Option<FabbricaPortale>,
+    /// The register's events on NATS JetStream: this node runs an outbox publisher
+    /// and the notification stub's consumer (crate `isee-eventi`, docs/EVENTI.md).
+    /// Without it the outbox is still written; another node, or `isee eventi
+    /// pubblica`, publishes it.
+    pub eventi: Option<ConfigEventi>,
+}
+
+/// Where the events go.
+#[derive(Clone, Debug)]
+pub struct ConfigEventi {
+    /// `nats://host:port` (several, comma-separated, for a cluster).
+    pub nats: String,
+    pub impostazioni: isee_eventi::Impostazioni,
 }
 
 /// An error of the portal's construction.
@@ -77,6 +90,8 @@ pub enum ErroreAvvio {
         #[source]
         causa: std::io::Error,
     },
+    #[error("connessione a NATS")]
+    Eventi(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The bound listener's own address could not be read.
     #[error(transparent)]
     IndirizzoLocale(std::io::Error),
@@ -88,6 +103,8 @@ pub struct InServizio {
     runtime: tokio::runtime::Runtime,
     indirizzo: SocketAddr,
     servizio: JoinHandle<()>,
+    /// The event publisher and consumer, stopped with the listener.
+    eventi: Vec<JoinHandle<()>>,
 }
 
 impl InServizio {
@@ -100,6 +117,17 @@ impl InServizio {
     /// in flight are answered. Nothing else is waited for: what is committed is in the database.
     pub fn attendi(self) {
         let _ = self.runtime.block_on(self.servizio);
+        // The publisher finishes its round (its claim would otherwise delay those
+        // events by the claim's duration on another node); a bounded wait.
+        let eventi = self.eventi;
+        let _ = self.runtime.block_on(async move {
+            tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                for e in eventi {
+                    let _ = e.await;
+                }
+            })
+            .await
+        });
         self.runtime.shutdown_background();
     }
 }
@@ -114,8 +142,8 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
     }
     let runtime = runtime(c.thread)?;
     let db = c.db.clone();
-    let (indirizzo, servizio) = runtime.block_on(async move {
-        let store = connetti(&c.db, c.connessioni, c.schema_pg).await?;
+    let (indirizzo, servizio, eventi) = runtime.block_on(async move {
+        let store = connetti(&c.db, c.connessioni, c.schema_pg.clone()).await?;
         let portale = match c.portale {
             Some(fabbrica) => Some(
                 (fabbrica.0)(store.clone())
@@ -124,23 +152,77 @@ pub fn avvia(c: Configurazione) -> Result<InServizio, ErroreAvvio> {
             ),
             None => None,
         };
-        let servizio = Arc::new(Servizio::new(RegistroDsu::new(store), c.clienti));
-        ascolta(
+        let (ferma, fermo) = tokio::sync::watch::channel(false);
+        let (stato_eventi, eventi) = match &c.eventi {
+            Some(ce) => {
+                let (stato, compiti) =
+                    avvia_eventi(ce, &store, &c.db, c.schema_pg.as_deref(), fermo).await?;
+                (Some(stato), compiti)
+            }
+            None => (None, Vec::new()),
+        };
+        let servizio = Arc::new(Servizio::con_eventi(
+            RegistroDsu::new(store),
+            c.clienti,
+            stato_eventi,
+        ));
+        let arresto = async move {
+            isee_http::server::shutdown_signal().await;
+            let _ = ferma.send(true);
+        };
+        let (indirizzo, servizio) = ascolta(
             servizio,
             &c.limiti,
             c.ascolto,
             c.indirizzo,
             portale,
-            isee_http::server::shutdown_signal(),
+            arresto,
         )
-        .await
+        .await?;
+        Ok::<_, ErroreAvvio>((indirizzo, servizio, eventi))
     })?;
     tracing::info!(indirizzo = %indirizzo, db = %isee_sql::senza_credenziali(&db), "servizio avviato");
     Ok(InServizio {
         runtime,
         indirizzo,
         servizio,
+        eventi,
     })
+}
+
+/// Starts this node's outbox publisher and the notification stub's consumer, both
+/// stopping when `fermo` turns true. The NATS connection is made in the background:
+/// a node starts (and its filings fill the outbox) while NATS is down.
+async fn avvia_eventi(
+    ce: &ConfigEventi,
+    store: &StoreSql,
+    db: &str,
+    schema_pg: Option<&str>,
+    fermo: tokio::sync::watch::Receiver<bool>,
+) -> Result<(Arc<isee_eventi::StatoPubblicatore>, Vec<JoinHandle<()>>), ErroreAvvio> {
+    let js = isee_eventi::connetti(&ce.nats)
+        .await
+        .map_err(|e| ErroreAvvio::Eventi(Box::new(e)))?;
+    let notifiche =
+        isee_eventi::notifiche::Notifiche::connetti(&isee_sql::url_da_percorso(db), schema_pg)
+            .await
+            .map_err(|e| ErroreAvvio::BaseDati {
+                db: isee_sql::senza_credenziali(db),
+                causa: e.into(),
+            })?;
+    let pubblicatore =
+        isee_eventi::Pubblicatore::new(store.clone(), js.clone(), ce.impostazioni.clone());
+    let stato = pubblicatore.stato();
+    let attendi = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|f| *f).await;
+    };
+    let p = tokio::spawn(pubblicatore.esegui(attendi(fermo.clone())));
+    let imp = ce.impostazioni.clone();
+    let n = tokio::spawn(async move {
+        isee_eventi::consumatore::consuma(&js, &imp, &notifiche, attendi(fermo)).await;
+    });
+    tracing::info!(nats = %ce.nats, flusso = %ce.impostazioni.flusso, nodo = %ce.impostazioni.nodo, "eventi: pubblicazione e notifiche avviate");
+    Ok((stato, vec![p, n]))
 }
 
 /// A multi-threaded runtime with `thread` workers (default: one per core).

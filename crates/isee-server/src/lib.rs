@@ -23,5 +23,5 @@ pub mod modelli;
 pub mod problema;
 
 pub use api::{Limiti, Servizio, app, app_con, documento_openapi};
-pub use avvio::{Configurazione, ErroreAvvio, FabbricaPortale, InServizio, avvia};
+pub use avvio::{ConfigEventi, Configurazione, ErroreAvvio, FabbricaPortale, InServizio, avvia};
 pub use chiavi::Clienti;

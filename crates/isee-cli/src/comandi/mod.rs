@@ -10,6 +10,7 @@ pub mod certificati;
 pub mod consultazione;
 pub mod demo;
 pub mod enti;
+pub mod eventi;
 pub mod genera;
 pub mod pdnd;
 pub mod registro;
@@ -73,6 +74,9 @@ enum Comando {
     Audit(audit::ComandoAudit),
     /// Copia in linea di una base dati SQLite, verificata (docs/DEPLOY.md, «Backup e ripristino»); «verifica»: controlla una copia
     Backup(backup::ArgsBackup),
+    /// Eventi del registro su NATS JetStream: coda in attesa, pubblicazione, riproduzione di un consumatore, notifiche (docs/EVENTI.md)
+    #[command(subcommand)]
+    Eventi(eventi::ComandoEventi),
     /// Enti ammessi alla consultazione: importazione di IPA e ISTAT, anagrafe
     #[command(subcommand)]
     Enti(enti::ComandoEnti),
@@ -108,6 +112,7 @@ pub fn esegui() -> ExitCode {
         Comando::Pdnd(cmd) => pdnd::esegui(cmd),
         Comando::Audit(cmd) => audit::esegui(cmd),
         Comando::Backup(a) => backup::esegui(a),
+        Comando::Eventi(cmd) => eventi::esegui(cmd),
         Comando::Enti(cmd) => enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),

@@ -118,6 +118,46 @@ pub struct ArgsServe {
     #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long, env = "ISEE_OIDC", hide_env_values = true, value_name = "FILE")]
     pub oidc: Option<PathBuf>,
+    #[command(flatten)]
+    pub eventi: ArgsEventi,
+}
+
+/// Where the register's events go (docs/EVENTI.md).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ArgsEventi {
+    /// Server NATS con JetStream (per esempio `nats://127.0.0.1:4222`): questo nodo
+    /// pubblica gli eventi del registro e ne consuma le notifiche; senza, gli eventi
+    /// restano nella coda della base dati (docs/EVENTI.md)
+    #[arg(long, env = "ISEE_NATS", hide_env_values = true, value_name = "URL")]
+    pub nats: Option<String>,
+    /// Nome del flusso JetStream degli eventi
+    #[arg(
+        long,
+        env = "ISEE_NATS_FLUSSO",
+        hide_env_values = true,
+        default_value = "ISEE_EVENTI"
+    )]
+    pub nats_flusso: String,
+}
+
+impl ArgsEventi {
+    /// The publisher's settings: the defaults, this stream, and a node name made of
+    /// the host and the process id (it labels this node's claims on outbox rows).
+    pub(crate) fn impostazioni(&self) -> isee_eventi::Impostazioni {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        isee_eventi::Impostazioni {
+            flusso: self.nats_flusso.clone(),
+            nodo: format!("{}-{}", host.trim(), std::process::id()),
+            ..Default::default()
+        }
+    }
+
+    fn config(&self) -> Option<isee_server::ConfigEventi> {
+        self.nats.as_ref().map(|nats| isee_server::ConfigEventi {
+            nats: nats.clone(),
+            impostazioni: self.impostazioni(),
+        })
+    }
 }
 
 /// The `[oidc]` section of `isee serve --oidc FILE`.
@@ -323,6 +363,7 @@ pub fn serve(a: ArgsServe) -> Result<ExitCode> {
         schema_pg: a.schema_pg,
         thread: a.thread,
         portale: Some(fabbrica),
+        eventi: a.eventi.config(),
     })?;
     // Tests and scripts read this line to learn the port.
     // In one write, and without failing: a reader that takes the first line (the port)
