@@ -425,9 +425,10 @@ async fn esiti<S: StoreFlussi>(
     let Json(corpo) = match corpo {
         Ok(c) => c,
         Err(e) => {
-            let status = e.status();
-            let status = if status.is_client_error() {
-                status
+            // 413 for a body past the limit; every other unreadable body is a 400
+            // (INPS's responses know no 415/422).
+            let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                StatusCode::PAYLOAD_TOO_LARGE
             } else {
                 StatusCode::BAD_REQUEST
             };

@@ -281,7 +281,7 @@ async fn senza_voucher_o_con_voucher_sbagliato_rifiutato() {
     let r = chiama(&a.app, "GET", "/flussi?since=0", Some(&v), None).await;
     problema_inps(&r, 401);
     assert!(
-        r.corpo["detail"].as_str().unwrap().contains("aud"),
+        r.corpo["detail"].as_str().unwrap().contains(AUDIENCE),
         "{}",
         r.corpo
     );
