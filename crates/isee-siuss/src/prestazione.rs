@@ -821,10 +821,15 @@ fn troncato(s: &str) -> String {
     t
 }
 
+/// A CSV line read: its number and the record.
+pub type RigaLetta = (u64, RecordGrezzo);
+/// A refused CSV line: its number and every problem of it.
+pub type RigaRifiutata = (u64, Problemi);
+
 /// The CSV import (`isee siuss importa`): the records with their line numbers, or
 /// every problem of every line (line number, problems). Header required, column order
 /// free, unknown columns refused (a misspelt column would silently drop a field).
-pub fn leggi_csv(testo: &str) -> Result<Vec<(u64, RecordGrezzo)>, Vec<(u64, Problemi)>> {
+pub fn leggi_csv(testo: &str) -> Result<Vec<RigaLetta>, Vec<RigaRifiutata>> {
     let mut lettore = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)

@@ -82,7 +82,7 @@ async fn reimportazione(s: StoreSiussSql) {
         ..periodica()
     };
     let r = s
-        .importa(&ente(), &[corretta.clone()], ADESSO + 10)
+        .importa(&ente(), std::slice::from_ref(&corretta), ADESSO + 10)
         .await
         .unwrap();
     assert_eq!((r.nuovi, r.aggiornati, r.invariati), (0, 1, 0));
