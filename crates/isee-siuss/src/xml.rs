@@ -12,26 +12,68 @@ use crate::prestazione::{
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The namespace of INPS's SIUSS schemas.
 pub const NAMESPACE: &str = "http://inps.it/Casellario";
 
-/// The XML text of the flow `id_flusso` (UTF-8, with its declaration).
+/// The XML text of the flow `id_flusso` (UTF-8, with its declaration): one
+/// beneficiary, one benefit, as each flow served through the API must be.
 pub fn documento_ps(ente: &Ente, id_flusso: &str, p: &PrestazioneErogata) -> String {
-    let mut x = String::with_capacity(2048);
+    documento_ps_multiplo(ente, id_flusso, std::slice::from_ref(p))
+}
+
+/// A PS-PSA document with several benefits, for the upload on INPS's web application
+/// (the XSD's `Beneficiario` and `PrestazioniSociali` are unbounded there): one
+/// `Beneficiario` per fiscal code, in order of first appearance, with each of its
+/// benefits; the operator is the first benefit's. `nome` is `IdentificazioneFlusso/@Nome`.
+pub fn documento_ps_multiplo(
+    ente: &Ente,
+    nome: &str,
+    prestazioni: &[PrestazioneErogata],
+) -> String {
+    let mut x = String::with_capacity(1024 + 1024 * prestazioni.len());
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(x, "<Flusso xmlns=\"{NAMESPACE}\">");
-    let _ = writeln!(x, "  <IdentificazioneFlusso Nome=\"{}\">", esc(id_flusso));
+    let _ = writeln!(x, "  <IdentificazioneFlusso Nome=\"{}\">", esc(nome));
+    let operatore = prestazioni
+        .first()
+        .map(|p| p.cf_operatore.as_str())
+        .unwrap_or_default();
     let _ = writeln!(
         x,
         "    <Ente Codice=\"{}\" Denominazione=\"{}\" Indirizzo=\"{}\" CFOperatore=\"{}\"/>",
         esc(ente.codice()),
         esc(ente.denominazione()),
         esc(ente.codice()),
-        esc(p.cf_operatore.as_str())
+        esc(operatore)
     );
     x.push_str("  </IdentificazioneFlusso>\n");
+    // Grouped by fiscal code in order of first appearance, in linear time.
+    let mut indice: HashMap<&str, usize> = HashMap::new();
+    let mut gruppi: Vec<Vec<&PrestazioneErogata>> = Vec::new();
+    for p in prestazioni {
+        let cf = p.beneficiario.codice_fiscale.as_str();
+        let i = *indice.entry(cf).or_insert_with(|| {
+            gruppi.push(Vec::new());
+            gruppi.len() - 1
+        });
+        gruppi[i].push(p);
+    }
+    for gruppo in &gruppi {
+        beneficiario(&mut x, gruppo[0]);
+        for q in gruppo {
+            prestazione(&mut x, q);
+        }
+        x.push_str("  </Beneficiario>\n");
+    }
+    x.push_str("</Flusso>\n");
+    x
+}
+
+/// `<Beneficiario …>` with `Anagrafica` and `Indirizzo`, left open.
+fn beneficiario(x: &mut String, p: &PrestazioneErogata) {
     let b = &p.beneficiario;
     let _ = writeln!(
         x,
@@ -61,7 +103,10 @@ pub fn documento_ps(ente: &Ente, id_flusso: &str, p: &PrestazioneErogata) -> Str
     a.opz("CodiceComune", b.residenza.comune.as_deref());
     a.metti("CodiceNazione", &b.residenza.nazione);
     let _ = writeln!(x, "    <Indirizzo{}/>", a.0);
+}
 
+/// One `<PrestazioniSociali/>`.
+fn prestazione(x: &mut String, p: &PrestazioneErogata) {
     let mut a = Attributi::default();
     a.metti(
         "TipoOperazione",
@@ -143,8 +188,6 @@ pub fn documento_ps(ente: &Ente, id_flusso: &str, p: &PrestazioneErogata) -> Str
         }),
     );
     let _ = writeln!(x, "    <PrestazioniSociali{}/>", a.0);
-    x.push_str("  </Beneficiario>\n</Flusso>\n");
-    x
 }
 
 fn data(d: NaiveDate) -> String {

@@ -79,3 +79,16 @@ fn i_dati_del_record_nel_documento() {
     assert!(!xml.contains("AreaUtenza"), "{xml}");
     assert!(!xml.contains("CodiceRegione"), "{xml}");
 }
+
+#[test]
+fn documento_di_caricamento_con_piu_beneficiari_valido() {
+    let p: Vec<PrestazioneErogata> = [periodica(), occasionale(), comune::periodica_n(3)]
+        .iter()
+        .map(|r| PrestazioneErogata::leggi(r).unwrap())
+        .collect();
+    let xml = isee_siuss::xml::documento_ps_multiplo(&ente(), "H199.PS.20260315.0000000", &p);
+    // Two beneficiaries: the first with two benefits.
+    assert_eq!(xml.matches("<Beneficiario ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<PrestazioniSociali ").count(), 3, "{xml}");
+    isee_prova::xsd::valida(&schema(), "multiplo", xml.as_bytes()).unwrap();
+}
