@@ -105,6 +105,17 @@ pub fn router<S: StoreFlussi + 'static>(api: Arc<Api<S>>) -> Router {
         .with_state(api)
 }
 
+/// [`router`] mounted under `base` (`/waas/v1`, the path of the e-service's server
+/// URL); empty or `/`: at the root. `base` must start with `/`.
+pub fn router_sotto<S: StoreFlussi + 'static>(base: &str, api: Arc<Api<S>>) -> Router {
+    let base = base.trim_end_matches('/');
+    if base.is_empty() {
+        router(api)
+    } else {
+        Router::new().nest(base, router(api))
+    }
+}
+
 /// INPS's `Problem`: exactly its members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problema {

@@ -25,7 +25,7 @@ pub mod prestazione;
 pub mod store;
 pub mod xml;
 
-pub use api::{Api, ConfigurazioneApi, router};
+pub use api::{Api, ConfigurazioneApi, router, router_sotto};
 pub use ente::Ente;
 pub use errore::{ErroreSiuss, ProblemaCampo, Problemi, Risultato};
 pub use flusso::{CodiceEsito, Esito, Flusso, StatoFlusso, TipoFlusso};
