@@ -149,3 +149,137 @@ fn importa_elenca_esporta() {
         testo(&out.stderr)
     );
 }
+
+/// One HTTP/1.1 request on a fresh connection: the status code and the body.
+fn http(
+    addr: std::net::SocketAddr,
+    percorso: &str,
+    voucher: Option<&str>,
+) -> Option<(u16, String)> {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    let auth = voucher
+        .map(|v| format!("Authorization: Bearer {v}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {percorso} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut r = String::new();
+    s.read_to_string(&mut r).ok()?;
+    let codice = r.split(' ').nth(1)?.parse().ok()?;
+    let corpo = r
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((codice, corpo))
+}
+
+#[test]
+fn serve_protetto_dal_voucher() {
+    use isee_pdnd::jwk::{ChiavePrivata, JwkSet};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("siuss.db").display());
+    let csv = scrivi(dir.path(), "buone.csv", &BUONE);
+    let out = isee(&[
+        "siuss",
+        "importa",
+        csv.to_str().unwrap(),
+        "--ente",
+        "H199",
+        "--denominazione",
+        "Comune di Ravenna",
+        "--db",
+        &db,
+    ]);
+    assert!(out.status.success(), "{}", testo(&out.stderr));
+    let pdnd = ChiavePrivata::genera().unwrap();
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(
+        &jwks,
+        serde_json::to_vec(&JwkSet {
+            keys: vec![pdnd.jwk_pubblica()],
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let porta = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (eservice, descriptor, inps) = (
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+    );
+    let mut figlio = Command::new(env!("CARGO_BIN_EXE_isee"))
+        .args([
+            "siuss",
+            "serve",
+            "--db",
+            &db,
+            "--addr",
+            &porta.to_string(),
+            "--jwks",
+            jwks.to_str().unwrap(),
+        ])
+        .args([
+            "--issuer",
+            "pdnd.isee.local",
+            "--audience",
+            "comune-ravenna.example/waas/v1",
+        ])
+        .args([
+            "--eservice-id",
+            &eservice.to_string(),
+            "--descriptor-id",
+            &descriptor.to_string(),
+        ])
+        .args(["--consumer-id", &inps.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let inizio = std::time::Instant::now();
+    let stato = loop {
+        if let Some(r) = http(porta, "/waas/v1/status", None) {
+            break r;
+        }
+        assert!(inizio.elapsed().as_secs() < 30, "il servizio non risponde");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let senza = http(porta, "/waas/v1/flussi?since=0", None);
+    let ora = chrono::Utc::now().timestamp();
+    let claims = |consumer: uuid::Uuid| {
+        let client = uuid::Uuid::new_v4().to_string();
+        serde_json::json!({
+            "iss": "pdnd.isee.local", "sub": client, "aud": ["comune-ravenna.example/waas/v1"],
+            "exp": ora + 300, "nbf": ora, "iat": ora, "jti": uuid::Uuid::new_v4().to_string(),
+            "client_id": client, "purposeId": uuid::Uuid::new_v4().to_string(),
+            "consumerId": consumer.to_string(), "eserviceId": eservice.to_string(),
+            "descriptorId": descriptor.to_string(),
+        })
+    };
+    let v = pdnd.firma("at+jwt", &claims(inps)).unwrap();
+    let con = http(porta, "/waas/v1/flussi?since=0&limit=1", Some(&v));
+    let altro = pdnd.firma("at+jwt", &claims(uuid::Uuid::new_v4())).unwrap();
+    let altro_fruitore = http(porta, "/waas/v1/flussi?since=0", Some(&altro));
+    let _ = figlio.kill();
+    let _ = figlio.wait();
+
+    assert_eq!(stato.0, 200, "{}", stato.1);
+    assert_eq!(senza.map(|r| r.0), Some(401));
+    let (codice, corpo) = con.unwrap();
+    assert_eq!(codice, 200, "{corpo}");
+    let json: serde_json::Value = serde_json::from_str(&corpo).unwrap();
+    assert_eq!(
+        json["elenco_flussi"].as_array().unwrap().len(),
+        1,
+        "{corpo}"
+    );
+    assert_eq!(altro_fruitore.map(|r| r.0), Some(403));
+}
