@@ -491,7 +491,7 @@ impl PrestazioneErogata {
             Some(codice_prestazione),
             Some(denominazione_prestazione),
             Some(protocollo_domanda),
-            Some(presa),
+            Some(_),
             Some(cf_operatore),
         ) = (
             codice_fiscale,
@@ -517,7 +517,6 @@ impl PrestazioneErogata {
                 messaggio: "record incompleto".into(),
             }]));
         };
-        let _ = presa;
         Ok(PrestazioneErogata {
             beneficiario: Beneficiario {
                 codice_fiscale,
