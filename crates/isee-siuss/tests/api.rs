@@ -339,6 +339,11 @@ async fn flussi_paginati_con_since_e_limit() {
         xml.contains(&format!("Nome=\"{}\"", f["id_flusso"].as_str().unwrap())),
         "{xml}"
     );
+    // Each document served is valid against INPS's schema.
+    let schema =
+        isee_prova::xsd::riferimenti_waas(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+            .join("PS_PSA_SINA201812.xsd");
+    isee_prova::xsd::valida(&schema, "servito", xml.as_bytes()).unwrap();
     // since = the last ts_flusso acquired, in ms.
     let ultimo = chrono::DateTime::parse_from_rfc3339(elenco[9]["ts_flusso"].as_str().unwrap())
         .unwrap()
@@ -512,4 +517,16 @@ async fn percorso_sconosciuto_e_metodo_sbagliato() {
     let a = ambiente().await;
     problema_inps(&chiama(&a.app, "GET", "/flussi/1", None, None).await, 404);
     problema_inps(&chiama(&a.app, "DELETE", "/flussi", None, None).await, 405);
+}
+
+#[tokio::test]
+async fn status_503_senza_base_dati() {
+    let a = ambiente().await;
+    a.store.chiudi().await;
+    let r = chiama(&a.app, "GET", "/status", None, None).await;
+    problema_inps(&r, 503);
+    // /flussi then fails with INPS's problem, not a bare 500.
+    let v = a.pdnd.voucher_inps();
+    let r = chiama(&a.app, "GET", "/flussi?since=0", Some(&v), None).await;
+    problema_inps(&r, 500);
 }
