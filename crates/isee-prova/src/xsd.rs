@@ -8,6 +8,9 @@
 //! with `CI` set a missing `xmllint` fails the test, without it the validation is
 //! reported as not run.
 //!
+//! INPS's SIUSS schemas (PS-PSA, SINBA) are found the same way in
+//! `shared/riferimenti/waas-comuni/` ([`riferimenti_waas`]).
+//!
 //! The SOAP envelope is validated with a minimal SOAP 1.1 envelope schema written
 //! here ([`BUSTA_SOAP11`]): `Header` blocks lax, `Body` content **strict**, so that
 //! the operation element must be declared by the message schema imported beside it.
@@ -84,6 +87,28 @@ pub fn riferimenti_inps(da: &Path) -> PathBuf {
         .unwrap_or_else(|| {
             panic!(
                 "schemi INPS non trovati (shared/riferimenti/inps-consultazione sopra {}): impostare {VARIABILE_RIFERIMENTI}",
+                da.display()
+            )
+        })
+}
+
+/// The variable naming the folder of INPS's SIUSS schemas (`waas-comuni`), when it is
+/// not found by walking up from the crate.
+pub const VARIABILE_RIFERIMENTI_WAAS: &str = "ISEE_RIFERIMENTI_WAAS";
+
+/// The folder of INPS's "Welfare as a Service" schemas (`…/shared/riferimenti/waas-comuni`:
+/// `PS_PSA_SINA201812.xsd`, `SINBA.xsd`): `ISEE_RIFERIMENTI_WAAS`, or the first ancestor
+/// of `da` that holds it. Panics when there is none.
+pub fn riferimenti_waas(da: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os(VARIABILE_RIFERIMENTI_WAAS) {
+        return PathBuf::from(p);
+    }
+    da.ancestors()
+        .map(|a| a.join("shared/riferimenti/waas-comuni"))
+        .find(|p| p.join("PS_PSA_SINA201812.xsd").is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "schemi SIUSS non trovati (shared/riferimenti/waas-comuni sopra {}): impostare {VARIABILE_RIFERIMENTI_WAAS}",
                 da.display()
             )
         })

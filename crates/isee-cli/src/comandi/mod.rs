@@ -16,6 +16,7 @@ pub mod pdnd;
 pub mod registro;
 pub mod registro_ente;
 pub mod serve;
+pub mod siuss;
 pub mod tariffa;
 pub mod utenti;
 pub mod xml;
@@ -89,6 +90,9 @@ enum Comando {
     /// Account del portale (cittadini, operatori CAF, amministratori) nella base dati del registro
     #[command(subcommand)]
     Utenti(utenti::ComandoUtenti),
+    /// Alimentazione SIUSS di INPS (Welfare as a Service): prestazioni erogate, flussi, esiti, API su PDND (docs/SIUSS.md)
+    #[command(subcommand)]
+    Siuss(siuss::ComandoSiuss),
     /// Certificati per il TLS reciproco: CA, certificati del server e client degli enti, revoca
     #[command(subcommand)]
     Certificati(certificati::ComandoCertificati),
@@ -116,6 +120,7 @@ pub fn esegui() -> ExitCode {
         Comando::Enti(cmd) => enti::esegui_enti(cmd),
         Comando::Operatori(cmd) => enti::esegui_operatori(cmd),
         Comando::Certificati(cmd) => certificati::esegui(cmd),
+        Comando::Siuss(cmd) => siuss::esegui(cmd),
         Comando::Xml(cmd) => xml::esegui(cmd),
         Comando::Utenti(cmd) => utenti::esegui(cmd),
         Comando::Schema => {
