@@ -412,6 +412,9 @@ fn i_nuovi_comandi_sono_montati() {
         "enti",
         "operatori",
         "certificati",
+        "eventi",
+        "siuss",
+        "backup",
     ] {
         let o = isee(&[c, "--help"]);
         assert!(o.status.success(), "{c}: {}", testo(&o.stderr));
