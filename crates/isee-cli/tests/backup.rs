@@ -184,7 +184,7 @@ async fn registro_copiato_mentre_il_servizio_scrive_e_ripristinato() {
     );
     assert!(
         riepilogo.contains(
-            "migrazioni _sqlx_migrations_registro: 4 applicate (ultima 4), uguali all'originale"
+            "migrazioni _sqlx_migrations_registro: 5 applicate (ultima 5), uguali all'originale"
         ),
         "{riepilogo}"
     );
