@@ -114,7 +114,8 @@ impl InServizio {
     }
 
     /// Blocks until the service stops: on SIGINT (Ctrl-C) or SIGTERM, once the requests
-    /// in flight are answered. Nothing else is waited for: what is committed is in the database.
+    /// in flight are answered, and then (at most 5 s) for the event publisher's round
+    /// under way. Nothing else is waited for: what is committed is in the database.
     pub fn attendi(self) {
         let _ = self.runtime.block_on(self.servizio);
         // The publisher finishes its round (its claim would otherwise delay those
@@ -221,7 +222,7 @@ async fn avvia_eventi(
     let n = tokio::spawn(async move {
         isee_eventi::consumatore::consuma(&js, &imp, &notifiche, attendi(fermo)).await;
     });
-    tracing::info!(nats = %ce.nats, flusso = %ce.impostazioni.flusso, nodo = %ce.impostazioni.nodo, "eventi: pubblicazione e notifiche avviate");
+    tracing::info!(nats = %isee_sql::senza_credenziali(&ce.nats), flusso = %ce.impostazioni.flusso, nodo = %ce.impostazioni.nodo, "eventi: pubblicazione e notifiche avviate");
     Ok((stato, vec![p, n]))
 }
 
