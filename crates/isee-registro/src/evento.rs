@@ -78,8 +78,9 @@ impl std::fmt::Display for TipoEvento {
 pub const PREFISSO_SOGGETTO: &str = "isee";
 
 /// One change of the register, as the outbox keeps it and the stream carries it.
+/// Unknown fields are ignored when read: a consumer of this version reads the events
+/// of a later one that adds a field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Evento {
     /// The outbox row's id: unique, increasing in the order rows were written (not
     /// always in commit order on PostgreSQL).
@@ -141,5 +142,8 @@ mod tests {
         let json = serde_json::to_string(&e).unwrap();
         assert!(!json.contains("codice"), "{json}");
         assert_eq!(serde_json::from_str::<Evento>(&json).unwrap(), e);
+        // A later version's extra field does not make the event unreadable.
+        let piu = json.replacen('{', r#"{"nuovo":1,"#, 1);
+        assert_eq!(serde_json::from_str::<Evento>(&piu).unwrap(), e);
     }
 }
