@@ -80,10 +80,12 @@ impl Notifiche {
             pragma_sqlite: &PRAGMA_SQLITE,
         })
         .await?;
-        match backend {
-            Backend::Sqlite => MIGRAZIONI_SQLITE.run(&pool).await?,
-            Backend::Postgres => MIGRAZIONI_POSTGRES.run(&pool).await?,
-        }
+        // Safe with several nodes starting at once on the same database.
+        let migratore = match backend {
+            Backend::Sqlite => &*MIGRAZIONI_SQLITE,
+            Backend::Postgres => &*MIGRAZIONI_POSTGRES,
+        };
+        isee_sql::migra(&pool, backend, migratore).await?;
         Ok(Notifiche { pool })
     }
 

@@ -50,11 +50,7 @@ pub struct ArgsNats {
 
 impl ArgsNats {
     fn impostazioni(&self) -> isee_eventi::Impostazioni {
-        super::serve::ArgsEventi {
-            nats: Some(self.nats.clone()),
-            nats_flusso: self.nats_flusso.clone(),
-        }
-        .impostazioni()
+        super::serve::impostazioni_eventi(&self.nats_flusso)
     }
 }
 

@@ -140,22 +140,22 @@ pub struct ArgsEventi {
     pub nats_flusso: String,
 }
 
-impl ArgsEventi {
-    /// The publisher's settings: the defaults, this stream, and a node name made of
-    /// the host and the process id (it labels this node's claims on outbox rows).
-    pub(crate) fn impostazioni(&self) -> isee_eventi::Impostazioni {
-        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
-        isee_eventi::Impostazioni {
-            flusso: self.nats_flusso.clone(),
-            nodo: format!("{}-{}", host.trim(), std::process::id()),
-            ..Default::default()
-        }
+/// The publisher's settings: the defaults, the stream `flusso`, and a node name made
+/// of the host and the process id (it labels this node's claims on outbox rows).
+pub(crate) fn impostazioni_eventi(flusso: &str) -> isee_eventi::Impostazioni {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    isee_eventi::Impostazioni {
+        flusso: flusso.to_string(),
+        nodo: format!("{}-{}", host.trim(), std::process::id()),
+        ..Default::default()
     }
+}
 
+impl ArgsEventi {
     fn config(&self) -> Option<isee_server::ConfigEventi> {
         self.nats.as_ref().map(|nats| isee_server::ConfigEventi {
             nats: nats.clone(),
-            impostazioni: self.impostazioni(),
+            impostazioni: impostazioni_eventi(&self.nats_flusso),
         })
     }
 }
